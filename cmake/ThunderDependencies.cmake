@@ -1,0 +1,127 @@
+# Finds what the build needs and records, for the configure summary, what was found and
+# what was left out and why. LibTorch is required (the torch executor and the public API
+# use it); Vulkan and CUDA are looked for when their options are on.
+
+set(THUNDER_SUMMARY_LINES)
+macro(thunder_summary name status detail)
+  list(APPEND THUNDER_SUMMARY_LINES "${name}|${status}|${detail}")
+endmacro()
+
+# LibTorch: from the torch wheel of the Python on PATH unless Torch_DIR or
+# CMAKE_PREFIX_PATH already point at one.
+if(NOT Torch_DIR)
+  find_package(Python3 COMPONENTS Interpreter QUIET)
+  if(Python3_Interpreter_FOUND)
+    execute_process(
+      COMMAND "${Python3_EXECUTABLE}" -c "import torch; print(torch.utils.cmake_prefix_path)"
+      OUTPUT_VARIABLE THUNDER_TORCH_PREFIX OUTPUT_STRIP_TRAILING_WHITESPACE
+      RESULT_VARIABLE _thunder_torch_rc ERROR_QUIET)
+    if(_thunder_torch_rc EQUAL 0)
+      list(APPEND CMAKE_PREFIX_PATH "${THUNDER_TORCH_PREFIX}")
+    endif()
+  endif()
+endif()
+find_package(Torch QUIET)
+if(NOT Torch_FOUND)
+  message(FATAL_ERROR
+    "thunder: LibTorch not found. Install the torch wheel (pip install torch==2.13.0, or run "
+    "tools/bootstrap.sh) or pass -DTorch_DIR=<libtorch>/share/cmake/Torch.")
+endif()
+# The core never includes torch headers, but it shares std::string with the torch edge:
+# both sides must use LibTorch's C++ ABI.
+if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+  add_compile_definitions(_GLIBCXX_USE_CXX11_ABI=0)
+endif()
+thunder_summary("LibTorch" "found" "${Torch_VERSION} at ${Torch_DIR}")
+
+# Vulkan stack for the spirv executor.
+set(THUNDER_HAVE_VULKAN OFF)
+if(THUNDER_WITH_VULKAN)
+  find_package(Vulkan QUIET COMPONENTS glslc)
+  find_path(THUNDER_VOLK_INCLUDE volk.h PATH_SUFFIXES volk)
+  find_path(THUNDER_SHADERC_INCLUDE shaderc/shaderc.hpp)
+  find_library(THUNDER_SHADERC_LIBRARY NAMES shaderc_shared shaderc_combined)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(THUNDER_SPIRV_TOOLS QUIET SPIRV-Tools)
+  endif()
+  set(_missing)
+  if(NOT Vulkan_FOUND)
+    list(APPEND _missing "Vulkan headers/loader (libvulkan-dev)")
+  endif()
+  if(NOT Vulkan_glslc_FOUND)
+    list(APPEND _missing "glslc")
+  endif()
+  if(NOT THUNDER_VOLK_INCLUDE)
+    list(APPEND _missing "volk (libvulkan-volk-dev)")
+  endif()
+  if(NOT THUNDER_SHADERC_INCLUDE OR NOT THUNDER_SHADERC_LIBRARY)
+    list(APPEND _missing "shaderc (libshaderc-dev)")
+  endif()
+  if(NOT THUNDER_SPIRV_TOOLS_FOUND)
+    list(APPEND _missing "SPIRV-Tools (spirv-tools)")
+  endif()
+  if(_missing)
+    list(JOIN _missing ", " _missing_text)
+    thunder_summary("Vulkan stack" "missing" "${_missing_text}; run tools/bootstrap.sh")
+  else()
+    set(THUNDER_HAVE_VULKAN ON)
+    thunder_summary("Vulkan stack" "found"
+      "Vulkan ${Vulkan_VERSION}, volk, shaderc, SPIRV-Tools ${THUNDER_SPIRV_TOOLS_VERSION}, glslc")
+  endif()
+else()
+  thunder_summary("Vulkan stack" "off" "THUNDER_WITH_VULKAN=OFF")
+endif()
+
+# CUDA toolkit for the cuda executor: nvcc's headers and NVRTC. The driver is loaded at run
+# time, so none is needed to build.
+set(THUNDER_HAVE_CUDA OFF)
+if(THUNDER_WITH_CUDA)
+  find_package(CUDAToolkit QUIET)
+  if(CUDAToolkit_FOUND)
+    if(TARGET CUDA::nvrtc)
+      set(THUNDER_HAVE_CUDA ON)
+      thunder_summary("CUDA toolkit" "found" "${CUDAToolkit_VERSION} with NVRTC")
+    else()
+      thunder_summary("CUDA toolkit" "partial"
+        "${CUDAToolkit_VERSION} at ${CUDAToolkit_BIN_DIR}, but no NVRTC library")
+    endif()
+  else()
+    thunder_summary("CUDA toolkit" "missing" "no CUDA toolkit found (nvcc, NVRTC)")
+  endif()
+else()
+  thunder_summary("CUDA toolkit" "off" "THUNDER_WITH_CUDA=OFF")
+endif()
+
+if(THUNDER_BUILD_TESTS)
+  find_package(GTest QUIET)
+  if(NOT GTest_FOUND)
+    message(FATAL_ERROR "thunder: GoogleTest not found (libgtest-dev); run tools/bootstrap.sh "
+                        "or configure with -DTHUNDER_BUILD_TESTS=OFF")
+  endif()
+  thunder_summary("GoogleTest" "found" "${GTest_VERSION}")
+endif()
+
+if(THUNDER_WITH_PYTHON)
+  message(FATAL_ERROR "thunder: THUNDER_WITH_PYTHON: the Python binding is not part of this "
+                      "build yet (it comes with the ThunderCompiler); configure with it OFF")
+endif()
+
+function(thunder_print_summary)
+  message(STATUS "")
+  message(STATUS "thunder-cpp ${PROJECT_VERSION} configuration (${CMAKE_BUILD_TYPE})")
+  foreach(line IN LISTS THUNDER_SUMMARY_LINES)
+    string(REPLACE "|" ";" parts "${line}")
+    list(GET parts 0 name)
+    list(GET parts 1 status)
+    list(GET parts 2 detail)
+    string(LENGTH "${name}" len)
+    math(EXPR pad "16 - ${len}")
+    string(REPEAT " " ${pad} spaces)
+    message(STATUS "  ${name}${spaces}${status}: ${detail}")
+  endforeach()
+  message(STATUS "  built           ${THUNDER_BUILT_COMPONENTS}")
+  message(STATUS "  not built yet   spirv executor, cuda executor, Python binding (no sources yet)")
+  message(STATUS "  sanitizers      ${THUNDER_SANITIZE}   warnings as errors ${THUNDER_WERROR}")
+  message(STATUS "")
+endfunction()

@@ -1,0 +1,47 @@
+// BoundSymbol: one call of a Symbol in a trace, with its arguments, its output, the
+// subsymbols its decomposition produced, and the place in the user's program it came
+// from. Bound symbols are values: passes build new ones rather than editing in place.
+#pragma once
+
+#include "thunder/core/symbol.h"
+#include "thunder/core/value.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace thunder {
+
+/// A place in the user's program: "model.py:41".
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  std::string to_string() const;
+  friend bool operator==(const SourceLocation&, const SourceLocation&) = default;
+};
+
+/// Replacement of proxies by name, as passes use it (CSE maps duplicates to originals).
+using ProxySubstitution = std::map<std::string, Value>;
+
+/// One call of a symbol.
+struct BoundSymbol {
+  const Symbol* symbol = nullptr;
+  std::vector<Value> args;                           ///< Positional parameters, in order.
+  std::vector<std::pair<std::string, Value>> kwargs; ///< Keyword-only parameters.
+  Value output;                                      ///< A proxy, a list of them, or None.
+  std::vector<BoundSymbol> subsymbols;
+  std::optional<SourceLocation> location;
+
+  /// Every proxy this call reads, in argument order (repeats kept).
+  std::vector<const Proxy*> input_proxies() const;
+  /// Every proxy this call defines.
+  std::vector<const Proxy*> output_proxies() const;
+  /// A copy whose inputs (and its subsymbols' inputs) have proxies replaced by name.
+  BoundSymbol substitute_inputs(const ProxySubstitution& substitution) const;
+  /// The call as source, without outputs: "ltorch.gelu(t0, approximate='tanh')".
+  std::string call_string() const;
+};
+
+} // namespace thunder

@@ -1,0 +1,117 @@
+// Symbol: an operation as data. A symbol has a name and namespace (prims for the
+// primitives every executor implements, ltorch for torch-level ops), its parameters,
+// tags that passes and executors dispatch on, an optional check of its arguments, and
+// either a meta (prims: computes the output proxies) or a decomposition (ltorch: calls
+// other symbols, whose bound symbols become its subsymbols). BoundArgs is what checks,
+// metas and decompositions receive: the call's arguments bound to the parameters.
+#pragma once
+
+#include "thunder/core/value.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace thunder {
+
+enum class SymbolNamespace : std::uint8_t { Prims, LTorch };
+std::string_view namespace_name(SymbolNamespace ns); ///< "prims", "ltorch".
+
+/// Properties passes and executors dispatch on. A symbol has a set of them.
+enum class Tag : std::uint32_t {
+  Elementwise = 1u << 0,
+  Reduction = 1u << 1,
+  Shape = 1u << 2,  ///< Moves or views data without arithmetic (reshape, transpose ...).
+  Matmul = 1u << 3,
+  Creation = 1u << 4, ///< Makes a tensor from no tensor input (full, iota).
+  Random = 1u << 5,   ///< Not a pure function of its inputs: CSE must not merge it.
+};
+
+/// A set of tags.
+class Tags {
+public:
+  constexpr Tags() = default;
+  constexpr Tags(Tag tag) : bits_(static_cast<std::uint32_t>(tag)) {}
+  constexpr Tags operator|(Tags other) const { return Tags(bits_ | other.bits_); }
+  constexpr bool has(Tag tag) const { return (bits_ & static_cast<std::uint32_t>(tag)) != 0; }
+
+private:
+  constexpr explicit Tags(std::uint32_t bits) : bits_(bits) {}
+  std::uint32_t bits_ = 0;
+};
+constexpr Tags operator|(Tag a, Tag b) { return Tags(a) | Tags(b); }
+
+/// One parameter of a symbol. Keyword-only parameters print as name=value.
+struct Param {
+  std::string name;
+  std::optional<Value> default_value = std::nullopt; ///< nullopt: required.
+  bool keyword_only = false;
+};
+
+class BoundArgs;
+struct Symbol;
+
+/// Validates arguments; throws ArgumentError naming the symbol on bad input.
+using CheckFn = void (*)(const BoundArgs& args);
+/// Computes the outputs of a prim (fresh proxies from new_tensor / new_number).
+using MetaFn = Value (*)(const BoundArgs& args);
+/// Computes the outputs of a composite by calling other symbols.
+using DecompositionFn = Value (*)(const BoundArgs& args);
+
+/// An operation. Build it with make_symbol, which checks that it is well formed.
+struct Symbol {
+  std::string name;
+  SymbolNamespace ns = SymbolNamespace::Prims;
+  std::vector<Param> params;
+  Tags tags;
+  CheckFn check = nullptr;
+  MetaFn meta = nullptr;
+  DecompositionFn decomposition = nullptr;
+
+  /// "prims.add", "ltorch.gelu".
+  std::string qualified_name() const;
+  bool is_prim() const { return decomposition == nullptr; }
+};
+
+/// Checked factory: a symbol has exactly one of meta and decomposition, valid and unique
+/// parameter names, required positional parameters before defaulted ones, and keyword-only
+/// parameters last.
+Symbol make_symbol(Symbol symbol);
+
+/// The arguments of one call, bound to the symbol's parameters (defaults filled in).
+class BoundArgs {
+public:
+  /// Binds positional and keyword arguments; throws ArgumentError naming the symbol when
+  /// one is missing, repeated, unknown or too many.
+  BoundArgs(const Symbol& symbol, std::vector<Value> args,
+            std::vector<std::pair<std::string, Value>> kwargs);
+
+  const Symbol& symbol() const { return *symbol_; }
+  /// All parameters' values, in parameter order.
+  const std::vector<Value>& values() const { return values_; }
+  std::size_t size() const { return values_.size(); }
+  const Value& operator[](std::size_t index) const;
+  const Value& get(std::string_view name) const;
+
+  // Typed access that reports a wrong kind as the user's mistake:
+  // "ltorch.add: argument 'a' must be Tensor, got str".
+  const TensorProxyPtr& tensor(std::size_t index) const;
+  std::int64_t integer(std::size_t index) const;
+  bool boolean(std::size_t index) const;
+  double number(std::size_t index) const; ///< A concrete bool, int or float.
+  const std::string& string(std::size_t index) const;
+  std::vector<std::int64_t> ints(std::size_t index) const; ///< A list of ints, or one int.
+
+  /// Throws ArgumentError prefixed with "<qualified name>: ".
+  [[noreturn]] void fail(const std::string& message) const;
+
+private:
+  const Value& checked(std::size_t index, ValueKind kind) const;
+  const Symbol* symbol_;
+  std::vector<Value> values_;
+};
+
+} // namespace thunder

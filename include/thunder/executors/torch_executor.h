@@ -1,0 +1,42 @@
+// The torch executor: runs a trace through ATen. It is the reference every other
+// executor is checked against and the fallback for what they do not claim. It runs a
+// trace at the level it was recorded (ltorch symbols as their ATen ops) or with every
+// composite replaced by its prims, and both must give torch's answer. This is a torch
+// edge: it is the only executor that includes LibTorch headers.
+#pragma once
+
+#include "thunder/core/trace.h"
+
+#include <ATen/core/ivalue.h>
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+namespace thunder {
+
+/// Which bound symbols the torch executor runs.
+enum class TorchExecutionLevel {
+  Symbols, ///< Each top-level bound symbol as one ATen call.
+  Prims,   ///< Composites replaced, recursively, by their prims subsymbols.
+};
+
+/// The ATen scalar type of a dtype, and back (ArgumentError for types thunder lacks).
+c10::ScalarType to_scalar_type(DType dtype);
+DType from_scalar_type(c10::ScalarType type);
+
+/// Runs traces through ATen.
+class TorchExecutor {
+public:
+  /// Whether the executor has an ATen implementation of this symbol.
+  static bool implements(const Symbol& symbol);
+
+  /// Runs the trace on inputs given in the order of trace.inputs: tensors for tensor
+  /// proxies, ints/floats/bools for number proxies. Each input is checked against its
+  /// proxy (shape, dtype, device; value for a number whose value the trace fixed) and a
+  /// mismatch is an ArgumentError that names the input. Returns the trace's output
+  /// tensors, flattened in order.
+  std::vector<at::Tensor> run(const Trace& trace, const std::vector<c10::IValue>& inputs,
+                              TorchExecutionLevel level = TorchExecutionLevel::Symbols) const;
+};
+
+} // namespace thunder
