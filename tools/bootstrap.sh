@@ -50,6 +50,7 @@ APT_DEPS=(
   "volk|required|libvulkan-volk-dev"
   "gtest|required|libgtest-dev googletest"
   "nlohmann-json|required|nlohmann-json3-dev"
+  "pkg-config|required|pkg-config pkgconf"
   "ccache|optional|ccache"
   "validation-layers|optional|vulkan-validationlayers vulkan-validationlayers-dev"
 )

@@ -31,7 +31,10 @@ Device Device::parse(std::string_view text) {
                               "non-negative integer, as in 'cuda:0'"));
     }
   }
-  if (kind == "cpu" && index == 0) return cpu();
+  if (kind == "cpu") {
+    if (index != 0) throw ArgumentError(str("invalid device '", text, "': cpu has only index 0"));
+    return cpu();
+  }
   if (kind == "cuda") return cuda(index);
   if (kind == "vulkan") return vulkan(index);
   throw ArgumentError(

@@ -33,7 +33,7 @@ bool is_valid_proxy_name(const std::string& name) {
 namespace {
 void check_name(const std::string& name) {
   if (!is_valid_proxy_name(name)) {
-    throw ArgumentError(str("invalid proxy name '", name,
+    throw ArgumentError(str("invalid name '", name,
                             "': names must be Python identifiers and not reserved words"));
   }
 }

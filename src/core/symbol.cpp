@@ -43,10 +43,16 @@ BoundArgs::BoundArgs(const Symbol& symbol, std::vector<Value> args,
   const std::vector<Param>& params = symbol.params;
   std::vector<std::optional<Value>> slots(params.size());
   std::size_t positional = 0;
-  for (const Param& param : params) positional += param.keyword_only ? 0 : 1;
+  std::size_t required = 0;
+  for (const Param& param : params) {
+    positional += param.keyword_only ? 0 : 1;
+    required += !param.keyword_only && !param.default_value ? 1 : 0;
+  }
   if (args.size() > positional) {
-    fail(str("takes ", positional, " positional argument", positional == 1 ? "" : "s", " but ",
-             args.size(), " were given"));
+    const std::string count =
+        required == positional ? std::to_string(positional) : str("from ", required, " to ", positional);
+    fail(str("takes ", count, " positional argument", positional == 1 ? "" : "s", " but ",
+             args.size(), args.size() == 1 ? " was" : " were", " given"));
   }
   for (std::size_t i = 0; i < args.size(); ++i) slots[i] = std::move(args[i]);
   for (auto& [name, value] : kwargs) {

@@ -6,7 +6,8 @@ namespace thunder {
 
 void NameGenerator::reserve(const std::string& name) {
   if (!is_valid_proxy_name(name)) {
-    throw ArgumentError(str("invalid name '", name, "': names must be Python identifiers"));
+    throw ArgumentError(str("invalid name '", name,
+                            "': names must be Python identifiers and not reserved words"));
   }
   if (!used_.insert(name).second) {
     throw ArgumentError(str("the name '", name, "' is used twice in one trace"));

@@ -9,7 +9,7 @@ thread_local TraceScope* current_scope = nullptr;
 
 TraceScope& require_scope(const std::string& what) {
   if (current_scope == nullptr) {
-    throw ArgumentError(str(what, " was called outside a TraceScope: symbols record bound ",
+    throw ArgumentError(str(what, ": called outside a TraceScope; symbols record bound ",
                             "symbols only while a thunder::TraceScope is active"));
   }
   return *current_scope;
@@ -30,17 +30,18 @@ TraceScope::~TraceScope() {
 
 TensorProxyPtr TraceScope::input_tensor(const std::string& name, Shape shape, DType dtype,
                                         Device device, bool requires_grad) {
-  trace_.names->reserve(name);
+  // Validate first, so a rejected input leaves its name free.
   TensorProxyPtr proxy =
       TensorProxy::create(name, std::move(shape), dtype, device, requires_grad);
+  trace_.names->reserve(name);
   trace_.inputs.emplace_back(proxy);
   return proxy;
 }
 
 NumberProxyPtr TraceScope::input_number(const std::string& name, NumberKind kind,
                                         std::optional<ScalarValue> value) {
-  trace_.names->reserve(name);
   NumberProxyPtr proxy = NumberProxy::create(name, kind, value);
+  trace_.names->reserve(name);
   trace_.inputs.emplace_back(proxy);
   return proxy;
 }

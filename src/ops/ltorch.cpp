@@ -118,18 +118,18 @@ THUNDER_BINARY(minimum, NoOpMath)
 #undef THUNDER_BINARY
 
 // a + alpha * b and a - alpha * b, with b scaled in the computation dtype as torch does.
-// torch refuses a float alpha for integral results and a non-bool alpha for bool ones.
+// As torch's alpha_check: a bool alpha needs a bool result, a float alpha a floating one.
 Value alpha_binary(const BoundArgs& args, TensorProxyPtr (*op)(const Value&, const Value&)) {
   const Value& alpha = args.get("alpha");
   if (!alpha.is_scalar() || alpha.is_number()) {
     args.fail(str("alpha must be a concrete number, got ", alpha.repr()));
   }
   const Dtypes dtypes = elementwise_dtypes(args, {args[0], args[1]}, PromotionKind::Default);
-  if (is_integer(dtypes.result) && alpha.kind() == ValueKind::Float) {
-    args.fail("for integral input tensors, argument alpha must not be a floating point number");
-  }
-  if (dtypes.result == DType::Bool && alpha.kind() == ValueKind::Float) {
+  if (alpha.kind() == ValueKind::Bool && dtypes.result != DType::Bool) {
     args.fail("boolean alpha only supported for Boolean results");
+  }
+  if (!is_floating(dtypes.result) && alpha.kind() == ValueKind::Float) {
+    args.fail("for integral input tensors, argument alpha must not be a floating point number");
   }
   const double alpha_value = args.number(2);
   const bool unit_alpha = alpha_value == 1.0;
@@ -177,7 +177,10 @@ Value div_decomposition(const BoundArgs& args) {
 
 void check_not_bool(const BoundArgs& args) {
   if (args[0].is_tensor() && args.tensor(0)->dtype() == DType::Bool) {
-    args.fail(str("not supported on bool tensors (", args.tensor(0)->name(), ")"));
+    const bool negation = args.symbol().name == "neg";
+    args.fail(str(negation ? "negation is" : "it is", " not supported on bool tensors (",
+                  args.tensor(0)->name(), ")",
+                  negation ? "; use logical_not to invert a mask" : ""));
   }
 }
 
@@ -351,7 +354,21 @@ Value matmul_decomposition(const BoundArgs& args) {
   if (b_vector) b = prims::reshape(b, {k_b, 1});
   const Shape batch_a(a->shape().begin(), a->shape().end() - 2);
   const Shape batch_b(b->shape().begin(), b->shape().end() - 2);
-  Shape batch = ops::broadcast_shapes(args, {batch_a, batch_b});
+  Shape batch(std::max(batch_a.size(), batch_b.size()), 1);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    // Align from the right, as broadcasting does.
+    const auto extent = [&](const Shape& s) {
+      const std::size_t offset = batch.size() - s.size();
+      return i < offset ? std::int64_t{1} : s[i - offset];
+    };
+    const std::int64_t ea = extent(batch_a), eb = extent(batch_b);
+    if (ea != eb && ea != 1 && eb != 1) {
+      args.fail(str("batch dims of shapes ", shape_to_string(args.tensor(0)->shape()), " and ",
+                    shape_to_string(args.tensor(1)->shape()), " cannot be broadcast (", ea, " != ",
+                    eb, " at dim ", i, ")"));
+    }
+    batch[i] = ea == 1 ? eb : ea;
+  }
   const auto expand = [&batch](const TensorProxyPtr& t) {
     Shape target = batch;
     target.push_back(t->shape()[t->shape().size() - 2]);
@@ -395,12 +412,18 @@ Value linear_decomposition(const BoundArgs& args) {
   const Value& bias = args[2];
   if (!bias.is_none()) {
     const TensorProxyPtr& b = args.tensor(2);
-    if (b->ndim() != 1 || b->shape()[0] != n) {
-      args.fail(str("bias must have shape [", n, "], got ", shape_to_string(b->shape())));
+    // torch adds the bias by broadcasting: [n], [1] and [] are all accepted.
+    if (b->ndim() > 1 || (b->ndim() == 1 && b->shape()[0] != n && b->shape()[0] != 1)) {
+      args.fail(str("bias of shape ", shape_to_string(b->shape()), " does not broadcast to [", n,
+                    "] (the output features)"));
     }
-    check_same_dtype_and_device(args, *input, *b);
-    const auto last = static_cast<std::int64_t>(out_shape.size()) - 1;
-    out = prims::add(out, prims::broadcast_in_dim(b, out_shape, {last}));
+    if (b->dtype() != input->dtype() || b->device() != input->device()) {
+      args.fail(str("bias is ", b->type_string(), " but input is ", input->type_string(),
+                    "; they need one dtype and device"));
+    }
+    std::vector<std::int64_t> dims;
+    if (b->ndim() == 1) dims.push_back(static_cast<std::int64_t>(out_shape.size()) - 1);
+    out = prims::add(out, prims::broadcast_in_dim(b, out_shape, dims));
   }
   return out;
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The two commands of README.md.
+#   tools/dev.sh main   install what is missing, build, run the main job (thunder-run)
+#   tools/dev.sh test   install what is missing, build, run every test: the default build,
+#                       then the ASan+UBSan build; ends with one summary line
+# Both are safe to run again: installs and builds are incremental (ccache when present).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+usage() { echo "usage: tools/dev.sh main|test" >&2; exit 2; }
+[[ $# -eq 1 ]] || usage
+
+step() { printf '\n== %s\n' "$*"; }
+
+build() { # preset
+  step "configure and build ($1)"
+  cmake --preset "$1" >"build/configure-$1.log" 2>&1 || { cat "build/configure-$1.log"; exit 1; }
+  sed -n '/thunder-cpp .* configuration/,/sanitizers/p' "build/configure-$1.log"
+  cmake --build --preset "$1" -- -j"$(nproc)" | grep -v '^\[[0-9]*/[0-9]*\] ' || true
+  # grep's status says nothing; the build's own status is what matters.
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "build ($1) failed" >&2; exit 1; }
+}
+
+run_tests() { # preset
+  step "tests ($1)"
+  ctest --preset "$1" -j"$(nproc)" --output-junit "$root/build/$1-tests.xml" || failed=1
+}
+
+mkdir -p build
+step "bootstrap"
+tools/bootstrap.sh
+
+case "$1" in
+main)
+  build default
+  step "main job: thunder-run"
+  build/default/tools/thunder-run
+  ;;
+test)
+  failed=0
+  build default
+  run_tests default
+  build asan
+  run_tests asan
+  python3 - "$root/build/default-tests.xml" "$root/build/asan-tests.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    suite = ET.parse(path).getroot()
+    total, fails, skips = (int(suite.get(k, 0)) for k in ("tests", "failures", "skipped"))
+    passed += total - fails - skips; failed += fails; skipped += skips
+print(f"\ntests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+  exit "$failed"
+  ;;
+*) usage ;;
+esac
