@@ -45,11 +45,20 @@ int main() {
   try {
     const Sizes sizes;
     const thunder::Trace traced = trace_mlp_block(sizes);
+    std::cout << traced.to_string() << "\n";
+    // The pipeline so far: each pass makes a new trace; the last one runs.
     const thunder::Trace after_dce = thunder::dead_code_elimination(traced);
     const thunder::Trace final_trace = thunder::common_subexpression_elimination(after_dce);
-    for (const thunder::Trace* t : {&traced, &after_dce, &final_trace}) {
-      std::cout << t->to_string() << "\n";
+    std::cout << "passes:\n";
+    const thunder::Trace* previous = &traced;
+    for (const thunder::Trace* t : {&after_dce, &final_trace}) {
+      std::cout << "  " << t->provenance << ": " << previous->bound_symbols.size() << " -> "
+                << t->bound_symbols.size() << " bound symbols\n";
+      previous = t;
     }
+    thunder::PrintOptions compact;
+    compact.subsymbols = false;
+    std::cout << "\n" << final_trace.to_string(compact) << "\n";
 
     std::cout << "executors:\n";
     for (const thunder::BoundSymbol& bsym : final_trace.bound_symbols) {
