@@ -178,7 +178,7 @@ Value div_decomposition(const BoundArgs& args) {
 void check_not_bool(const BoundArgs& args) {
   if (args[0].is_tensor() && args.tensor(0)->dtype() == DType::Bool) {
     const bool negation = args.symbol().name == "neg";
-    args.fail(str(negation ? "negation is" : "it is", " not supported on bool tensors (",
+    args.fail(str(negation ? "negation is " : "", "not supported on bool tensors (",
                   args.tensor(0)->name(), ")",
                   negation ? "; use logical_not to invert a mask" : ""));
   }

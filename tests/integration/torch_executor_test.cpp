@@ -220,6 +220,34 @@ std::string sizes_string(const at::Tensor& t) {
   return ::testing::AssertionFailure() << os.str();
 }
 
+bool is_low_precision(const at::Tensor& t) {
+  return t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16;
+}
+
+std::vector<c10::IValue> to_float64(const std::vector<c10::IValue>& inputs) {
+  std::vector<c10::IValue> out;
+  for (const c10::IValue& v : inputs) {
+    const bool floating = v.isTensor() && at::isFloatingType(v.toTensor().scalar_type());
+    out.push_back(floating ? c10::IValue(v.toTensor().to(at::kDouble)) : v);
+  }
+  return out;
+}
+
+::testing::AssertionResult no_farther_from_float64_than_eager(const at::Tensor& got,
+                                                               const at::Tensor& eager,
+                                                               const at::Tensor& reference) {
+  const at::Tensor ref = reference.to(at::kDouble);
+  const double got_error = (got.to(at::kDouble) - ref).abs().max().item<double>();
+  const double eager_error = (eager.to(at::kDouble) - ref).abs().max().item<double>();
+  if (got.sizes() == eager.sizes() && got.scalar_type() == eager.scalar_type() &&
+      got_error <= eager_error) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "differs from eager, and its max error against float64 (" << got_error
+         << ") exceeds eager's (" << eager_error << ")";
+}
+
 // ---------------------------------------------------------------------------------------
 // The table.
 
@@ -629,7 +657,14 @@ TEST_P(TorchExecutorOp, MatchesEagerAtBothLevels) {
       continue;
     }
     ASSERT_EQ(got.size(), 1u) << level_name;
-    EXPECT_TRUE(same_tensor(got[0], expected)) << level_name << " level";
+    ::testing::AssertionResult same = same_tensor(got[0], expected);
+    if (!same && is_low_precision(expected)) {
+      // torch's CPU kernels round some intermediates to f16/bf16 (alpha * b in sub, for
+      // one); thunder computes in f32 and rounds once. Such a result passes when it is no
+      // farther from the float64 answer than torch's own result is: the conformance rule.
+      same = no_farther_from_float64_than_eager(got[0], expected, c.eager(Eager{to_float64(inputs)}));
+    }
+    EXPECT_TRUE(same) << level_name << " level";
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].isTensor()) {
