@@ -63,8 +63,8 @@ int main() {
     std::cout << "executors:\n";
     for (const thunder::BoundSymbol& bsym : final_trace.bound_symbols) {
       const bool ok = thunder::TorchExecutor::implements(*bsym.symbol);
-      std::cout << "  " << bsym.symbol->qualified_name() << " -> "
-                << (ok ? "torch (ATen)" : "NONE") << "\n";
+      std::cout << "  " << bsym.symbol->qualified_name() << " -> " << (ok ? "torch (ATen)" : "NONE")
+                << "\n";
     }
 
     torch::manual_seed(0);
@@ -88,15 +88,17 @@ int main() {
     bool all_ok = true;
     std::cout << "\nresult check against float64 LibTorch eager (tolerance " << tolerance
               << ", torch eager f32 error " << eager_error << "):\n";
-    for (const auto level : {thunder::TorchExecutionLevel::Symbols, thunder::TorchExecutionLevel::Prims}) {
+    for (const auto level :
+         {thunder::TorchExecutionLevel::Symbols, thunder::TorchExecutionLevel::Prims}) {
       const std::vector<at::Tensor> out = executor.run(final_trace, inputs, level);
       const double error = max_abs_error(out.at(0), reference);
       const bool ok = error <= tolerance && out.at(0).sizes() == reference.sizes();
       all_ok = all_ok && ok;
-      std::printf("  torch executor, %-6s level: output f32%s max abs error %.3g  %s\n",
-                  level == thunder::TorchExecutionLevel::Symbols ? "ltorch" : "prims",
-                  thunder::shape_to_string({out.at(0).sizes().begin(), out.at(0).sizes().end()}).c_str(),
-                  error, ok ? "PASS" : "FAIL");
+      std::printf(
+          "  torch executor, %-6s level: output f32%s max abs error %.3g  %s\n",
+          level == thunder::TorchExecutionLevel::Symbols ? "ltorch" : "prims",
+          thunder::shape_to_string({out.at(0).sizes().begin(), out.at(0).sizes().end()}).c_str(),
+          error, ok ? "PASS" : "FAIL");
     }
     std::cout << (all_ok ? "thunder-run: PASS" : "thunder-run: FAIL") << std::endl;
     return all_ok ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -4,13 +4,17 @@
 
 namespace thunder {
 
-std::string SourceLocation::to_string() const { return str(file, ":", line); }
+std::string SourceLocation::to_string() const {
+  return str(file, ":", line);
+}
 
 std::vector<const Proxy*> BoundSymbol::input_proxies() const {
   std::vector<const Proxy*> out;
   const auto add = [&out](const Proxy& p) { out.push_back(&p); };
-  for (const Value& arg : args) arg.for_each_proxy(add);
-  for (const auto& [name, value] : kwargs) value.for_each_proxy(add);
+  for (const Value& arg : args)
+    arg.for_each_proxy(add);
+  for (const auto& [name, value] : kwargs)
+    value.for_each_proxy(add);
   return out;
 }
 
@@ -26,11 +30,14 @@ BoundSymbol BoundSymbol::substitute_inputs(const ProxySubstitution& substitution
     return it == substitution.end() ? proxy : it->second;
   };
   BoundSymbol out = *this;
-  for (Value& arg : out.args) arg = arg.map_proxies(replace);
-  for (auto& [name, value] : out.kwargs) value = value.map_proxies(replace);
+  for (Value& arg : out.args)
+    arg = arg.map_proxies(replace);
+  for (auto& [name, value] : out.kwargs)
+    value = value.map_proxies(replace);
   // A subsymbol may read the composite's inputs; names it defines itself are unique in the
   // trace, so they are never in the substitution.
-  for (BoundSymbol& sub : out.subsymbols) sub = sub.substitute_inputs(substitution);
+  for (BoundSymbol& sub : out.subsymbols)
+    sub = sub.substitute_inputs(substitution);
   return out;
 }
 

@@ -37,8 +37,7 @@ Device Device::parse(std::string_view text) {
   }
   if (kind == "cuda") return cuda(index);
   if (kind == "vulkan") return vulkan(index);
-  throw ArgumentError(
-      str("invalid device '", text, "': expected cpu, cuda[:N] or vulkan[:N]"));
+  throw ArgumentError(str("invalid device '", text, "': expected cpu, cuda[:N] or vulkan[:N]"));
 }
 
 } // namespace thunder

@@ -38,8 +38,8 @@ const DTypeInfo& info(DType dtype) {
 // PyTorch's promotion lattice for these types (c10's promoteTypes, restricted to the
 // dtypes we support). Rows and columns follow the order of the DType enum.
 constexpr DType b1 = DType::Bool, u1 = DType::UInt8, i1 = DType::Int8, i2 = DType::Int16,
-                i4 = DType::Int32, i8 = DType::Int64, f2 = DType::Float16,
-                bf = DType::BFloat16, f4 = DType::Float32, f8 = DType::Float64;
+                i4 = DType::Int32, i8 = DType::Int64, f2 = DType::Float16, bf = DType::BFloat16,
+                f4 = DType::Float32, f8 = DType::Float64;
 constexpr DType kPromotion[10][10] = {
     /*        b1  u1  i1  i2  i4  i8  f2  bf  f4  f8 */
     /* b1 */ {b1, u1, i1, i2, i4, i8, f2, bf, f4, f8},
@@ -67,13 +67,27 @@ std::optional<DType> combine_tiers(std::optional<DType> higher, std::optional<DT
 
 } // namespace
 
-DTypeCategory category(DType dtype) { return info(dtype).category; }
-bool is_floating(DType dtype) { return category(dtype) == DTypeCategory::Floating; }
-bool is_integer(DType dtype) { return category(dtype) == DTypeCategory::Integer; }
-bool is_signed(DType dtype) { return info(dtype).is_signed; }
-int item_size(DType dtype) { return info(dtype).item_size; }
-std::string_view short_name(DType dtype) { return info(dtype).short_name; }
-std::string_view torch_name(DType dtype) { return info(dtype).torch_name; }
+DTypeCategory category(DType dtype) {
+  return info(dtype).category;
+}
+bool is_floating(DType dtype) {
+  return category(dtype) == DTypeCategory::Floating;
+}
+bool is_integer(DType dtype) {
+  return category(dtype) == DTypeCategory::Integer;
+}
+bool is_signed(DType dtype) {
+  return info(dtype).is_signed;
+}
+int item_size(DType dtype) {
+  return info(dtype).item_size;
+}
+std::string_view short_name(DType dtype) {
+  return info(dtype).short_name;
+}
+std::string_view torch_name(DType dtype) {
+  return info(dtype).torch_name;
+}
 
 std::optional<DType> parse_dtype(std::string_view name) {
   if (name.starts_with("torch.")) name.remove_prefix(6);

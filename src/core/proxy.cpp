@@ -22,7 +22,7 @@ bool is_valid_proxy_name(const std::string& name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   }
   // Names the printed trace uses for itself.
-  static const char* const kReserved[] = {"None", "True", "False", "def", "return", "dtypes",
+  static const char* const kReserved[] = {"None",    "True",  "False",  "def",   "return", "dtypes",
                                           "devices", "prims", "ltorch", "float", "lambda"};
   for (const char* reserved : kReserved) {
     if (name == reserved) return false;
@@ -33,15 +33,16 @@ bool is_valid_proxy_name(const std::string& name) {
 namespace {
 void check_name(const std::string& name) {
   if (!is_valid_proxy_name(name)) {
-    throw ArgumentError(str("invalid name '", name,
-                            "': names must be Python identifiers and not reserved words"));
+    throw ArgumentError(
+        str("invalid name '", name, "': names must be Python identifiers and not reserved words"));
   }
 }
 } // namespace
 
 std::int64_t TensorProxy::numel() const {
   std::int64_t n = 1;
-  for (const std::int64_t extent : shape_) n *= extent;
+  for (const std::int64_t extent : shape_)
+    n *= extent;
   return n;
 }
 
@@ -54,8 +55,8 @@ TensorProxyPtr TensorProxy::create(std::string name, Shape shape, DType dtype, D
   check_name(name);
   for (const std::int64_t extent : shape) {
     if (extent < 0) {
-      throw ArgumentError(str("tensor '", name, "': shape ", shape_to_string(shape),
-                              " has a negative extent"));
+      throw ArgumentError(
+          str("tensor '", name, "': shape ", shape_to_string(shape), " has a negative extent"));
     }
   }
   return std::make_shared<const TensorProxy>(std::move(name), std::move(shape), dtype, device,

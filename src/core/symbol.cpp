@@ -10,7 +10,9 @@ std::string_view namespace_name(SymbolNamespace ns) {
   return ns == SymbolNamespace::Prims ? "prims" : "ltorch";
 }
 
-std::string Symbol::qualified_name() const { return str(namespace_name(ns), ".", name); }
+std::string Symbol::qualified_name() const {
+  return str(namespace_name(ns), ".", name);
+}
 
 Symbol make_symbol(Symbol symbol) {
   const std::string qname = symbol.qualified_name();
@@ -49,15 +51,17 @@ BoundArgs::BoundArgs(const Symbol& symbol, std::vector<Value> args,
     required += !param.keyword_only && !param.default_value ? 1 : 0;
   }
   if (args.size() > positional) {
-    const std::string count =
-        required == positional ? std::to_string(positional) : str("from ", required, " to ", positional);
+    const std::string count = required == positional ? std::to_string(positional)
+                                                     : str("from ", required, " to ", positional);
     fail(str("takes ", count, " positional argument", positional == 1 ? "" : "s", " but ",
              args.size(), args.size() == 1 ? " was" : " were", " given"));
   }
-  for (std::size_t i = 0; i < args.size(); ++i) slots[i] = std::move(args[i]);
+  for (std::size_t i = 0; i < args.size(); ++i)
+    slots[i] = std::move(args[i]);
   for (auto& [name, value] : kwargs) {
     std::size_t index = 0;
-    while (index < params.size() && params[index].name != name) ++index;
+    while (index < params.size() && params[index].name != name)
+      ++index;
     if (index == params.size()) fail(str("got an unexpected keyword argument '", name, "'"));
     if (slots[index]) fail(str("got multiple values for argument '", name, "'"));
     slots[index] = std::move(value);
@@ -130,7 +134,8 @@ std::vector<std::int64_t> BoundArgs::ints(std::size_t index) const {
   if (value.kind() == ValueKind::Int) return {value.as_int()};
   if (value.is_list()) {
     bool all_ints = true;
-    for (const Value& item : value.as_list()) all_ints = all_ints && item.kind() == ValueKind::Int;
+    for (const Value& item : value.as_list())
+      all_ints = all_ints && item.kind() == ValueKind::Int;
     if (all_ints) return value.as_ints();
   }
   fail(str("argument '", symbol_->params[index].name, "' must be an int or a list of ints, got ",

@@ -6,8 +6,8 @@ namespace thunder {
 
 void NameGenerator::reserve(const std::string& name) {
   if (!is_valid_proxy_name(name)) {
-    throw ArgumentError(str("invalid name '", name,
-                            "': names must be Python identifiers and not reserved words"));
+    throw ArgumentError(
+        str("invalid name '", name, "': names must be Python identifiers and not reserved words"));
   }
   if (!used_.insert(name).second) {
     throw ArgumentError(str("the name '", name, "' is used twice in one trace"));
@@ -60,9 +60,8 @@ std::string Trace::to_string(const PrintOptions& options) const {
   }
   out += "):\n";
   for (const Value& input : inputs) {
-    input.for_each_proxy([&out](const Proxy& p) {
-      out += str("  # ", p.name(), ": \"", p.type_string(), "\"\n");
-    });
+    input.for_each_proxy(
+        [&out](const Proxy& p) { out += str("  # ", p.name(), ": \"", p.type_string(), "\"\n"); });
   }
   const std::optional<SourceLocation>* last_location = nullptr;
   for (const BoundSymbol& bsym : bound_symbols) {
@@ -75,8 +74,8 @@ std::string Trace::to_string(const PrintOptions& options) const {
     print_bound_symbol(out, bsym, 1, /*as_comment=*/false, options);
   }
   const std::string result = output.repr();
-  out += "  return " + (output.is_list() ? "(" + result.substr(1, result.size() - 2) + ")" : result) +
-         "\n";
+  out += "  return " +
+         (output.is_list() ? "(" + result.substr(1, result.size() - 2) + ")" : result) + "\n";
   return out;
 }
 

@@ -31,8 +31,7 @@ TraceScope::~TraceScope() {
 TensorProxyPtr TraceScope::input_tensor(const std::string& name, Shape shape, DType dtype,
                                         Device device, bool requires_grad) {
   // Validate first, so a rejected input leaves its name free.
-  TensorProxyPtr proxy =
-      TensorProxy::create(name, std::move(shape), dtype, device, requires_grad);
+  TensorProxyPtr proxy = TensorProxy::create(name, std::move(shape), dtype, device, requires_grad);
   trace_.names->reserve(name);
   trace_.inputs.emplace_back(proxy);
   return proxy;
@@ -56,7 +55,9 @@ Trace TraceScope::finish(Value output, std::string provenance) {
   return std::move(trace_);
 }
 
-TraceScope* TraceScope::current() { return current_scope; }
+TraceScope* TraceScope::current() {
+  return current_scope;
+}
 
 TensorProxyPtr new_tensor(Shape shape, DType dtype, Device device, bool requires_grad) {
   TraceScope& scope = require_scope("new_tensor");

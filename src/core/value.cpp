@@ -34,17 +34,22 @@ bool Value::is_scalar() const {
 }
 
 namespace {
-template <typename T> const T& get_checked(const auto& data, ValueKind wanted) {
+template <typename T>
+const T& get_checked(const auto& data, ValueKind wanted) {
   const T* ptr = std::get_if<T>(&data);
   THUNDER_INTERNAL_ASSERT(ptr != nullptr)
-      << "value of kind " << value_kind_name(static_cast<ValueKind>(data.index()))
-      << " used as " << value_kind_name(wanted);
+      << "value of kind " << value_kind_name(static_cast<ValueKind>(data.index())) << " used as "
+      << value_kind_name(wanted);
   return *ptr;
 }
 } // namespace
 
-bool Value::as_bool() const { return get_checked<bool>(data_, ValueKind::Bool); }
-std::int64_t Value::as_int() const { return get_checked<std::int64_t>(data_, ValueKind::Int); }
+bool Value::as_bool() const {
+  return get_checked<bool>(data_, ValueKind::Bool);
+}
+std::int64_t Value::as_int() const {
+  return get_checked<std::int64_t>(data_, ValueKind::Int);
+}
 double Value::as_float() const {
   if (kind() == ValueKind::Int) return static_cast<double>(as_int());
   return get_checked<double>(data_, ValueKind::Float);
@@ -52,14 +57,19 @@ double Value::as_float() const {
 const std::string& Value::as_string() const {
   return get_checked<std::string>(data_, ValueKind::String);
 }
-DType Value::as_dtype() const { return get_checked<DType>(data_, ValueKind::DType); }
+DType Value::as_dtype() const {
+  return get_checked<DType>(data_, ValueKind::DType);
+}
 const Device& Value::as_device() const {
   return get_checked<Device>(data_, ValueKind::Device);
 }
-const Value::List& Value::as_list() const { return get_checked<List>(data_, ValueKind::List); }
+const Value::List& Value::as_list() const {
+  return get_checked<List>(data_, ValueKind::List);
+}
 std::vector<std::int64_t> Value::as_ints() const {
   std::vector<std::int64_t> out;
-  for (const Value& item : as_list()) out.push_back(item.as_int());
+  for (const Value& item : as_list())
+    out.push_back(item.as_int());
   return out;
 }
 const TensorProxyPtr& Value::as_tensor() const {
@@ -142,7 +152,8 @@ void Value::for_each_proxy(const std::function<void(const Proxy&)>& fn) const {
   if (const Proxy* p = proxy()) {
     fn(*p);
   } else if (is_list()) {
-    for (const Value& item : as_list()) item.for_each_proxy(fn);
+    for (const Value& item : as_list())
+      item.for_each_proxy(fn);
   }
 }
 
@@ -151,7 +162,8 @@ Value Value::map_proxies(const std::function<Value(const Value&)>& substitute) c
   if (!is_list()) return *this;
   List items;
   items.reserve(as_list().size());
-  for (const Value& item : as_list()) items.push_back(item.map_proxies(substitute));
+  for (const Value& item : as_list())
+    items.push_back(item.map_proxies(substitute));
   return Value(std::move(items));
 }
 

@@ -45,7 +45,8 @@ struct Dtypes {
 Dtypes elementwise_dtypes(const BoundArgs& args, const std::vector<Value>& operands,
                           PromotionKind kind) {
   std::vector<PromotionOperand> promotion;
-  for (const Value& v : operands) promotion.push_back(ops::promotion_operand(args, v));
+  for (const Value& v : operands)
+    promotion.push_back(ops::promotion_operand(args, v));
   DType result = result_type(promotion);
   if (kind == PromotionKind::IntToFloat && !is_floating(result)) result = kDefaultFloatDType;
   const bool low_precision = result == DType::Float16 || result == DType::BFloat16;
@@ -62,7 +63,8 @@ Value prepare_operand(const Value& v, const Shape& shape, DType dtype) {
   if (t->shape() != shape) {
     std::vector<std::int64_t> dims;
     const auto offset = static_cast<std::int64_t>(shape.size()) - t->ndim();
-    for (std::int64_t i = 0; i < t->ndim(); ++i) dims.push_back(offset + i);
+    for (std::int64_t i = 0; i < t->ndim(); ++i)
+      dims.push_back(offset + i);
     t = prims::broadcast_in_dim(t, shape, dims);
   }
   if (t->dtype() != dtype) t = prims::convert_element_type(t, dtype);
@@ -88,14 +90,15 @@ TensorProxyPtr elementwise(const BoundArgs& args, std::vector<Value> operands, P
   }
   const Shape shape = ops::broadcast_shapes(args, shapes);
   ops::common_device(args, operands);
-  for (Value& v : operands) v = prepare_operand(v, shape, dtypes.computation);
+  for (Value& v : operands)
+    v = prepare_operand(v, shape, dtypes.computation);
   return to_dtype(compute(operands), dtypes.result);
 }
 
-#define THUNDER_UNARY(NAME, KIND)                                                              \
-  Value NAME##_decomposition(const BoundArgs& args) {                                          \
-    return elementwise(args, {args[0]}, PromotionKind::KIND,                                   \
-                       [](const std::vector<Value>& v) { return prims::NAME(v[0]); });          \
+#define THUNDER_UNARY(NAME, KIND)                                                                  \
+  Value NAME##_decomposition(const BoundArgs& args) {                                              \
+    return elementwise(args, {args[0]}, PromotionKind::KIND,                                       \
+                       [](const std::vector<Value>& v) { return prims::NAME(v[0]); });             \
   }
 THUNDER_UNARY(neg, NoOpMath)
 THUNDER_UNARY(abs, NoOpMath)
@@ -107,10 +110,10 @@ THUNDER_UNARY(tanh, IntToFloat)
 THUNDER_UNARY(erf, IntToFloat)
 #undef THUNDER_UNARY
 
-#define THUNDER_BINARY(NAME, KIND)                                                             \
-  Value NAME##_decomposition(const BoundArgs& args) {                                          \
-    return elementwise(args, {args[0], args[1]}, PromotionKind::KIND,                          \
-                       [](const std::vector<Value>& v) { return prims::NAME(v[0], v[1]); });    \
+#define THUNDER_BINARY(NAME, KIND)                                                                 \
+  Value NAME##_decomposition(const BoundArgs& args) {                                              \
+    return elementwise(args, {args[0], args[1]}, PromotionKind::KIND,                              \
+                       [](const std::vector<Value>& v) { return prims::NAME(v[0], v[1]); });       \
   }
 THUNDER_BINARY(mul, Default)
 THUNDER_BINARY(maximum, NoOpMath)
@@ -133,23 +136,22 @@ Value alpha_binary(const BoundArgs& args, TensorProxyPtr (*op)(const Value&, con
   }
   const double alpha_value = args.number(2);
   const bool unit_alpha = alpha_value == 1.0;
-  return elementwise(args, {args[0], args[1]}, PromotionKind::Default,
-                     [&](const std::vector<Value>& v) {
-                       Value b = v[1];
-                       if (!unit_alpha && b.is_tensor()) {
-                         b = prims::mul(b, alpha);
-                       } else if (!unit_alpha && b.is_number()) {
-                         throw UnsupportedError(str(args.symbol().qualified_name(),
-                                                    ": alpha with a symbolic number operand"));
-                       } else if (!unit_alpha) {
-                         // Both concrete: fold, keeping Python's int * int -> int.
-                         const bool ints = b.kind() != ValueKind::Float &&
-                                           alpha.kind() != ValueKind::Float;
-                         const double product = ops::value_as_double(b) * alpha_value;
-                         b = ints ? Value(static_cast<std::int64_t>(product)) : Value(product);
-                       }
-                       return op(v[0], b);
-                     });
+  return elementwise(
+      args, {args[0], args[1]}, PromotionKind::Default, [&](const std::vector<Value>& v) {
+        Value b = v[1];
+        if (!unit_alpha && b.is_tensor()) {
+          b = prims::mul(b, alpha);
+        } else if (!unit_alpha && b.is_number()) {
+          throw UnsupportedError(
+              str(args.symbol().qualified_name(), ": alpha with a symbolic number operand"));
+        } else if (!unit_alpha) {
+          // Both concrete: fold, keeping Python's int * int -> int.
+          const bool ints = b.kind() != ValueKind::Float && alpha.kind() != ValueKind::Float;
+          const double product = ops::value_as_double(b) * alpha_value;
+          b = ints ? Value(static_cast<std::int64_t>(product)) : Value(product);
+        }
+        return op(v[0], b);
+      });
 }
 
 Value add_decomposition(const BoundArgs& args) {
@@ -192,7 +194,8 @@ Value relu_decomposition(const BoundArgs& args) {
 void check_gelu(const BoundArgs& args) {
   const TensorProxy& a = *args.tensor(0);
   if (!is_floating(a.dtype())) {
-    args.fail(str("expected a floating tensor, got ", a.name(), " of dtype ", torch_name(a.dtype())));
+    args.fail(
+        str("expected a floating tensor, got ", a.name(), " of dtype ", torch_name(a.dtype())));
   }
   const std::string& approximate = args.string(1);
   if (approximate != "none" && approximate != "tanh") {
@@ -242,11 +245,13 @@ Value reshape_decomposition(const BoundArgs& args) {
   }
   if (inferred) {
     if (known == 0 || a.numel() % known != 0) {
-      args.fail(str("shape '", shape_to_string(shape), "' is invalid for input of size ", a.numel()));
+      args.fail(
+          str("shape '", shape_to_string(shape), "' is invalid for input of size ", a.numel()));
     }
     shape[*inferred] = a.numel() / known;
   }
-  if (std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>()) != a.numel()) {
+  if (std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>()) !=
+      a.numel()) {
     args.fail(str("shape '", shape_to_string(shape), "' is invalid for input of size ", a.numel()));
   }
   return prims::reshape(args.tensor(0), shape);
@@ -275,8 +280,10 @@ Value transpose_decomposition(const BoundArgs& args) {
   const std::int64_t d0 = canonical_dim(args, args.integer(1), a->ndim());
   const std::int64_t d1 = canonical_dim(args, args.integer(2), a->ndim());
   std::vector<std::int64_t> perm;
-  for (std::int64_t i = 0; i < a->ndim(); ++i) perm.push_back(i);
-  if (a->ndim() > 0) std::swap(perm[static_cast<std::size_t>(d0)], perm[static_cast<std::size_t>(d1)]);
+  for (std::int64_t i = 0; i < a->ndim(); ++i)
+    perm.push_back(i);
+  if (a->ndim() > 0)
+    std::swap(perm[static_cast<std::size_t>(d0)], perm[static_cast<std::size_t>(d1)]);
   return prims::transpose(a, perm);
 }
 
@@ -290,7 +297,8 @@ Value sum_decomposition(const BoundArgs& args) {
   const std::int64_t ndim = a->ndim();
   std::vector<std::int64_t> dims;
   if (args[1].is_none() || (args[1].is_list() && args[1].as_list().empty())) {
-    for (std::int64_t i = 0; i < ndim; ++i) dims.push_back(i);
+    for (std::int64_t i = 0; i < ndim; ++i)
+      dims.push_back(i);
   } else {
     for (const std::int64_t d : args.ints(1)) {
       const std::int64_t c = canonical_dim(args, d, ndim);
@@ -309,21 +317,25 @@ Value sum_decomposition(const BoundArgs& args) {
   }
   // torch sums bool and integers as int64, and low-precision floats in f32.
   DType result = a->dtype();
-  if (!dtype_arg.is_none()) result = dtype_arg.as_dtype();
-  else if (!is_floating(result)) result = DType::Int64;
+  if (!dtype_arg.is_none())
+    result = dtype_arg.as_dtype();
+  else if (!is_floating(result))
+    result = DType::Int64;
   const bool low_precision = result == DType::Float16 || result == DType::BFloat16;
   const DType computation = low_precision ? DType::Float32 : result;
   TensorProxyPtr out = prims::sum(to_dtype(a, computation), dims);
   out = to_dtype(out, result);
   if (keepdim && ndim > 0) {
     Shape kept = a->shape();
-    for (const std::int64_t d : dims) kept[static_cast<std::size_t>(d)] = 1;
+    for (const std::int64_t d : dims)
+      kept[static_cast<std::size_t>(d)] = 1;
     out = prims::reshape(out, kept);
   }
   return out;
 }
 
-void check_same_dtype_and_device(const BoundArgs& args, const TensorProxy& a, const TensorProxy& b) {
+void check_same_dtype_and_device(const BoundArgs& args, const TensorProxy& a,
+                                 const TensorProxy& b) {
   if (a.dtype() != b.dtype()) {
     args.fail(str("expected both operands to have the same dtype, got ", torch_name(a.dtype()),
                   " for ", a.name(), " and ", torch_name(b.dtype()), " for ", b.name()));
@@ -364,8 +376,8 @@ Value matmul_decomposition(const BoundArgs& args) {
     const std::int64_t ea = extent(batch_a), eb = extent(batch_b);
     if (ea != eb && ea != 1 && eb != 1) {
       args.fail(str("batch dims of shapes ", shape_to_string(args.tensor(0)->shape()), " and ",
-                    shape_to_string(args.tensor(1)->shape()), " cannot be broadcast (", ea, " != ",
-                    eb, " at dim ", i, ")"));
+                    shape_to_string(args.tensor(1)->shape()), " cannot be broadcast (", ea,
+                    " != ", eb, " at dim ", i, ")"));
     }
     batch[i] = ea == 1 ? eb : ea;
   }
@@ -376,7 +388,8 @@ Value matmul_decomposition(const BoundArgs& args) {
     if (target == t->shape()) return t;
     std::vector<std::int64_t> dims;
     const auto offset = static_cast<std::int64_t>(target.size()) - t->ndim();
-    for (std::int64_t i = 0; i < t->ndim(); ++i) dims.push_back(offset + i);
+    for (std::int64_t i = 0; i < t->ndim(); ++i)
+      dims.push_back(offset + i);
     return prims::broadcast_in_dim(t, target, dims);
   };
   TensorProxyPtr out = prims::matmul(expand(a), expand(b));
@@ -406,7 +419,10 @@ Value linear_decomposition(const BoundArgs& args) {
   const std::int64_t n = weight->shape()[0];
   Shape out_shape(input->shape().begin(), input->shape().end() - 1);
   out_shape.push_back(n);
-  const TensorProxyPtr flat = input->ndim() == 2 ? input : prims::reshape(input, {input->numel() / std::max<std::int64_t>(k, 1), k});
+  const TensorProxyPtr flat =
+      input->ndim() == 2
+          ? input
+          : prims::reshape(input, {input->numel() / std::max<std::int64_t>(k, 1), k});
   TensorProxyPtr out = prims::matmul(flat, prims::transpose(weight, {1, 0}));
   if (out->shape() != out_shape) out = prims::reshape(out, out_shape);
   const Value& bias = args[2];
@@ -430,12 +446,12 @@ Value linear_decomposition(const BoundArgs& args) {
 
 std::vector<Symbol> make_table() {
   std::vector<Symbol> table;
-#define THUNDER_LTORCH(NAME, PARAMS, CHECK, DECOMPOSITION, TAGS)                               \
-  table.push_back(make_symbol({.name = #NAME,                                                  \
-                               .ns = SymbolNamespace::LTorch,                                  \
-                               .params = PARAMS,                                               \
-                               .tags = TAGS,                                                   \
-                               .check = CHECK,                                                 \
+#define THUNDER_LTORCH(NAME, PARAMS, CHECK, DECOMPOSITION, TAGS)                                   \
+  table.push_back(make_symbol({.name = #NAME,                                                      \
+                               .ns = SymbolNamespace::LTorch,                                      \
+                               .params = PARAMS,                                                   \
+                               .tags = TAGS,                                                       \
+                               .check = CHECK,                                                     \
                                .decomposition = DECOMPOSITION}));
 #include "thunder/ops/ltorch.def"
 #undef THUNDER_LTORCH
@@ -454,12 +470,15 @@ TensorProxyPtr call(LTorchId id, std::vector<Value> args,
 
 } // namespace
 
-const Symbol& symbol(LTorchId id) { return table().at(static_cast<std::size_t>(id)); }
+const Symbol& symbol(LTorchId id) {
+  return table().at(static_cast<std::size_t>(id));
+}
 
 const std::vector<const Symbol*>& all() {
   static const std::vector<const Symbol*> pointers = [] {
     std::vector<const Symbol*> out;
-    for (const Symbol& s : table()) out.push_back(&s);
+    for (const Symbol& s : table())
+      out.push_back(&s);
     return out;
   }();
   return pointers;
@@ -471,25 +490,51 @@ TensorProxyPtr add(const Value& a, const Value& b, const Value& alpha) {
 TensorProxyPtr sub(const Value& a, const Value& b, const Value& alpha) {
   return call(LTorchId::sub, {a, b}, {{"alpha", alpha}});
 }
-TensorProxyPtr mul(const Value& a, const Value& b) { return call(LTorchId::mul, {a, b}); }
+TensorProxyPtr mul(const Value& a, const Value& b) {
+  return call(LTorchId::mul, {a, b});
+}
 TensorProxyPtr div(const Value& a, const Value& b, const Value& rounding_mode) {
   return call(LTorchId::div, {a, b}, {{"rounding_mode", rounding_mode}});
 }
-TensorProxyPtr maximum(const Value& a, const Value& b) { return call(LTorchId::maximum, {a, b}); }
-TensorProxyPtr minimum(const Value& a, const Value& b) { return call(LTorchId::minimum, {a, b}); }
-TensorProxyPtr neg(const Value& a) { return call(LTorchId::neg, {a}); }
-TensorProxyPtr abs(const Value& a) { return call(LTorchId::abs, {a}); }
-TensorProxyPtr exp(const Value& a) { return call(LTorchId::exp, {a}); }
-TensorProxyPtr log(const Value& a) { return call(LTorchId::log, {a}); }
-TensorProxyPtr sqrt(const Value& a) { return call(LTorchId::sqrt, {a}); }
-TensorProxyPtr rsqrt(const Value& a) { return call(LTorchId::rsqrt, {a}); }
-TensorProxyPtr tanh(const Value& a) { return call(LTorchId::tanh, {a}); }
-TensorProxyPtr erf(const Value& a) { return call(LTorchId::erf, {a}); }
-TensorProxyPtr relu(const Value& a) { return call(LTorchId::relu, {a}); }
+TensorProxyPtr maximum(const Value& a, const Value& b) {
+  return call(LTorchId::maximum, {a, b});
+}
+TensorProxyPtr minimum(const Value& a, const Value& b) {
+  return call(LTorchId::minimum, {a, b});
+}
+TensorProxyPtr neg(const Value& a) {
+  return call(LTorchId::neg, {a});
+}
+TensorProxyPtr abs(const Value& a) {
+  return call(LTorchId::abs, {a});
+}
+TensorProxyPtr exp(const Value& a) {
+  return call(LTorchId::exp, {a});
+}
+TensorProxyPtr log(const Value& a) {
+  return call(LTorchId::log, {a});
+}
+TensorProxyPtr sqrt(const Value& a) {
+  return call(LTorchId::sqrt, {a});
+}
+TensorProxyPtr rsqrt(const Value& a) {
+  return call(LTorchId::rsqrt, {a});
+}
+TensorProxyPtr tanh(const Value& a) {
+  return call(LTorchId::tanh, {a});
+}
+TensorProxyPtr erf(const Value& a) {
+  return call(LTorchId::erf, {a});
+}
+TensorProxyPtr relu(const Value& a) {
+  return call(LTorchId::relu, {a});
+}
 TensorProxyPtr gelu(const Value& a, const std::string& approximate) {
   return call(LTorchId::gelu, {a}, {{"approximate", approximate}});
 }
-TensorProxyPtr to(const Value& a, DType dtype) { return call(LTorchId::to, {a, dtype}); }
+TensorProxyPtr to(const Value& a, DType dtype) {
+  return call(LTorchId::to, {a, dtype});
+}
 TensorProxyPtr reshape(const Value& a, const Shape& shape) {
   return call(LTorchId::reshape, {a, Value::ints(shape)});
 }
@@ -502,7 +547,9 @@ TensorProxyPtr permute(const Value& a, const std::vector<std::int64_t>& dims) {
 TensorProxyPtr sum(const Value& a, const Value& dim, bool keepdim, std::optional<DType> dtype) {
   return call(LTorchId::sum, {a, dim, keepdim}, {{"dtype", dtype ? Value(*dtype) : Value()}});
 }
-TensorProxyPtr matmul(const Value& a, const Value& b) { return call(LTorchId::matmul, {a, b}); }
+TensorProxyPtr matmul(const Value& a, const Value& b) {
+  return call(LTorchId::matmul, {a, b});
+}
 TensorProxyPtr linear(const Value& input, const Value& weight, const Value& bias) {
   return call(LTorchId::linear, {input, weight, bias});
 }

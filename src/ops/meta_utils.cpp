@@ -36,7 +36,8 @@ PromotionOperand promotion_operand(const BoundArgs& args, const Value& value) {
 
 Shape broadcast_shapes(const BoundArgs& args, const std::vector<Shape>& shapes) {
   std::size_t rank = 0;
-  for (const Shape& s : shapes) rank = std::max(rank, s.size());
+  for (const Shape& s : shapes)
+    rank = std::max(rank, s.size());
   Shape out(rank, 1);
   for (const Shape& s : shapes) {
     const std::size_t offset = rank - s.size();
@@ -48,7 +49,8 @@ Shape broadcast_shapes(const BoundArgs& args, const std::vector<Shape>& shapes) 
         continue;
       }
       std::string listed;
-      for (const Shape& each : shapes) listed += (listed.empty() ? "" : " and ") + shape_to_string(each);
+      for (const Shape& each : shapes)
+        listed += (listed.empty() ? "" : " and ") + shape_to_string(each);
       args.fail(str("shapes ", listed, " cannot be broadcast (", o, " != ", s[i], " at dim ",
                     static_cast<std::int64_t>(offset + i) - static_cast<std::int64_t>(rank), ")"));
     }
@@ -73,8 +75,8 @@ std::int64_t canonical_dim(const BoundArgs& args, std::int64_t dim, std::int64_t
   // torch lets a 0-dim tensor be indexed as if it had one dim.
   const std::int64_t extent = std::max<std::int64_t>(ndim, 1);
   if (dim < -extent || dim >= extent) {
-    args.fail(str("dimension out of range (expected to be in range of [", -extent, ", ",
-                  extent - 1, "], but got ", dim, ")"));
+    args.fail(str("dimension out of range (expected to be in range of [", -extent, ", ", extent - 1,
+                  "], but got ", dim, ")"));
   }
   return dim < 0 ? dim + extent : dim;
 }

@@ -10,7 +10,6 @@
 namespace thunder::prims {
 namespace {
 
-
 // Parameter lists shared by several prims.
 const std::vector<Param> kUnary = {{"a"}};
 const std::vector<Param> kBinary = {{"a"}, {"b"}};
@@ -29,8 +28,8 @@ Value unary_meta(const BoundArgs& args) {
 Value unary_float_meta(const BoundArgs& args) {
   const TensorProxy& a = *args.tensor(0);
   if (!is_floating(a.dtype())) {
-    args.fail(str("expected a floating tensor, got ", a.name(), " of dtype ",
-                  torch_name(a.dtype())));
+    args.fail(
+        str("expected a floating tensor, got ", a.name(), " of dtype ", torch_name(a.dtype())));
   }
   return unary_meta(args);
 }
@@ -108,8 +107,8 @@ Value transpose_meta(const BoundArgs& args) {
   Shape shape;
   for (const std::int64_t d : perm) {
     if (d < 0 || d >= a.ndim() || seen[static_cast<std::size_t>(d)]) {
-      args.fail(str("permutation ", Value::ints(perm).repr(), " is not a permutation of ",
-                    a.ndim(), " dims"));
+      args.fail(str("permutation ", Value::ints(perm).repr(), " is not a permutation of ", a.ndim(),
+                    " dims"));
     }
     seen[static_cast<std::size_t>(d)] = true;
     shape.push_back(a.shape()[static_cast<std::size_t>(d)]);
@@ -164,9 +163,12 @@ Value matmul_meta(const BoundArgs& args) {
 
 std::vector<Symbol> make_table() {
   std::vector<Symbol> table;
-#define THUNDER_PRIM(NAME, PARAMS, META, TAGS)                                                \
-  table.push_back(make_symbol(                                                                \
-      {.name = #NAME, .ns = SymbolNamespace::Prims, .params = PARAMS, .tags = TAGS, .meta = META}));
+#define THUNDER_PRIM(NAME, PARAMS, META, TAGS)                                                     \
+  table.push_back(make_symbol({.name = #NAME,                                                      \
+                               .ns = SymbolNamespace::Prims,                                       \
+                               .params = PARAMS,                                                   \
+                               .tags = TAGS,                                                       \
+                               .meta = META}));
 #include "thunder/ops/prims.def"
 #undef THUNDER_PRIM
   return table;
@@ -183,32 +185,65 @@ TensorProxyPtr call(PrimId id, std::vector<Value> args) {
 
 } // namespace
 
-const Symbol& symbol(PrimId id) { return table().at(static_cast<std::size_t>(id)); }
+const Symbol& symbol(PrimId id) {
+  return table().at(static_cast<std::size_t>(id));
+}
 
 const std::vector<const Symbol*>& all() {
   static const std::vector<const Symbol*> pointers = [] {
     std::vector<const Symbol*> out;
-    for (const Symbol& s : table()) out.push_back(&s);
+    for (const Symbol& s : table())
+      out.push_back(&s);
     return out;
   }();
   return pointers;
 }
 
-TensorProxyPtr neg(const Value& a) { return call(PrimId::neg, {a}); }
-TensorProxyPtr abs(const Value& a) { return call(PrimId::abs, {a}); }
-TensorProxyPtr exp(const Value& a) { return call(PrimId::exp, {a}); }
-TensorProxyPtr log(const Value& a) { return call(PrimId::log, {a}); }
-TensorProxyPtr sqrt(const Value& a) { return call(PrimId::sqrt, {a}); }
-TensorProxyPtr rsqrt(const Value& a) { return call(PrimId::rsqrt, {a}); }
-TensorProxyPtr tanh(const Value& a) { return call(PrimId::tanh, {a}); }
-TensorProxyPtr erf(const Value& a) { return call(PrimId::erf, {a}); }
-TensorProxyPtr add(const Value& a, const Value& b) { return call(PrimId::add, {a, b}); }
-TensorProxyPtr sub(const Value& a, const Value& b) { return call(PrimId::sub, {a, b}); }
-TensorProxyPtr mul(const Value& a, const Value& b) { return call(PrimId::mul, {a, b}); }
-TensorProxyPtr div(const Value& a, const Value& b) { return call(PrimId::div, {a, b}); }
-TensorProxyPtr maximum(const Value& a, const Value& b) { return call(PrimId::maximum, {a, b}); }
-TensorProxyPtr minimum(const Value& a, const Value& b) { return call(PrimId::minimum, {a, b}); }
-TensorProxyPtr matmul(const Value& a, const Value& b) { return call(PrimId::matmul, {a, b}); }
+TensorProxyPtr neg(const Value& a) {
+  return call(PrimId::neg, {a});
+}
+TensorProxyPtr abs(const Value& a) {
+  return call(PrimId::abs, {a});
+}
+TensorProxyPtr exp(const Value& a) {
+  return call(PrimId::exp, {a});
+}
+TensorProxyPtr log(const Value& a) {
+  return call(PrimId::log, {a});
+}
+TensorProxyPtr sqrt(const Value& a) {
+  return call(PrimId::sqrt, {a});
+}
+TensorProxyPtr rsqrt(const Value& a) {
+  return call(PrimId::rsqrt, {a});
+}
+TensorProxyPtr tanh(const Value& a) {
+  return call(PrimId::tanh, {a});
+}
+TensorProxyPtr erf(const Value& a) {
+  return call(PrimId::erf, {a});
+}
+TensorProxyPtr add(const Value& a, const Value& b) {
+  return call(PrimId::add, {a, b});
+}
+TensorProxyPtr sub(const Value& a, const Value& b) {
+  return call(PrimId::sub, {a, b});
+}
+TensorProxyPtr mul(const Value& a, const Value& b) {
+  return call(PrimId::mul, {a, b});
+}
+TensorProxyPtr div(const Value& a, const Value& b) {
+  return call(PrimId::div, {a, b});
+}
+TensorProxyPtr maximum(const Value& a, const Value& b) {
+  return call(PrimId::maximum, {a, b});
+}
+TensorProxyPtr minimum(const Value& a, const Value& b) {
+  return call(PrimId::minimum, {a, b});
+}
+TensorProxyPtr matmul(const Value& a, const Value& b) {
+  return call(PrimId::matmul, {a, b});
+}
 
 TensorProxyPtr convert_element_type(const Value& a, DType dtype) {
   return call(PrimId::convert_element_type, {a, dtype});

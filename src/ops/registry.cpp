@@ -20,7 +20,8 @@ const std::vector<const Symbol*>& all_symbols() {
 const Symbol* find_symbol(std::string_view qualified_name) {
   static const std::map<std::string, const Symbol*, std::less<>> by_name = [] {
     std::map<std::string, const Symbol*, std::less<>> out;
-    for (const Symbol* s : all_symbols()) out.emplace(s->qualified_name(), s);
+    for (const Symbol* s : all_symbols())
+      out.emplace(s->qualified_name(), s);
     return out;
   }();
   const auto it = by_name.find(qualified_name);

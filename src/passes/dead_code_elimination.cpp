@@ -18,11 +18,13 @@ Trace dead_code_elimination(const Trace& trace) {
     });
     if (!live) continue;
     kept.push_back(&*it);
-    for (const Proxy* p : it->input_proxies()) needed.insert(p->name());
+    for (const Proxy* p : it->input_proxies())
+      needed.insert(p->name());
   }
 
   Trace out = trace.derive("Dead Code Elimination");
-  for (auto it = kept.rbegin(); it != kept.rend(); ++it) out.bound_symbols.push_back(**it);
+  for (auto it = kept.rbegin(); it != kept.rend(); ++it)
+    out.bound_symbols.push_back(**it);
   return out;
 }
 

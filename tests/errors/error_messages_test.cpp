@@ -25,11 +25,16 @@ std::string describe(const std::exception& e) {
   return typeid(e).name();
 }
 
-template <typename E> std::string type_name() {
-  if constexpr (std::is_same_v<E, ArgumentError>) return "thunder::ArgumentError";
-  else if constexpr (std::is_same_v<E, UnsupportedError>) return "thunder::UnsupportedError";
-  else if constexpr (std::is_same_v<E, InternalError>) return "thunder::InternalError";
-  else return typeid(E).name();
+template <typename E>
+std::string type_name() {
+  if constexpr (std::is_same_v<E, ArgumentError>)
+    return "thunder::ArgumentError";
+  else if constexpr (std::is_same_v<E, UnsupportedError>)
+    return "thunder::UnsupportedError";
+  else if constexpr (std::is_same_v<E, InternalError>)
+    return "thunder::InternalError";
+  else
+    return typeid(E).name();
 }
 
 // Runs fn, expects it to throw exactly an E (not a subclass, not another type) and returns
@@ -42,8 +47,7 @@ std::string message_of(const std::function<void()>& fn,
   } catch (const std::exception& e) {
     if (typeid(e) != typeid(E)) {
       ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
-          << "expected exactly " << type_name<E>() << ", got " << describe(e) << ": "
-          << e.what();
+          << "expected exactly " << type_name<E>() << ", got " << describe(e) << ": " << e.what();
       return "";
     }
     return e.what();
@@ -57,7 +61,9 @@ std::string message_of(const std::function<void()>& fn,
   return "";
 }
 
-const Symbol& ltorch_symbol(ltorch::LTorchId id) { return ltorch::symbol(id); }
+const Symbol& ltorch_symbol(ltorch::LTorchId id) {
+  return ltorch::symbol(id);
+}
 
 // ---------------------------------------------------------------------------------------
 // Matrix products.
@@ -154,40 +160,54 @@ TEST(ErrorMessages, SumNamesValidDimRange) {
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
   EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::sum(a, 2); }),
             "ltorch.sum: dimension out of range (expected to be in range of [-2, 1], but got 2)");
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::sum(a, Value::ints({0, -3})); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              ltorch::sum(a, Value::ints({0, -3}));
+            }),
             "ltorch.sum: dimension out of range (expected to be in range of [-2, 1], but got -3)");
 }
 
 TEST(ErrorMessages, PermuteRejectsRepeatedDims) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::permute(a, {0, 0}); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              ltorch::permute(a, {0, 0});
+            }),
             "ltorch.permute: repeated dim in permutation [0, 0]");
   // -1 is dim 1: a repeat once canonicalized; the message shows what the user wrote.
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::permute(a, {1, -1}); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              ltorch::permute(a, {1, -1});
+            }),
             "ltorch.permute: repeated dim in permutation [1, -1]");
 }
 
 TEST(ErrorMessages, SumRejectsRepeatedDims) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::sum(a, Value::ints({1, -1})); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              ltorch::sum(a, Value::ints({1, -1}));
+            }),
             "ltorch.sum: dim 1 appears multiple times in the list of dims");
 }
 
 TEST(ErrorMessages, ReshapeNamesShapeAndInputSize) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::reshape(a, {4, 2}); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              ltorch::reshape(a, {4, 2});
+            }),
             "ltorch.reshape: shape '[4, 2]' is invalid for input of size 6");
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::reshape(a, {-1, 4}); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              ltorch::reshape(a, {-1, 4});
+            }),
             "ltorch.reshape: shape '[-1, 4]' is invalid for input of size 6");
 }
 
 TEST(ErrorMessages, ReshapeRejectsTwoInferredDims) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::reshape(a, {-1, -1}); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              ltorch::reshape(a, {-1, -1});
+            }),
             "ltorch.reshape: only one dimension can be inferred");
 }
 
@@ -211,9 +231,10 @@ TEST(ErrorMessages, GeluRejectsIntegerTensor) {
 TEST(ErrorMessages, NegRejectsBoolTensor) {
   TraceScope scope;
   auto mask = scope.input_tensor("mask", {2, 3}, DType::Bool);
-  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::neg(mask); }),
-            "ltorch.neg: negation is not supported on bool tensors (mask); use logical_not to invert a "
-            "mask");
+  EXPECT_EQ(
+      message_of<ArgumentError>([&] { ltorch::neg(mask); }),
+      "ltorch.neg: negation is not supported on bool tensors (mask); use logical_not to invert a "
+      "mask");
 }
 
 TEST(ErrorMessages, AddRejectsFloatAlphaOnIntegerTensors) {
@@ -258,8 +279,9 @@ TEST(ErrorMessages, BindingRejectsTooManyPositionalArguments) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
   // alpha is keyword-only.
-  EXPECT_EQ(message_of<ArgumentError>(
-                [&] { call_symbol(ltorch_symbol(ltorch::LTorchId::add), {a, a, 2}); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              call_symbol(ltorch_symbol(ltorch::LTorchId::add), {a, a, 2});
+            }),
             "ltorch.add: takes 2 positional arguments but 3 were given");
 }
 
@@ -284,9 +306,9 @@ TEST(ErrorMessages, BindingRejectsRepeatedArgument) {
 TEST(ErrorMessages, BindingRejectsMissingArgument) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
-  EXPECT_EQ(message_of<ArgumentError>(
-                [&] { call_symbol(ltorch_symbol(ltorch::LTorchId::add), {a}); }),
-            "ltorch.add: missing required argument 'b'");
+  EXPECT_EQ(
+      message_of<ArgumentError>([&] { call_symbol(ltorch_symbol(ltorch::LTorchId::add), {a}); }),
+      "ltorch.add: missing required argument 'b'");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -302,8 +324,9 @@ TEST(ErrorMessages, CallOutsideTraceScopeNamesTheOp) {
 
 TEST(ErrorMessages, InputTensorRejectsNegativeExtent) {
   TraceScope scope;
-  EXPECT_EQ(message_of<ArgumentError>(
-                [&] { scope.input_tensor("x", {2, -1}, DType::Float32); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              scope.input_tensor("x", {2, -1}, DType::Float32);
+            }),
             "tensor 'x': shape [2, -1] has a negative extent");
 }
 
@@ -333,8 +356,9 @@ TEST(ErrorMessages, InputTensorRejectsRepeatedName) {
 // A rejected input declares nothing: its name stays free for the corrected call.
 TEST(ErrorMessages, RejectedInputTensorLeavesItsNameFree) {
   TraceScope scope;
-  EXPECT_EQ(message_of<ArgumentError>(
-                [&] { scope.input_tensor("x", {2, -1}, DType::Float32); }),
+  EXPECT_EQ(message_of<ArgumentError>([&] {
+              scope.input_tensor("x", {2, -1}, DType::Float32);
+            }),
             "tensor 'x': shape [2, -1] has a negative extent");
   EXPECT_NO_THROW(scope.input_tensor("x", {2, 1}, DType::Float32));
 }
@@ -402,8 +426,7 @@ TEST(ErrorMessages, InternalAssertThrowsInternalError) {
     THUNDER_INTERNAL_ASSERT(1 + 1 == 3) << "ctx";
   } catch (const Error&) {
     caught_as_error = true;
-  } catch (const InternalError&) {
-  }
+  } catch (const InternalError&) {}
   EXPECT_FALSE(caught_as_error);
 }
 

@@ -127,9 +127,13 @@ struct OpCase {
   EagerFn eager;
 };
 
-std::ostream& operator<<(std::ostream& os, const OpCase& c) { return os << c.name; }
+std::ostream& operator<<(std::ostream& os, const OpCase& c) {
+  return os << c.name;
+}
 
-std::string input_name(std::size_t i) { return std::string(1, static_cast<char>('a' + i)); }
+std::string input_name(std::size_t i) {
+  return std::string(1, static_cast<char>('a' + i));
+}
 
 thunder::Trace trace_case(const OpCase& c) {
   thunder::TraceScope scope(c.name);
@@ -148,7 +152,8 @@ thunder::Trace trace_case(const OpCase& c) {
 std::vector<c10::IValue> make_inputs(const OpCase& c) {
   at::manual_seed(0);
   std::vector<c10::IValue> values;
-  for (const Input& in : c.inputs) values.push_back(in.is_number ? in.number : c10::IValue(make_tensor(in)));
+  for (const Input& in : c.inputs)
+    values.push_back(in.is_number ? in.number : c10::IValue(make_tensor(in)));
   return values;
 }
 
@@ -184,16 +189,16 @@ std::string sizes_string(const at::Tensor& t) {
 ::testing::AssertionResult same_tensor(const at::Tensor& got, const at::Tensor& expected) {
   if (!got.defined()) return ::testing::AssertionFailure() << "undefined result";
   if (got.scalar_type() != expected.scalar_type()) {
-    return ::testing::AssertionFailure() << "dtype " << got.scalar_type() << ", expected "
-                                         << expected.scalar_type();
+    return ::testing::AssertionFailure()
+           << "dtype " << got.scalar_type() << ", expected " << expected.scalar_type();
   }
   if (got.sizes() != expected.sizes()) {
-    return ::testing::AssertionFailure() << "shape " << sizes_string(got) << ", expected "
-                                         << sizes_string(expected);
+    return ::testing::AssertionFailure()
+           << "shape " << sizes_string(got) << ", expected " << sizes_string(expected);
   }
   if (got.device() != expected.device()) {
-    return ::testing::AssertionFailure() << "device " << got.device() << ", expected "
-                                         << expected.device();
+    return ::testing::AssertionFailure()
+           << "device " << got.device() << ", expected " << expected.device();
   }
   if (!at::isFloatingType(expected.scalar_type())) {
     if (at::equal(got, expected)) return ::testing::AssertionSuccess();
@@ -234,8 +239,8 @@ std::vector<c10::IValue> to_float64(const std::vector<c10::IValue>& inputs) {
 }
 
 ::testing::AssertionResult no_farther_from_float64_than_eager(const at::Tensor& got,
-                                                               const at::Tensor& eager,
-                                                               const at::Tensor& reference) {
+                                                              const at::Tensor& eager,
+                                                              const at::Tensor& reference) {
   const at::Tensor ref = reference.to(at::kDouble);
   const double got_error = (got.to(at::kDouble) - ref).abs().max().item<double>();
   const double eager_error = (eager.to(at::kDouble) - ref).abs().max().item<double>();
@@ -243,15 +248,16 @@ std::vector<c10::IValue> to_float64(const std::vector<c10::IValue>& inputs) {
       got_error <= eager_error) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure()
-         << "differs from eager, and its max error against float64 (" << got_error
-         << ") exceeds eager's (" << eager_error << ")";
+  return ::testing::AssertionFailure() << "differs from eager, and its max error against float64 ("
+                                       << got_error << ") exceeds eager's (" << eager_error << ")";
 }
 
 // ---------------------------------------------------------------------------------------
 // The table.
 
-std::string dtype_tag(DType d) { return std::string(thunder::short_name(d)); }
+std::string dtype_tag(DType d) {
+  return std::string(thunder::short_name(d));
+}
 
 struct BinaryOp {
   std::string name;
@@ -273,7 +279,8 @@ struct UnaryOp {
 
 std::vector<OpCase> op_cases() {
   std::vector<OpCase> cases;
-  const auto add = [&cases](std::string name, std::vector<Input> inputs, TraceFn trace, EagerFn eager) {
+  const auto add = [&cases](std::string name, std::vector<Input> inputs, TraceFn trace,
+                            EagerFn eager) {
     cases.push_back({std::move(name), std::move(inputs), std::move(trace), std::move(eager)});
   };
   const std::vector<DType> numeric = {kF32, kF16, kBF16, kF64, kI64, kI32};
@@ -289,9 +296,11 @@ std::vector<OpCase> op_cases() {
       {"div", [](const Value& a, const Value& b) { return Value(lt::div(a, b)); },
        [](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); }, true, true, true},
       {"maximum", [](const Value& a, const Value& b) { return Value(lt::maximum(a, b)); },
-       [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }, true, true, false},
+       [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }, true, true,
+       false},
       {"minimum", [](const Value& a, const Value& b) { return Value(lt::minimum(a, b)); },
-       [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }, true, true, false},
+       [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }, true, true,
+       false},
   };
   for (const BinaryOp& op : binary_ops) {
     std::vector<DType> dtypes = numeric;
@@ -300,135 +309,191 @@ std::vector<OpCase> op_cases() {
       if (!thunder::is_floating(d) && !op.on_integers) continue;
       Fill rhs = Fill::Default;
       if (op.positive_rhs) rhs = thunder::is_floating(d) ? Fill::Positive : Fill::PositiveInt;
-      if (op.positive_rhs && d == kB8) rhs = Fill::Bool; // true division by false gives inf/nan, as in torch
-      add(op.name + "_broadcast_" + dtype_tag(d), {T({3, 1, 4}, d), T({5, 1}, d, rhs)},
+      if (op.positive_rhs && d == kB8)
+        rhs = Fill::Bool; // true division by false gives inf/nan, as in torch
+      add(
+          op.name + "_broadcast_" + dtype_tag(d), {T({3, 1, 4}, d), T({5, 1}, d, rhs)},
           [f = op.trace](const Proxies& p) { return f(p[0], p[1]); },
           [f = op.eager](const Eager& e) { return f(e.t(0), e.t(1)); });
     }
   }
 
   // Type promotion: mixed dtypes, 0-dim tensors, Python scalars, number inputs.
-  add("add_f16_zero_dim_f32", {T({2, 3}, kF16), T({}, kF32)},
+  add(
+      "add_f16_zero_dim_f32", {T({2, 3}, kF16), T({}, kF32)},
       [](const Proxies& p) { return lt::add(p[0], p[1]); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1)); });
-  add("add_i32_zero_dim_i64", {T({2, 3}, kI32), T({}, kI64)},
+  add(
+      "add_i32_zero_dim_i64", {T({2, 3}, kI32), T({}, kI64)},
       [](const Proxies& p) { return lt::add(p[0], p[1]); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1)); });
-  add("mul_i32_zero_dim_f32", {T({2, 3}, kI32), T({}, kF32)},
+  add(
+      "mul_i32_zero_dim_f32", {T({2, 3}, kI32), T({}, kF32)},
       [](const Proxies& p) { return lt::mul(p[0], p[1]); },
       [](const Eager& e) { return at::mul(e.t(0), e.t(1)); });
-  add("mul_zero_dim_f64_bf16", {T({}, kF64), T({4}, kBF16)},
+  add(
+      "mul_zero_dim_f64_bf16", {T({}, kF64), T({4}, kBF16)},
       [](const Proxies& p) { return lt::mul(p[0], p[1]); },
       [](const Eager& e) { return at::mul(e.t(0), e.t(1)); });
-  add("add_zero_dim_f32_zero_dim_f64", {T({}, kF32), T({}, kF64)},
+  add(
+      "add_zero_dim_f32_zero_dim_f64", {T({}, kF32), T({}, kF64)},
       [](const Proxies& p) { return lt::add(p[0], p[1]); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1)); });
-  add("sub_i64_f16_broadcast", {T({2, 1}, kI64), T({3}, kF16)},
+  add(
+      "sub_i64_f16_broadcast", {T({2, 1}, kI64), T({3}, kF16)},
       [](const Proxies& p) { return lt::sub(p[0], p[1]); },
       [](const Eager& e) { return at::sub(e.t(0), e.t(1)); });
-  add("maximum_i32_f32", {T({2, 3}, kI32), T({2, 3}, kF32)},
+  add(
+      "maximum_i32_f32", {T({2, 3}, kI32), T({2, 3}, kF32)},
       [](const Proxies& p) { return lt::maximum(p[0], p[1]); },
       [](const Eager& e) { return at::maximum(e.t(0), e.t(1)); });
-  add("minimum_f16_zero_dim_f32", {T({2, 3}, kF16), T({}, kF32)},
+  add(
+      "minimum_f16_zero_dim_f32", {T({2, 3}, kF16), T({}, kF32)},
       [](const Proxies& p) { return lt::minimum(p[0], p[1]); },
       [](const Eager& e) { return at::minimum(e.t(0), e.t(1)); });
-  add("maximum_bool_i32", {T({4}, kB8), T({4}, kI32)},
+  add(
+      "maximum_bool_i32", {T({4}, kB8), T({4}, kI32)},
       [](const Proxies& p) { return lt::maximum(p[0], p[1]); },
       [](const Eager& e) { return at::maximum(e.t(0), e.t(1)); });
-  add("add_i32_scalar_int", {T({2, 3}, kI32)}, [](const Proxies& p) { return lt::add(p[0], 3); },
+  add(
+      "add_i32_scalar_int", {T({2, 3}, kI32)}, [](const Proxies& p) { return lt::add(p[0], 3); },
       [](const Eager& e) { return at::add(e.t(0), 3); });
-  add("add_i32_scalar_float", {T({2, 3}, kI32)}, [](const Proxies& p) { return lt::add(p[0], 2.5); },
+  add(
+      "add_i32_scalar_float", {T({2, 3}, kI32)},
+      [](const Proxies& p) { return lt::add(p[0], 2.5); },
       [](const Eager& e) { return at::add(e.t(0), 2.5); });
-  add("add_i32_scalar_bool", {T({2, 3}, kI32)}, [](const Proxies& p) { return lt::add(p[0], true); },
+  add(
+      "add_i32_scalar_bool", {T({2, 3}, kI32)},
+      [](const Proxies& p) { return lt::add(p[0], true); },
       [](const Eager& e) { return at::add(e.t(0), true); });
-  add("add_bool_scalar_int", {T({2, 3}, kB8)}, [](const Proxies& p) { return lt::add(p[0], 2); },
+  add(
+      "add_bool_scalar_int", {T({2, 3}, kB8)}, [](const Proxies& p) { return lt::add(p[0], 2); },
       [](const Eager& e) { return at::add(e.t(0), 2); });
-  add("add_f16_scalar_float", {T({2, 3}, kF16)}, [](const Proxies& p) { return lt::add(p[0], 0.1); },
+  add(
+      "add_f16_scalar_float", {T({2, 3}, kF16)},
+      [](const Proxies& p) { return lt::add(p[0], 0.1); },
       [](const Eager& e) { return at::add(e.t(0), 0.1); });
-  add("mul_i64_scalar_float", {T({2, 3}, kI64)}, [](const Proxies& p) { return lt::mul(p[0], 0.3); },
+  add(
+      "mul_i64_scalar_float", {T({2, 3}, kI64)},
+      [](const Proxies& p) { return lt::mul(p[0], 0.3); },
       [](const Eager& e) { return at::mul(e.t(0), 0.3); });
-  add("mul_i32_scalar_float", {T({2, 3}, kI32)}, [](const Proxies& p) { return lt::mul(p[0], 2.5); },
+  add(
+      "mul_i32_scalar_float", {T({2, 3}, kI32)},
+      [](const Proxies& p) { return lt::mul(p[0], 2.5); },
       [](const Eager& e) { return at::mul(e.t(0), 2.5); });
-  add("mul_f16_scalar_float", {T({2, 3}, kF16)}, [](const Proxies& p) { return lt::mul(p[0], 0.1); },
+  add(
+      "mul_f16_scalar_float", {T({2, 3}, kF16)},
+      [](const Proxies& p) { return lt::mul(p[0], 0.1); },
       [](const Eager& e) { return at::mul(e.t(0), 0.1); });
-  add("mul_bf16_scalar_int", {T({2, 3}, kBF16)}, [](const Proxies& p) { return lt::mul(p[0], 3); },
+  add(
+      "mul_bf16_scalar_int", {T({2, 3}, kBF16)}, [](const Proxies& p) { return lt::mul(p[0], 3); },
       [](const Eager& e) { return at::mul(e.t(0), 3); });
-  add("mul_scalar_float_first_f32", {T({2, 3}, kF32)},
+  add(
+      "mul_scalar_float_first_f32", {T({2, 3}, kF32)},
       [](const Proxies& p) { return lt::mul(1.5, p[0]); },
       [](const Eager& e) { return at::mul(at::native::wrapped_scalar_tensor(1.5), e.t(0)); });
-  add("div_i32_i32_true_division", {T({2, 3}, kI32), T({2, 3}, kI32, Fill::PositiveInt)},
+  add(
+      "div_i32_i32_true_division", {T({2, 3}, kI32), T({2, 3}, kI32, Fill::PositiveInt)},
       [](const Proxies& p) { return lt::div(p[0], p[1]); },
       [](const Eager& e) { return at::div(e.t(0), e.t(1)); });
-  add("div_i64_scalar_int", {T({2, 3}, kI64)}, [](const Proxies& p) { return lt::div(p[0], 3); },
+  add(
+      "div_i64_scalar_int", {T({2, 3}, kI64)}, [](const Proxies& p) { return lt::div(p[0], 3); },
       [](const Eager& e) { return at::div(e.t(0), 3); });
-  add("div_f16_scalar_int", {T({2, 3}, kF16)}, [](const Proxies& p) { return lt::div(p[0], 3); },
+  add(
+      "div_f16_scalar_int", {T({2, 3}, kF16)}, [](const Proxies& p) { return lt::div(p[0], 3); },
       [](const Eager& e) { return at::div(e.t(0), 3); });
-  add("div_i32_zero_dim_i64", {T({2, 3}, kI32), T({}, kI64, Fill::PositiveInt)},
+  add(
+      "div_i32_zero_dim_i64", {T({2, 3}, kI32), T({}, kI64, Fill::PositiveInt)},
       [](const Proxies& p) { return lt::div(p[0], p[1]); },
       [](const Eager& e) { return at::div(e.t(0), e.t(1)); });
-  add("mul_f32_number_input_float", {T({2, 3}, kF32), NumFloat(0.75)},
+  add(
+      "mul_f32_number_input_float", {T({2, 3}, kF32), NumFloat(0.75)},
       [](const Proxies& p) { return lt::mul(p[0], p[1]); },
       [](const Eager& e) { return at::mul(e.t(0), e.s(1)); });
-  add("add_i32_number_input_int", {T({2, 3}, kI32), NumInt(5)},
+  add(
+      "add_i32_number_input_int", {T({2, 3}, kI32), NumInt(5)},
       [](const Proxies& p) { return lt::add(p[0], p[1]); },
       [](const Eager& e) { return at::add(e.t(0), e.s(1)); });
-  add("mul_i32_number_input_float", {T({2, 3}, kI32), NumFloat(1.25)},
+  add(
+      "mul_i32_number_input_float", {T({2, 3}, kI32), NumFloat(1.25)},
       [](const Proxies& p) { return lt::mul(p[0], p[1]); },
       [](const Eager& e) { return at::mul(e.t(0), e.s(1)); });
-  add("div_f16_number_input_int", {T({2, 3}, kF16), NumInt(3)},
+  add(
+      "div_f16_number_input_int", {T({2, 3}, kF16), NumInt(3)},
       [](const Proxies& p) { return lt::div(p[0], p[1]); },
       [](const Eager& e) { return at::div(e.t(0), e.s(1)); });
 
   // add / sub with alpha: int alpha for int tensors, float alpha for float tensors.
-  add("add_i32_alpha_int", {T({2, 3}, kI32), T({2, 3}, kI32)},
+  add(
+      "add_i32_alpha_int", {T({2, 3}, kI32), T({2, 3}, kI32)},
       [](const Proxies& p) { return lt::add(p[0], p[1], 3); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1), 3); });
-  add("sub_i64_alpha_int_broadcast", {T({4, 1}, kI64), T({3}, kI64)},
+  add(
+      "sub_i64_alpha_int_broadcast", {T({4, 1}, kI64), T({3}, kI64)},
       [](const Proxies& p) { return lt::sub(p[0], p[1], -2); },
       [](const Eager& e) { return at::sub(e.t(0), e.t(1), -2); });
-  add("add_f32_alpha_float", {T({2, 3}, kF32), T({2, 3}, kF32)},
+  add(
+      "add_f32_alpha_float", {T({2, 3}, kF32), T({2, 3}, kF32)},
       [](const Proxies& p) { return lt::add(p[0], p[1], 0.5); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1), 0.5); });
-  add("sub_f16_alpha_float_broadcast", {T({2, 1, 3}, kF16), T({4, 1}, kF16)},
+  add(
+      "sub_f16_alpha_float_broadcast", {T({2, 1, 3}, kF16), T({4, 1}, kF16)},
       [](const Proxies& p) { return lt::sub(p[0], p[1], 1.7); },
       [](const Eager& e) { return at::sub(e.t(0), e.t(1), 1.7); });
-  add("add_bf16_alpha_float", {T({2, 3}, kBF16), T({2, 3}, kBF16)},
+  add(
+      "add_bf16_alpha_float", {T({2, 3}, kBF16), T({2, 3}, kBF16)},
       [](const Proxies& p) { return lt::add(p[0], p[1], 0.3); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1), 0.3); });
-  add("add_f64_alpha_float", {T({2, 3}, kF64), T({3}, kF64)},
+  add(
+      "add_f64_alpha_float", {T({2, 3}, kF64), T({3}, kF64)},
       [](const Proxies& p) { return lt::add(p[0], p[1], 0.1); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1), 0.1); });
-  add("add_f32_alpha_int", {T({2, 3}, kF32), T({2, 3}, kF32)},
+  add(
+      "add_f32_alpha_int", {T({2, 3}, kF32), T({2, 3}, kF32)},
       [](const Proxies& p) { return lt::add(p[0], p[1], 2); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1), 2); });
-  add("add_i32_f32_alpha_float", {T({2, 3}, kI32), T({2, 3}, kF32)},
+  add(
+      "add_i32_f32_alpha_float", {T({2, 3}, kI32), T({2, 3}, kF32)},
       [](const Proxies& p) { return lt::add(p[0], p[1], 2.5); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1), 2.5); });
-  add("add_f32_scalar_float_alpha_float", {T({2, 3}, kF32)},
+  add(
+      "add_f32_scalar_float_alpha_float", {T({2, 3}, kF32)},
       [](const Proxies& p) { return lt::add(p[0], 0.1, 3.0); },
       [](const Eager& e) { return at::add(e.t(0), 0.1, 3.0); });
-  add("sub_i64_scalar_int_alpha_int", {T({2, 3}, kI64)},
+  add(
+      "sub_i64_scalar_int_alpha_int", {T({2, 3}, kI64)},
       [](const Proxies& p) { return lt::sub(p[0], 3, 2); },
       [](const Eager& e) { return at::sub(e.t(0), 3, 2); });
-  add("sub_scalar_first_f32_alpha_float", {T({2, 3}, kF32)},
+  add(
+      "sub_scalar_first_f32_alpha_float", {T({2, 3}, kF32)},
       [](const Proxies& p) { return lt::sub(2.5, p[0], 0.5); },
       [](const Eager& e) { return at::rsub(e.t(0), 2.5, 0.5); });
-  add("add_bool_alpha_true", {T({2, 3}, kB8), T({2, 3}, kB8)},
+  add(
+      "add_bool_alpha_true", {T({2, 3}, kB8), T({2, 3}, kB8)},
       [](const Proxies& p) { return lt::add(p[0], p[1], true); },
       [](const Eager& e) { return at::add(e.t(0), e.t(1), true); });
 
   // Elementwise unary ops on every dtype: integers promote to float32 for the
   // transcendental ones and keep their dtype for neg, abs and relu.
   const std::vector<UnaryOp> unary_ops = {
-      {"neg", [](const Value& a) { return Value(lt::neg(a)); }, [](const at::Tensor& a) { return at::neg(a); }, true, false, false},
-      {"abs", [](const Value& a) { return Value(lt::abs(a)); }, [](const at::Tensor& a) { return at::abs(a); }, true, false, false},
-      {"exp", [](const Value& a) { return Value(lt::exp(a)); }, [](const at::Tensor& a) { return at::exp(a); }, true, true, false},
-      {"log", [](const Value& a) { return Value(lt::log(a)); }, [](const at::Tensor& a) { return at::log(a); }, true, false, true},
-      {"sqrt", [](const Value& a) { return Value(lt::sqrt(a)); }, [](const at::Tensor& a) { return at::sqrt(a); }, true, true, true},
-      {"rsqrt", [](const Value& a) { return Value(lt::rsqrt(a)); }, [](const at::Tensor& a) { return at::rsqrt(a); }, true, false, true},
-      {"tanh", [](const Value& a) { return Value(lt::tanh(a)); }, [](const at::Tensor& a) { return at::tanh(a); }, true, true, false},
-      {"erf", [](const Value& a) { return Value(lt::erf(a)); }, [](const at::Tensor& a) { return at::erf(a); }, true, true, false},
-      {"relu", [](const Value& a) { return Value(lt::relu(a)); }, [](const at::Tensor& a) { return at::relu(a); }, true, false, false},
+      {"neg", [](const Value& a) { return Value(lt::neg(a)); },
+       [](const at::Tensor& a) { return at::neg(a); }, true, false, false},
+      {"abs", [](const Value& a) { return Value(lt::abs(a)); },
+       [](const at::Tensor& a) { return at::abs(a); }, true, false, false},
+      {"exp", [](const Value& a) { return Value(lt::exp(a)); },
+       [](const at::Tensor& a) { return at::exp(a); }, true, true, false},
+      {"log", [](const Value& a) { return Value(lt::log(a)); },
+       [](const at::Tensor& a) { return at::log(a); }, true, false, true},
+      {"sqrt", [](const Value& a) { return Value(lt::sqrt(a)); },
+       [](const at::Tensor& a) { return at::sqrt(a); }, true, true, true},
+      {"rsqrt", [](const Value& a) { return Value(lt::rsqrt(a)); },
+       [](const at::Tensor& a) { return at::rsqrt(a); }, true, false, true},
+      {"tanh", [](const Value& a) { return Value(lt::tanh(a)); },
+       [](const at::Tensor& a) { return at::tanh(a); }, true, true, false},
+      {"erf", [](const Value& a) { return Value(lt::erf(a)); },
+       [](const at::Tensor& a) { return at::erf(a); }, true, true, false},
+      {"relu", [](const Value& a) { return Value(lt::relu(a)); },
+       [](const at::Tensor& a) { return at::relu(a); }, true, false, false},
   };
   for (const UnaryOp& op : unary_ops) {
     std::vector<DType> dtypes = numeric;
@@ -437,107 +502,174 @@ std::vector<OpCase> op_cases() {
       Fill fill = Fill::Default;
       if (op.positive) fill = thunder::is_floating(d) ? Fill::Positive : Fill::PositiveInt;
       if (d == kB8) fill = Fill::Bool;
-      add(op.name + "_" + dtype_tag(d), {T({4, 5}, d, fill)},
+      add(
+          op.name + "_" + dtype_tag(d), {T({4, 5}, d, fill)},
           [f = op.trace](const Proxies& p) { return f(p[0]); },
           [f = op.eager](const Eager& e) { return f(e.t(0)); });
     }
   }
-  add("exp_zero_dim_f32", {T({}, kF32)}, [](const Proxies& p) { return lt::exp(p[0]); },
+  add(
+      "exp_zero_dim_f32", {T({}, kF32)}, [](const Proxies& p) { return lt::exp(p[0]); },
       [](const Eager& e) { return at::exp(e.t(0)); });
-  add("relu_zero_dim_i64", {T({}, kI64)}, [](const Proxies& p) { return lt::relu(p[0]); },
+  add(
+      "relu_zero_dim_i64", {T({}, kI64)}, [](const Proxies& p) { return lt::relu(p[0]); },
       [](const Eager& e) { return at::relu(e.t(0)); });
 
   for (const DType d : {kF32, kF16, kBF16, kF64}) {
     for (const std::string approximate : {"none", "tanh"}) {
-      add("gelu_" + approximate + "_" + dtype_tag(d), {T({3, 7}, d)},
+      add(
+          "gelu_" + approximate + "_" + dtype_tag(d), {T({3, 7}, d)},
           [approximate](const Proxies& p) { return lt::gelu(p[0], approximate); },
           [approximate](const Eager& e) { return at::gelu(e.t(0), approximate); });
     }
   }
 
   const std::vector<std::pair<DType, DType>> conversions = {
-      {kF32, kF16}, {kF32, kBF16}, {kF16, kF32},  {kBF16, kF16}, {kF64, kF32}, {kF32, kF64},
-      {kF32, kI32}, {kF32, kB8},   {kI64, kF32},  {kI32, kI64},  {kI64, kI32}, {kI32, kB8},
-      {kB8, kF32},  {kB8, kI64},   {kF32, kF32}};
+      {kF32, kF16}, {kF32, kBF16}, {kF16, kF32}, {kBF16, kF16}, {kF64, kF32},
+      {kF32, kF64}, {kF32, kI32},  {kF32, kB8},  {kI64, kF32},  {kI32, kI64},
+      {kI64, kI32}, {kI32, kB8},   {kB8, kF32},  {kB8, kI64},   {kF32, kF32}};
   for (const auto& [from, to] : conversions) {
-    add("to_" + dtype_tag(from) + "_" + dtype_tag(to), {T({2, 3}, from)},
+    add(
+        "to_" + dtype_tag(from) + "_" + dtype_tag(to), {T({2, 3}, from)},
         [to](const Proxies& p) { return lt::to(p[0], to); },
         [to](const Eager& e) { return e.t(0).to(thunder::to_scalar_type(to)); });
   }
 
   // Shape ops.
-  add("reshape_infer_last_f32", {T({2, 3, 4}, kF32)},
-      [](const Proxies& p) { return lt::reshape(p[0], {4, -1}); },
-      [](const Eager& e) { return e.t(0).reshape({4, -1}); });
-  add("reshape_infer_middle_i64", {T({2, 3, 4}, kI64)},
-      [](const Proxies& p) { return lt::reshape(p[0], {2, -1, 3}); },
-      [](const Eager& e) { return e.t(0).reshape({2, -1, 3}); });
-  add("reshape_flatten_bool", {T({2, 3}, kB8)}, [](const Proxies& p) { return lt::reshape(p[0], {-1}); },
+  add(
+      "reshape_infer_last_f32", {T({2, 3, 4}, kF32)},
+      [](const Proxies& p) {
+        return lt::reshape(p[0], {4, -1});
+      },
+      [](const Eager& e) {
+        return e.t(0).reshape({4, -1});
+      });
+  add(
+      "reshape_infer_middle_i64", {T({2, 3, 4}, kI64)},
+      [](const Proxies& p) {
+        return lt::reshape(p[0], {2, -1, 3});
+      },
+      [](const Eager& e) {
+        return e.t(0).reshape({2, -1, 3});
+      });
+  add(
+      "reshape_flatten_bool", {T({2, 3}, kB8)},
+      [](const Proxies& p) { return lt::reshape(p[0], {-1}); },
       [](const Eager& e) { return e.t(0).reshape({-1}); });
-  add("reshape_zero_dim_to_1x1_f16", {T({}, kF16)},
-      [](const Proxies& p) { return lt::reshape(p[0], {1, -1}); },
-      [](const Eager& e) { return e.t(0).reshape({1, -1}); });
-  add("transpose_negative_dims_f32", {T({2, 3, 4}, kF32)},
+  add(
+      "reshape_zero_dim_to_1x1_f16", {T({}, kF16)},
+      [](const Proxies& p) {
+        return lt::reshape(p[0], {1, -1});
+      },
+      [](const Eager& e) {
+        return e.t(0).reshape({1, -1});
+      });
+  add(
+      "transpose_negative_dims_f32", {T({2, 3, 4}, kF32)},
       [](const Proxies& p) { return lt::transpose(p[0], -1, 0); },
       [](const Eager& e) { return e.t(0).transpose(-1, 0); });
-  add("transpose_last_two_bf16", {T({2, 3, 4}, kBF16)},
+  add(
+      "transpose_last_two_bf16", {T({2, 3, 4}, kBF16)},
       [](const Proxies& p) { return lt::transpose(p[0], -2, -1); },
       [](const Eager& e) { return e.t(0).transpose(-2, -1); });
-  add("transpose_same_dim_i32", {T({2, 3}, kI32)},
+  add(
+      "transpose_same_dim_i32", {T({2, 3}, kI32)},
       [](const Proxies& p) { return lt::transpose(p[0], 1, -1); },
       [](const Eager& e) { return e.t(0).transpose(1, -1); });
-  add("permute_f32", {T({2, 3, 4}, kF32)},
-      [](const Proxies& p) { return lt::permute(p[0], {2, 0, 1}); },
-      [](const Eager& e) { return e.t(0).permute({2, 0, 1}); });
-  add("permute_negative_dims_i64", {T({2, 3, 4, 5}, kI64)},
-      [](const Proxies& p) { return lt::permute(p[0], {-1, 1, -4, 2}); },
-      [](const Eager& e) { return e.t(0).permute({-1, 1, -4, 2}); });
+  add(
+      "permute_f32", {T({2, 3, 4}, kF32)},
+      [](const Proxies& p) {
+        return lt::permute(p[0], {2, 0, 1});
+      },
+      [](const Eager& e) {
+        return e.t(0).permute({2, 0, 1});
+      });
+  add(
+      "permute_negative_dims_i64", {T({2, 3, 4, 5}, kI64)},
+      [](const Proxies& p) {
+        return lt::permute(p[0], {-1, 1, -4, 2});
+      },
+      [](const Eager& e) {
+        return e.t(0).permute({-1, 1, -4, 2});
+      });
 
   // Reductions.
-  add("sum_all_f32", {T({3, 4, 5}, kF32)}, [](const Proxies& p) { return lt::sum(p[0]); },
+  add(
+      "sum_all_f32", {T({3, 4, 5}, kF32)}, [](const Proxies& p) { return lt::sum(p[0]); },
       [](const Eager& e) { return at::sum(e.t(0)); });
-  add("sum_all_keepdim_f32", {T({3, 4, 5}, kF32)},
+  add(
+      "sum_all_keepdim_f32", {T({3, 4, 5}, kF32)},
       [](const Proxies& p) { return lt::sum(p[0], Value(), true); },
       [](const Eager& e) { return at::sum(e.t(0), at::OptionalIntArrayRef(), true); });
-  add("sum_dim1_f32", {T({3, 4, 5}, kF32)}, [](const Proxies& p) { return lt::sum(p[0], 1); },
+  add(
+      "sum_dim1_f32", {T({3, 4, 5}, kF32)}, [](const Proxies& p) { return lt::sum(p[0], 1); },
       [](const Eager& e) { return at::sum(e.t(0), {1}); });
-  add("sum_negative_dim_keepdim_f64", {T({3, 4, 5}, kF64)},
+  add(
+      "sum_negative_dim_keepdim_f64", {T({3, 4, 5}, kF64)},
       [](const Proxies& p) { return lt::sum(p[0], -1, true); },
       [](const Eager& e) { return at::sum(e.t(0), {-1}, true); });
-  add("sum_dims_keepdim_f32", {T({3, 4, 5}, kF32)},
-      [](const Proxies& p) { return lt::sum(p[0], Value::ints({-1, 0}), true); },
-      [](const Eager& e) { return at::sum(e.t(0), {-1, 0}, true); });
-  add("sum_dims_f16", {T({3, 4, 5}, kF16)},
-      [](const Proxies& p) { return lt::sum(p[0], Value::ints({0, 2})); },
-      [](const Eager& e) { return at::sum(e.t(0), {0, 2}); });
-  add("sum_all_f16", {T({6, 7}, kF16)}, [](const Proxies& p) { return lt::sum(p[0]); },
+  add(
+      "sum_dims_keepdim_f32", {T({3, 4, 5}, kF32)},
+      [](const Proxies& p) {
+        return lt::sum(p[0], Value::ints({-1, 0}), true);
+      },
+      [](const Eager& e) {
+        return at::sum(e.t(0), {-1, 0}, true);
+      });
+  add(
+      "sum_dims_f16", {T({3, 4, 5}, kF16)},
+      [](const Proxies& p) {
+        return lt::sum(p[0], Value::ints({0, 2}));
+      },
+      [](const Eager& e) {
+        return at::sum(e.t(0), {0, 2});
+      });
+  add(
+      "sum_all_f16", {T({6, 7}, kF16)}, [](const Proxies& p) { return lt::sum(p[0]); },
       [](const Eager& e) { return at::sum(e.t(0)); });
-  add("sum_dim_bf16", {T({6, 7}, kBF16)}, [](const Proxies& p) { return lt::sum(p[0], 1); },
+  add(
+      "sum_dim_bf16", {T({6, 7}, kBF16)}, [](const Proxies& p) { return lt::sum(p[0], 1); },
       [](const Eager& e) { return at::sum(e.t(0), {1}); });
-  add("sum_all_i32_gives_i64", {T({3, 4}, kI32)}, [](const Proxies& p) { return lt::sum(p[0]); },
+  add(
+      "sum_all_i32_gives_i64", {T({3, 4}, kI32)}, [](const Proxies& p) { return lt::sum(p[0]); },
       [](const Eager& e) { return at::sum(e.t(0)); });
-  add("sum_dim_i32_gives_i64", {T({3, 4}, kI32)}, [](const Proxies& p) { return lt::sum(p[0], 0); },
+  add(
+      "sum_dim_i32_gives_i64", {T({3, 4}, kI32)}, [](const Proxies& p) { return lt::sum(p[0], 0); },
       [](const Eager& e) { return at::sum(e.t(0), {0}); });
-  add("sum_dim_bool_gives_i64", {T({3, 4}, kB8)}, [](const Proxies& p) { return lt::sum(p[0], 1, true); },
+  add(
+      "sum_dim_bool_gives_i64", {T({3, 4}, kB8)},
+      [](const Proxies& p) { return lt::sum(p[0], 1, true); },
       [](const Eager& e) { return at::sum(e.t(0), {1}, true); });
-  add("sum_dtype_f32_of_f16", {T({3, 4, 5}, kF16)},
+  add(
+      "sum_dtype_f32_of_f16", {T({3, 4, 5}, kF16)},
       [](const Proxies& p) { return lt::sum(p[0], 1, false, kF32); },
       [](const Eager& e) { return at::sum(e.t(0), {1}, false, at::kFloat); });
-  add("sum_dtype_f64_of_f32_all", {T({3, 4}, kF32)},
+  add(
+      "sum_dtype_f64_of_f32_all", {T({3, 4}, kF32)},
       [](const Proxies& p) { return lt::sum(p[0], Value(), false, kF64); },
-      [](const Eager& e) { return at::sum(e.t(0), at::OptionalIntArrayRef(), false, at::kDouble); });
-  add("sum_dtype_i32_of_i32", {T({3, 4}, kI32)},
-      [](const Proxies& p) { return lt::sum(p[0], Value::ints({0, 1}), true, kI32); },
-      [](const Eager& e) { return at::sum(e.t(0), {0, 1}, true, at::kInt); });
-  add("sum_dtype_f16_of_f32", {T({3, 4}, kF32)},
+      [](const Eager& e) {
+        return at::sum(e.t(0), at::OptionalIntArrayRef(), false, at::kDouble);
+      });
+  add(
+      "sum_dtype_i32_of_i32", {T({3, 4}, kI32)},
+      [](const Proxies& p) {
+        return lt::sum(p[0], Value::ints({0, 1}), true, kI32);
+      },
+      [](const Eager& e) {
+        return at::sum(e.t(0), {0, 1}, true, at::kInt);
+      });
+  add(
+      "sum_dtype_f16_of_f32", {T({3, 4}, kF32)},
       [](const Proxies& p) { return lt::sum(p[0], 0, false, kF16); },
       [](const Eager& e) { return at::sum(e.t(0), {0}, false, at::kHalf); });
-  add("sum_zero_dim_f32", {T({}, kF32)}, [](const Proxies& p) { return lt::sum(p[0], 0, true); },
+  add(
+      "sum_zero_dim_f32", {T({}, kF32)}, [](const Proxies& p) { return lt::sum(p[0], 0, true); },
       [](const Eager& e) { return at::sum(e.t(0), {0}, true); });
 
   // Matrix products.
   const auto matmul_case = [&add](const std::string& name, Shape a, Shape b, DType d) {
-    add("matmul_" + name + "_" + dtype_tag(d), {T(std::move(a), d), T(std::move(b), d)},
+    add(
+        "matmul_" + name + "_" + dtype_tag(d), {T(std::move(a), d), T(std::move(b), d)},
         [](const Proxies& p) { return lt::matmul(p[0], p[1]); },
         [](const Eager& e) { return at::matmul(e.t(0), e.t(1)); });
   };
@@ -560,7 +692,8 @@ std::vector<OpCase> op_cases() {
     const std::int64_t k = input.back();
     std::vector<Input> inputs = {T(std::move(input), d), T({3, k}, d)};
     if (bias) inputs.push_back(T({3}, d));
-    add("linear_" + name + (bias ? "_bias_" : "_no_bias_") + dtype_tag(d), std::move(inputs),
+    add(
+        "linear_" + name + (bias ? "_bias_" : "_no_bias_") + dtype_tag(d), std::move(inputs),
         [bias](const Proxies& p) { return lt::linear(p[0], p[1], bias ? p[2] : Value()); },
         [bias](const Eager& e) {
           return bias ? at::linear(e.t(0), e.t(1), e.t(2)) : at::linear(e.t(0), e.t(1));
@@ -570,7 +703,8 @@ std::vector<OpCase> op_cases() {
     linear_case("1d", {4}, bias, kF32);
     linear_case("2d", {2, 4}, bias, kF32);
     linear_case("3d", {2, 5, 4}, bias, kF32);
-    for (const DType d : {kF64, kF16, kBF16}) linear_case("3d", {2, 5, 4}, bias, d);
+    for (const DType d : {kF64, kF16, kBF16})
+      linear_case("3d", {2, 5, 4}, bias, d);
   }
   return cases;
 }
@@ -584,7 +718,8 @@ const std::vector<OpCase>& all_op_cases() {
 void collect_executed(const thunder::BoundSymbol& bsym, TorchExecutionLevel level,
                       std::set<std::string>& names) {
   if (level == TorchExecutionLevel::Prims && !bsym.symbol->is_prim()) {
-    for (const auto& sub : bsym.subsymbols) collect_executed(sub, level, names);
+    for (const auto& sub : bsym.subsymbols)
+      collect_executed(sub, level, names);
     return;
   }
   names.insert(bsym.symbol->qualified_name());
@@ -634,7 +769,8 @@ TEST_P(TorchExecutorOp, MatchesEagerAtBothLevels) {
   SCOPED_TRACE(trace.to_string());
   const std::vector<c10::IValue> inputs = make_inputs(c);
   std::vector<c10::IValue> originals;
-  for (const c10::IValue& v : inputs) originals.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
+  for (const c10::IValue& v : inputs)
+    originals.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
 
   const at::Tensor expected = c.eager(Eager{inputs});
 
@@ -662,19 +798,23 @@ TEST_P(TorchExecutorOp, MatchesEagerAtBothLevels) {
       // torch's CPU kernels round some intermediates to f16/bf16 (alpha * b in sub, for
       // one); thunder computes in f32 and rounds once. Such a result passes when it is no
       // farther from the float64 answer than torch's own result is: the conformance rule.
-      same = no_farther_from_float64_than_eager(got[0], expected, c.eager(Eager{to_float64(inputs)}));
+      same =
+          no_farther_from_float64_than_eager(got[0], expected, c.eager(Eager{to_float64(inputs)}));
     }
     EXPECT_TRUE(same) << level_name << " level";
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].isTensor()) {
-      EXPECT_TRUE(at::equal(inputs[i].toTensor(), originals[i].toTensor())) << "input " << i << " was modified";
+      EXPECT_TRUE(at::equal(inputs[i].toTensor(), originals[i].toTensor()))
+          << "input " << i << " was modified";
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(LTorch, TorchExecutorOp, ::testing::ValuesIn(all_op_cases()),
-                         [](const ::testing::TestParamInfo<OpCase>& param_info) { return param_info.param.name; });
+                         [](const ::testing::TestParamInfo<OpCase>& param_info) {
+                           return param_info.param.name;
+                         });
 
 // ---------------------------------------------------------------------------------------
 // 3. Input checking.
@@ -793,7 +933,7 @@ TEST(TorchExecutorOutputs, ListOfTwoTensorsInOrder) {
   thunder::TraceScope scope("two_outputs");
   auto x = scope.input_tensor("x", {2, 3}, kF32);
   auto w = scope.input_tensor("w", {4, 3}, kF32);
-  auto h = lt::linear(x, w);            // [2, 4]
+  auto h = lt::linear(x, w);           // [2, 4]
   auto total = lt::sum(lt::exp(x), 1); // [2]
   const thunder::Trace trace = scope.finish(Value(Value::List{Value(total), Value(h)}));
 
@@ -835,43 +975,69 @@ struct Rejected {
 
 TEST(LTorchRejectsWhatTorchRejects, SameInputs) {
   const std::vector<Rejected> cases = {
-      {"neg_bool", {T({3}, kB8)}, [](const Proxies& p) { return lt::neg(p[0]); },
+      {"neg_bool",
+       {T({3}, kB8)},
+       [](const Proxies& p) { return lt::neg(p[0]); },
        [](const Eager& e) { return at::neg(e.t(0)); }},
-      {"abs_bool", {T({3}, kB8)}, [](const Proxies& p) { return lt::abs(p[0]); },
+      {"abs_bool",
+       {T({3}, kB8)},
+       [](const Proxies& p) { return lt::abs(p[0]); },
        [](const Eager& e) { return at::abs(e.t(0)); }},
-      {"relu_bool", {T({3}, kB8)}, [](const Proxies& p) { return lt::relu(p[0]); },
+      {"relu_bool",
+       {T({3}, kB8)},
+       [](const Proxies& p) { return lt::relu(p[0]); },
        [](const Eager& e) { return at::relu(e.t(0)); }},
-      {"sub_bool_bool", {T({3}, kB8), T({3}, kB8)}, [](const Proxies& p) { return lt::sub(p[0], p[1]); },
+      {"sub_bool_bool",
+       {T({3}, kB8), T({3}, kB8)},
+       [](const Proxies& p) { return lt::sub(p[0], p[1]); },
        [](const Eager& e) { return at::sub(e.t(0), e.t(1)); }},
-      {"add_i32_float_alpha", {T({3}, kI32), T({3}, kI32)},
+      {"add_i32_float_alpha",
+       {T({3}, kI32), T({3}, kI32)},
        [](const Proxies& p) { return lt::add(p[0], p[1], 0.5); },
        [](const Eager& e) { return at::add(e.t(0), e.t(1), 0.5); }},
-      {"gelu_i64", {T({3}, kI64)}, [](const Proxies& p) { return lt::gelu(p[0]); },
+      {"gelu_i64",
+       {T({3}, kI64)},
+       [](const Proxies& p) { return lt::gelu(p[0]); },
        [](const Eager& e) { return at::gelu(e.t(0)); }},
-      {"add_broadcast_mismatch", {T({2, 3}, kF32), T({4}, kF32)},
+      {"add_broadcast_mismatch",
+       {T({2, 3}, kF32), T({4}, kF32)},
        [](const Proxies& p) { return lt::add(p[0], p[1]); },
        [](const Eager& e) { return at::add(e.t(0), e.t(1)); }},
-      {"matmul_mixed_dtypes", {T({2, 3}, kF32), T({3, 2}, kF64)},
+      {"matmul_mixed_dtypes",
+       {T({2, 3}, kF32), T({3, 2}, kF64)},
        [](const Proxies& p) { return lt::matmul(p[0], p[1]); },
        [](const Eager& e) { return at::matmul(e.t(0), e.t(1)); }},
-      {"matmul_zero_dim", {T({}, kF32), T({3}, kF32)},
+      {"matmul_zero_dim",
+       {T({}, kF32), T({3}, kF32)},
        [](const Proxies& p) { return lt::matmul(p[0], p[1]); },
        [](const Eager& e) { return at::matmul(e.t(0), e.t(1)); }},
-      {"reshape_bad_numel", {T({2, 3}, kF32)}, [](const Proxies& p) { return lt::reshape(p[0], {4, -1}); },
-       [](const Eager& e) { return e.t(0).reshape({4, -1}); }},
-      {"transpose_dim_out_of_range", {T({2, 3}, kF32)},
+      {"reshape_bad_numel",
+       {T({2, 3}, kF32)},
+       [](const Proxies& p) {
+         return lt::reshape(p[0], {4, -1});
+       },
+       [](const Eager& e) {
+         return e.t(0).reshape({4, -1});
+       }},
+      {"transpose_dim_out_of_range",
+       {T({2, 3}, kF32)},
        [](const Proxies& p) { return lt::transpose(p[0], 0, 2); },
        [](const Eager& e) { return e.t(0).transpose(0, 2); }},
-      {"sum_repeated_dim", {T({2, 3}, kF32)},
-       [](const Proxies& p) { return lt::sum(p[0], Value::ints({1, -1})); },
-       [](const Eager& e) { return at::sum(e.t(0), {1, -1}); }},
+      {"sum_repeated_dim",
+       {T({2, 3}, kF32)},
+       [](const Proxies& p) {
+         return lt::sum(p[0], Value::ints({1, -1}));
+       },
+       [](const Eager& e) {
+         return at::sum(e.t(0), {1, -1});
+       }},
   };
   for (const Rejected& c : cases) {
     SCOPED_TRACE(c.name);
     const OpCase op{c.name, c.inputs, c.trace, c.eager};
     const std::vector<c10::IValue> inputs = make_inputs(op);
-    EXPECT_THROW(c.eager(Eager{inputs}), c10::Error) << "torch eager accepts " << c.name
-                                                    << "; this case is wrong";
+    EXPECT_THROW(c.eager(Eager{inputs}), c10::Error)
+        << "torch eager accepts " << c.name << "; this case is wrong";
     EXPECT_THROW(trace_case(op), thunder::ArgumentError) << "ltorch accepts " << c.name;
   }
 }

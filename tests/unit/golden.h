@@ -24,8 +24,8 @@ inline void expect_matches_golden(const std::string& actual, const std::string& 
                          << " (run with THUNDER_UPDATE_GOLDEN=1 to create it)";
   std::stringstream expected;
   expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "differs from " << path
-                                    << " (THUNDER_UPDATE_GOLDEN=1 rewrites it)";
+  EXPECT_EQ(actual, expected.str())
+      << "differs from " << path << " (THUNDER_UPDATE_GOLDEN=1 rewrites it)";
 }
 
 } // namespace thunder::testing

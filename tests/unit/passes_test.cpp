@@ -9,7 +9,8 @@ namespace {
 
 std::vector<std::string> call_strings(const Trace& trace) {
   std::vector<std::string> out;
-  for (const BoundSymbol& b : trace.bound_symbols) out.push_back(b.call_string());
+  for (const BoundSymbol& b : trace.bound_symbols)
+    out.push_back(b.call_string());
   return out;
 }
 
@@ -31,11 +32,12 @@ TEST(DeadCodeElimination, RemovesCallsTheOutputDoesNotNeed) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {4}, DType::Float32);
   auto used = ltorch::exp(x);
-  ltorch::tanh(x);               // dead
+  ltorch::tanh(x);                  // dead
   auto dead_chain = ltorch::neg(x); // dead, and so is its user
   ltorch::abs(dead_chain);
   const Trace trace = dead_code_elimination(scope.finish(ltorch::relu(used)));
-  EXPECT_EQ(call_strings(trace), (std::vector<std::string>{"ltorch.exp(x)", "ltorch.relu(" + used->name() + ")"}));
+  EXPECT_EQ(call_strings(trace),
+            (std::vector<std::string>{"ltorch.exp(x)", "ltorch.relu(" + used->name() + ")"}));
   EXPECT_EQ(trace.provenance, "Dead Code Elimination");
 }
 
@@ -68,13 +70,16 @@ TEST(CommonSubexpressionElimination, MergesRepeatedCallsAndRewritesUses) {
   auto w = scope.input_tensor("w", {3, 4}, DType::Float32);
   auto first = ltorch::linear(x, w);
   auto second = ltorch::linear(x, w); // same call: replaced by `first`
-  auto y = ltorch::gelu(second);     // its subsymbols read `second` too
-  const Trace original = scope.finish(Value(Value::List{Value(ltorch::add(first, y)), Value(second)}));
+  auto y = ltorch::gelu(second);      // its subsymbols read `second` too
+  const Trace original =
+      scope.finish(Value(Value::List{Value(ltorch::add(first, y)), Value(second)}));
   const Trace trace = common_subexpression_elimination(original);
   ASSERT_EQ(trace.bound_symbols.size(), 3u);
-  EXPECT_EQ(trace.bound_symbols[1].call_string(), "ltorch.gelu(" + first->name() + ", approximate='none')");
+  EXPECT_EQ(trace.bound_symbols[1].call_string(),
+            "ltorch.gelu(" + first->name() + ", approximate='none')");
   for (const BoundSymbol& sub : trace.bound_symbols[1].subsymbols) {
-    for (const Proxy* p : sub.input_proxies()) EXPECT_NE(p->name(), second->name());
+    for (const Proxy* p : sub.input_proxies())
+      EXPECT_NE(p->name(), second->name());
   }
   EXPECT_EQ(trace.output.as_list().at(1).proxy(), first.get());
   EXPECT_EQ(trace.provenance, "Common Subexpression Elimination");
@@ -111,8 +116,8 @@ TEST(Passes, CseThenDceMatchesGolden) {
   const Trace traced = scope.finish(ltorch::add(a, b));
   const Trace cse = common_subexpression_elimination(traced);
   const Trace dce = dead_code_elimination(cse);
-  testing::expect_matches_golden(traced.to_string() + "\n" + cse.to_string() + "\n" + dce.to_string(),
-                                 "cse_then_dce.txt");
+  testing::expect_matches_golden(
+      traced.to_string() + "\n" + cse.to_string() + "\n" + dce.to_string(), "cse_then_dce.txt");
 }
 
 } // namespace

@@ -12,7 +12,8 @@ namespace {
 
 std::vector<std::string> symbol_names(const std::vector<BoundSymbol>& bsyms) {
   std::vector<std::string> out;
-  for (const BoundSymbol& b : bsyms) out.push_back(b.symbol->qualified_name());
+  for (const BoundSymbol& b : bsyms)
+    out.push_back(b.symbol->qualified_name());
   return out;
 }
 
@@ -20,7 +21,8 @@ std::vector<std::string> symbol_names(const std::vector<BoundSymbol>& bsyms) {
 void collect_prim_outputs(const std::vector<BoundSymbol>& bsyms, std::multiset<std::string>& out) {
   for (const BoundSymbol& b : bsyms) {
     if (b.symbol->is_prim()) {
-      for (const Proxy* p : b.output_proxies()) out.insert(p->name());
+      for (const Proxy* p : b.output_proxies())
+        out.insert(p->name());
     }
     collect_prim_outputs(b.subsymbols, out);
   }
@@ -38,7 +40,8 @@ TEST(Tracing, CompositeRecordsItsPrimsAsSubsymbols) {
   EXPECT_EQ(symbol_names(linear.subsymbols),
             (std::vector<std::string>{"prims.transpose", "prims.matmul", "prims.broadcast_in_dim",
                                       "prims.add"}));
-  for (const BoundSymbol& sub : linear.subsymbols) EXPECT_TRUE(sub.subsymbols.empty());
+  for (const BoundSymbol& sub : linear.subsymbols)
+    EXPECT_TRUE(sub.subsymbols.empty());
   // The composite's output is its decomposition's output.
   EXPECT_EQ(linear.output.proxy(), linear.subsymbols.back().output.proxy());
   EXPECT_EQ(linear.output.as_tensor()->shape(), (Shape{8, 32}));
@@ -52,7 +55,8 @@ TEST(Tracing, NamesAreUniqueAndSkipUserNames) {
   const Trace trace = scope.finish(ltorch::mul(y, y));
   std::multiset<std::string> names = {"t0", "t2"};
   collect_prim_outputs(trace.bound_symbols, names);
-  for (const std::string& name : names) EXPECT_EQ(names.count(name), 1u) << name;
+  for (const std::string& name : names)
+    EXPECT_EQ(names.count(name), 1u) << name;
   EXPECT_EQ(names.size(), 9u); // 2 inputs, add (1 prim), gelu (5 prims), mul (1 prim)
 }
 
@@ -93,13 +97,13 @@ TEST(Tracing, ElementwiseMetasFollowTorchPromotion) {
   auto u8 = scope.input_tensor("u", {4}, DType::UInt8);
   auto bf = scope.input_tensor("bf", {2, 1}, DType::BFloat16);
   auto zero_dim = scope.input_tensor("z", {}, DType::Float64);
-  EXPECT_EQ(ltorch::add(i32, 2.5)->dtype(), DType::Float32);         // int tensor, float scalar
-  EXPECT_EQ(ltorch::add(i32, zero_dim)->dtype(), DType::Float64);    // higher category wins
-  EXPECT_EQ(ltorch::add(bf, zero_dim)->dtype(), DType::BFloat16);    // same category: tensor wins
-  EXPECT_EQ(ltorch::div(i32, u8)->dtype(), DType::Float32);          // true division
-  EXPECT_EQ(ltorch::mul(u8, 300)->dtype(), DType::UInt8);            // scalar does not widen
-  EXPECT_EQ(ltorch::exp(i32)->dtype(), DType::Float32);              // int to float
-  EXPECT_EQ(ltorch::add(bf, i32)->shape(), (Shape{2, 4}));           // broadcasting
+  EXPECT_EQ(ltorch::add(i32, 2.5)->dtype(), DType::Float32);      // int tensor, float scalar
+  EXPECT_EQ(ltorch::add(i32, zero_dim)->dtype(), DType::Float64); // higher category wins
+  EXPECT_EQ(ltorch::add(bf, zero_dim)->dtype(), DType::BFloat16); // same category: tensor wins
+  EXPECT_EQ(ltorch::div(i32, u8)->dtype(), DType::Float32);       // true division
+  EXPECT_EQ(ltorch::mul(u8, 300)->dtype(), DType::UInt8);         // scalar does not widen
+  EXPECT_EQ(ltorch::exp(i32)->dtype(), DType::Float32);           // int to float
+  EXPECT_EQ(ltorch::add(bf, i32)->shape(), (Shape{2, 4}));        // broadcasting
   EXPECT_EQ(ltorch::sum(u8)->dtype(), DType::Int64);
   scope.finish(Value());
 }

@@ -27,8 +27,8 @@ enum class DType : std::uint8_t {
 };
 
 inline constexpr std::array<DType, 10> kAllDTypes = {
-    DType::Bool,    DType::UInt8,    DType::Int8,    DType::Int16,   DType::Int32,
-    DType::Int64,   DType::Float16,  DType::BFloat16, DType::Float32, DType::Float64};
+    DType::Bool,  DType::UInt8,   DType::Int8,     DType::Int16,   DType::Int32,
+    DType::Int64, DType::Float16, DType::BFloat16, DType::Float32, DType::Float64};
 
 /// Kinds of dtype, ordered as PyTorch orders them for promotion: bool < integer < floating.
 enum class DTypeCategory : std::uint8_t { Bool, Integer, Floating };

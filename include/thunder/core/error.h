@@ -12,7 +12,8 @@
 namespace thunder {
 
 /// Concatenates anything printable with operator<< into one string.
-template <typename... Ts> std::string str(Ts&&... parts) {
+template <typename... Ts>
+std::string str(Ts&&... parts) {
   std::ostringstream os;
   (os << ... << std::forward<Ts>(parts));
   return os.str();
@@ -57,7 +58,8 @@ public:
     os_ << "thunder internal error at " << file << ":" << line << ": check `" << condition
         << "` failed. This is a bug in thunder-cpp; please report it. ";
   }
-  template <typename T> AssertMessage& operator<<(const T& part) {
+  template <typename T>
+  AssertMessage& operator<<(const T& part) {
     os_ << part;
     return *this;
   }
@@ -79,6 +81,6 @@ struct AssertThrower {
 
 /// Checks an invariant of the library; on failure throws thunder::InternalError with the
 /// file, line, condition and whatever is streamed after the macro.
-#define THUNDER_INTERNAL_ASSERT(cond)                                                    \
-  for (; !(cond);)                                                                       \
+#define THUNDER_INTERNAL_ASSERT(cond)                                                              \
+  for (; !(cond);)                                                                                 \
   ::thunder::detail::AssertThrower() & ::thunder::detail::AssertMessage(__FILE__, __LINE__, #cond)

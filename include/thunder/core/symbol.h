@@ -24,7 +24,7 @@ std::string_view namespace_name(SymbolNamespace ns); ///< "prims", "ltorch".
 enum class Tag : std::uint32_t {
   Elementwise = 1u << 0,
   Reduction = 1u << 1,
-  Shape = 1u << 2,  ///< Moves or views data without arithmetic (reshape, transpose ...).
+  Shape = 1u << 2, ///< Moves or views data without arithmetic (reshape, transpose ...).
   Matmul = 1u << 3,
   Creation = 1u << 4, ///< Makes a tensor from no tensor input (full, iota).
   Random = 1u << 5,   ///< Not a pure function of its inputs: CSE must not merge it.
@@ -42,7 +42,9 @@ private:
   constexpr explicit Tags(std::uint32_t bits) : bits_(bits) {}
   std::uint32_t bits_ = 0;
 };
-constexpr Tags operator|(Tag a, Tag b) { return Tags(a) | Tags(b); }
+constexpr Tags operator|(Tag a, Tag b) {
+  return Tags(a) | Tags(b);
+}
 
 /// One parameter of a symbol. Keyword-only parameters print as name=value.
 struct Param {

@@ -37,8 +37,8 @@ private:
 };
 
 struct PrintOptions {
-  bool subsymbols = true;        ///< Print decompositions as indented comments.
-  bool source_locations = true;  ///< Print "# file:line" before calls that have one.
+  bool subsymbols = true;       ///< Print decompositions as indented comments.
+  bool source_locations = true; ///< Print "# file:line" before calls that have one.
 };
 
 /// A traced program.

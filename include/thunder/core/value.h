@@ -17,7 +17,16 @@
 namespace thunder {
 
 enum class ValueKind : std::uint8_t {
-  None, Bool, Int, Float, String, DType, Device, List, Tensor, Number,
+  None,
+  Bool,
+  Int,
+  Float,
+  String,
+  DType,
+  Device,
+  List,
+  Tensor,
+  Number,
 };
 
 /// Python's name for a kind ("NoneType", "int", "Tensor" ...), for error messages.
@@ -32,8 +41,7 @@ public:
   Value(std::nullptr_t) {}
   Value(bool v) : data_(v) {}
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  Value(T v) : data_(static_cast<std::int64_t>(v)) {}
+  requires(!std::same_as<T, bool>) Value(T v) : data_(static_cast<std::int64_t>(v)) {}
   Value(double v) : data_(v) {}
   Value(std::string v) : data_(std::move(v)) {}
   Value(const char* v) : data_(std::string(v)) {}

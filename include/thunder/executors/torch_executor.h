@@ -7,8 +7,8 @@
 
 #include "thunder/core/trace.h"
 
-#include <ATen/core/ivalue.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/core/ivalue.h>
 
 #include <vector>
 

@@ -65,7 +65,8 @@ public:
 private:
   const c10::IValue& lookup(const Value& v) const {
     const auto it = env_.find(v.proxy()->name());
-    THUNDER_INTERNAL_ASSERT(it != env_.end()) << "proxy " << v.proxy()->name() << " used before it is defined";
+    THUNDER_INTERNAL_ASSERT(it != env_.end())
+        << "proxy " << v.proxy()->name() << " used before it is defined";
     return it->second;
   }
   const BoundSymbol& bsym_;
@@ -111,10 +112,14 @@ const std::map<std::string, Implementation, std::less<>>& implementations() {
       {"prims.rsqrt", unary(&at::rsqrt)},
       {"prims.tanh", unary(&at::tanh)},
       {"prims.erf", unary(&at::erf)},
-      {"prims.add", prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); })},
-      {"prims.sub", prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::sub(a, b); })},
-      {"prims.mul", prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); })},
-      {"prims.div", prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); })},
+      {"prims.add",
+       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); })},
+      {"prims.sub",
+       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::sub(a, b); })},
+      {"prims.mul",
+       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); })},
+      {"prims.div",
+       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); })},
       {"prims.maximum", prim_binary(&at::maximum)},
       {"prims.minimum", prim_binary(&at::minimum)},
       {"prims.convert_element_type",
@@ -142,8 +147,10 @@ const std::map<std::string, Implementation, std::less<>>& implementations() {
        [](const ResolvedArgs& a) {
          return at::sub(a.tensor_or_wrapped(0), a.tensor_or_wrapped(1), a.scalar(a.kwarg("alpha")));
        }},
-      {"ltorch.mul", torch_binary([](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); })},
-      {"ltorch.div", torch_binary([](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); })},
+      {"ltorch.mul",
+       torch_binary([](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); })},
+      {"ltorch.div",
+       torch_binary([](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); })},
       {"ltorch.maximum", torch_binary(&at::maximum)},
       {"ltorch.minimum", torch_binary(&at::minimum)},
       {"ltorch.neg", unary(&at::neg)},
@@ -156,7 +163,9 @@ const std::map<std::string, Implementation, std::less<>>& implementations() {
       {"ltorch.erf", unary(&at::erf)},
       {"ltorch.relu", unary(&at::relu)},
       {"ltorch.gelu",
-       [](const ResolvedArgs& a) { return at::gelu(a.tensor(0), a.kwarg("approximate").as_string()); }},
+       [](const ResolvedArgs& a) {
+         return at::gelu(a.tensor(0), a.kwarg("approximate").as_string());
+       }},
       {"ltorch.to",
        [](const ResolvedArgs& a) { return a.tensor(0).to(to_scalar_type(a.value(1).as_dtype())); }},
       {"ltorch.reshape", [](const ResolvedArgs& a) { return a.tensor(0).reshape(a.ints(1)); }},
@@ -170,7 +179,8 @@ const std::map<std::string, Implementation, std::less<>>& implementations() {
          std::optional<c10::ScalarType> dtype;
          if (!a.kwarg("dtype").is_none()) dtype = to_scalar_type(a.kwarg("dtype").as_dtype());
          const bool keepdim = a.value(2).as_bool();
-         if (a.value(1).is_none()) return at::sum(a.tensor(0), at::OptionalIntArrayRef(), keepdim, dtype);
+         if (a.value(1).is_none())
+           return at::sum(a.tensor(0), at::OptionalIntArrayRef(), keepdim, dtype);
          const std::vector<std::int64_t> dims = a.ints(1);
          return at::sum(a.tensor(0), at::OptionalIntArrayRef(dims), keepdim, dtype);
        }},
@@ -191,17 +201,18 @@ c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std:
   if (proxy_value.is_tensor()) {
     const TensorProxy& t = *proxy_value.as_tensor();
     if (!input.isTensor()) {
-      throw ArgumentError(str(where, ": expected a tensor ", t.type_string(), ", got ",
-                              input.tagKind()));
+      throw ArgumentError(
+          str(where, ": expected a tensor ", t.type_string(), ", got ", input.tagKind()));
     }
     const at::Tensor& tensor = input.toTensor();
     const Shape shape(tensor.sizes().begin(), tensor.sizes().end());
     const bool dtype_known = tensor.scalar_type() == c10::ScalarType::Bool ||
                              at::isFloatingType(tensor.scalar_type()) ||
                              at::isIntegralType(tensor.scalar_type(), false);
-    const Device device = tensor.device().is_cuda()
-                              ? Device::cuda(tensor.device().index() < 0 ? 0 : tensor.device().index())
-                              : Device::cpu();
+    const Device device =
+        tensor.device().is_cuda()
+            ? Device::cuda(tensor.device().index() < 0 ? 0 : tensor.device().index())
+            : Device::cpu();
     if (!(tensor.device().is_cpu() || tensor.device().is_cuda()) || device != t.device() ||
         !dtype_known || from_scalar_type(tensor.scalar_type()) != t.dtype() || shape != t.shape()) {
       throw ArgumentError(str(where, ": expected ", t.type_string(), ", got ",
@@ -211,17 +222,18 @@ c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std:
     return input;
   }
   const NumberProxy& n = *proxy_value.as_number();
-  const bool kind_ok = (n.number_kind() == NumberKind::Bool && input.isBool()) ||
-                       (n.number_kind() == NumberKind::Int && input.isInt()) ||
-                       (n.number_kind() == NumberKind::Float && (input.isDouble() || input.isInt()));
+  const bool kind_ok =
+      (n.number_kind() == NumberKind::Bool && input.isBool()) ||
+      (n.number_kind() == NumberKind::Int && input.isInt()) ||
+      (n.number_kind() == NumberKind::Float && (input.isDouble() || input.isInt()));
   if (!kind_ok) {
     throw ArgumentError(str(where, ": expected ", n.type_string(), ", got ", input.tagKind()));
   }
   if (n.value()) {
     const at::Scalar expected = std::visit([](auto v) { return at::Scalar(v); }, *n.value());
     if (input.toScalar().toDouble() != expected.toDouble()) {
-      throw ArgumentError(str(where, ": the trace was specialized for ", n.type_string(),
-                              ", got ", input.toScalar().toDouble()));
+      throw ArgumentError(str(where, ": the trace was specialized for ", n.type_string(), ", got ",
+                              input.toScalar().toDouble()));
     }
   }
   return n.number_kind() == NumberKind::Float ? c10::IValue(input.toScalar().toDouble()) : input;
@@ -229,14 +241,15 @@ c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std:
 
 void run_bound_symbol(const BoundSymbol& bsym, Environment& env, TorchExecutionLevel level) {
   if (level == TorchExecutionLevel::Prims && !bsym.symbol->is_prim()) {
-    for (const BoundSymbol& sub : bsym.subsymbols) run_bound_symbol(sub, env, level);
+    for (const BoundSymbol& sub : bsym.subsymbols)
+      run_bound_symbol(sub, env, level);
     return;
   }
   const auto& table = implementations();
   const auto it = table.find(bsym.symbol->qualified_name());
   if (it == table.end()) {
-    throw UnsupportedError(str("torch executor: no ATen implementation of ",
-                               bsym.symbol->qualified_name()));
+    throw UnsupportedError(
+        str("torch executor: no ATen implementation of ", bsym.symbol->qualified_name()));
   }
   const at::Tensor result = it->second(ResolvedArgs(bsym, env));
   THUNDER_INTERNAL_ASSERT(bsym.output.is_tensor())
@@ -248,16 +261,26 @@ void run_bound_symbol(const BoundSymbol& bsym, Environment& env, TorchExecutionL
 
 c10::ScalarType to_scalar_type(DType dtype) {
   switch (dtype) {
-  case DType::Bool: return c10::ScalarType::Bool;
-  case DType::UInt8: return c10::ScalarType::Byte;
-  case DType::Int8: return c10::ScalarType::Char;
-  case DType::Int16: return c10::ScalarType::Short;
-  case DType::Int32: return c10::ScalarType::Int;
-  case DType::Int64: return c10::ScalarType::Long;
-  case DType::Float16: return c10::ScalarType::Half;
-  case DType::BFloat16: return c10::ScalarType::BFloat16;
-  case DType::Float32: return c10::ScalarType::Float;
-  case DType::Float64: return c10::ScalarType::Double;
+  case DType::Bool:
+    return c10::ScalarType::Bool;
+  case DType::UInt8:
+    return c10::ScalarType::Byte;
+  case DType::Int8:
+    return c10::ScalarType::Char;
+  case DType::Int16:
+    return c10::ScalarType::Short;
+  case DType::Int32:
+    return c10::ScalarType::Int;
+  case DType::Int64:
+    return c10::ScalarType::Long;
+  case DType::Float16:
+    return c10::ScalarType::Half;
+  case DType::BFloat16:
+    return c10::ScalarType::BFloat16;
+  case DType::Float32:
+    return c10::ScalarType::Float;
+  case DType::Float64:
+    return c10::ScalarType::Double;
   }
   THUNDER_INTERNAL_ASSERT(false) << "dtype " << static_cast<int>(dtype);
   return c10::ScalarType::Undefined;
@@ -274,18 +297,20 @@ bool TorchExecutor::implements(const Symbol& symbol) {
   return implementations().count(symbol.qualified_name()) != 0;
 }
 
-std::vector<at::Tensor> TorchExecutor::run(const Trace& trace, const std::vector<c10::IValue>& inputs,
+std::vector<at::Tensor> TorchExecutor::run(const Trace& trace,
+                                           const std::vector<c10::IValue>& inputs,
                                            TorchExecutionLevel level) const {
   if (inputs.size() != trace.inputs.size()) {
-    throw ArgumentError(str(trace.function_name, " takes ", trace.inputs.size(), " inputs, got ",
-                            inputs.size()));
+    throw ArgumentError(
+        str(trace.function_name, " takes ", trace.inputs.size(), " inputs, got ", inputs.size()));
   }
   Environment env;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     env[trace.inputs[i].proxy()->name()] = check_input(trace.inputs[i], inputs[i], i);
   }
   c10::NoGradGuard no_grad;
-  for (const BoundSymbol& bsym : trace.bound_symbols) run_bound_symbol(bsym, env, level);
+  for (const BoundSymbol& bsym : trace.bound_symbols)
+    run_bound_symbol(bsym, env, level);
 
   std::vector<at::Tensor> outputs;
   trace.output.for_each_proxy([&](const Proxy& p) {
