@@ -81,6 +81,10 @@ struct AssertThrower {
 
 /// Checks an invariant of the library; on failure throws thunder::InternalError with the
 /// file, line, condition and whatever is streamed after the macro.
+// The if/else form (not a loop) keeps the macro a single statement that compilers do not
+// flag, and an `else` after it binds to the caller's `if`.
 #define THUNDER_INTERNAL_ASSERT(cond)                                                              \
-  for (; !(cond);)                                                                                 \
-  ::thunder::detail::AssertThrower() & ::thunder::detail::AssertMessage(__FILE__, __LINE__, #cond)
+  if (cond) {                                                                                      \
+  } else                                                                                           \
+    ::thunder::detail::AssertThrower() &                                                           \
+        ::thunder::detail::AssertMessage(__FILE__, __LINE__, #cond)
