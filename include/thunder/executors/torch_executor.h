@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/core/ivalue.h>
 
+#include <string_view>
 #include <vector>
 
 namespace thunder {
@@ -23,10 +24,18 @@ enum class TorchExecutionLevel {
 /// The ATen scalar type of a dtype, and back (ArgumentError for types thunder lacks).
 c10::ScalarType to_scalar_type(DType dtype);
 DType from_scalar_type(c10::ScalarType type);
+/// The torch device of a cpu or cuda device (BackendError for vulkan).
+c10::Device to_torch_device(const Device& device);
 
 /// Runs traces through ATen.
 class TorchExecutor {
 public:
+  /// Runs any ATen operator by its schema name ("aten::add.Tensor"; "aten::relu" for the
+  /// default overload) through the dispatcher, with arguments in schema order (missing
+  /// trailing ones take their defaults). This is the fallback for ops no executor claims.
+  /// BackendError if LibTorch has no such operator.
+  static c10::IValue call_aten(std::string_view qualified_name, std::vector<c10::IValue> args);
+
   /// Whether the executor has an ATen implementation of this symbol.
   static bool implements(const Symbol& symbol);
 

@@ -1,6 +1,9 @@
 #include "thunder/executors/torch_executor.h"
 
+#include "aten_call.h"
 #include "thunder/core/error.h"
+
+#include <ATen/TensorIndexing.h>
 
 #include <ATen/ATen.h>
 #include <ATen/ScalarOps.h>
@@ -22,7 +25,15 @@ class ResolvedArgs {
 public:
   ResolvedArgs(const BoundSymbol& bsym, const Environment& env) : bsym_(bsym), env_(env) {}
 
+  const BoundSymbol& bsym() const { return bsym_; }
+  std::size_t size() const { return bsym_.args.size(); }
   const Value& value(std::size_t i) const { return bsym_.args.at(i); }
+  c10::IValue lookup_value(const Value& v) const { return lookup(v); }
+  std::vector<at::Tensor> tensors(std::size_t i) const {
+    std::vector<at::Tensor> out;
+    for (const Value& item : value(i).as_list()) out.push_back(lookup(item).toTensor());
+    return out;
+  }
   const Value& kwarg(const std::string& name) const {
     for (const auto& [key, value] : bsym_.kwargs) {
       if (key == name) return value;
@@ -53,9 +64,6 @@ public:
   }
   // A number operand as a Python-scalar tensor ("wrapped number"), so that ATen's type
   // promotion treats it exactly as torch treats a Python scalar.
-  at::Tensor tensor_or_wrapped(std::size_t i) const {
-    return is_tensor(i) ? tensor(i) : at::native::wrapped_scalar_tensor(scalar(i));
-  }
   // A number operand of a prim, as a 0-dim tensor of the other operand's dtype: prims
   // take numbers as values of their tensor's dtype, with no promotion.
   at::Tensor tensor_like(std::size_t i, const at::Tensor& other) const {
@@ -73,23 +81,40 @@ private:
   const Environment& env_;
 };
 
-using Implementation = std::function<at::Tensor(const ResolvedArgs&)>;
+using Implementation = std::function<c10::IValue(const ResolvedArgs&)>;
 
-// Elementwise binary prims: one operand may be a number, taken in the tensor's dtype.
-Implementation prim_binary(at::Tensor (*op)(const at::Tensor&, const at::Tensor&)) {
-  return [op](const ResolvedArgs& a) {
-    const at::Tensor first = a.is_tensor(0) ? a.tensor(0) : a.tensor(1);
-    return op(a.tensor_like(0, first), a.tensor_like(1, first));
+// ltorch symbols mirror ATen's signatures (positional parameters in schema order,
+// keyword-only ones by schema name), so most run by schema name through the dispatcher.
+Implementation aten(std::vector<std::string> overloads) {
+  return [overloads = std::move(overloads)](const ResolvedArgs& a) {
+    return torch_edge::call_overloads(overloads, a.bsym().args, a.bsym().kwargs,
+                                      [&a](const Value& v) { return a.lookup_value(v); },
+                                      a.bsym().symbol->qualified_name());
   };
 }
 
-// ltorch elementwise binary ops: numbers take part as Python scalars.
-Implementation torch_binary(at::Tensor (*op)(const at::Tensor&, const at::Tensor&)) {
-  return [op](const ResolvedArgs& a) { return op(a.tensor_or_wrapped(0), a.tensor_or_wrapped(1)); };
+// The prims' contract: a number operand is a value of the tensor operand's dtype.
+std::vector<at::Tensor> prim_operands(const ResolvedArgs& a, std::size_t first) {
+  at::Tensor like;
+  for (std::size_t i = first; i < a.size() && !like.defined(); ++i) {
+    if (a.is_tensor(i)) like = a.tensor(i);
+  }
+  THUNDER_INTERNAL_ASSERT(like.defined()) << "elementwise prim without a tensor operand";
+  std::vector<at::Tensor> out;
+  for (std::size_t i = first; i < a.size(); ++i) out.push_back(a.tensor_like(i, like));
+  return out;
 }
 
-Implementation unary(at::Tensor (*op)(const at::Tensor&)) {
+Implementation prim_unary(at::Tensor (*op)(const at::Tensor&)) {
   return [op](const ResolvedArgs& a) { return op(a.tensor(0)); };
+}
+
+template <typename Op>
+Implementation prim_binary(Op op) {
+  return [op](const ResolvedArgs& a) {
+    const std::vector<at::Tensor> t = prim_operands(a, 0);
+    return op(t[0], t[1]);
+  };
 }
 
 at::Tensor broadcast_in_dim(const at::Tensor& a, const std::vector<std::int64_t>& shape,
@@ -101,96 +126,209 @@ at::Tensor broadcast_in_dim(const at::Tensor& a, const std::vector<std::int64_t>
   return a.reshape(aligned).expand(shape);
 }
 
+// prims.pad: per dim [low, high, interior]; negative low/high crop.
+at::Tensor pad(const at::Tensor& a, const at::Scalar& value, const Value& config) {
+  std::vector<std::int64_t> shape;
+  std::vector<at::indexing::TensorIndex> into;
+  std::vector<at::indexing::TensorIndex> from;
+  for (std::int64_t d = 0; d < a.dim(); ++d) {
+    const std::vector<std::int64_t> c = config.as_list()[static_cast<std::size_t>(d)].as_ints();
+    const std::int64_t extent = a.size(d);
+    const std::int64_t step = c[2] + 1;
+    const std::int64_t dilated = extent == 0 ? 0 : extent + (extent - 1) * c[2];
+    const std::int64_t out = c[0] + dilated + c[1];
+    shape.push_back(out);
+    // Position of element i in the output: low + i * step; keep those inside [0, out).
+    std::int64_t first = 0;
+    while (first < extent && c[0] + first * step < 0) ++first;
+    std::int64_t last = extent; // exclusive
+    while (last > first && c[0] + (last - 1) * step >= out) --last;
+    from.emplace_back(at::indexing::Slice(first, last));
+    const std::int64_t begin = c[0] + first * step;
+    into.emplace_back(at::indexing::Slice(begin, begin + std::max<std::int64_t>(last - first - 1, 0) * step + 1, step));
+  }
+  at::Tensor result = at::full(shape, value, a.options());
+  if (result.numel() > 0 && a.numel() > 0) result.index_put_(into, a.index(from));
+  return result;
+}
+
+// Reductions over a list of dims, keeping the input's dtype; an empty list reduces nothing.
+Implementation prim_reduction(at::Tensor (*op)(const at::Tensor&, std::int64_t)) {
+  return [op](const ResolvedArgs& a) {
+    at::Tensor t = a.tensor(0);
+    std::vector<std::int64_t> dims = a.ints(1);
+    if (dims.empty()) return t.clone();
+    // Reduce the highest dim first so the lower ones keep their numbers.
+    for (auto it = dims.rbegin(); it != dims.rend(); ++it) t = op(t, *it);
+    return t;
+  };
+}
+
 const std::map<std::string, Implementation, std::less<>>& implementations() {
+  using at::Tensor;
   static const std::map<std::string, Implementation, std::less<>> table = {
-      // prims
-      {"prims.neg", unary(&at::neg)},
-      {"prims.abs", unary(&at::abs)},
-      {"prims.exp", unary(&at::exp)},
-      {"prims.log", unary(&at::log)},
-      {"prims.sqrt", unary(&at::sqrt)},
-      {"prims.rsqrt", unary(&at::rsqrt)},
-      {"prims.tanh", unary(&at::tanh)},
-      {"prims.erf", unary(&at::erf)},
-      {"prims.add",
-       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); })},
-      {"prims.sub",
-       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::sub(a, b); })},
-      {"prims.mul",
-       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); })},
-      {"prims.div",
-       prim_binary([](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); })},
+      // prims: elementwise unary
+      {"prims.neg", prim_unary(&at::neg)},
+      {"prims.abs", prim_unary(&at::abs)},
+      {"prims.floor", prim_unary(&at::floor)},
+      {"prims.ceil", prim_unary(&at::ceil)},
+      {"prims.round", prim_unary(&at::round)},
+      {"prims.trunc", prim_unary(&at::trunc)},
+      {"prims.sign", prim_unary(&at::sign)},
+      {"prims.bitwise_not", prim_unary(&at::bitwise_not)},
+      {"prims.exp", prim_unary(&at::exp)},
+      {"prims.exp2", prim_unary(&at::exp2)},
+      {"prims.log", prim_unary(&at::log)},
+      {"prims.log2", prim_unary(&at::log2)},
+      {"prims.log1p", prim_unary(&at::log1p)},
+      {"prims.expm1", prim_unary(&at::expm1)},
+      {"prims.sqrt", prim_unary(&at::sqrt)},
+      {"prims.rsqrt", prim_unary(&at::rsqrt)},
+      {"prims.reciprocal", prim_unary(&at::reciprocal)},
+      {"prims.sin", prim_unary(&at::sin)},
+      {"prims.cos", prim_unary(&at::cos)},
+      {"prims.tan", prim_unary(&at::tan)},
+      {"prims.tanh", prim_unary(&at::tanh)},
+      {"prims.erf", prim_unary(&at::erf)},
+      {"prims.isnan", prim_unary(&at::isnan)},
+      {"prims.isinf", prim_unary(&at::isinf)},
+      {"prims.isfinite", prim_unary(&at::isfinite)},
+      {"prims.logical_not", prim_unary(&at::logical_not)},
+      // prims: elementwise binary
+      {"prims.add", prim_binary([](const Tensor& a, const Tensor& b) { return at::add(a, b); })},
+      {"prims.sub", prim_binary([](const Tensor& a, const Tensor& b) { return at::sub(a, b); })},
+      {"prims.mul", prim_binary([](const Tensor& a, const Tensor& b) { return at::mul(a, b); })},
+      {"prims.div", prim_binary([](const Tensor& a, const Tensor& b) {
+         // Integer division truncates, as in C; ATen would give a float.
+         if (at::isFloatingType(a.scalar_type())) return at::div(a, b);
+         return at::div(a, b, "trunc");
+       })},
+      {"prims.pow", prim_binary([](const Tensor& a, const Tensor& b) { return at::pow(a, b); })},
       {"prims.maximum", prim_binary(&at::maximum)},
       {"prims.minimum", prim_binary(&at::minimum)},
+      {"prims.fmod", prim_binary([](const Tensor& a, const Tensor& b) { return at::fmod(a, b); })},
+      {"prims.remainder",
+       prim_binary([](const Tensor& a, const Tensor& b) { return at::remainder(a, b); })},
+      {"prims.atan2", prim_binary(&at::atan2)},
+      {"prims.bitwise_and",
+       prim_binary([](const Tensor& a, const Tensor& b) { return at::bitwise_and(a, b); })},
+      {"prims.bitwise_or",
+       prim_binary([](const Tensor& a, const Tensor& b) { return at::bitwise_or(a, b); })},
+      {"prims.bitwise_xor",
+       prim_binary([](const Tensor& a, const Tensor& b) { return at::bitwise_xor(a, b); })},
+      {"prims.eq", prim_binary([](const Tensor& a, const Tensor& b) { return at::eq(a, b); })},
+      {"prims.ne", prim_binary([](const Tensor& a, const Tensor& b) { return at::ne(a, b); })},
+      {"prims.lt", prim_binary([](const Tensor& a, const Tensor& b) { return at::lt(a, b); })},
+      {"prims.le", prim_binary([](const Tensor& a, const Tensor& b) { return at::le(a, b); })},
+      {"prims.gt", prim_binary([](const Tensor& a, const Tensor& b) { return at::gt(a, b); })},
+      {"prims.ge", prim_binary([](const Tensor& a, const Tensor& b) { return at::ge(a, b); })},
+      {"prims.logical_and", prim_binary(&at::logical_and)},
+      {"prims.logical_or", prim_binary(&at::logical_or)},
+      {"prims.logical_xor", prim_binary(&at::logical_xor)},
+      {"prims.where",
+       [](const ResolvedArgs& a) {
+         const std::vector<Tensor> t = prim_operands(a, 1);
+         return at::where(a.tensor(0), t[0], t[1]);
+       }},
       {"prims.convert_element_type",
        [](const ResolvedArgs& a) { return a.tensor(0).to(to_scalar_type(a.value(1).as_dtype())); }},
+      // prims: shape
       {"prims.broadcast_in_dim",
        [](const ResolvedArgs& a) { return broadcast_in_dim(a.tensor(0), a.ints(1), a.ints(2)); }},
       {"prims.reshape", [](const ResolvedArgs& a) { return a.tensor(0).reshape(a.ints(1)); }},
       {"prims.transpose", [](const ResolvedArgs& a) { return a.tensor(0).permute(a.ints(1)); }},
-      {"prims.sum",
+      {"prims.slice",
        [](const ResolvedArgs& a) {
-         const at::Tensor t = a.tensor(0);
+         Tensor t = a.tensor(0);
+         const auto start = a.ints(1), end = a.ints(2), step = a.ints(3);
+         for (std::size_t d = 0; d < start.size(); ++d) {
+           t = t.slice(static_cast<std::int64_t>(d), start[d], end[d], step[d]);
+         }
+         return t;
+       }},
+      {"prims.squeeze",
+       [](const ResolvedArgs& a) {
          const std::vector<std::int64_t> dims = a.ints(1);
-         // ATen reads an empty dim list as "all dims"; for the prim it means "none".
-         if (dims.empty()) return t.clone();
-         return at::sum(t, dims, /*keepdim=*/false, t.scalar_type());
+         return dims.empty() ? a.tensor(0) : a.tensor(0).squeeze(dims);
+       }},
+      {"prims.cat",
+       [](const ResolvedArgs& a) { return at::cat(a.tensors(0), a.value(1).as_int()); }},
+      {"prims.pad",
+       [](const ResolvedArgs& a) { return pad(a.tensor(0), a.scalar(1), a.value(2)); }},
+      {"prims.index_select",
+       [](const ResolvedArgs& a) {
+         return at::index_select(a.tensor(0), a.value(1).as_int(), a.tensor(2));
+       }},
+      // prims: reductions
+      {"prims.sum", prim_reduction([](const Tensor& t, std::int64_t d) {
+         return at::sum(t, {d}, /*keepdim=*/false, t.scalar_type());
+       })},
+      {"prims.prod", prim_reduction([](const Tensor& t, std::int64_t d) {
+         return at::prod(t, d, /*keepdim=*/false, t.scalar_type());
+       })},
+      {"prims.amax", prim_reduction([](const Tensor& t, std::int64_t d) { return at::amax(t, {d}); })},
+      {"prims.amin", prim_reduction([](const Tensor& t, std::int64_t d) { return at::amin(t, {d}); })},
+      {"prims.argmax",
+       [](const ResolvedArgs& a) {
+         const Tensor t = a.tensor(0);
+         return t.dim() == 0 ? at::zeros({}, t.options().dtype(at::kLong))
+                             : at::argmax(t, a.value(1).as_int());
+       }},
+      {"prims.argmin",
+       [](const ResolvedArgs& a) {
+         const Tensor t = a.tensor(0);
+         return t.dim() == 0 ? at::zeros({}, t.options().dtype(at::kLong))
+                             : at::argmin(t, a.value(1).as_int());
+       }},
+      {"prims.cumsum",
+       [](const ResolvedArgs& a) {
+         const Tensor t = a.tensor(0);
+         return at::cumsum(t, a.value(1).as_int(), t.scalar_type());
        }},
       {"prims.matmul", [](const ResolvedArgs& a) { return at::matmul(a.tensor(0), a.tensor(1)); }},
+      // prims: creation
+      {"prims.full",
+       [](const ResolvedArgs& a) {
+         return at::full(a.ints(0), a.scalar(1),
+                         at::TensorOptions()
+                             .dtype(to_scalar_type(a.value(2).as_dtype()))
+                             .device(to_torch_device(a.value(3).as_device())));
+       }},
+      {"prims.iota",
+       [](const ResolvedArgs& a) {
+         const std::int64_t length = a.value(0).as_int(), start = a.value(1).as_int(),
+                            step = a.value(2).as_int();
+         const auto options = at::TensorOptions()
+                                  .dtype(to_scalar_type(a.value(3).as_dtype()))
+                                  .device(to_torch_device(a.value(4).as_device()));
+         return at::arange(length, options.dtype(at::kLong)).mul_(step).add_(start).to(options);
+       }},
 
       // ltorch
-      {"ltorch.add",
-       [](const ResolvedArgs& a) {
-         return at::add(a.tensor_or_wrapped(0), a.tensor_or_wrapped(1), a.scalar(a.kwarg("alpha")));
-       }},
-      {"ltorch.sub",
-       [](const ResolvedArgs& a) {
-         return at::sub(a.tensor_or_wrapped(0), a.tensor_or_wrapped(1), a.scalar(a.kwarg("alpha")));
-       }},
-      {"ltorch.mul",
-       torch_binary([](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); })},
-      {"ltorch.div",
-       torch_binary([](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); })},
-      {"ltorch.maximum", torch_binary(&at::maximum)},
-      {"ltorch.minimum", torch_binary(&at::minimum)},
-      {"ltorch.neg", unary(&at::neg)},
-      {"ltorch.abs", unary(&at::abs)},
-      {"ltorch.exp", unary(&at::exp)},
-      {"ltorch.log", unary(&at::log)},
-      {"ltorch.sqrt", unary(&at::sqrt)},
-      {"ltorch.rsqrt", unary(&at::rsqrt)},
-      {"ltorch.tanh", unary(&at::tanh)},
-      {"ltorch.erf", unary(&at::erf)},
-      {"ltorch.relu", unary(&at::relu)},
-      {"ltorch.gelu",
-       [](const ResolvedArgs& a) {
-         return at::gelu(a.tensor(0), a.kwarg("approximate").as_string());
-       }},
+      {"ltorch.add", aten({"aten::add.Tensor"})},
+      {"ltorch.sub", aten({"aten::sub.Tensor"})},
+      {"ltorch.mul", aten({"aten::mul.Tensor"})},
+      {"ltorch.div", aten({"aten::div.Tensor_mode"})},
+      {"ltorch.maximum", aten({"aten::maximum"})},
+      {"ltorch.minimum", aten({"aten::minimum"})},
+      {"ltorch.neg", aten({"aten::neg"})},
+      {"ltorch.abs", aten({"aten::abs"})},
+      {"ltorch.exp", aten({"aten::exp"})},
+      {"ltorch.log", aten({"aten::log"})},
+      {"ltorch.sqrt", aten({"aten::sqrt"})},
+      {"ltorch.rsqrt", aten({"aten::rsqrt"})},
+      {"ltorch.tanh", aten({"aten::tanh"})},
+      {"ltorch.erf", aten({"aten::erf"})},
+      {"ltorch.relu", aten({"aten::relu"})},
+      {"ltorch.gelu", aten({"aten::gelu"})},
       {"ltorch.to",
        [](const ResolvedArgs& a) { return a.tensor(0).to(to_scalar_type(a.value(1).as_dtype())); }},
-      {"ltorch.reshape", [](const ResolvedArgs& a) { return a.tensor(0).reshape(a.ints(1)); }},
-      {"ltorch.transpose",
-       [](const ResolvedArgs& a) {
-         return a.tensor(0).transpose(a.value(1).as_int(), a.value(2).as_int());
-       }},
-      {"ltorch.permute", [](const ResolvedArgs& a) { return a.tensor(0).permute(a.ints(1)); }},
-      {"ltorch.sum",
-       [](const ResolvedArgs& a) {
-         std::optional<c10::ScalarType> dtype;
-         if (!a.kwarg("dtype").is_none()) dtype = to_scalar_type(a.kwarg("dtype").as_dtype());
-         const bool keepdim = a.value(2).as_bool();
-         if (a.value(1).is_none())
-           return at::sum(a.tensor(0), at::OptionalIntArrayRef(), keepdim, dtype);
-         const std::vector<std::int64_t> dims = a.ints(1);
-         return at::sum(a.tensor(0), at::OptionalIntArrayRef(dims), keepdim, dtype);
-       }},
-      {"ltorch.matmul", [](const ResolvedArgs& a) { return at::matmul(a.tensor(0), a.tensor(1)); }},
-      {"ltorch.linear",
-       [](const ResolvedArgs& a) {
-         std::optional<at::Tensor> bias;
-         if (!a.value(2).is_none()) bias = a.tensor(2);
-         return at::linear(a.tensor(0), a.tensor(1), bias);
-       }},
+      {"ltorch.reshape", aten({"aten::reshape"})},
+      {"ltorch.transpose", aten({"aten::transpose.int"})},
+      {"ltorch.permute", aten({"aten::permute"})},
+      {"ltorch.sum", aten({"aten::sum.dim_IntList"})},
+      {"ltorch.matmul", aten({"aten::matmul"})},
+      {"ltorch.linear", aten({"aten::linear"})},
   };
   return table;
 }
@@ -239,6 +377,9 @@ c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std:
   return n.number_kind() == NumberKind::Float ? c10::IValue(input.toScalar().toDouble()) : input;
 }
 
+void bind_outputs(const Value& output, const c10::IValue& result, Environment& env,
+                  const BoundSymbol& bsym);
+
 void run_bound_symbol(const BoundSymbol& bsym, Environment& env, TorchExecutionLevel level) {
   if (level == TorchExecutionLevel::Prims && !bsym.symbol->is_prim()) {
     for (const BoundSymbol& sub : bsym.subsymbols)
@@ -251,10 +392,35 @@ void run_bound_symbol(const BoundSymbol& bsym, Environment& env, TorchExecutionL
     throw UnsupportedError(
         str("torch executor: no ATen implementation of ", bsym.symbol->qualified_name()));
   }
-  const at::Tensor result = it->second(ResolvedArgs(bsym, env));
-  THUNDER_INTERNAL_ASSERT(bsym.output.is_tensor())
-      << bsym.symbol->qualified_name() << " returns " << bsym.output.repr();
-  env[bsym.output.as_tensor()->name()] = result;
+  bind_outputs(bsym.output, it->second(ResolvedArgs(bsym, env)), env, bsym);
+}
+
+// Assigns a result to the output proxies, matching lists to lists and tuples.
+void bind_outputs(const Value& output, const c10::IValue& result, Environment& env,
+                  const BoundSymbol& bsym) {
+  if (output.is_proxy()) {
+    env[output.proxy()->name()] = result;
+    return;
+  }
+  if (output.is_list()) {
+    std::vector<c10::IValue> items;
+    if (result.isTuple()) {
+      items = result.toTupleRef().elements().vec();
+    } else if (result.isTensorList()) {
+      for (const at::Tensor& t : result.toTensorVector()) items.emplace_back(t);
+    } else if (result.isList()) {
+      items = result.toListRef().vec();
+    }
+    THUNDER_INTERNAL_ASSERT(items.size() == output.as_list().size())
+        << bsym.symbol->qualified_name() << " returned " << items.size() << " values for "
+        << output.repr();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      bind_outputs(output.as_list()[i], items[i], env, bsym);
+    }
+    return;
+  }
+  THUNDER_INTERNAL_ASSERT(output.is_none())
+      << bsym.symbol->qualified_name() << " has output " << output.repr();
 }
 
 } // namespace
@@ -286,11 +452,29 @@ c10::ScalarType to_scalar_type(DType dtype) {
   return c10::ScalarType::Undefined;
 }
 
+c10::Device to_torch_device(const Device& device) {
+  switch (device.type) {
+  case DeviceType::CPU:
+    return c10::Device(c10::kCPU);
+  case DeviceType::CUDA:
+    return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(device.index));
+  case DeviceType::Vulkan:
+    break;
+  }
+  throw BackendError(str("torch executor: tensors on ", device.to_string(),
+                         " are not torch tensors; the spirv executor owns them"));
+}
+
 DType from_scalar_type(c10::ScalarType type) {
   for (const DType dtype : kAllDTypes) {
     if (to_scalar_type(dtype) == type) return dtype;
   }
   throw ArgumentError(str("torch dtype ", type, " is not supported by thunder"));
+}
+
+c10::IValue TorchExecutor::call_aten(std::string_view qualified_name,
+                                     std::vector<c10::IValue> args) {
+  return torch_edge::call_operator(torch_edge::find_operator(qualified_name), std::move(args));
 }
 
 bool TorchExecutor::implements(const Symbol& symbol) {
