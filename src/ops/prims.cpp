@@ -398,7 +398,7 @@ std::vector<Symbol> make_table() {
                                .ns = SymbolNamespace::Prims,                                       \
                                .params = PARAMS,                                                   \
                                .tags = TAGS,                                                       \
-                               .meta = META}));
+                               .meta = META, .torch_ops = {}}));
 #include "thunder/ops/prims.def"
 #undef THUNDER_PRIM
   return table;

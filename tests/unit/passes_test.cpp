@@ -24,7 +24,8 @@ const Symbol& random_like() {
                                             .ns = SymbolNamespace::Prims,
                                             .params = {{"a"}},
                                             .tags = Tag::Random,
-                                            .meta = random_like_meta});
+                                            .meta = random_like_meta,
+                                            .torch_ops = {}});
   return symbol;
 }
 

@@ -72,6 +72,10 @@ struct Symbol {
   CheckFn check = nullptr;
   MetaFn meta = nullptr;
   DecompositionFn decomposition = nullptr;
+  /// The ATen overloads this symbol mirrors ("aten::add.Tensor"): same positional
+  /// parameters in order, same keyword-only names. Front ends map them to the symbol; the
+  /// torch executor runs the symbol through them.
+  std::vector<std::string> torch_ops;
 
   /// "prims.add", "ltorch.gelu".
   std::string qualified_name() const;

@@ -6,10 +6,15 @@
 
 #include "thunder/core/symbol.h"
 #include "thunder/core/value.h"
+#include "thunder/ops/ltorch/elementwise.h"
+#include "thunder/ops/ltorch/nn.h"
+#include "thunder/ops/ltorch/reduction.h"
+#include "thunder/ops/ltorch/shape.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace thunder::ltorch {
@@ -26,36 +31,8 @@ const Symbol& symbol(LTorchId id);
 /// Every ltorch symbol, in ltorch.def order.
 const std::vector<const Symbol*>& all();
 
-TensorProxyPtr add(const Value& a, const Value& b, const Value& alpha = 1);
-TensorProxyPtr sub(const Value& a, const Value& b, const Value& alpha = 1);
-TensorProxyPtr mul(const Value& a, const Value& b);
-/// rounding_mode: None (true division); 'trunc' and 'floor' are not supported yet.
-TensorProxyPtr div(const Value& a, const Value& b, const Value& rounding_mode = Value());
-TensorProxyPtr maximum(const Value& a, const Value& b);
-TensorProxyPtr minimum(const Value& a, const Value& b);
-TensorProxyPtr neg(const Value& a);
-TensorProxyPtr abs(const Value& a);
-TensorProxyPtr exp(const Value& a);
-TensorProxyPtr log(const Value& a);
-TensorProxyPtr sqrt(const Value& a);
-TensorProxyPtr rsqrt(const Value& a);
-TensorProxyPtr tanh(const Value& a);
-TensorProxyPtr erf(const Value& a);
-TensorProxyPtr relu(const Value& a);
-/// approximate: "none" or "tanh".
-TensorProxyPtr gelu(const Value& a, const std::string& approximate = "none");
-TensorProxyPtr to(const Value& a, DType dtype);
-
-/// One extent may be -1 (inferred).
-TensorProxyPtr reshape(const Value& a, const Shape& shape);
-TensorProxyPtr transpose(const Value& a, std::int64_t dim0, std::int64_t dim1);
-TensorProxyPtr permute(const Value& a, const std::vector<std::int64_t>& dims);
-
-/// dim: None (all dims), an int or a list of ints.
-TensorProxyPtr sum(const Value& a, const Value& dim = Value(), bool keepdim = false,
-                   std::optional<DType> dtype = std::nullopt);
-
-TensorProxyPtr matmul(const Value& a, const Value& b);
-TensorProxyPtr linear(const Value& input, const Value& weight, const Value& bias = Value());
+/// Calls any ltorch symbol (for ops without a typed function, or generic code).
+Value call(LTorchId id, std::vector<Value> args,
+           std::vector<std::pair<std::string, Value>> kwargs = {});
 
 } // namespace thunder::ltorch

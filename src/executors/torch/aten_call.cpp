@@ -147,13 +147,23 @@ bind(const c10::FunctionSchema& schema, const std::vector<Value>& args,
 
 } // namespace
 
-c10::OperatorHandle find_operator(std::string_view qualified_name) {
+namespace {
+std::optional<c10::OperatorHandle> lookup_operator(std::string_view qualified_name) {
   const std::string text(qualified_name);
-  const auto dot = text.find('.', text.find("::") == std::string::npos ? 0 : text.find("::"));
+  const std::size_t colons = text.find("::");
+  const std::size_t dot = text.find('.', colons == std::string::npos ? 0 : colons);
   const std::string name = text.substr(0, dot);
   const std::string overload = dot == std::string::npos ? "" : text.substr(dot + 1);
-  const std::optional<c10::OperatorHandle> op =
-      c10::Dispatcher::singleton().findSchema({name, overload});
+  return c10::Dispatcher::singleton().findSchema({name, overload});
+}
+} // namespace
+
+bool has_operator(std::string_view qualified_name) {
+  return lookup_operator(qualified_name).has_value();
+}
+
+c10::OperatorHandle find_operator(std::string_view qualified_name) {
+  const std::optional<c10::OperatorHandle> op = lookup_operator(qualified_name);
   if (!op) {
     throw BackendError(str("torch executor: this LibTorch has no operator ", qualified_name));
   }

@@ -23,6 +23,9 @@ using ProxyLookup = std::function<c10::IValue(const Value&)>;
 /// this LibTorch has no such operator.
 c10::OperatorHandle find_operator(std::string_view qualified_name);
 
+/// Whether this LibTorch has the operator.
+bool has_operator(std::string_view qualified_name);
+
 /// Calls an operator on IValues given positionally in schema order; missing trailing
 /// arguments take the schema's defaults. Returns the single result or a tuple of them.
 c10::IValue call_operator(const c10::OperatorHandle& op, std::vector<c10::IValue> args);

@@ -83,14 +83,13 @@ private:
 
 using Implementation = std::function<c10::IValue(const ResolvedArgs&)>;
 
-// ltorch symbols mirror ATen's signatures (positional parameters in schema order,
-// keyword-only ones by schema name), so most run by schema name through the dispatcher.
-Implementation aten(std::vector<std::string> overloads) {
-  return [overloads = std::move(overloads)](const ResolvedArgs& a) {
-    return torch_edge::call_overloads(overloads, a.bsym().args, a.bsym().kwargs,
-                                      [&a](const Value& v) { return a.lookup_value(v); },
-                                      a.bsym().symbol->qualified_name());
-  };
+// ltorch symbols mirror ATen's signatures (Symbol::torch_ops), so they run by schema name
+// through the dispatcher.
+c10::IValue run_through_dispatcher(const ResolvedArgs& a) {
+  const Symbol& symbol = *a.bsym().symbol;
+  return torch_edge::call_overloads(symbol.torch_ops, a.bsym().args, a.bsym().kwargs,
+                                    [&a](const Value& v) { return a.lookup_value(v); },
+                                    symbol.qualified_name());
 }
 
 // The prims' contract: a number operand is a value of the tensor operand's dtype.
@@ -304,31 +303,6 @@ const std::map<std::string, Implementation, std::less<>>& implementations() {
          return at::arange(length, options.dtype(at::kLong)).mul_(step).add_(start).to(options);
        }},
 
-      // ltorch
-      {"ltorch.add", aten({"aten::add.Tensor"})},
-      {"ltorch.sub", aten({"aten::sub.Tensor"})},
-      {"ltorch.mul", aten({"aten::mul.Tensor"})},
-      {"ltorch.div", aten({"aten::div.Tensor_mode"})},
-      {"ltorch.maximum", aten({"aten::maximum"})},
-      {"ltorch.minimum", aten({"aten::minimum"})},
-      {"ltorch.neg", aten({"aten::neg"})},
-      {"ltorch.abs", aten({"aten::abs"})},
-      {"ltorch.exp", aten({"aten::exp"})},
-      {"ltorch.log", aten({"aten::log"})},
-      {"ltorch.sqrt", aten({"aten::sqrt"})},
-      {"ltorch.rsqrt", aten({"aten::rsqrt"})},
-      {"ltorch.tanh", aten({"aten::tanh"})},
-      {"ltorch.erf", aten({"aten::erf"})},
-      {"ltorch.relu", aten({"aten::relu"})},
-      {"ltorch.gelu", aten({"aten::gelu"})},
-      {"ltorch.to",
-       [](const ResolvedArgs& a) { return a.tensor(0).to(to_scalar_type(a.value(1).as_dtype())); }},
-      {"ltorch.reshape", aten({"aten::reshape"})},
-      {"ltorch.transpose", aten({"aten::transpose.int"})},
-      {"ltorch.permute", aten({"aten::permute"})},
-      {"ltorch.sum", aten({"aten::sum.dim_IntList"})},
-      {"ltorch.matmul", aten({"aten::matmul"})},
-      {"ltorch.linear", aten({"aten::linear"})},
   };
   return table;
 }
@@ -388,11 +362,15 @@ void run_bound_symbol(const BoundSymbol& bsym, Environment& env, TorchExecutionL
   }
   const auto& table = implementations();
   const auto it = table.find(bsym.symbol->qualified_name());
-  if (it == table.end()) {
+  const ResolvedArgs args(bsym, env);
+  if (it != table.end()) {
+    bind_outputs(bsym.output, it->second(args), env, bsym);
+  } else if (!bsym.symbol->torch_ops.empty()) {
+    bind_outputs(bsym.output, run_through_dispatcher(args), env, bsym);
+  } else {
     throw UnsupportedError(
         str("torch executor: no ATen implementation of ", bsym.symbol->qualified_name()));
   }
-  bind_outputs(bsym.output, it->second(ResolvedArgs(bsym, env)), env, bsym);
 }
 
 // Assigns a result to the output proxies, matching lists to lists and tuples.
@@ -478,7 +456,11 @@ c10::IValue TorchExecutor::call_aten(std::string_view qualified_name,
 }
 
 bool TorchExecutor::implements(const Symbol& symbol) {
-  return implementations().count(symbol.qualified_name()) != 0;
+  if (implementations().count(symbol.qualified_name()) != 0) return true;
+  for (const std::string& name : symbol.torch_ops) {
+    if (!torch_edge::has_operator(name)) return false;
+  }
+  return !symbol.torch_ops.empty();
 }
 
 std::vector<at::Tensor> TorchExecutor::run(const Trace& trace,
