@@ -11,6 +11,7 @@ namespace {
 std::vector<Symbol> make_table() {
   std::vector<Symbol> table;
   detail::add_elementwise_symbols(table);
+  detail::add_activation_symbols(table);
   detail::add_shape_symbols(table);
   detail::add_reduction_symbols(table);
   detail::add_nn_symbols(table);

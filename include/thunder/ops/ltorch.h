@@ -6,6 +6,7 @@
 
 #include "thunder/core/symbol.h"
 #include "thunder/core/value.h"
+#include "thunder/ops/ltorch/activation.h"
 #include "thunder/ops/ltorch/elementwise.h"
 #include "thunder/ops/ltorch/nn.h"
 #include "thunder/ops/ltorch/reduction.h"

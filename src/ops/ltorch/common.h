@@ -69,6 +69,7 @@ TensorProxyPtr call_tensor(LTorchId id, std::vector<Value> args,
 
 // Each family adds its symbols in .def order; ltorch.cpp calls them in ltorch.def order.
 void add_elementwise_symbols(std::vector<Symbol>& table);
+void add_activation_symbols(std::vector<Symbol>& table);
 void add_shape_symbols(std::vector<Symbol>& table);
 void add_reduction_symbols(std::vector<Symbol>& table);
 void add_nn_symbols(std::vector<Symbol>& table);
