@@ -7,7 +7,7 @@
 namespace thunder::ltorch {
 namespace detail {
 
-void add_activation_symbols(std::vector<Symbol>& table) {
+void add_activation_symbols([[maybe_unused]] std::vector<Symbol>& table) {
 #define THUNDER_LTORCH(NAME, PARAMS, CHECK, DECOMPOSITION, TAGS, TORCH)                            \
   table.push_back(make_ltorch_symbol(#NAME, PARAMS, CHECK, DECOMPOSITION, TAGS, TORCH));
 #include "thunder/ops/ltorch/activation.def"
