@@ -2,6 +2,8 @@
 
 #include "thunder/core/error.h"
 
+#include <algorithm>
+
 namespace thunder {
 namespace {
 
@@ -100,6 +102,18 @@ Value call_symbol(const Symbol& symbol, std::vector<Value> args,
     }
   }
   Value output = bsym.output;
+  // A composite that computes nothing (contiguous, dropout in eval, a conversion to the
+  // dtype a tensor already has) hands back its input; recording it would only print a
+  // call that redefines an existing name.
+  if (!symbol.is_prim() && bsym.subsymbols.empty()) {
+    const std::vector<const Proxy*> inputs = bsym.input_proxies();
+    bool passes_inputs_through = true;
+    output.for_each_proxy([&](const Proxy& p) {
+      passes_inputs_through = passes_inputs_through &&
+                              std::find(inputs.begin(), inputs.end(), &p) != inputs.end();
+    });
+    if (passes_inputs_through) return output;
+  }
   scope.sinks_.back()->push_back(std::move(bsym));
   return output;
 }

@@ -152,3 +152,27 @@ TEST(Devices, ParseAndPrintRoundTrip) {
 
 } // namespace
 } // namespace thunder
+
+namespace thunder {
+namespace {
+
+// A composite whose decomposition hands back its input.
+Value identity_decomposition(const BoundArgs& args) { return args[0]; }
+
+TEST(Tracing, CallsThatComputeNothingLeaveNoBoundSymbol) {
+  static const Symbol identity = make_symbol({.name = "identity_for_test",
+                                              .ns = SymbolNamespace::LTorch,
+                                              .params = {{"a"}},
+                                              .decomposition = identity_decomposition,
+                                              .torch_ops = {}});
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {3}, DType::Float32);
+  const Value same = call_symbol(identity, {x});
+  EXPECT_EQ(same.proxy(), x.get());
+  const Trace trace = scope.finish(ltorch::exp(same));
+  ASSERT_EQ(trace.bound_symbols.size(), 1u);
+  EXPECT_EQ(trace.bound_symbols[0].call_string(), "ltorch.exp(x)");
+}
+
+} // namespace
+} // namespace thunder
