@@ -6,7 +6,8 @@ if(THUNDER_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   set(CMAKE_CXX_COMPILER_LAUNCHER "${THUNDER_CCACHE}")
 endif()
 
-set(THUNDER_WARNING_FLAGS -Wall -Wextra -Wpedantic -Wnon-virtual-dtor)
+# Designated initializers leave defaulted members out on purpose.
+set(THUNDER_WARNING_FLAGS -Wall -Wextra -Wpedantic -Wnon-virtual-dtor -Wno-missing-field-initializers)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   list(APPEND THUNDER_WARNING_FLAGS -Wshadow=local)
 else()
