@@ -34,6 +34,12 @@ if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
 endif()
 thunder_summary("LibTorch" "found" "${Torch_VERSION} at ${Torch_DIR}")
 
+find_package(nlohmann_json 3 QUIET)
+if(NOT nlohmann_json_FOUND)
+  message(FATAL_ERROR "thunder: nlohmann-json not found (nlohmann-json3-dev); run tools/bootstrap.sh")
+endif()
+thunder_summary("nlohmann-json" "found" "${nlohmann_json_VERSION}")
+
 # Vulkan stack for the spirv executor.
 set(THUNDER_HAVE_VULKAN OFF)
 if(THUNDER_WITH_VULKAN)

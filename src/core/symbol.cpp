@@ -7,7 +7,16 @@
 namespace thunder {
 
 std::string_view namespace_name(SymbolNamespace ns) {
-  return ns == SymbolNamespace::Prims ? "prims" : "ltorch";
+  switch (ns) {
+  case SymbolNamespace::Prims:
+    return "prims";
+  case SymbolNamespace::LTorch:
+    return "ltorch";
+  case SymbolNamespace::Torch:
+    return "torch";
+  }
+  THUNDER_INTERNAL_ASSERT(false) << "namespace " << static_cast<int>(ns);
+  return {};
 }
 
 std::string Symbol::qualified_name() const {
@@ -18,8 +27,8 @@ Symbol make_symbol(Symbol symbol) {
   const std::string qname = symbol.qualified_name();
   THUNDER_INTERNAL_ASSERT((symbol.meta == nullptr) != (symbol.decomposition == nullptr))
       << qname << " needs exactly one of meta and decomposition";
-  THUNDER_INTERNAL_ASSERT(symbol.is_prim() == (symbol.ns == SymbolNamespace::Prims))
-      << qname << ": prims have metas, ltorch symbols have decompositions";
+  THUNDER_INTERNAL_ASSERT(symbol.is_prim() == (symbol.ns != SymbolNamespace::LTorch))
+      << qname << ": prims and opaque torch ops have metas, ltorch symbols decompositions";
   std::set<std::string> seen;
   bool saw_default = false;
   bool saw_keyword_only = false;

@@ -26,6 +26,14 @@ std::string NameGenerator::next(const std::string& prefix) {
 
 namespace {
 
+// A list prints as a Python tuple: (t0, t1), and (t0,) for one element.
+std::string tuple_repr(const Value& value) {
+  const std::string repr = value.repr();
+  if (!value.is_list()) return repr;
+  const std::string items = repr.substr(1, repr.size() - 2);
+  return "(" + items + (value.as_list().size() == 1 ? ",)" : ")");
+}
+
 // Prints `lhs = call  # out: "type"` lines; subsymbols follow as comments, one level deeper.
 void print_bound_symbol(std::string& out, const BoundSymbol& bsym, int depth, bool as_comment,
                         const PrintOptions& options) {
@@ -33,8 +41,7 @@ void print_bound_symbol(std::string& out, const BoundSymbol& bsym, int depth, bo
   const std::string prefix = indent + (as_comment ? "# " : "");
   std::string line = prefix;
   if (!bsym.output.is_none()) {
-    const std::string lhs = bsym.output.repr();
-    line += bsym.output.is_list() ? "(" + lhs.substr(1, lhs.size() - 2) + ")" : lhs;
+    line += tuple_repr(bsym.output);
     line += " = ";
   }
   line += bsym.call_string();
@@ -73,9 +80,7 @@ std::string Trace::to_string(const PrintOptions& options) const {
     last_location = &bsym.location;
     print_bound_symbol(out, bsym, 1, /*as_comment=*/false, options);
   }
-  const std::string result = output.repr();
-  out += "  return " +
-         (output.is_list() ? "(" + result.substr(1, result.size() - 2) + ")" : result) + "\n";
+  out += "  return " + tuple_repr(output) + "\n";
   return out;
 }
 

@@ -210,8 +210,8 @@ Value slice_meta(const BoundArgs& args) {
   const std::vector<std::int64_t> strides = args.ints(3);
   const auto rank = static_cast<std::size_t>(a.ndim());
   if (start.size() != rank || end.size() != rank || strides.size() != rank) {
-    args.fail(str("start_indices, end_indices and strides need one entry per dim of ",
-                  a.type_string()));
+    args.fail(
+        str("start_indices, end_indices and strides need one entry per dim of ", a.type_string()));
   }
   Shape shape;
   for (std::size_t i = 0; i < rank; ++i) {
@@ -257,8 +257,8 @@ Value cat_meta(const BoundArgs& args) {
   Shape shape = first.shape();
   shape[static_cast<std::size_t>(dim)] = 0;
   for (const TensorProxyPtr& t : tensors) {
-    bool ok = t->ndim() == first.ndim() && t->dtype() == first.dtype() &&
-              t->device() == first.device();
+    bool ok =
+        t->ndim() == first.ndim() && t->dtype() == first.dtype() && t->device() == first.device();
     for (std::size_t i = 0; ok && i < shape.size(); ++i) {
       ok = static_cast<std::int64_t>(i) == dim || t->shape()[i] == first.shape()[i];
     }
@@ -281,7 +281,8 @@ Value pad_meta(const BoundArgs& args) {
   for (std::size_t i = 0; i < a.shape().size(); ++i) {
     const Value& config = args[2].as_list()[i];
     bool ok = config.is_list() && config.as_list().size() == 3;
-    for (std::size_t k = 0; ok && k < 3; ++k) ok = config.as_list()[k].kind() == ValueKind::Int;
+    for (std::size_t k = 0; ok && k < 3; ++k)
+      ok = config.as_list()[k].kind() == ValueKind::Int;
     if (!ok) args.fail("each padding_config entry must be [low, high, interior] of ints");
     const std::vector<std::int64_t> c = config.as_ints();
     const std::int64_t extent = a.shape()[i];
@@ -320,6 +321,11 @@ Value reduction_meta(const BoundArgs& args) {
     }
     reduced[static_cast<std::size_t>(d)] = true;
     previous = d;
+    // A maximum or minimum of nothing is undefined (torch refuses it too).
+    const std::string& name = args.symbol().name;
+    if ((name == "amax" || name == "amin") && a.shape()[static_cast<std::size_t>(d)] == 0) {
+      args.fail(str("cannot reduce dim ", d, " of extent 0 of ", a.type_string()));
+    }
   }
   Shape shape;
   for (std::size_t i = 0; i < a.shape().size(); ++i) {
@@ -360,8 +366,7 @@ Value iota_meta(const BoundArgs& args) {
   const std::int64_t length = args.integer(0);
   args.integer(1);
   if (length < 0 || args.integer(2) == 0) {
-    args.fail(
-        str("needs length >= 0 and a non-zero step, got ", length, " and ", args.integer(2)));
+    args.fail(str("needs length >= 0 and a non-zero step, got ", length, " and ", args.integer(2)));
   }
   return new_tensor({length}, dtype_arg(args, 3), device_arg(args, 4));
 }
@@ -398,7 +403,8 @@ std::vector<Symbol> make_table() {
                                .ns = SymbolNamespace::Prims,                                       \
                                .params = PARAMS,                                                   \
                                .tags = TAGS,                                                       \
-                               .meta = META, .torch_ops = {}}));
+                               .meta = META,                                                       \
+                               .torch_ops = {}}));
 #include "thunder/ops/prims.def"
 #undef THUNDER_PRIM
   return table;
@@ -430,9 +436,13 @@ const std::vector<const Symbol*>& all() {
 }
 
 #define THUNDER_UNARY(NAME)                                                                        \
-  TensorProxyPtr NAME(const Value& a) { return call(PrimId::NAME, {a}); }
+  TensorProxyPtr NAME(const Value& a) {                                                            \
+    return call(PrimId::NAME, {a});                                                                \
+  }
 #define THUNDER_BINARY(NAME)                                                                       \
-  TensorProxyPtr NAME(const Value& a, const Value& b) { return call(PrimId::NAME, {a, b}); }
+  TensorProxyPtr NAME(const Value& a, const Value& b) {                                            \
+    return call(PrimId::NAME, {a, b});                                                             \
+  }
 THUNDER_UNARY(neg)
 THUNDER_UNARY(abs)
 THUNDER_UNARY(floor)
@@ -493,8 +503,7 @@ TensorProxyPtr convert_element_type(const Value& a, DType dtype) {
 }
 TensorProxyPtr broadcast_in_dim(const Value& a, const Shape& shape,
                                 const std::vector<std::int64_t>& broadcast_dimensions) {
-  return call(PrimId::broadcast_in_dim,
-              {a, Value::ints(shape), Value::ints(broadcast_dimensions)});
+  return call(PrimId::broadcast_in_dim, {a, Value::ints(shape), Value::ints(broadcast_dimensions)});
 }
 TensorProxyPtr reshape(const Value& a, const Shape& shape) {
   return call(PrimId::reshape, {a, Value::ints(shape)});
@@ -505,8 +514,8 @@ TensorProxyPtr transpose(const Value& a, const std::vector<std::int64_t>& permut
 TensorProxyPtr slice(const Value& a, const std::vector<std::int64_t>& start_indices,
                      const std::vector<std::int64_t>& end_indices,
                      const std::vector<std::int64_t>& strides) {
-  return call(PrimId::slice, {a, Value::ints(start_indices), Value::ints(end_indices),
-                              Value::ints(strides)});
+  return call(PrimId::slice,
+              {a, Value::ints(start_indices), Value::ints(end_indices), Value::ints(strides)});
 }
 TensorProxyPtr squeeze(const Value& a, const std::vector<std::int64_t>& dims) {
   return call(PrimId::squeeze, {a, Value::ints(dims)});
@@ -518,7 +527,8 @@ TensorProxyPtr cat(const std::vector<TensorProxyPtr>& tensors, std::int64_t dim)
 TensorProxyPtr pad(const Value& a, const Value& padding_value,
                    const std::vector<std::vector<std::int64_t>>& padding_config) {
   Value::List config;
-  for (const auto& entry : padding_config) config.push_back(Value::ints(entry));
+  for (const auto& entry : padding_config)
+    config.push_back(Value::ints(entry));
   return call(PrimId::pad, {a, padding_value, Value(std::move(config))});
 }
 TensorProxyPtr index_select(const Value& a, std::int64_t dim, const Value& index) {
@@ -536,9 +546,15 @@ TensorProxyPtr amax(const Value& a, const std::vector<std::int64_t>& dims) {
 TensorProxyPtr amin(const Value& a, const std::vector<std::int64_t>& dims) {
   return call(PrimId::amin, {a, Value::ints(dims)});
 }
-TensorProxyPtr argmax(const Value& a, std::int64_t dim) { return call(PrimId::argmax, {a, dim}); }
-TensorProxyPtr argmin(const Value& a, std::int64_t dim) { return call(PrimId::argmin, {a, dim}); }
-TensorProxyPtr cumsum(const Value& a, std::int64_t dim) { return call(PrimId::cumsum, {a, dim}); }
+TensorProxyPtr argmax(const Value& a, std::int64_t dim) {
+  return call(PrimId::argmax, {a, dim});
+}
+TensorProxyPtr argmin(const Value& a, std::int64_t dim) {
+  return call(PrimId::argmin, {a, dim});
+}
+TensorProxyPtr cumsum(const Value& a, std::int64_t dim) {
+  return call(PrimId::cumsum, {a, dim});
+}
 TensorProxyPtr full(const Shape& shape, const Value& fill_value, DType dtype, Device device) {
   return call(PrimId::full, {Value::ints(shape), fill_value, dtype, device});
 }

@@ -264,12 +264,14 @@ TEST(ErrorMessages, AddRejectsBoolAlphaOnFloatTensors) {
             "ltorch.add: boolean alpha only supported for Boolean results");
 }
 
-TEST(ErrorMessages, DivFloorRoundingIsUnsupported) {
+// torch.div(a, a, rounding_mode='round') raises "div expected rounding_mode to be one of
+// None, 'trunc', or 'floor' but found 'round'".
+TEST(ErrorMessages, DivRejectsUnknownRoundingMode) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
-  EXPECT_EQ(message_of<UnsupportedError>([&] { ltorch::div(a, a, "floor"); }),
-            "ltorch.div: rounding_mode='floor' is not supported yet; only true division (None) "
-            "is");
+  EXPECT_EQ(message_of<ArgumentError>([&] { ltorch::div(a, a, "round"); }),
+            "ltorch.div: div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+            "found 'round'");
 }
 
 // ---------------------------------------------------------------------------------------

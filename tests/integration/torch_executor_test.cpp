@@ -1,9 +1,6 @@
-// The torch executor against LibTorch eager. Every ltorch op is traced by hand on a few
-// samples (broadcasting, 0-dim tensors, Python scalars, number inputs, integer and bool
-// inputs, low-precision floats) and run at both execution levels: the ltorch symbols as
-// their ATen calls, and the prims the symbols decompose into. Both must give what the same
-// at:: call gives in eager mode, and the traced output's metadata must be what torch
-// computes. Adding an op is one entry in op_cases().
+// The torch executor beyond single ops (those are the op database's, opdb_test.cpp): it
+// implements every symbol, checks its inputs against the trace's proxies with messages
+// that name them, returns list outputs in order, and traces reject what torch rejects.
 #include "thunder/executors/torch_executor.h"
 #include "thunder/thunder.h"
 

@@ -43,6 +43,12 @@ public:
   using Error::Error;
 };
 
+/// A malformed model: a model file or program with missing or inconsistent parts.
+class ModelError : public Error {
+public:
+  using Error::Error;
+};
+
 /// A bug in thunder-cpp: an internal invariant does not hold. Not derived from Error, so
 /// code that handles user errors never swallows it.
 class InternalError : public std::logic_error {
@@ -86,5 +92,4 @@ struct AssertThrower {
 #define THUNDER_INTERNAL_ASSERT(cond)                                                              \
   if (cond) {                                                                                      \
   } else                                                                                           \
-    ::thunder::detail::AssertThrower() &                                                           \
-        ::thunder::detail::AssertMessage(__FILE__, __LINE__, #cond)
+    ::thunder::detail::AssertThrower() & ::thunder::detail::AssertMessage(__FILE__, __LINE__, #cond)

@@ -9,6 +9,7 @@
 #include "thunder/core/value.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,8 +18,10 @@
 
 namespace thunder {
 
-enum class SymbolNamespace : std::uint8_t { Prims, LTorch };
-std::string_view namespace_name(SymbolNamespace ns); ///< "prims", "ltorch".
+/// prims: the primitives; ltorch: torch-level ops with decompositions; torch: opaque ATen
+/// operators that no ltorch symbol mirrors, run as they are by the torch executor.
+enum class SymbolNamespace : std::uint8_t { Prims, LTorch, Torch };
+std::string_view namespace_name(SymbolNamespace ns); ///< "prims", "ltorch", "torch".
 
 /// Properties passes and executors dispatch on. A symbol has a set of them.
 enum class Tag : std::uint32_t {
@@ -58,8 +61,10 @@ struct Symbol;
 
 /// Validates arguments; throws ArgumentError naming the symbol on bad input.
 using CheckFn = void (*)(const BoundArgs& args);
-/// Computes the outputs of a prim (fresh proxies from new_tensor / new_number).
-using MetaFn = Value (*)(const BoundArgs& args);
+/// Computes the outputs of a prim or an opaque op (fresh proxies from new_tensor /
+/// new_number). A std::function: an opaque op's meta carries the shapes its exporter
+/// recorded.
+using MetaFn = std::function<Value(const BoundArgs& args)>;
 /// Computes the outputs of a composite by calling other symbols.
 using DecompositionFn = Value (*)(const BoundArgs& args);
 
@@ -79,6 +84,7 @@ struct Symbol {
 
   /// "prims.add", "ltorch.gelu".
   std::string qualified_name() const;
+  /// No decomposition: executors run it as it is (prims, and opaque torch ops).
   bool is_prim() const { return decomposition == nullptr; }
 };
 

@@ -36,10 +36,10 @@ std::optional<c10::IValue> convert(const Value& value, const c10::Argument& argu
     if (value.is_tensor()) return lookup(value);
     if (is_number_kind(value) && matching == Matching::Wrapping) {
       const c10::IValue number = value.is_number() ? lookup(value) : c10::IValue();
-      const at::Scalar s = value.is_number()      ? number.toScalar()
+      const at::Scalar s = value.is_number()                 ? number.toScalar()
                            : value.kind() == ValueKind::Bool ? at::Scalar(value.as_bool())
                            : value.kind() == ValueKind::Int  ? at::Scalar(value.as_int())
-                                                            : at::Scalar(value.as_float());
+                                                             : at::Scalar(value.as_float());
       return at::native::wrapped_scalar_tensor(s);
     }
     return std::nullopt;
@@ -96,7 +96,8 @@ std::optional<c10::IValue> convert(const Value& value, const c10::Argument& argu
       return c10::IValue(tensors);
     }
     if (element->kind() == c10::TypeKind::IntType || element->kind() == c10::TypeKind::SymIntType) {
-      if (value.kind() == ValueKind::Int) return c10::IValue(std::vector<std::int64_t>{value.as_int()});
+      if (value.kind() == ValueKind::Int)
+        return c10::IValue(std::vector<std::int64_t>{value.as_int()});
       if (!value.is_list()) return std::nullopt;
       for (const Value& item : value.as_list()) {
         if (item.kind() != ValueKind::Int) return std::nullopt;
@@ -136,10 +137,15 @@ bind(const c10::FunctionSchema& schema, const std::vector<Value>& args,
     if (!converted) return std::nullopt;
     stack.push_back(std::move(*converted));
   }
+  // Trailing Nones the schema has no slot for are defaults left unsaid (squeeze(x, None)
+  // is aten::squeeze(self)).
+  while (positional < args.size() && args[positional].is_none())
+    ++positional;
   if (positional != args.size()) return std::nullopt;
   for (const auto& [name, value] : kwargs) {
     bool known = false;
-    for (const c10::Argument& param : params) known = known || param.name() == name;
+    for (const c10::Argument& param : params)
+      known = known || param.name() == name;
     if (!known) return std::nullopt;
   }
   return stack;
@@ -153,7 +159,9 @@ std::optional<c10::OperatorHandle> lookup_operator(std::string_view qualified_na
   const std::size_t colons = text.find("::");
   const std::size_t dot = text.find('.', colons == std::string::npos ? 0 : colons);
   const std::string name = text.substr(0, dot);
-  const std::string overload = dot == std::string::npos ? "" : text.substr(dot + 1);
+  std::string overload = dot == std::string::npos ? "" : text.substr(dot + 1);
+  // Exporters spell the default overload "default"; the dispatcher names it "".
+  if (overload == "default") overload.clear();
   return c10::Dispatcher::singleton().findSchema({name, overload});
 }
 } // namespace
@@ -173,8 +181,8 @@ c10::OperatorHandle find_operator(std::string_view qualified_name) {
 c10::IValue call_operator(const c10::OperatorHandle& op, std::vector<c10::IValue> args) {
   const std::vector<c10::Argument>& params = op.schema().arguments();
   if (args.size() > params.size()) {
-    throw ArgumentError(str(op.schema().name(), ": takes ", params.size(), " arguments, got ",
-                            args.size()));
+    throw ArgumentError(
+        str(op.schema().name(), ": takes ", params.size(), " arguments, got ", args.size()));
   }
   for (std::size_t i = args.size(); i < params.size(); ++i) {
     if (!params[i].default_value()) {
@@ -182,24 +190,28 @@ c10::IValue call_operator(const c10::OperatorHandle& op, std::vector<c10::IValue
     }
     args.push_back(*params[i].default_value());
   }
-  torch::jit::Stack stack(std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+  torch::jit::Stack stack(std::make_move_iterator(args.begin()),
+                          std::make_move_iterator(args.end()));
   op.callBoxed(stack);
   if (stack.size() == 1) return std::move(stack[0]);
   return c10::ivalue::Tuple::create(std::move(stack));
 }
 
-c10::IValue call_overloads(const std::vector<std::string>& overloads, const std::vector<Value>& args,
+c10::IValue call_overloads(const std::vector<std::string>& overloads,
+                           const std::vector<Value>& args,
                            const std::vector<std::pair<std::string, Value>>& kwargs,
                            const ProxyLookup& lookup, const std::string& caller) {
   for (const Matching matching : {Matching::Strict, Matching::Wrapping}) {
     for (const std::string& name : overloads) {
       const c10::OperatorHandle op = find_operator(name);
-      std::optional<std::vector<c10::IValue>> stack = bind(op.schema(), args, kwargs, lookup, matching);
+      std::optional<std::vector<c10::IValue>> stack =
+          bind(op.schema(), args, kwargs, lookup, matching);
       if (stack) return call_operator(op, std::move(*stack));
     }
   }
   std::string listed;
-  for (const std::string& name : overloads) listed += (listed.empty() ? "" : ", ") + name;
+  for (const std::string& name : overloads)
+    listed += (listed.empty() ? "" : ", ") + name;
   THUNDER_INTERNAL_ASSERT(false) << caller << ": no overload of " << listed
                                  << " accepts the traced arguments";
   return {};

@@ -31,7 +31,8 @@ public:
   c10::IValue lookup_value(const Value& v) const { return lookup(v); }
   std::vector<at::Tensor> tensors(std::size_t i) const {
     std::vector<at::Tensor> out;
-    for (const Value& item : value(i).as_list()) out.push_back(lookup(item).toTensor());
+    for (const Value& item : value(i).as_list())
+      out.push_back(lookup(item).toTensor());
     return out;
   }
   const Value& kwarg(const std::string& name) const {
@@ -67,7 +68,14 @@ public:
   // A number operand of a prim, as a 0-dim tensor of the other operand's dtype: prims
   // take numbers as values of their tensor's dtype, with no promotion.
   at::Tensor tensor_like(std::size_t i, const at::Tensor& other) const {
-    return is_tensor(i) ? tensor(i) : at::scalar_tensor(scalar(i), other.options());
+    if (is_tensor(i)) return tensor(i);
+    // Built wide, then converted: a number outside the dtype's range wraps as torch's
+    // kernels wrap it, instead of failing the range check of scalar_tensor.
+    const at::Scalar s = scalar(i);
+    const at::ScalarType wide = s.isBoolean()         ? at::kBool
+                                : s.isIntegral(false) ? at::kLong
+                                                      : at::kDouble;
+    return at::scalar_tensor(s, other.options().dtype(wide)).to(other.scalar_type());
   }
 
 private:
@@ -87,9 +95,9 @@ using Implementation = std::function<c10::IValue(const ResolvedArgs&)>;
 // through the dispatcher.
 c10::IValue run_through_dispatcher(const ResolvedArgs& a) {
   const Symbol& symbol = *a.bsym().symbol;
-  return torch_edge::call_overloads(symbol.torch_ops, a.bsym().args, a.bsym().kwargs,
-                                    [&a](const Value& v) { return a.lookup_value(v); },
-                                    symbol.qualified_name());
+  return torch_edge::call_overloads(
+      symbol.torch_ops, a.bsym().args, a.bsym().kwargs,
+      [&a](const Value& v) { return a.lookup_value(v); }, symbol.qualified_name());
 }
 
 // The prims' contract: a number operand is a value of the tensor operand's dtype.
@@ -100,7 +108,8 @@ std::vector<at::Tensor> prim_operands(const ResolvedArgs& a, std::size_t first) 
   }
   THUNDER_INTERNAL_ASSERT(like.defined()) << "elementwise prim without a tensor operand";
   std::vector<at::Tensor> out;
-  for (std::size_t i = first; i < a.size(); ++i) out.push_back(a.tensor_like(i, like));
+  for (std::size_t i = first; i < a.size(); ++i)
+    out.push_back(a.tensor_like(i, like));
   return out;
 }
 
@@ -139,12 +148,15 @@ at::Tensor pad(const at::Tensor& a, const at::Scalar& value, const Value& config
     shape.push_back(out);
     // Position of element i in the output: low + i * step; keep those inside [0, out).
     std::int64_t first = 0;
-    while (first < extent && c[0] + first * step < 0) ++first;
+    while (first < extent && c[0] + first * step < 0)
+      ++first;
     std::int64_t last = extent; // exclusive
-    while (last > first && c[0] + (last - 1) * step >= out) --last;
+    while (last > first && c[0] + (last - 1) * step >= out)
+      --last;
     from.emplace_back(at::indexing::Slice(first, last));
     const std::int64_t begin = c[0] + first * step;
-    into.emplace_back(at::indexing::Slice(begin, begin + std::max<std::int64_t>(last - first - 1, 0) * step + 1, step));
+    into.emplace_back(at::indexing::Slice(
+        begin, begin + std::max<std::int64_t>(last - first - 1, 0) * step + 1, step));
   }
   at::Tensor result = at::full(shape, value, a.options());
   if (result.numel() > 0 && a.numel() > 0) result.index_put_(into, a.index(from));
@@ -158,7 +170,8 @@ Implementation prim_reduction(at::Tensor (*op)(const at::Tensor&, std::int64_t))
     std::vector<std::int64_t> dims = a.ints(1);
     if (dims.empty()) return t.clone();
     // Reduce the highest dim first so the lower ones keep their numbers.
-    for (auto it = dims.rbegin(); it != dims.rend(); ++it) t = op(t, *it);
+    for (auto it = dims.rbegin(); it != dims.rend(); ++it)
+      t = op(t, *it);
     return t;
   };
 }
@@ -385,7 +398,8 @@ void bind_outputs(const Value& output, const c10::IValue& result, Environment& e
     if (result.isTuple()) {
       items = result.toTupleRef().elements().vec();
     } else if (result.isTensorList()) {
-      for (const at::Tensor& t : result.toTensorVector()) items.emplace_back(t);
+      for (const at::Tensor& t : result.toTensorVector())
+        items.emplace_back(t);
     } else if (result.isList()) {
       items = result.toListRef().vec();
     }

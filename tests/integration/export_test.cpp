@@ -1,0 +1,126 @@
+// torch.export archives made at test time by tests/models/export_models.py: loaded by
+// the C++ reader, interpreted, run on the torch executor, and compared with what eager
+// torch gave for the same inputs. Bad archives get clear errors.
+#include "thunder/compile.h"
+#include "thunder/core/error.h"
+#include "thunder/executors/torch_executor.h"
+#include "thunder/frontends/export_reader.h"
+#include "thunder/interpreter/program.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace thunder {
+namespace {
+
+std::string models_dir() {
+  const char* dir = std::getenv("THUNDER_TEST_MODELS");
+  return dir != nullptr ? dir : "";
+}
+
+at::Tensor tensor_from_json(const nlohmann::json& j) {
+  const std::vector<double> data = j.at("data").get<std::vector<double>>();
+  const std::vector<std::int64_t> shape = j.at("shape").get<std::vector<std::int64_t>>();
+  const std::optional<DType> dtype = parse_dtype(j.at("dtype").get<std::string>());
+  return at::tensor(data, at::kDouble).reshape(shape).to(to_scalar_type(dtype.value()));
+}
+
+struct ModelIO {
+  std::vector<at::Tensor> inputs, outputs;
+};
+
+ModelIO read_io(const std::string& name) {
+  std::ifstream in(models_dir() + "/" + name + ".io.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  ModelIO io;
+  for (const auto& t : j.at("inputs"))
+    io.inputs.push_back(tensor_from_json(t));
+  for (const auto& t : j.at("outputs"))
+    io.outputs.push_back(tensor_from_json(t));
+  return io;
+}
+
+class ExportedModels : public ::testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  }
+};
+
+TEST_P(ExportedModels, MatchEagerTorch) {
+  const std::string name = GetParam();
+  const ModelIO io = read_io(name);
+  const auto module = compile(models_dir() + "/" + name + ".pt2", Options{.backend = "torch"});
+  SCOPED_TRACE(module->last_traces().back().to_string());
+  const std::vector<at::Tensor> out = module->forward(io.inputs);
+  ASSERT_EQ(out.size(), io.outputs.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].sizes(), io.outputs[i].sizes());
+    EXPECT_TRUE(at::allclose(out[i].to(at::kDouble), io.outputs[i].to(at::kDouble), 1e-4, 1e-5))
+        << "output " << i << " max abs diff "
+        << (out[i].to(at::kDouble) - io.outputs[i].to(at::kDouble)).abs().max().item<double>();
+  }
+  EXPECT_EQ(module->stats().calls, 1);
+  // Only the model made to need it falls back to the torch executor.
+  if (name == "cumprod") {
+    ASSERT_EQ(module->stats().fallbacks.size(), 1u);
+    EXPECT_EQ(module->stats().fallbacks[0].rfind("aten::cumprod.default", 0), 0u);
+  } else {
+    EXPECT_TRUE(module->stats().fallbacks.empty()) << module->stats().fallbacks.front();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ExportedModels,
+                         ::testing::Values("mlp", "cnn", "attention", "cumprod"));
+
+TEST(ExportedModelsStrict, FallbackIsAnErrorNamingTheOpAndLine) {
+  if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  try {
+    compile(models_dir() + "/cumprod.pt2", Options{.backend = "torch", .strict = true});
+    FAIL() << "expected UnsupportedError";
+  } catch (const UnsupportedError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("aten::cumprod.default at ", 0), 0u) << message;
+    EXPECT_NE(message.find("export_models.py:"), std::string::npos) << message;
+    EXPECT_NE(message.find("strict mode"), std::string::npos) << message;
+  }
+}
+
+TEST(ExportReaderErrors, MissingFile) {
+  EXPECT_THROW(load_exported_program("/nonexistent/model.pt2"), ModelError);
+}
+
+TEST(ExportReaderErrors, TruncatedArchive) {
+  if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  const std::string source = models_dir() + "/mlp.pt2";
+  const std::string truncated = ::testing::TempDir() + "/truncated.pt2";
+  std::ifstream in(source, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(truncated, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  try {
+    load_exported_program(truncated);
+    FAIL() << "expected ModelError";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find(truncated), std::string::npos) << e.what();
+  }
+}
+
+TEST(Backends, UnknownAndUnavailableAreErrors) {
+  EXPECT_EQ(select_backend("torch"), "torch");
+  try {
+    select_backend("metal");
+    FAIL();
+  } catch (const ArgumentError& e) {
+    EXPECT_STREQ(e.what(), "unknown backend 'metal': valid backends are cuda, spirv, torch, auto");
+  }
+  EXPECT_THROW(select_backend("cuda"), BackendError);
+}
+
+} // namespace
+} // namespace thunder
