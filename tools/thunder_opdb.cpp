@@ -42,7 +42,7 @@ std::string render() {
     std::set<std::string> prims;
     for (const DType dtype : op.dtypes) {
       dtypes += (dtypes.empty() ? "" : " ") + std::string(short_name(dtype));
-      for (const opdb::Sample& sample : op.samples(dtype)) {
+      for (const opdb::Sample& sample : opdb::generate_samples(op, dtype)) {
         ++samples;
         const Trace trace = opdb::trace_sample(op, sample).trace;
         for (const BoundSymbol& b : trace.bound_symbols) {

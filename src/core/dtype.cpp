@@ -11,22 +11,23 @@ struct DTypeInfo {
   DType dtype;
   std::string_view short_name;
   std::string_view torch_name;
+  std::string_view c10_name;
   DTypeCategory category;
   bool is_signed;
   int item_size;
 };
 
 constexpr std::array<DTypeInfo, 10> kInfo = {{
-    {DType::Bool, "b8", "bool", DTypeCategory::Bool, false, 1},
-    {DType::UInt8, "u8", "uint8", DTypeCategory::Integer, false, 1},
-    {DType::Int8, "i8", "int8", DTypeCategory::Integer, true, 1},
-    {DType::Int16, "i16", "int16", DTypeCategory::Integer, true, 2},
-    {DType::Int32, "i32", "int32", DTypeCategory::Integer, true, 4},
-    {DType::Int64, "i64", "int64", DTypeCategory::Integer, true, 8},
-    {DType::Float16, "f16", "float16", DTypeCategory::Floating, true, 2},
-    {DType::BFloat16, "bf16", "bfloat16", DTypeCategory::Floating, true, 2},
-    {DType::Float32, "f32", "float32", DTypeCategory::Floating, true, 4},
-    {DType::Float64, "f64", "float64", DTypeCategory::Floating, true, 8},
+    {DType::Bool, "b8", "bool", "Bool", DTypeCategory::Bool, false, 1},
+    {DType::UInt8, "u8", "uint8", "Byte", DTypeCategory::Integer, false, 1},
+    {DType::Int8, "i8", "int8", "Char", DTypeCategory::Integer, true, 1},
+    {DType::Int16, "i16", "int16", "Short", DTypeCategory::Integer, true, 2},
+    {DType::Int32, "i32", "int32", "Int", DTypeCategory::Integer, true, 4},
+    {DType::Int64, "i64", "int64", "Long", DTypeCategory::Integer, true, 8},
+    {DType::Float16, "f16", "float16", "Half", DTypeCategory::Floating, true, 2},
+    {DType::BFloat16, "bf16", "bfloat16", "BFloat16", DTypeCategory::Floating, true, 2},
+    {DType::Float32, "f32", "float32", "Float", DTypeCategory::Floating, true, 4},
+    {DType::Float64, "f64", "float64", "Double", DTypeCategory::Floating, true, 8},
 }};
 
 const DTypeInfo& info(DType dtype) {
@@ -87,6 +88,9 @@ std::string_view short_name(DType dtype) {
 }
 std::string_view torch_name(DType dtype) {
   return info(dtype).torch_name;
+}
+std::string_view c10_name(DType dtype) {
+  return info(dtype).c10_name;
 }
 
 std::optional<DType> parse_dtype(std::string_view name) {

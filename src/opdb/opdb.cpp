@@ -160,18 +160,27 @@ std::vector<DType> concat(std::vector<DType> a, const std::vector<DType>& b) {
 }
 
 namespace {
+std::mutex& generator_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
 at::Generator& generator() {
-  static at::Generator gen = [] {
-    at::Generator g = at::detail::createCPUGenerator(20261126);
-    return g;
-  }();
+  static at::Generator gen = at::detail::createCPUGenerator(20261126);
   return gen;
 }
 } // namespace
 
+std::vector<Sample> generate_samples(const OpInfo& op, DType dtype) {
+  {
+    const std::lock_guard<std::mutex> lock(generator_mutex());
+    const std::uint64_t seed = std::hash<std::string>{}(op.name() + "/" + std::string(torch_name(dtype)));
+    generator().set_current_seed(seed);
+  }
+  return op.samples(dtype);
+}
+
 at::Tensor make_tensor(const Shape& shape, DType dtype, const TensorOptions& options) {
-  static std::mutex mutex;
-  const std::lock_guard<std::mutex> lock(mutex);
+  const std::lock_guard<std::mutex> lock(generator_mutex());
   Shape storage = shape;
   if (options.noncontiguous && !storage.empty()) storage.back() *= 2;
   at::Tensor t = at::empty(storage, at::TensorOptions().dtype(at::kDouble));

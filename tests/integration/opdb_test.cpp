@@ -43,7 +43,7 @@ TEST_P(OpDatabase, MatchesTorchAtBothLevels) {
   const TorchExecutor executor;
   ASSERT_FALSE(op.dtypes.empty());
   for (const DType dtype : op.dtypes) {
-    const std::vector<Sample> samples = op.samples(dtype);
+    const std::vector<Sample> samples = generate_samples(op, dtype);
     EXPECT_GE(samples.size(), 3u) << op.name() << " has few samples for " << torch_name(dtype);
     for (const Sample& sample : samples) {
       SCOPED_TRACE(str(sample.describe(op.name()), " [", torch_name(dtype), "]"));
@@ -131,7 +131,7 @@ TEST(OpDatabaseCoverage, PrimsLevelRunsUseEveryPrim) {
   std::set<std::string> used;
   for (const OpInfo& op : op_database()) {
     for (const DType dtype : op.dtypes) {
-      for (const Sample& sample : op.samples(dtype)) {
+      for (const Sample& sample : generate_samples(op, dtype)) {
         collect_prims(trace_sample(op, sample).trace.bound_symbols, used);
       }
     }

@@ -43,6 +43,8 @@ int item_size(DType dtype); ///< Bytes per element.
 std::string_view short_name(DType dtype);
 /// PyTorch's name: "float32", "bfloat16", "int64", "bool".
 std::string_view torch_name(DType dtype);
+/// c10's ScalarType name, as torch's messages print it: "Float", "Long", "Half", "Bool".
+std::string_view c10_name(DType dtype);
 /// Parses a short or a torch name ("f16", "float16", "half" ...); nullopt if unknown.
 std::optional<DType> parse_dtype(std::string_view name);
 

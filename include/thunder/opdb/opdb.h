@@ -117,6 +117,10 @@ struct OpInfo {
   Tolerance tolerance(DType dtype) const;
 };
 
+/// The op's samples for a dtype. The random generator is reseeded from the op's name and
+/// the dtype first, so the samples are the same whichever ops ran before, in any process.
+std::vector<Sample> generate_samples(const OpInfo& op, DType dtype);
+
 /// Every op of the database, ordered by qualified name.
 const std::vector<OpInfo>& op_database();
 /// The entry for "ltorch.add", or nullptr.

@@ -29,34 +29,6 @@ const std::vector<Param> kWhere = {{"condition"}, {"a"}, {"b"}};
 const std::vector<Param> kMaskedFill = {{"a"}, {"mask"}, {"value"}};
 const std::vector<Param> kClamp = {{"a"}, {"min", Value()}, {"max", Value()}};
 
-// torch's C++ name of a dtype, as its "... not implemented for 'Float'" messages print it.
-std::string_view scalar_type_name(DType dtype) {
-  switch (dtype) {
-  case DType::Bool:
-    return "Bool";
-  case DType::UInt8:
-    return "Byte";
-  case DType::Int8:
-    return "Char";
-  case DType::Int16:
-    return "Short";
-  case DType::Int32:
-    return "Int";
-  case DType::Int64:
-    return "Long";
-  case DType::Float16:
-    return "Half";
-  case DType::BFloat16:
-    return "BFloat16";
-  case DType::Float32:
-    return "Float";
-  case DType::Float64:
-    return "Double";
-  }
-  THUNDER_INTERNAL_ASSERT(false) << "dtype " << static_cast<int>(dtype);
-  return "";
-}
-
 // The value of a concrete number (or of a number proxy the trace specialized on);
 // nullopt for tensors, unknown numbers and anything else.
 std::optional<ScalarValue> known_number(const Value& v) {
@@ -356,8 +328,7 @@ void check_rounding(const BoundArgs& args) {
   }
   if (name == "round" && args.integer(1) != 0 && !is_floating(a.dtype())) {
     args.fail(str("\"round\" with decimals=", args.integer(1), " not implemented for '",
-                  scalar_type_name(a.dtype()), "' (", a.name(), " is ", torch_name(a.dtype()),
-                  ")"));
+                  c10_name(a.dtype()), "' (", a.name(), " is ", torch_name(a.dtype()), ")"));
   }
 }
 
@@ -401,7 +372,7 @@ Value square_decomposition(const BoundArgs& args) {
 void check_bitwise(const BoundArgs& args) {
   const DType dtype = elementwise_dtypes(args, args.values(), PromotionKind::NoOpMath).result;
   if (is_floating(dtype)) {
-    args.fail(str("\"", args.symbol().name, "\" not implemented for '", scalar_type_name(dtype),
+    args.fail(str("\"", args.symbol().name, "\" not implemented for '", c10_name(dtype),
                   "' (the operands promote to ", torch_name(dtype),
                   "); bitwise ops take integer and bool tensors"));
   }
@@ -446,7 +417,7 @@ void check_where(const BoundArgs& args) {
   const TensorProxy& condition = *args.tensor(0);
   if (condition.dtype() != DType::Bool && condition.dtype() != DType::UInt8) {
     args.fail(str("where expected condition to be a boolean tensor, but got a tensor with dtype ",
-                  scalar_type_name(condition.dtype())));
+                  c10_name(condition.dtype())));
   }
   const DType dtype = elementwise_dtypes(args, {args[1], args[2]}, PromotionKind::NoOpMath).result;
   // torch converts number operands with a checked conversion, except for half and bfloat16

@@ -45,33 +45,6 @@ const std::vector<Param> kBatchNorm = {{"input"},
                                        {"eps", Value(1e-5)},
                                        {"cudnn_enabled", Value(true)}};
 
-// torch's ScalarType name, as its kernels print it ("not implemented for 'Long'").
-std::string_view scalar_type_name(DType dtype) {
-  switch (dtype) {
-  case DType::Bool:
-    return "Bool";
-  case DType::UInt8:
-    return "Byte";
-  case DType::Int8:
-    return "Char";
-  case DType::Int16:
-    return "Short";
-  case DType::Int32:
-    return "Int";
-  case DType::Int64:
-    return "Long";
-  case DType::Float16:
-    return "Half";
-  case DType::BFloat16:
-    return "BFloat16";
-  case DType::Float32:
-    return "Float";
-  case DType::Float64:
-    return "Double";
-  }
-  return "";
-}
-
 bool is_low_precision(DType dtype) {
   return dtype == DType::Float16 || dtype == DType::BFloat16;
 }
@@ -197,12 +170,12 @@ Value mean_decomposition(const BoundArgs& args) {
   if (dtype && !is_floating(*dtype)) {
     args.fail(str("mean(): could not infer output dtype. Optional dtype must be either a "
                   "floating point or complex dtype. Got: ",
-                  scalar_type_name(*dtype)));
+                  c10_name(*dtype)));
   }
   if (!dtype && !is_floating(a->dtype())) {
     args.fail(str("mean(): could not infer output dtype. Input dtype must be either a floating "
                   "point or complex dtype. Got: ",
-                  scalar_type_name(a->dtype()), " (pass dtype= to average integers)"));
+                  c10_name(a->dtype()), " (pass dtype= to average integers)"));
   }
   // Unlike sum, torch does not round the input to dtype= first: it sums a in f32 (or in
   // dtype) and rounds the mean once.
@@ -356,8 +329,8 @@ TensorProxyPtr optional_tensor(const BoundArgs& args, std::size_t index) {
 
 void check_floating_input(const BoundArgs& args, const TensorProxy& input, const char* kernel) {
   if (!is_floating(input.dtype())) {
-    args.fail(str("\"", kernel, "\" not implemented for '", scalar_type_name(input.dtype()),
-                  "' (input ", input.type_string(), "; normalizations take floating tensors)"));
+    args.fail(str("\"", kernel, "\" not implemented for '", c10_name(input.dtype()), "' (input ",
+                  input.type_string(), "; normalizations take floating tensors)"));
   }
 }
 
