@@ -21,7 +21,13 @@ OpInfo unary_op(LTorchId id, std::vector<DType> dtypes, at::Tensor (*eager)(cons
           .dtypes = std::move(dtypes),
           .samples = [domain, with_edge_values](
                          DType dtype) { return unary_samples(dtype, domain, with_edge_values); },
-          .reference = [eager](const RefArgs& a) { return c10::IValue(eager(a.tensor(0))); }};
+          .reference = [eager](const RefArgs& a) { return c10::IValue(eager(a.tensor(0))); },
+          // What every elementwise op refuses: an operand that is neither tensor nor number.
+          .error_samples =
+              [] {
+                return std::vector<ErrorSample>{
+                    {{{SampleArg(Value("x"))}}, "expected at least one tensor argument"}};
+              }};
 }
 
 OpInfo binary_op(LTorchId id, std::vector<DType> dtypes,
@@ -33,6 +39,13 @@ OpInfo binary_op(LTorchId id, std::vector<DType> dtypes,
           .reference =
               [eager](const RefArgs& a) {
                 return c10::IValue(eager(a.tensor_or_scalar(0), a.tensor_or_scalar(1)));
+              },
+          // What every broadcasting binary op refuses.
+          .error_samples =
+              [] {
+                return std::vector<ErrorSample>{
+                    {{{make_tensor({2, 3}, DType::Float32), make_tensor({4}, DType::Float32)}},
+                     "shapes [2, 3] and [4] cannot be broadcast (3 != 4 at dim -1)"}};
               }};
 }
 
