@@ -11,6 +11,7 @@
 // Exits 1 if a check fails.
 #include "thunder/compile.h"
 #include "thunder/executors/torch_executor.h"
+#include "thunder/opdb/opdb.h"
 #include "thunder/thunder.h"
 
 #include <torch/torch.h>
@@ -60,15 +61,6 @@ at::Tensor tensor_from_json(const nlohmann::json& j) {
   if (!dtype)
     throw thunder::ArgumentError("unsupported dtype in inputs file: " + j.at("dtype").dump());
   return at::tensor(data, at::kDouble).reshape(shape).to(thunder::to_scalar_type(*dtype));
-}
-
-double max_error(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  double worst = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    worst =
-        std::max(worst, (a[i].to(at::kDouble) - b[i].to(at::kDouble)).abs().max().item<double>());
-  }
-  return worst;
 }
 
 int run_model(const std::vector<std::string>& args) {
@@ -138,12 +130,22 @@ int run_model(const std::vector<std::string>& args) {
   reference_options.reference = true;
   const std::vector<at::Tensor> reference =
       thunder::compile(path, reference_options)->forward(inputs);
-  const double against_torch = max_error(out, reference);
-  const double against_recorded = max_error(out, recorded);
-  const bool ok = against_torch <= 1e-4 && against_recorded <= 1e-4;
-  std::printf("max abs error: %.3g against torch running the program, %.3g against the recorded "
-              "eager outputs  %s\n",
-              against_torch, against_recorded, ok ? "PASS" : "FAIL");
+  // Per element, within the model tolerance of the output's dtype (docs/conformance.md).
+  const auto check = [&out](const std::vector<at::Tensor>& expected, const char* what) {
+    bool ok = out.size() == expected.size();
+    double worst = 0;
+    for (std::size_t i = 0; ok && i < out.size(); ++i) {
+      const auto dtype = thunder::from_scalar_type(expected[i].scalar_type());
+      const thunder::opdb::Comparison c = thunder::opdb::compare(
+          out[i], expected[i], expected[i], thunder::opdb::model_tolerance(dtype));
+      ok = c.pass;
+      worst = std::max(worst, c.max_abs);
+    }
+    std::printf("max abs error against %s: %.3g  %s\n", what, worst, ok ? "PASS" : "FAIL");
+    return ok;
+  };
+  const bool ok = check(reference, "torch running the program") &
+                  check(recorded, "the recorded eager outputs");
   std::printf("time per call: %.3f ms (first call, CPU, torch executor)\n", ms);
   std::cout << (ok ? "thunder-run: PASS" : "thunder-run: FAIL") << std::endl;
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -193,23 +195,23 @@ int main(int argc, char** argv) {
     const at::Tensor eager_f32 = x + at::linear(at::gelu(at::linear(x, w1, b1), "tanh"), w2, b2);
 
     const thunder::TorchExecutor executor;
-    const double eager_error = max_abs_error(eager_f32, reference);
-    // Pass if no farther from float64 than 4x torch's own float32 error, or within 1e-5.
-    const double tolerance = std::max(1e-5, 4 * eager_error);
+    const thunder::opdb::Tolerance tolerance = thunder::opdb::model_tolerance(thunder::DType::Float32);
     bool all_ok = true;
-    std::cout << "\nresult check against float64 LibTorch eager (tolerance " << tolerance
-              << ", torch eager f32 error " << eager_error << "):\n";
+    std::printf("\nresult check against float64 LibTorch eager (rtol %g, atol %g, or no farther "
+                "than %gx torch eager f32, whose error is %.3g):\n",
+                tolerance.rtol, tolerance.atol, thunder::opdb::kTorchErrorFactor,
+                max_abs_error(eager_f32, reference));
     for (const auto level :
          {thunder::TorchExecutionLevel::Symbols, thunder::TorchExecutionLevel::Prims}) {
       const std::vector<at::Tensor> out = executor.run(final_trace, inputs, level);
-      const double error = max_abs_error(out.at(0), reference);
-      const bool ok = error <= tolerance && out.at(0).sizes() == reference.sizes();
-      all_ok = all_ok && ok;
+      const thunder::opdb::Comparison c = thunder::opdb::compare(out.at(0), eager_f32, reference, tolerance);
+      all_ok = all_ok && c.pass;
       std::printf(
-          "  torch executor, %-6s level: output f32%s max abs error %.3g  %s\n",
+          "  torch executor, %-6s level: output f32%s max abs error %.3g, max rel error %.3g  "
+          "%s (%s)\n",
           level == thunder::TorchExecutionLevel::Symbols ? "ltorch" : "prims",
           thunder::shape_to_string({out.at(0).sizes().begin(), out.at(0).sizes().end()}).c_str(),
-          error, ok ? "PASS" : "FAIL");
+          c.max_abs, c.max_rel, c.pass ? "PASS" : "FAIL", c.rule.c_str());
     }
     std::cout << (all_ok ? "thunder-run: PASS" : "thunder-run: FAIL") << std::endl;
     return all_ok ? EXIT_SUCCESS : EXIT_FAILURE;

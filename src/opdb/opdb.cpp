@@ -114,6 +114,21 @@ Tolerance default_tolerance(DType dtype) {
   }
 }
 
+Tolerance model_tolerance(DType dtype) {
+  switch (dtype) {
+  case DType::Float64:
+    return {1e-7, 1e-7};
+  case DType::Float32:
+    return {1e-4, 1e-4};
+  case DType::Float16:
+    return {1e-2, 1e-2};
+  case DType::BFloat16:
+    return {5e-2, 5e-2};
+  default:
+    return {0, 0};
+  }
+}
+
 Tolerance OpInfo::tolerance(DType dtype) const {
   const auto it = tolerances.find(dtype);
   return it == tolerances.end() ? default_tolerance(dtype) : it->second;

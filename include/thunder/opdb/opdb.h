@@ -103,6 +103,10 @@ struct Tolerance {
 /// PyTorch's testing defaults: f64 1e-7/1e-7, f32 1.3e-6/1e-5, f16 1e-3/1e-5, bf16
 /// 1.6e-2/1e-5; exact for integers and bool.
 Tolerance default_tolerance(DType dtype);
+/// For a whole model's outputs, where the rounding of every op composes: f64 1e-7/1e-7,
+/// f32 1e-4/1e-4, f16 1e-2/1e-2, bf16 5e-2/5e-2 (rtol/atol, as IREE's model tests use);
+/// exact for integers and bool.
+Tolerance model_tolerance(DType dtype);
 
 /// One ltorch op's entry.
 struct OpInfo {

@@ -63,8 +63,6 @@ public:
   std::vector<std::int64_t> ints(std::size_t i) const {
     return value(i).is_list() ? value(i).as_ints() : std::vector<std::int64_t>{value(i).as_int()};
   }
-  // A number operand as a Python-scalar tensor ("wrapped number"), so that ATen's type
-  // promotion treats it exactly as torch treats a Python scalar.
   // A number operand of a prim, as a 0-dim tensor of the other operand's dtype: prims
   // take numbers as values of their tensor's dtype, with no promotion.
   at::Tensor tensor_like(std::size_t i, const at::Tensor& other) const {
