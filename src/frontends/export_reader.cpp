@@ -149,12 +149,12 @@ ProgramArg argument(const json& arg, const std::string& where) {
   const std::string kind = arg.begin().key();
   const json& v = arg.begin().value();
   if (kind == "as_none") return ProgramArg::of_constant(Value());
-  if (kind == "as_tensor") return ProgramArg::of_tensor(field<std::string>(v, "name", where));
+  if (kind == "as_tensor") return ProgramArg::of_name(field<std::string>(v, "name", where));
   if (kind == "as_tensors") {
     std::vector<std::string> names;
     for (const json& t : v)
       names.push_back(field<std::string>(t, "name", where));
-    return ProgramArg::of_tensors(std::move(names));
+    return ProgramArg::of_names(std::move(names));
   }
   if (kind == "as_optional_tensors") {
     std::vector<std::string> names;
@@ -162,7 +162,7 @@ ProgramArg argument(const json& arg, const std::string& where) {
       names.push_back(t.contains("as_tensor") ? field<std::string>(t.at("as_tensor"), "name", where)
                                               : "");
     }
-    return ProgramArg::of_tensors(std::move(names));
+    return ProgramArg::of_names(std::move(names));
   }
   if (kind == "as_int" || kind == "as_float" || kind == "as_bool")
     return ProgramArg::of_constant(scalar_json(v, where));
@@ -195,9 +195,10 @@ ProgramArg argument(const json& arg, const std::string& where) {
 // "torch.ops.aten.linear.default" -> "aten::linear.default".
 std::string operator_name(const std::string& target, const std::string& where) {
   const std::string prefix = "torch.ops.";
-  if (target.rfind(prefix, 0) != 0) {
+  if (target.rfind(prefix, 0) != 0 || target.rfind("torch.ops.higher_order.", 0) == 0) {
     throw UnsupportedError(str(where, ": node target '", target,
-                               "' is not an operator (higher-order ops are not supported yet)"));
+                               "' is not an operator (of the higher-order ops, only cond and "
+                               "while_loop are supported)"));
   }
   std::string rest = target.substr(prefix.size());
   const std::size_t dot = rest.find('.');
@@ -205,35 +206,128 @@ std::string operator_name(const std::string& target, const std::string& where) {
   return rest.substr(0, dot) + "::" + rest.substr(dot + 1);
 }
 
-// The innermost frame of the exporter's stack trace: "File \"m.py\", line 6, in forward".
+// The innermost frame of the exporter's stack trace outside generated code:
+// "File \"m.py\", line 6, in forward" (sub-graphs of higher-order ops end in
+// "<eval_with_key>" frames, which no user can open).
 std::optional<SourceLocation> location_of(const json& node) {
   if (!node.contains("metadata") || !node.at("metadata").contains("stack_trace"))
     return std::nullopt;
   const std::string trace = node.at("metadata").at("stack_trace").get<std::string>();
-  const std::size_t file = trace.rfind("File \"");
-  if (file == std::string::npos) return std::nullopt;
-  const std::size_t end = trace.find('"', file + 6);
-  const std::size_t line = trace.find("line ", end);
-  if (end == std::string::npos || line == std::string::npos) return std::nullopt;
-  return SourceLocation{trace.substr(file + 6, end - file - 6),
-                        std::atoi(trace.c_str() + line + 5)};
+  std::optional<SourceLocation> found;
+  for (std::size_t file = trace.find("File \""); file != std::string::npos;
+       file = trace.find("File \"", file + 6)) {
+    const std::size_t end = trace.find('"', file + 6);
+    const std::size_t line = trace.find("line ", end);
+    if (end == std::string::npos || line == std::string::npos) break;
+    std::string name = trace.substr(file + 6, end - file - 6);
+    if (name.rfind("<eval_with_key>", 0) == 0) continue;
+    found = SourceLocation{std::move(name), std::atoi(trace.c_str() + line + 5)};
+  }
+  return found;
 }
 
-Node read_node(const json& node, const std::string& where) {
-  Node out;
-  out.target = operator_name(field<std::string>(node, "target", where), where);
-  const std::string here = str(where, " (", out.target, ")");
-  for (const json& input : child(node, "inputs", here)) {
-    out.inputs.push_back({field<std::string>(input, "name", here),
-                          argument(child(input, "arg", here), here), input.value("kind", 1) == 2});
+// Names inside a sub-graph are its own: they get the sub-graph's path as a prefix
+// ("true_graph_0/x"), so that they cannot clash with the names around it.
+void add_prefix(ProgramArg& arg, const std::string& prefix) {
+  for (std::string& name : arg.names) {
+    if (!name.empty()) name = prefix + name;
   }
+}
+
+std::string tensor_name(const json& arg, const std::string& where) {
+  if (!arg.is_object() || !arg.contains("as_tensor")) {
+    throw UnsupportedError(str(where, ": only tensors may be inputs and outputs of a sub-graph, got ",
+                               arg.dump()));
+  }
+  return field<std::string>(arg.at("as_tensor"), "name", where);
+}
+
+Node read_node(const json& node, const std::string& where, const std::string& prefix,
+               Program& program);
+
+// A sub-graph of a higher-order op (its "as_graph" argument) as a block.
+Block read_subgraph(const json& arg, const std::string& where, const std::string& prefix,
+                    Program& program) {
+  if (!arg.is_object() || !arg.contains("as_graph")) {
+    throw ModelError(str(where, ": expected a sub-graph argument, got ", arg.dump().substr(0, 200)));
+  }
+  const json& as_graph = arg.at("as_graph");
+  const std::string inner = str(prefix, field<std::string>(as_graph, "name", where), "/");
+  const json& graph = child(as_graph, "graph", where);
+  const std::string here = str(where, ": sub-graph ", inner.substr(0, inner.size() - 1));
+  if (graph.contains("tensor_values")) {
+    for (const auto& [name, meta] : graph.at("tensor_values").items())
+      program.tensors[inner + name] = tensor_meta(meta, str(here, ": tensor '", name, "'"));
+  }
+  Block block;
+  for (const json& input : child(graph, "inputs", here))
+    block.inputs.push_back(inner + tensor_name(input, here));
+  int index = 0;
+  for (const json& n : child(graph, "nodes", here))
+    block.nodes.push_back(read_node(n, str(here, ": node ", index++), inner, program));
+  for (const json& output : child(graph, "outputs", here))
+    block.outputs.push_back(inner + tensor_name(output, here));
+  return block;
+}
+
+// torch.cond -> prim::If (blocks: true, false; inputs: pred, operands...);
+// while_loop -> prim::While (blocks: cond, body; inputs: carried..., additional...).
+void read_higher_order(const json& node, const std::string& target, const std::string& where,
+                       const std::string& prefix, Program& program, Node& out) {
+  const json& inputs = child(node, "inputs", where);
+  const auto input_arg = [&](std::size_t i) -> const json& {
+    if (!inputs.is_array() || i >= inputs.size()) {
+      throw ModelError(str(where, ": ", target, " has ", inputs.size(), " inputs, expected 4"));
+    }
+    return child(inputs.at(i), "arg", where);
+  };
+  const auto operands = [&](std::size_t i, const std::string& name) {
+    ProgramArg list = argument(input_arg(i), where);
+    add_prefix(list, prefix);
+    for (const std::string& item : list.names)
+      out.inputs.push_back({name, ProgramArg::of_name(item), false});
+  };
+  if (target == "torch.ops.higher_order.cond") {
+    out.target = "prim::If";
+    ProgramArg pred = argument(input_arg(0), where);
+    add_prefix(pred, prefix);
+    out.inputs.push_back({"pred", std::move(pred), false});
+    out.blocks.push_back(read_subgraph(input_arg(1), where, prefix, program));
+    out.blocks.push_back(read_subgraph(input_arg(2), where, prefix, program));
+    operands(3, "operand");
+  } else {
+    out.target = "prim::While";
+    out.blocks.push_back(read_subgraph(input_arg(0), where, prefix, program));
+    out.blocks.push_back(read_subgraph(input_arg(1), where, prefix, program));
+    operands(2, "carried");
+    operands(3, "additional");
+  }
+}
+
+Node read_node(const json& node, const std::string& where, const std::string& prefix,
+               Program& program) {
+  Node out;
+  const std::string target = field<std::string>(node, "target", where);
+  if (target == "torch.ops.higher_order.cond" || target == "torch.ops.higher_order.while_loop") {
+    read_higher_order(node, target, where, prefix, program, out);
+  } else {
+    out.target = operator_name(target, where);
+    const std::string here = str(where, " (", out.target, ")");
+    for (const json& input : child(node, "inputs", here)) {
+      ProgramArg arg = argument(child(input, "arg", here), here);
+      add_prefix(arg, prefix);
+      out.inputs.push_back({field<std::string>(input, "name", here), std::move(arg),
+                            input.value("kind", 1) == 2});
+    }
+  }
+  const std::string here = str(where, " (", out.target, ")");
   for (const json& output : child(node, "outputs", here)) {
     if (output.contains("as_tensor")) {
-      out.outputs.push_back(field<std::string>(output.at("as_tensor"), "name", here));
+      out.outputs.push_back(prefix + field<std::string>(output.at("as_tensor"), "name", here));
     } else if (output.contains("as_tensors")) {
       out.returns_list = true;
       for (const json& t : output.at("as_tensors"))
-        out.outputs.push_back(field<std::string>(t, "name", here));
+        out.outputs.push_back(prefix + field<std::string>(t, "name", here));
     } else if (output.contains("as_none")) {
       out.outputs.emplace_back();
     } else {
@@ -296,6 +390,7 @@ ExportedProgram load_exported_program(const std::string& path) {
   const json model = archive.read_json("models/model.json");
   const std::string where = str(path, ": models/model.json");
   ExportedProgram out;
+  out.format = "torch.export";
   const json& version = child(model, "schema_version", where);
   const int major = field<int>(version, "major", where);
   if (major != kSchemaMajor) {
@@ -347,7 +442,7 @@ ExportedProgram load_exported_program(const std::string& path) {
   }
   int index = 0;
   for (const json& node : child(graph, "nodes", where)) {
-    program.nodes.push_back(read_node(node, str(where, ": node ", index++)));
+    program.nodes.push_back(read_node(node, str(where, ": node ", index++), "", program));
   }
 
   read_tensors(archive, "data/weights/model_weights_config.json", "data/weights/", out.state);

@@ -4,27 +4,20 @@
 // A torch edge: weights become at::Tensors that own the bytes read from the archive.
 #pragma once
 
-#include "thunder/interpreter/program.h"
+#include "thunder/frontends/loaded_model.h"
 
-#include <ATen/core/Tensor.h>
-
-#include <map>
 #include <string>
 
 namespace thunder {
 
-/// A loaded export: the program and the tensors its parameter, buffer and constant
-/// inputs name (by their target, "fc.weight").
-struct ExportedProgram {
-  Program program;
-  std::map<std::string, at::Tensor> state;
-  std::string torch_version; ///< The torch that wrote the archive.
-};
+/// A loaded export (the same struct every front end returns).
+using ExportedProgram = LoadedModel;
 
 /// Reads a .pt2 archive. ModelError (naming the file and the part) for a missing or
 /// corrupt archive, malformed JSON, an unknown schema version or node kind, or a missing
 /// weight; UnsupportedError for valid features not handled yet (pickled weights,
-/// symbolic shapes).
+/// symbolic shapes). torch.cond and while_loop become prim::If and prim::While nodes
+/// whose blocks are their sub-graphs (names inside prefixed with the sub-graph's name).
 ExportedProgram load_exported_program(const std::string& path);
 
 } // namespace thunder
