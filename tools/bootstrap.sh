@@ -3,7 +3,8 @@
 #   (a) apt packages: Vulkan loader + headers, lavapipe, shaderc/glslc, SPIRV-Tools, volk,
 #       GoogleTest, nlohmann-json, and optionally ccache and the Vulkan validation layers;
 #   (b) cmake and ninja from pip (if not already on PATH);
-#   (c) torch 2.13.0 (+cpu build) from pip, for the Python reference tests.
+#   (c) torch 2.13.0 (+cpu build) from pip, for the Python reference tests;
+#   (d) transformers (pinned, torch left as it is) from pip, for the exported test models.
 # It does not configure or build anything and exports nothing.
 # Idempotent: when everything is present it prints a single line and returns in well under 3 s.
 #
@@ -13,6 +14,7 @@ set -euo pipefail
 
 TORCH_VERSION="2.13.0"
 TORCH_LOCAL="+cpu"
+TRANSFORMERS_VERSION="5.23.0"
 
 installed_any=0
 log() { printf 'bootstrap: %s\n' "$*"; }
@@ -168,9 +170,31 @@ torch_step() {
   installed_any=1
 }
 
+# ---------------------------------------------------------------------------------------------
+# (d) transformers, pinned; torch is pinned in the same install so pip never replaces it
+# ---------------------------------------------------------------------------------------------
+transformers_ok() {
+  # importlib.metadata, not `import transformers`: fast enough for the idempotent path.
+  "$PYTHON" - "$TRANSFORMERS_VERSION" <<'EOF' >/dev/null 2>&1
+import importlib.metadata, sys
+sys.exit(0 if importlib.metadata.version("transformers") == sys.argv[1] else 1)
+EOF
+}
+
+transformers_step() {
+  transformers_ok && return 0
+  log "installing transformers==$TRANSFORMERS_VERSION (pip)"
+  run_quiet "${PIP[@]}" install "transformers==$TRANSFORMERS_VERSION" \
+    "torch==$TORCH_VERSION$TORCH_LOCAL"
+  torch_ok || die "installing transformers changed torch; expected $TORCH_VERSION$TORCH_LOCAL"
+  transformers_ok || die "pip did not install transformers==$TRANSFORMERS_VERSION"
+  installed_any=1
+}
+
 apt_step
 build_tools_step
 torch_step
+transformers_step
 
 if ((installed_any == 0)); then
   log "everything present"
