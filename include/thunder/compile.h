@@ -2,19 +2,25 @@
 //
 //   auto module = thunder::compile("model.pt2");
 //   std::vector<at::Tensor> out = module->forward({x});
+//   std::cout << module->last_prologue_trace().to_string();
 //   std::cout << module->last_traces().back().to_string();
 //
-// A torch edge. Today: torch.export archives, traced once (their shapes are static),
-// run by the torch executor; the GPU backends, TorchScript, guards and the cache come
-// with their issues.
+// A compiled module keeps one specialization per kind of input it has seen: a prologue
+// (the guards: shapes, dtypes, devices, requires_grad, layout, number values) and the
+// traces its passes made. A call hashes its inputs' guard key and looks it up (O(1)); a
+// miss traces the program again for the new inputs and caches the result. A torch edge.
+// Today: torch.export archives, run by the torch executor; the GPU backends come with
+// their issues.
 #pragma once
 
 #include "thunder/core/trace.h"
+#include "thunder/jit/prologue.h"
 
 #include <ATen/core/Tensor.h>
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace thunder {
@@ -28,16 +34,29 @@ struct Options {
   /// Keep every node the ATen call it is (no ltorch symbols): torch running the original
   /// program, which is what results are checked against.
   bool reference = false;
+  /// Where compiled kernels are kept between runs; empty: THUNDER_CACHE_DIR, else none.
+  /// Stored and reported for now (the cuda executor will use it).
+  std::string cache_dir;
+  /// After this many recompiles (a call whose inputs no cached specialization fits), one
+  /// warning on stderr naming the function and the guard that failed; 0: never. 8, as
+  /// torch._dynamo's cache_size_limit.
+  int recompile_warning_limit = 8;
 };
 
-/// What compiling and calling cost and did.
+/// What compiling and calling cost and did. Times are totals over every compile and call.
 struct CompileStats {
   int calls = 0;
+  int cache_hits = 0;   ///< Calls a cached specialization fitted.
+  int cache_misses = 0; ///< Calls none fitted (each traces the program again).
+  int recompiles = 0;   ///< Specializations compiled after the first (misses that compiled).
   double load_ms = 0;   ///< Reading the model file.
-  double trace_ms = 0;  ///< Interpreting it into the computation trace.
+  double trace_ms = 0;  ///< Interpreting it into computation traces and prologues.
   double passes_ms = 0; ///< DCE and CSE.
+  double run_ms = 0;    ///< Guard key lookups and running the computation.
   /// ATen operators run by the torch executor because no ltorch symbol took them.
   std::vector<std::string> fallbacks;
+  /// The guard whose failure caused the last miss, with what it got; empty if none yet.
+  std::string last_failed_guard;
 };
 
 /// A compiled model.
@@ -47,15 +66,29 @@ public:
   /// Runs the model on its user inputs (the module's weights are bound already).
   virtual std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) = 0;
   /// The traces the pipeline made, first (the interpreted program) to last (what runs).
+  /// Those of the specialization the last call ran (before any call: the one compiled
+  /// for the inputs the model was exported with).
   virtual const std::vector<Trace>& last_traces() const = 0;
+  /// The prologue (guards) of that specialization.
+  virtual const Trace& last_prologue_trace() const = 0;
   virtual const CompileStats& stats() const = 0;
   /// The backend that runs it.
   virtual const std::string& backend() const = 0;
+  /// Options::cache_dir, or THUNDER_CACHE_DIR; empty: none.
+  virtual const std::string& cache_dir() const = 0;
+  /// The user inputs, by name, as the model was exported with them.
+  virtual const std::vector<std::pair<std::string, InputMeta>>& user_inputs() const = 0;
+  /// How many specializations are cached.
+  virtual std::size_t cache_size() const = 0;
 };
 
 /// Loads and compiles a torch.export archive (.pt2). ModelError for a bad file,
 /// BackendError for an unavailable backend, UnsupportedError for what is not supported.
 std::unique_ptr<CompiledModule> compile(const std::string& path, const Options& options = {});
+
+/// The example inputs torch.export.save stored in a .pt2 archive (data/sample_inputs/),
+/// flattened in order; empty if the archive has none. ModelError if they cannot be read.
+std::vector<at::Tensor> load_sample_inputs(const std::string& path);
 
 /// The backend Options::backend and THUNDER_BACKEND select, after checking it exists
 /// and is available here (the option wins over the variable).

@@ -5,11 +5,19 @@
 #include "thunder/executors/torch_executor.h"
 #include "thunder/frontends/export_reader.h"
 #include "thunder/jit/jit_extension.h"
+#include "thunder/jit/prologue.h"
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
 
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/pickle.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <unordered_map>
 
 namespace thunder {
 namespace {
@@ -19,75 +27,323 @@ double ms_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+Device thunder_device(const c10::Device& device, const std::string& input) {
+  if (device.is_cpu()) return Device::cpu();
+  if (device.is_cuda()) return Device::cuda(device.has_index() ? device.index() : 0);
+  throw ArgumentError(str("input '", input, "' is on device ", device.str(),
+                          "; thunder runs tensors on cpu or cuda"));
+}
+
+// What the guards read of a call's input.
+InputMeta input_meta(const c10::IValue& value, const std::string& name) {
+  if (value.isTensor()) {
+    const at::Tensor& t = value.toTensor();
+    return InputMeta::tensor(Shape(t.sizes().begin(), t.sizes().end()),
+                             from_scalar_type(t.scalar_type()), thunder_device(t.device(), name),
+                             t.requires_grad(), t.is_contiguous());
+  }
+  if (value.isBool()) return InputMeta::number(value.toBool());
+  if (value.isInt()) return InputMeta::number(value.toInt());
+  if (value.isDouble()) return InputMeta::number(value.toDouble());
+  throw ArgumentError(str("input '", name, "' is a ", value.tagKind(),
+                          "; inputs are tensors, ints, floats or bools"));
+}
+
+// One compiled kind of input: its guards and the traces that run for it.
+struct Specialization {
+  GuardKey key;
+  Trace prologue;
+  std::vector<Trace> traces; ///< First (interpreted) to last (what runs).
+  std::vector<std::string> fallbacks;
+};
+
+// Why tracing the program for new inputs failed where it had worked for the recorded ones.
+struct RetraceFailure {
+  const Node* node = nullptr;
+  std::string reason;
+};
+
+// The OperatorHandler the Interpreter sees on a retrace: the JitExtension, plus a note of
+// the node being traced (for errors) and a check of the opaque ops. Their outputs have the
+// shapes the exporter recorded, which are right only for the inputs it recorded.
+class RetracingHandler final : public OperatorHandler {
+public:
+  RetracingHandler(const Program& program, JitExtension& jit, bool check_opaque)
+      : program_(program), jit_(jit), check_opaque_(check_opaque) {}
+
+  Value call(const Node& node, std::vector<Value> args,
+             std::vector<std::pair<std::string, Value>> kwargs) override {
+    node_ = &node;
+    const std::size_t fallbacks = jit_.fallbacks().size();
+    if (!check_opaque_) return jit_.call(node, std::move(args), std::move(kwargs));
+    Value out = jit_.call(node, args, kwargs);
+    if (jit_.fallbacks().size() > fallbacks) check_recorded_inputs(node, args, kwargs);
+    return out;
+  }
+
+  const Node* node() const { return node_; }
+
+private:
+  void check_recorded_inputs(const Node& node, const std::vector<Value>& args,
+                             const std::vector<std::pair<std::string, Value>>& kwargs) const {
+    std::size_t positional = 0, keyword = 0;
+    for (const NodeInput& input : node.inputs) {
+      const Value& value = input.keyword ? kwargs.at(keyword++).second : args.at(positional++);
+      if (input.arg.kind == ProgramArg::Kind::Constant) continue;
+      for (std::size_t i = 0; i < input.arg.names.size(); ++i) {
+        const std::string& name = input.arg.names[i];
+        const Value& item = value.is_list() ? value.as_list().at(i) : value;
+        const auto recorded = program_.tensors.find(name);
+        if (!item.is_tensor() || recorded == program_.tensors.end()) continue;
+        const TensorProxy& proxy = *item.as_tensor();
+        const TensorInfo& info = recorded->second;
+        if (proxy.shape() != info.shape || proxy.dtype() != info.dtype ||
+            proxy.device() != info.device) {
+          throw RetraceFailure{
+              &node,
+              str("no ltorch symbol takes this op, so the shapes of its outputs are only those "
+                  "the exporter recorded, for its input '",
+                  input.name, "' as ", info.device.to_string(), " ", short_name(info.dtype),
+                  shape_to_string(info.shape), "; here it is ", proxy.type_string())};
+        }
+      }
+    }
+  }
+
+  const Program& program_;
+  JitExtension& jit_;
+  bool check_opaque_;
+  const Node* node_ = nullptr;
+};
+
 class ExportedModule final : public CompiledModule {
 public:
   ExportedModule(const std::string& path, const Options& options)
-      : backend_(select_backend(options.backend)) {
+      : path_(path), options_(options), backend_(select_backend(options.backend)),
+        cache_dir_(options.cache_dir.empty() ? env_or("THUNDER_CACHE_DIR", "")
+                                             : options.cache_dir) {
     auto start = std::chrono::steady_clock::now();
     exported_ = load_exported_program(path);
     stats_.load_ms = ms_since(start);
 
-    start = std::chrono::steady_clock::now();
     const Program& program = exported_.program;
-    TraceScope scope(program.name);
-    std::vector<Value> inputs;
+    GuardKey recorded;
     for (const ProgramInput& input : program.inputs) {
+      if (input.kind != InputKind::UserInput) {
+        state_.push_back(exported_.state.at(input.target));
+        continue;
+      }
       const TensorInfo& info = program.tensor_info(input.name);
-      inputs.emplace_back(
-          scope.input_tensor(input.name, info.shape, info.dtype, info.device, info.requires_grad));
-      if (input.kind != InputKind::UserInput) state_.push_back(exported_.state.at(input.target));
+      recorded.push_back(
+          InputMeta::tensor(info.shape, info.dtype, info.device, info.requires_grad, true));
+      user_inputs_.emplace_back(input.name, recorded.back());
+      input_names_.push_back(input.name);
     }
-    JitExtension jit(program, JitOptions{options.strict, !options.reference});
-    const Value outputs = interpret(program, inputs, jit);
-    traces_.push_back(scope.finish(outputs, "Interpreting " + path));
-    stats_.fallbacks = jit.fallbacks();
-    stats_.trace_ms = ms_since(start);
-
-    start = std::chrono::steady_clock::now();
-    traces_.push_back(dead_code_elimination(traces_.back()));
-    traces_.push_back(common_subexpression_elimination(traces_.back()));
-    stats_.passes_ms = ms_since(start);
-    for (const ProgramInput& input : program.inputs)
-      user_inputs_ += input.kind == InputKind::UserInput;
+    // The specialization for the inputs the model was exported with, compiled now so that
+    // errors in the model show at compile time and last_traces() has something to show.
+    last_ = &specialize(std::move(recorded), /*retrace=*/false);
   }
 
   std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) override {
-    if (inputs.size() != user_inputs_) {
-      throw ArgumentError(str(traces_.back().function_name, " takes ", user_inputs_,
-                              " inputs, got ", inputs.size()));
+    return call(std::vector<c10::IValue>(inputs.begin(), inputs.end()));
+  }
+
+  const std::vector<Trace>& last_traces() const override { return last_->traces; }
+  const Trace& last_prologue_trace() const override { return last_->prologue; }
+  const CompileStats& stats() const override { return stats_; }
+  const std::string& backend() const override { return backend_; }
+  const std::string& cache_dir() const override { return cache_dir_; }
+  const std::vector<std::pair<std::string, InputMeta>>& user_inputs() const override {
+    return user_inputs_;
+  }
+  std::size_t cache_size() const override { return cache_.size(); }
+
+private:
+  std::vector<at::Tensor> call(const std::vector<c10::IValue>& inputs) {
+    ++stats_.calls;
+    const std::string& function = exported_.program.name;
+    if (inputs.size() != input_names_.size()) {
+      std::string names;
+      for (const std::string& name : input_names_)
+        names += (names.empty() ? "" : ", ") + name;
+      throw ArgumentError(str(function, " takes ", input_names_.size(), " inputs (", names,
+                              "), got ", inputs.size()));
+    }
+    auto start = std::chrono::steady_clock::now();
+    GuardKey key;
+    key.reserve(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      key.push_back(input_meta(inputs[i], input_names_[i]));
+
+    const auto hit = cache_.find(key);
+    if (hit != cache_.end()) {
+      ++stats_.cache_hits;
+      last_ = hit->second.get();
+    } else {
+      ++stats_.cache_misses;
+      const std::optional<std::string> failed = first_failed_guard(last_->prologue, key);
+      THUNDER_INTERNAL_ASSERT(failed.has_value())
+          << "a cache miss whose inputs pass the guards of " << last_->prologue.to_string();
+      stats_.last_failed_guard = *failed;
+      last_ = &specialize(std::move(key), /*retrace=*/true);
+      ++stats_.recompiles;
+      if (stats_.recompiles == options_.recompile_warning_limit) {
+        std::cerr << "thunder: warning: " << function << " of " << path_ << " was recompiled "
+                  << stats_.recompiles << " times (Options::recompile_warning_limit is "
+                  << options_.recompile_warning_limit
+                  << "); the last guard that failed: " << stats_.last_failed_guard
+                  << ". Every new input shape, dtype, device, requires_grad or layout compiles "
+                     "a new specialization: call it with inputs of fixed shapes, or raise the "
+                     "limit.\n";
+      }
+      start = std::chrono::steady_clock::now();
     }
     // The program's inputs interleave weights and user inputs in its signature order.
     std::vector<c10::IValue> all;
+    all.reserve(exported_.program.inputs.size());
     std::size_t next_state = 0, next_user = 0;
     for (const ProgramInput& input : exported_.program.inputs) {
-      all.emplace_back(input.kind == InputKind::UserInput ? inputs[next_user++]
-                                                          : state_[next_state++]);
+      all.push_back(input.kind == InputKind::UserInput ? inputs[next_user++]
+                                                       : c10::IValue(state_[next_state++]));
     }
-    ++stats_.calls;
-    return TorchExecutor().run(traces_.back(), all);
+    std::vector<at::Tensor> out = TorchExecutor().run(last_->traces.back(), all);
+    stats_.run_ms += ms_since(start);
+    return out;
   }
 
-  const std::vector<Trace>& last_traces() const override { return traces_; }
-  const CompileStats& stats() const override { return stats_; }
-  const std::string& backend() const override { return backend_; }
+  // Traces the program for inputs described by key, runs the passes, caches the result.
+  // retrace: the inputs differ from the recorded ones, so a failure is the inputs' fault
+  // (the program has sizes baked in) and is reported as such.
+  const Specialization& specialize(GuardKey key, bool retrace) {
+    const Program& program = exported_.program;
+    auto start = std::chrono::steady_clock::now();
+    auto entry = std::make_unique<Specialization>();
+    entry->prologue = make_prologue(input_names_, key);
+    {
+      TraceScope scope(program.name);
+      std::vector<Value> inputs;
+      std::size_t next_user = 0;
+      for (const ProgramInput& input : program.inputs) {
+        if (input.kind != InputKind::UserInput) {
+          const TensorInfo& info = program.tensor_info(input.name);
+          inputs.emplace_back(scope.input_tensor(input.name, info.shape, info.dtype, info.device,
+                                                 info.requires_grad));
+          continue;
+        }
+        const InputMeta& meta = key[next_user++];
+        if (meta.kind == InputMeta::Kind::Number) {
+          inputs.emplace_back(scope.input_number(input.name, meta.number_kind, meta.value));
+        } else {
+          inputs.emplace_back(scope.input_tensor(input.name, meta.shape, meta.dtype, meta.device,
+                                                 meta.requires_grad));
+        }
+      }
+      JitExtension jit(program, JitOptions{options_.strict, !options_.reference});
+      RetracingHandler handler(program, jit, retrace);
+      Value outputs;
+      try {
+        outputs = interpret(program, inputs, handler);
+      } catch (const RetraceFailure& failure) {
+        throw ArgumentError(retrace_error(key, failure.node, failure.reason));
+      } catch (const Error& e) {
+        if (!retrace) throw;
+        throw ArgumentError(retrace_error(key, handler.node(), e.what()));
+      }
+      entry->traces.push_back(scope.finish(outputs, "Interpreting " + path_));
+      entry->fallbacks = jit.fallbacks();
+    }
+    stats_.trace_ms += ms_since(start);
 
-private:
+    start = std::chrono::steady_clock::now();
+    entry->traces.push_back(dead_code_elimination(entry->traces.back()));
+    entry->traces.push_back(common_subexpression_elimination(entry->traces.back()));
+    stats_.passes_ms += ms_since(start);
+
+    for (const std::string& fallback : entry->fallbacks) {
+      if (std::find(stats_.fallbacks.begin(), stats_.fallbacks.end(), fallback) ==
+          stats_.fallbacks.end()) {
+        stats_.fallbacks.push_back(fallback);
+      }
+    }
+    GuardKey stored = entry->key = std::move(key);
+    const auto [it, inserted] = cache_.emplace(std::move(stored), std::move(entry));
+    THUNDER_INTERNAL_ASSERT(inserted) << "specialized twice for one guard key";
+    return *it->second;
+  }
+
+  // "forward: no compiled specialization fits these inputs ...": which inputs differ from
+  // what was compiled, the node that failed, and what to do.
+  std::string retrace_error(const GuardKey& key, const Node* node,
+                            const std::string& reason) const {
+    std::string inputs;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == user_inputs_[i].second) continue;
+      std::vector<std::string> compiled;
+      for (const auto& [cached_key, entry] : cache_) {
+        const std::string text = cached_key[i].to_string();
+        if (std::find(compiled.begin(), compiled.end(), text) == compiled.end())
+          compiled.push_back(text);
+      }
+      std::sort(compiled.begin(), compiled.end());
+      std::string list;
+      for (const std::string& text : compiled)
+        list += (list.empty() ? "" : " or ") + text;
+      inputs += str(inputs.empty() ? "" : "; ", "input '", input_names_[i], "' was compiled for ",
+                    list, " and got ", key[i].to_string());
+    }
+    std::string at = "tracing";
+    if (node != nullptr) {
+      at = str("node ", node->target,
+               node->location ? str(" (", node->location->to_string(), ")") : std::string());
+    }
+    return str(exported_.program.name, " of ", path_, ": ", inputs,
+               "; tracing the program again for these inputs failed at ", at, ": ", reason,
+               ". torch.export bakes the example inputs' shapes into the program it exports; "
+               "re-export the model with dynamic shapes (torch.export.export(..., "
+               "dynamic_shapes=...)) or call it with inputs like those it was exported with");
+  }
+
+  std::string path_;
+  Options options_;
   std::string backend_;
+  std::string cache_dir_;
   ExportedProgram exported_;
   std::vector<at::Tensor> state_;
-  std::size_t user_inputs_ = 0;
-  std::vector<Trace> traces_;
+  std::vector<std::string> input_names_;
+  std::vector<std::pair<std::string, InputMeta>> user_inputs_;
+  std::unordered_map<GuardKey, std::unique_ptr<Specialization>, GuardKeyHash> cache_;
+  const Specialization* last_ = nullptr;
   CompileStats stats_;
 };
+
+void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,
+                     const std::string& path) {
+  if (value.isTensor()) {
+    out.push_back(value.toTensor());
+  } else if (value.isTuple()) {
+    for (const c10::IValue& item : value.toTupleRef().elements())
+      flatten_tensors(item, out, path);
+  } else if (value.isList()) {
+    for (const c10::IValue& item : value.toListRef())
+      flatten_tensors(item, out, path);
+  } else if (value.isGenericDict()) {
+    for (const auto& item : value.toGenericDict())
+      flatten_tensors(item.value(), out, path);
+  } else if (!value.isNone()) {
+    throw UnsupportedError(str(path, ": a sample input is a ", value.tagKind(),
+                               "; only tensors are read from data/sample_inputs"));
+  }
+}
 
 } // namespace
 
 std::string select_backend(const std::string& requested) {
-  std::string name = requested;
-  if (name.empty()) {
-    const char* env = std::getenv("THUNDER_BACKEND");
-    name = env != nullptr && *env != '\0' ? env : "auto";
-  }
+  const std::string name = requested.empty() ? env_or("THUNDER_BACKEND", "auto") : requested;
   if (name == "torch" || name == "auto") return "torch";
   if (name == "cuda" || name == "spirv") {
     throw BackendError(str("backend '", name, "' is not available: the ", name,
@@ -99,6 +355,32 @@ std::string select_backend(const std::string& requested) {
 
 std::unique_ptr<CompiledModule> compile(const std::string& path, const Options& options) {
   return std::make_unique<ExportedModule>(path, options);
+}
+
+std::vector<at::Tensor> load_sample_inputs(const std::string& path) {
+  // torch.export.save writes the example inputs as torch.save would, ((args...), {kwargs}),
+  // into a zip of its own inside the archive.
+  const std::string record = "data/sample_inputs/model.pt";
+  std::vector<char> bytes;
+  try {
+    caffe2::serialize::PyTorchStreamReader archive(path);
+    if (!archive.hasRecord(record)) return {};
+    auto [data, size] = archive.getRecord(record);
+    const char* begin = static_cast<const char*>(data.get());
+    bytes.assign(begin, begin + size);
+  } catch (const c10::Error& e) {
+    throw ModelError(str(path, ": cannot read ", record, " (", e.what_without_backtrace(), ")"));
+  }
+  c10::IValue samples;
+  try {
+    samples = torch::jit::pickle_load(bytes);
+  } catch (const c10::Error& e) {
+    throw ModelError(str(path, ": ", record, " is not a readable torch.save file (",
+                         e.what_without_backtrace(), ")"));
+  }
+  std::vector<at::Tensor> out;
+  flatten_tensors(samples, out, path + ": " + record);
+  return out;
 }
 
 } // namespace thunder
