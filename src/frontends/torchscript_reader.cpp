@@ -3,6 +3,7 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/torch_executor.h"
 
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
@@ -20,8 +21,12 @@ namespace {
 
 namespace jit = torch::jit;
 
+// The line of the scripted Python: a loaded module's nodes point into its serialized code
+// (code/__torch__.py), which remembers the range of the original source it came from.
 std::optional<SourceLocation> location_of(const jit::Node* node) {
-  const auto file_line = node->sourceRange().file_line_col();
+  jit::SourceRange range = node->sourceRange();
+  if (const auto original = range.findSourceRangeThatGenerated()) range = *original;
+  const auto file_line = range.file_line_col();
   if (!file_line) return std::nullopt;
   const auto& [file, line, column] = *file_line;
   (void)column;
@@ -230,6 +235,27 @@ private:
     return to_value(v, here);
   }
 
+  // TorchScript calls the Scalar overloads of binary ops (aten::mul.Scalar(x, 2.0)) where
+  // torch.export calls the Tensor ones with a Python number (aten::mul.Tensor(x, 2.0)),
+  // which are the overloads the ltorch symbols mirror. The Tensor overload takes the same
+  // arguments (alpha keyword-only), so the node is read as a call of it.
+  static const c10::FunctionSchema& canonical_schema(const c10::FunctionSchema& schema) {
+    const std::string& overload = schema.overload_name();
+    std::string tensor_overload;
+    if (overload == "Scalar") tensor_overload = "Tensor";
+    if (overload == "Scalar_mode") tensor_overload = "Tensor_mode";
+    if (tensor_overload.empty()) return schema;
+    const auto handle = c10::Dispatcher::singleton().findSchema({schema.name(), tensor_overload});
+    if (!handle) return schema;
+    const c10::FunctionSchema& other = handle->schema();
+    if (other.arguments().size() != schema.arguments().size() || other.returns().size() != 1)
+      return schema;
+    for (std::size_t i = 0; i < other.arguments().size(); ++i) {
+      if (other.arguments()[i].name() != schema.arguments()[i].name()) return schema;
+    }
+    return other;
+  }
+
   std::optional<Node> read_node(const jit::Node* node) {
     const c10::Symbol kind = node->kind();
     const std::string here = where(path_, node);
@@ -255,6 +281,7 @@ private:
     }
 
     const c10::FunctionSchema* schema = node->maybeSchema();
+    if (schema != nullptr) schema = &canonical_schema(*schema);
     if (schema != nullptr && !schema->overload_name().empty()) {
       out.target += "." + schema->overload_name();
     }

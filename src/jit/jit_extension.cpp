@@ -105,6 +105,12 @@ const Symbol& JitExtension::opaque_symbol(const Node& node) {
       throw UnsupportedError(
           str(node.target, where(node), ": unused outputs of opaque ops are not supported yet"));
     }
+    if (!program_.has_tensor_info(name)) {
+      throw UnsupportedError(str(node.target, where(node), ": no ltorch symbol takes this call, and ",
+                                 "it cannot run as an opaque torch op because the program records ",
+                                 "no shape for its output (TorchScript records none); an ltorch ",
+                                 "symbol that mirrors ", node.target, " is needed"));
+    }
     outputs.push_back(program_.tensor_info(name));
   }
   const bool returns_list = node.returns_list || outputs.size() > 1;

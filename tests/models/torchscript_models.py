@@ -1,0 +1,108 @@
+"""Scripts the TorchScript test models with torch.jit.script and saves them into OUT_DIR:
+for each model NAME, NAME.pt (torch.jit.save) and NAME.io.json (sample inputs and the
+outputs eager torch gives for them, as flat lists with dtype and shape, as
+export_models.py writes them; a model thunder must reject says why in "error").
+Random weights, fixed seed; nothing is downloaded. Usage: torchscript_models.py OUT_DIR"""
+import inspect
+import json
+import os
+import sys
+from typing import List
+
+import torch
+import torch.nn.functional as F
+
+
+class Flag(torch.nn.Module):
+    """An `if` on a module attribute: the Interpreter takes one branch."""
+
+    def __init__(self, use_gelu: bool):
+        super().__init__()
+        self.use_gelu = use_gelu
+        self.fc = torch.nn.Linear(8, 8)
+
+    def forward(self, x):
+        y = self.fc(x)
+        if self.use_gelu:
+            y = F.gelu(y, approximate="tanh")
+        else:
+            y = torch.relu(y) * 2.0
+        return y + x
+
+
+class Layers(torch.nn.Module):
+    """A loop over a ModuleList, a `for i in range(n)` on an attribute, a loop whose trip
+    count is a shape, a list built with append, and a tuple returned."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = torch.nn.ModuleList([torch.nn.Linear(8, 8) for _ in range(3)])
+        self.norm = torch.nn.LayerNorm(8)
+        self.repeats = 2
+
+    def forward(self, x):
+        outs: List[torch.Tensor] = []
+        for layer in self.layers:
+            x = torch.tanh(layer(x))
+            outs.append(x)
+        for i in range(self.repeats):
+            x = x * 0.5 + float(i)
+        n = x.size(0)
+        for i in range(x.dim() - 1):
+            x = x + n
+        i = 0
+        while i < 3:
+            i += 1
+            x = x - 0.25
+        return self.norm(x), torch.cat(outs, dim=-1)
+
+
+class DataDependent(torch.nn.Module):
+    """An `if` on a tensor's data: thunder must say it cannot trace it."""
+
+    def forward(self, x):
+        if x.sum(dim=[0, 1]) > 0:
+            return x * 2.0
+        return x - 1.0
+
+
+MODELS = {
+    "ts_flag_on": (lambda: Flag(True), lambda: (torch.randn(4, 8),), None),
+    "ts_flag_off": (lambda: Flag(False), lambda: (torch.randn(4, 8),), None),
+    "ts_layers": (Layers, lambda: (torch.randn(4, 8),), None),
+    "ts_data_dependent": (DataDependent, lambda: (torch.randn(3, 5),),
+                          "data-dependent control flow"),
+}
+
+
+def tensor_json(t):
+    return {"dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
+            "data": t.detach().double().flatten().tolist()}
+
+
+def main(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for name, (make, inputs, error) in MODELS.items():
+        torch.manual_seed(0)
+        model = make().eval()
+        args = inputs()
+        with torch.no_grad():
+            expected = model(*args)
+        scripted = torch.jit.script(model)
+        torch.jit.save(scripted, os.path.join(out_dir, name + ".pt"))
+        outputs = expected if isinstance(expected, tuple) else (expected,)
+        io = {"inputs": [tensor_json(a) for a in args],
+              "outputs": [tensor_json(o) for o in outputs]}
+        if error is not None:
+            # What thunder must say, and the line of the `if` it must name.
+            lines, first = inspect.getsourcelines(type(model).forward)
+            line = first + next(i for i, l in enumerate(lines) if l.strip().startswith("if "))
+            io["error"] = error
+            io["error_at"] = f"{os.path.basename(__file__)}:{line}"
+        with open(os.path.join(out_dir, name + ".io.json"), "w") as f:
+            json.dump(io, f)
+        print(f"scripted {name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
