@@ -194,6 +194,45 @@ TEST(TorchScript, DataDependentIfIsAnErrorNamingNodeAndLine) {
   }
 }
 
+// torch.export keeps torch.cond and while_loop as higher-order ops whose sub-graphs become
+// blocks; with static shapes their conditions are tensors, so tracing stops at them.
+class ExportControlFlow : public ::testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  }
+};
+
+TEST_P(ExportControlFlow, SubGraphsAreBlocksAndTheTensorConditionIsAnError) {
+  const std::string name = GetParam();
+  const ModelIO io = read_io(name);
+  const std::string path = models_dir() + "/" + name + ".pt2";
+  const LoadedModel model = load_model(path);
+  const std::string target = name == "hop_cond" ? "prim::If" : "prim::While";
+  const Node* control = nullptr;
+  for (const Node& node : model.program.nodes) {
+    if (node.target == target) control = &node;
+  }
+  ASSERT_NE(control, nullptr);
+  ASSERT_EQ(control->blocks.size(), 2u);
+  const std::string first = name == "hop_cond" ? "true_graph_0/" : "while_loop_cond_graph_0/";
+  ASSERT_FALSE(control->blocks[0].inputs.empty());
+  EXPECT_EQ(control->blocks[0].inputs[0].rfind(first, 0), 0u) << control->blocks[0].inputs[0];
+  EXPECT_EQ(control->blocks[0].outputs.size(), 1u);
+  EXPECT_FALSE(control->blocks[1].nodes.empty());
+  try {
+    trace_model(path, io.inputs);
+    FAIL() << "expected UnsupportedError";
+  } catch (const UnsupportedError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(str(io.error, ": ", target, " at "), 0), 0u) << message;
+    EXPECT_NE(message.find(io.error_at + " depends on the data of tensor t"), std::string::npos)
+        << message;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ExportControlFlow, ::testing::Values("hop_cond", "hop_while"));
+
 TEST(ModelLoader, PicksTheFrontEndByContent) {
   if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
   EXPECT_EQ(model_format(models_dir() + "/ts_layers.pt"), "TorchScript");

@@ -1,8 +1,11 @@
 """Scripts the TorchScript test models with torch.jit.script and saves them into OUT_DIR:
 for each model NAME, NAME.pt (torch.jit.save) and NAME.io.json (sample inputs and the
 outputs eager torch gives for them, as flat lists with dtype and shape, as
-export_models.py writes them; a model thunder must reject says why in "error").
-Random weights, fixed seed; nothing is downloaded. Usage: torchscript_models.py OUT_DIR"""
+export_models.py writes them; a model thunder must reject says why in "error", and the
+line it must name in "error_at"). Control flow that torch.export keeps as higher-order
+ops (torch.cond, while_loop) is exported here too, as NAME.pt2, beside its TorchScript
+counterparts. Random weights, fixed seed; nothing is downloaded.
+Usage: torchscript_models.py OUT_DIR"""
 import inspect
 import json
 import os
@@ -66,6 +69,29 @@ class DataDependent(torch.nn.Module):
         return x - 1.0
 
 
+class ExportCond(torch.nn.Module):
+    """torch.cond on a tensor predicate: torch.export keeps both branches as sub-graphs."""
+
+    def forward(self, x):
+        cond_ = torch.cond(x.sum() > 0, lambda y: y.sin(), lambda y: y.cos(), (x,))
+        return cond_ * 2.0
+
+
+class ExportWhile(torch.nn.Module):
+    """while_loop: its condition is a tensor, always."""
+
+    def forward(self, x):
+        from torch._higher_order_ops import while_loop
+        while_ = while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * 2.0),
+                            (torch.zeros((), dtype=torch.int64), x))
+        return while_[1]
+
+
+EXPORTS = {
+    "hop_cond": (ExportCond, lambda: (torch.randn(3, 5),), "data-dependent control flow"),
+    "hop_while": (ExportWhile, lambda: (torch.randn(3, 5),), "data-dependent control flow"),
+}
+
 MODELS = {
     "ts_flag_on": (lambda: Flag(True), lambda: (torch.randn(4, 8),), None),
     "ts_flag_off": (lambda: Flag(False), lambda: (torch.randn(4, 8),), None),
@@ -80,6 +106,24 @@ def tensor_json(t):
             "data": t.detach().double().flatten().tolist()}
 
 
+def error_line(model, marker):
+    """file:line of the first line of model.forward that starts with marker."""
+    lines, first = inspect.getsourcelines(type(model).forward)
+    line = first + next(i for i, l in enumerate(lines) if l.strip().startswith(marker))
+    return f"{os.path.basename(__file__)}:{line}"
+
+
+def write_io(path, args, expected, error, error_at):
+    outputs = expected if isinstance(expected, tuple) else (expected,)
+    io = {"inputs": [tensor_json(a) for a in args],
+          "outputs": [tensor_json(o) for o in outputs]}
+    if error is not None:
+        io["error"] = error
+        io["error_at"] = error_at
+    with open(path, "w") as f:
+        json.dump(io, f)
+
+
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for name, (make, inputs, error) in MODELS.items():
@@ -90,18 +134,19 @@ def main(out_dir):
             expected = model(*args)
         scripted = torch.jit.script(model)
         torch.jit.save(scripted, os.path.join(out_dir, name + ".pt"))
-        outputs = expected if isinstance(expected, tuple) else (expected,)
-        io = {"inputs": [tensor_json(a) for a in args],
-              "outputs": [tensor_json(o) for o in outputs]}
-        if error is not None:
-            # What thunder must say, and the line of the `if` it must name.
-            lines, first = inspect.getsourcelines(type(model).forward)
-            line = first + next(i for i, l in enumerate(lines) if l.strip().startswith("if "))
-            io["error"] = error
-            io["error_at"] = f"{os.path.basename(__file__)}:{line}"
-        with open(os.path.join(out_dir, name + ".io.json"), "w") as f:
-            json.dump(io, f)
+        write_io(os.path.join(out_dir, name + ".io.json"), args, expected, error,
+                 error_line(model, "if ") if error else None)
         print(f"scripted {name}")
+    for name, (make, inputs, error) in EXPORTS.items():
+        torch.manual_seed(0)
+        model = make().eval()
+        args = inputs()
+        with torch.no_grad():
+            expected = model(*args)
+        torch.export.save(torch.export.export(model, args), os.path.join(out_dir, name + ".pt2"))
+        write_io(os.path.join(out_dir, name + ".io.json"), args, expected, error,
+                 error_line(model, name.removeprefix("hop_") + "_ ="))
+        print(f"exported {name}")
 
 
 if __name__ == "__main__":
