@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of README.md.
-#   tools/dev.sh main   install what is missing, build, run the main job (thunder-run)
+#   tools/dev.sh main   install what is missing, build, run the main job: export a small
+#                       GPT-2 (transformers, random weights) and run it with thunder-run
 #   tools/dev.sh test   install what is missing, build, run every test: the default build,
 #                       then the ASan+UBSan build; ends with one summary line
 # Both are safe to run again: installs and builds are incremental (ccache when present).
@@ -34,8 +35,11 @@ tools/bootstrap.sh
 case "$1" in
 main)
   build default
-  step "main job: thunder-run"
-  build/default/tools/thunder-run
+  step "main job: export GPT-2 (transformers, random weights, torch.export)"
+  python3 tests/models/export_transformers.py --only gpt2 build/default/models
+  step "main job: thunder-run build/default/models/gpt2.pt2"
+  build/default/tools/thunder-run build/default/models/gpt2.pt2 \
+    --inputs build/default/models/gpt2.io.json
   ;;
 test)
   failed=0

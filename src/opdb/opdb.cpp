@@ -16,6 +16,7 @@ namespace thunder::opdb {
 
 std::string SampleArg::describe() const {
   const auto tensor_text = [](const at::Tensor& t) {
+    if (!t.defined()) return std::string("None");
     std::string out = str(short_name(from_scalar_type(t.scalar_type())),
                           shape_to_string(Shape(t.sizes().begin(), t.sizes().end())));
     if (!t.is_contiguous()) out += " (strided)";
@@ -51,7 +52,7 @@ std::string Sample::describe(std::string_view op) const {
 namespace {
 SampleArg to_float64(const SampleArg& arg) {
   const auto convert = [](const at::Tensor& t) {
-    return at::isFloatingType(t.scalar_type()) ? t.to(at::kDouble) : t;
+    return t.defined() && at::isFloatingType(t.scalar_type()) ? t.to(at::kDouble) : t;
   };
   if (arg.is_tensor()) return SampleArg(convert(arg.tensor()));
   if (arg.is_tensor_list()) {
@@ -280,7 +281,7 @@ TracedSample trace_sample(const OpInfo& op, const Sample& sample) {
     if (arg.is_tensor()) return input(arg.tensor());
     if (arg.is_tensor_list()) {
       Value::List items;
-      for (const at::Tensor& t : arg.tensors()) items.push_back(input(t));
+      for (const at::Tensor& t : arg.tensors()) items.push_back(t.defined() ? input(t) : Value());
       return Value(std::move(items));
     }
     return arg.value();

@@ -458,6 +458,56 @@ void add_reduction_ops(std::vector<OpInfo>& ops) {
            }});
 
   ops.push_back(
+      {.symbol = ltorch_symbol(LTorchId::diff),
+       .dtypes = all_dtypes(),
+       .samples =
+           [](DType dtype) {
+             const TensorOptions strided{.noncontiguous = true};
+             const Value none;
+             return std::vector<Sample>{
+                 {{make_tensor({5}, dtype)}},
+                 {{make_tensor({3, 4}, dtype), 2, 0}, {}, "n 2, dim 0"},
+                 {{make_tensor({3, 4}, dtype), 1, -1, make_tensor({3, 2}, dtype),
+                   make_tensor({3, 1}, dtype)},
+                  {},
+                  "prepend and append"},
+                 {{make_tensor({2, 3}, dtype), 1, 1, make_tensor({2, 1}, DType::Int64)},
+                  {},
+                  "int64 prepend (promoted)"},
+                 {{make_tensor({2, 3}, dtype), 1, 1, none, make_tensor({2, 2}, dtype)},
+                  {},
+                  "append only"},
+                 {{make_tensor({4}, dtype), 7}, {}, "n past the extent"},
+                 {{make_tensor({4}, dtype), 0}, {}, "n 0"},
+                 {{make_tensor({0, 3}, dtype), 1, 0}, {}, "size-0"},
+                 {{make_tensor({3, 4}, dtype, strided), 1, 1}, {}, "non-contiguous"},
+             };
+           },
+       .reference =
+           [](const RefArgs& a) {
+             const auto optional_tensor = [&a](std::size_t i) -> std::optional<at::Tensor> {
+               if (a.size() <= i || !a.is_tensor(i)) return std::nullopt;
+               return a.tensor(i);
+             };
+             const std::int64_t n = a.size() > 1 ? a.value(1).as_int() : 1;
+             const std::int64_t dim = a.size() > 2 ? a.value(2).as_int() : -1;
+             return c10::IValue(
+                 at::diff(a.tensor(0), n, dim, optional_tensor(3), optional_tensor(4)));
+           },
+       .error_samples =
+           [] {
+             const DType f32 = DType::Float32;
+             return std::vector<ErrorSample>{
+                 {{{make_tensor({}, f32)}}, "diff expects input to be at least one-dimensional"},
+                 {{{make_tensor({3}, f32), -1}}, "order must be non-negative but got -1"},
+                 {{{make_tensor({3, 2}, f32), 1, -1, make_tensor({2}, f32)}},
+                  "diff expects prepend or append to be the same dimension as input"},
+                 {{{make_tensor({3, 2}, f32), 1, 2}},
+                  "dimension out of range (expected to be in range of [-2, 1], but got 2)"},
+             };
+           }});
+
+  ops.push_back(
       {.symbol = ltorch_symbol(LTorchId::layer_norm),
        .dtypes = floating_dtypes(),
        .samples =

@@ -335,6 +335,20 @@ void add_reshaping_ops(std::vector<OpInfo>& ops) {
 }
 
 void add_split_and_join_ops(std::vector<OpInfo>& ops) {
+
+  ops.push_back(
+      {.symbol = ltorch_symbol(LTorchId::alias),
+       .dtypes = all_dtypes(),
+       .samples =
+           [](DType dtype) {
+             return std::vector<Sample>{
+                 {{make_tensor({3, 4}, dtype)}},
+                 {{make_tensor({}, dtype)}, {}, "0-dim"},
+                 {{make_tensor({3, 4}, dtype, kStrided)}, {}, "non-contiguous"},
+             };
+           },
+       .reference = [](const RefArgs& a) { return c10::IValue(at::alias(a.tensor(0)).clone()); }});
+
   ops.push_back(
       {.symbol = ltorch_symbol(LTorchId::split),
        .dtypes = all_dtypes(),
@@ -635,6 +649,125 @@ void add_indexing_ops(std::vector<OpInfo>& ops) {
            }});
 
   ops.push_back(
+      {.symbol = ltorch_symbol(LTorchId::index),
+       .dtypes = all_dtypes(),
+       .samples =
+           [](DType dtype) {
+             const at::Tensor none;
+             return std::vector<Sample>{
+                 {{make_tensor({5, 4}, dtype), std::vector<at::Tensor>{indices({4, 0, 2, 2})}}},
+                 {{make_tensor({5, 4}, dtype),
+                   std::vector<at::Tensor>{indices({1, 3}).reshape({2, 1}), indices({0, 3, 1})}},
+                  {},
+                  "broadcast indices"},
+                 {{make_tensor({5, 4, 3}, dtype), std::vector<at::Tensor>{none, indices({3, 0})}},
+                  {},
+                  "None first: index dims in place"},
+                 {{make_tensor({5, 4, 3}, dtype),
+                   std::vector<at::Tensor>{indices({1, 4}), none, indices({2, 0})}},
+                  {},
+                  "apart: index dims first"},
+                 {{make_tensor({5, 4, 3}, dtype),
+                   std::vector<at::Tensor>{none, indices({3, 1}), indices({2, 0})}},
+                  {},
+                  "adjacent after a kept dim"},
+                 {{make_tensor({5, 4}, dtype), std::vector<at::Tensor>{indices({-1, -5, 2})}},
+                  {},
+                  "negative indices"},
+                 {{make_tensor({5, 4}, dtype),
+                   std::vector<at::Tensor>{indices({1, 2}, DType::Int32), indices({3, 0})}},
+                  {},
+                  "int32 index"},
+                 {{make_tensor({6}, dtype),
+                   std::vector<at::Tensor>{indices({0, 5, 1, 1, 2, 3}).reshape({2, 3})}},
+                  {},
+                  "2-D index"},
+                 {{make_tensor({5, 4}, dtype), std::vector<at::Tensor>{indices({2}).reshape({})}},
+                  {},
+                  "0-dim index"},
+                 {{make_tensor({5, 4}, dtype), std::vector<at::Tensor>{indices({})}},
+                  {},
+                  "empty index"},
+                 {{make_tensor({3, 4}, dtype, kStrided),
+                   std::vector<at::Tensor>{indices({2, 0}), indices({3, 1})}},
+                  {},
+                  "non-contiguous"},
+             };
+           },
+       .reference =
+           [](const RefArgs& a) {
+             c10::List<std::optional<at::Tensor>> list;
+             for (const at::Tensor& t : a.tensors(1)) {
+               list.push_back(t.defined() ? std::optional<at::Tensor>(t) : std::nullopt);
+             }
+             return c10::IValue(at::index(a.tensor(0), list));
+           },
+       .error_samples =
+           [] {
+             const DType f32 = DType::Float32;
+             return std::vector<ErrorSample>{
+                 {{{make_tensor({5, 4}, f32),
+                    std::vector<at::Tensor>{indices({1}), indices({1}), indices({1})}}},
+                  "too many indices for tensor of dimension 2 (got 3)"},
+                 {{{make_tensor({5, 4}, f32), std::vector<at::Tensor>{indices({1}, f32)}}},
+                  "tensors used as indices must be long, int, byte or bool tensors"},
+                 {{{make_tensor({5, 4}, f32),
+                    std::vector<at::Tensor>{indices({1, 2}), indices({1, 2, 3})}}},
+                  "shape mismatch: indexing tensors could not be broadcast together with shapes "
+                  "[2], [3]"},
+                 {{{make_tensor({5, 4}, f32),
+                    std::vector<at::Tensor>{indices({1, 0}, DType::Bool)}}},
+                  "boolean mask indices select a data-dependent number of elements"},
+             };
+           }});
+
+  ops.push_back(
+      {.symbol = ltorch_symbol(LTorchId::gather),
+       .dtypes = all_dtypes(),
+       .samples =
+           [](DType dtype) {
+             return std::vector<Sample>{
+                 {{make_tensor({3, 4}, dtype), 1, indices({0, 3, 3, 1, 2, 0}).reshape({3, 2})}},
+                 {{make_tensor({3, 4}, dtype), 0, indices({2, 0, 1, 1}).reshape({1, 4})},
+                  {},
+                  "dim 0"},
+                 {{make_tensor({3, 4, 2}, dtype), -2,
+                   indices({0, 3, 1, 2, 2, 0, 1, 1}).reshape({2, 2, 2})},
+                  {},
+                  "3-D, index smaller than input"},
+                 {{make_tensor({3, 4}, dtype), 1, indices({1, 0, 2}, DType::Int32).reshape({3, 1})},
+                  {},
+                  "int32 index"},
+                 {{make_tensor({}, dtype), 0, indices({0}).reshape({})}, {}, "0-dim"},
+                 {{make_tensor({5}, dtype), 0, indices({})}, {}, "empty index"},
+                 {{make_tensor({3, 4}, dtype, kStrided), 1,
+                   indices({3, 0, 1, 1, 2, 0}).reshape({3, 2})},
+                  {},
+                  "non-contiguous"},
+             };
+           },
+       .reference =
+           [](const RefArgs& a) {
+             return c10::IValue(at::gather(a.tensor(0), a.value(1).as_int(), a.tensor(2)));
+           },
+       .error_samples =
+           [] {
+             const DType f32 = DType::Float32;
+             return std::vector<ErrorSample>{
+                 {{{make_tensor({3, 4}, f32), 1, indices({1, 2}, f32).reshape({2, 1})}},
+                  "gather(): Expected dtype int32/int64 for index"},
+                 {{{make_tensor({3, 4}, f32), 1, indices({1, 2})}},
+                  "Index tensor must have the same number of dimensions as input tensor"},
+                 {{{make_tensor({3, 2}, f32), 0,
+                    indices({0, 0, 0, 0, 0, 0, 0, 0, 0}).reshape({3, 3})}},
+                  "Size does not match at dimension 1 expected index [3, 3] to be no larger than "
+                  "self [3, 2] apart from dimension 0"},
+                 {{{make_tensor({3, 4}, f32), 2, indices({1}).reshape({1, 1})}},
+                  "dimension out of range (expected to be in range of [-2, 1], but got 2)"},
+             };
+           }});
+
+  ops.push_back(
       {.symbol = ltorch_symbol(LTorchId::embedding),
        .dtypes = all_dtypes(),
        .samples =
@@ -819,6 +952,52 @@ void add_creation_ops(std::vector<OpInfo>& ops) {
                  {{{0, 3}, {{"dtype", DType::Bool}}}, "not implemented for 'Bool'"},
              };
            }});
+
+  for (const LTorchId id : {LTorchId::new_full, LTorchId::new_zeros, LTorchId::new_ones}) {
+    const bool full = id == LTorchId::new_full;
+    const bool zeros = id == LTorchId::new_zeros;
+    ops.push_back(
+        {.symbol = ltorch_symbol(id),
+         .dtypes = all_dtypes(),
+         .samples =
+             [full](DType dtype) {
+               // new_full takes a fill value after the size.
+               const auto args = [full, dtype](at::Tensor a, Shape size) {
+                 std::vector<SampleArg> out = {std::move(a), Value::ints(size)};
+                 if (full) out.emplace_back(fill_of(dtype));
+                 return out;
+               };
+               return std::vector<Sample>{
+                   {args(make_tensor({2, 3}, dtype), {4, 2})},
+                   {args(make_tensor({2}, dtype), {}), {}, "0-dim result"},
+                   {args(make_tensor({2}, dtype), {0, 3}), {}, "size-0"},
+                   {args(make_tensor({2, 3}, DType::Float32), {3}), {{"dtype", dtype}}, "dtype="},
+                   {args(make_tensor({2, 3}, dtype), {2, 2}),
+                    {{"device", Device::cpu()}},
+                    "device="},
+               };
+             },
+         .reference =
+             [full, zeros](const RefArgs& a) {
+               const std::vector<std::int64_t> sizes = a.value(1).as_ints();
+               return created(a, [&](std::optional<at::ScalarType> dtype) {
+                 at::TensorOptions options = a.tensor(0).options();
+                 if (dtype) options = options.dtype(*dtype);
+                 if (full) return a.tensor(0).new_full(sizes, scalar_of(a.value(2)), options);
+                 return zeros ? a.tensor(0).new_zeros(sizes, options)
+                              : a.tensor(0).new_ones(sizes, options);
+               });
+             },
+         .error_samples =
+             [full] {
+               std::vector<SampleArg> args = {make_tensor({2}, DType::Float32),
+                                              Value::ints({2, -3})};
+               if (full) args.emplace_back(1.0);
+               return std::vector<ErrorSample>{
+                   {{args}, "Trying to create tensor with negative dimension -3: [2, -3]"},
+               };
+             }});
+  }
 
   ops.push_back(
       {.symbol = ltorch_symbol(LTorchId::full_like),

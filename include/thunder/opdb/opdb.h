@@ -26,7 +26,8 @@
 namespace thunder::opdb {
 
 /// One argument of a sample: a tensor (traced as an input proxy), a list of tensors
-/// (each traced as an input), or a concrete value (a constant of the trace).
+/// (each traced as an input; an undefined at::Tensor is a None item), or a concrete value
+/// (a constant of the trace).
 class SampleArg {
 public:
   SampleArg(at::Tensor tensor) : data_(std::move(tensor)) {}

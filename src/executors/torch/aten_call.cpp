@@ -95,6 +95,22 @@ std::optional<c10::IValue> convert(const Value& value, const c10::Argument& argu
       }
       return c10::IValue(tensors);
     }
+    // Tensor?[] (aten::index's indices): None items stay None.
+    if (element->kind() == c10::TypeKind::OptionalType &&
+        unwrap_optional(element)->kind() == c10::TypeKind::TensorType) {
+      if (!value.is_list()) return std::nullopt;
+      c10::List<std::optional<at::Tensor>> tensors;
+      for (const Value& item : value.as_list()) {
+        if (item.is_none()) {
+          tensors.push_back(std::nullopt);
+        } else if (item.is_tensor()) {
+          tensors.push_back(lookup(item).toTensor());
+        } else {
+          return std::nullopt;
+        }
+      }
+      return c10::IValue(tensors);
+    }
     if (element->kind() == c10::TypeKind::IntType || element->kind() == c10::TypeKind::SymIntType) {
       if (value.kind() == ValueKind::Int)
         return c10::IValue(std::vector<std::int64_t>{value.as_int()});

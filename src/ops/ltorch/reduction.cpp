@@ -25,6 +25,8 @@ const std::vector<Param> kVarStd = {
     {"a"}, {"dim", Value()}, {"correction", Value(1), true}, {"keepdim", Value(false), true}};
 const std::vector<Param> kLogsumexp = {{"a"}, {"dim"}, {"keepdim", Value(false)}};
 const std::vector<Param> kCumsum = {{"a"}, {"dim"}, {"dtype", Value(), true}};
+const std::vector<Param> kDiff = {
+    {"a"}, {"n", Value(1)}, {"dim", Value(-1)}, {"prepend", Value()}, {"append", Value()}};
 const std::vector<Param> kLayerNorm = {
     {"input"},         {"normalized_shape"}, {"weight", Value()},
     {"bias", Value()}, {"eps", Value(1e-5)}, {"cudnn_enable", Value(true)}};
@@ -315,6 +317,40 @@ Value cumsum_decomposition(const BoundArgs& args) {
   const std::int64_t dim = canonical_dim(args, args.integer(1), a->ndim());
   const DType result = accumulating_result(a->dtype(), dtype_kwarg(args));
   return to_dtype(prims::cumsum(to_computation(a, result), dim), result);
+}
+
+// torch.diff: prepend and append concatenated to a along dim (ltorch.cat, which promotes
+// their dtypes), then n times the difference of neighbours: sub, or xor for bool (as
+// torch's kernel does). n larger than the extent stops at an empty dim.
+Value diff_decomposition(const BoundArgs& args) {
+  const TensorProxyPtr& a = args.tensor(0);
+  const std::int64_t n = args.integer(1);
+  if (a->ndim() == 0) args.fail("diff expects input to be at least one-dimensional");
+  if (n < 0) args.fail(str("order must be non-negative but got ", n));
+  const std::int64_t dim = canonical_dim(args, args.integer(2), a->ndim());
+  Value::List pieces;
+  for (const std::size_t i : {std::size_t{3}, std::size_t{0}, std::size_t{4}}) {
+    if (args[i].is_none()) continue;
+    if (args.tensor(i)->ndim() != a->ndim()) {
+      args.fail("diff expects prepend or append to be the same dimension as input");
+    }
+    pieces.emplace_back(args.tensor(i));
+  }
+  TensorProxyPtr result = pieces.size() == 1 ? a : ltorch::cat(pieces, dim);
+  const std::int64_t steps = std::min(n, result->shape()[static_cast<std::size_t>(dim)]);
+  for (std::int64_t step = 0; step < steps; ++step) {
+    const std::int64_t extent = result->shape()[static_cast<std::size_t>(dim)];
+    std::vector<std::int64_t> starts(result->shape().size(), 0);
+    std::vector<std::int64_t> ends = result->shape();
+    const std::vector<std::int64_t> strides(result->shape().size(), 1);
+    starts[static_cast<std::size_t>(dim)] = 1;
+    const TensorProxyPtr upper = prims::slice(result, starts, ends, strides);
+    starts[static_cast<std::size_t>(dim)] = 0;
+    ends[static_cast<std::size_t>(dim)] = extent - 1;
+    const TensorProxyPtr lower = prims::slice(result, starts, ends, strides);
+    result = result->dtype() == DType::Bool ? prims::ne(upper, lower) : prims::sub(upper, lower);
+  }
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -609,6 +645,10 @@ TensorProxyPtr logsumexp(const Value& a, const Value& dim, bool keepdim) {
 }
 TensorProxyPtr cumsum(const Value& a, std::int64_t dim, std::optional<DType> dtype) {
   return detail::call_tensor(LTorchId::cumsum, {a, dim}, {{"dtype", optional_dtype(dtype)}});
+}
+TensorProxyPtr diff(const Value& a, std::int64_t n, std::int64_t dim, const Value& prepend,
+                    const Value& append) {
+  return detail::call_tensor(LTorchId::diff, {a, n, dim, prepend, append});
 }
 TensorProxyPtr layer_norm(const Value& input, const Shape& normalized_shape, const Value& weight,
                           const Value& bias, double eps) {

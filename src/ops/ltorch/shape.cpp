@@ -34,6 +34,8 @@ const std::vector<Param> kSelect = {{"a"}, {"dim"}, {"index"}};
 const std::vector<Param> kSlice = {
     {"a"}, {"dim", Value(0)}, {"start", Value()}, {"end", Value()}, {"step", Value(1)}};
 const std::vector<Param> kIndexSelect = {{"a"}, {"dim"}, {"index"}};
+const std::vector<Param> kIndex = {{"a"}, {"indices"}};
+const std::vector<Param> kGather = {{"a"}, {"dim"}, {"index"}, {"sparse_grad", Value(false), true}};
 const std::vector<Param> kEmbedding = {{"weight"},
                                        {"indices"},
                                        {"padding_idx", Value(-1)},
@@ -46,6 +48,10 @@ const std::vector<Param> kConstant = {
     {"size"}, {"dtype", Value(), true}, {"device", Value(), true}};
 const std::vector<Param> kArange = {
     {"start"}, {"end"}, {"step", Value(1)}, {"dtype", Value(), true}, {"device", Value(), true}};
+const std::vector<Param> kNewFull = {
+    {"a"}, {"size"}, {"fill_value"}, {"dtype", Value(), true}, {"device", Value(), true}};
+const std::vector<Param> kNewConstant = {
+    {"a"}, {"size"}, {"dtype", Value(), true}, {"device", Value(), true}};
 const std::vector<Param> kFullLike = {{"a"}, {"fill_value"}, {"dtype", Value(), true}};
 const std::vector<Param> kConstantLike = {{"a"}, {"dtype", Value(), true}};
 
@@ -634,6 +640,187 @@ Value embedding_decomposition(const BoundArgs& args) {
   return reshape_to(rows, shape);
 }
 
+// The contiguous strides of a shape, in elements.
+std::vector<std::int64_t> contiguous_strides(const Shape& shape) {
+  std::vector<std::int64_t> strides(shape.size(), 1);
+  for (std::size_t i = shape.size(); i > 1; --i)
+    strides[i - 2] = strides[i - 1] * shape[i - 1];
+  return strides;
+}
+
+// a with its dims reordered (a itself for the identity order).
+TensorProxyPtr permuted(const TensorProxyPtr& a, const std::vector<std::int64_t>& order) {
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i] != static_cast<std::int64_t>(i)) return prims::transpose(a, order);
+  }
+  return a;
+}
+
+// Elements of a (any shape) at flat positions `flat` (int64, any shape): a gather from
+// the flattened tensor through prims.index_select, shaped like `flat`.
+TensorProxyPtr take_flat(const TensorProxyPtr& a, const TensorProxyPtr& flat) {
+  const TensorProxyPtr rows = reshape_to(a, {a->numel()});
+  return reshape_to(prims::index_select(rows, 0, reshape_to(flat, {flat->numel()})), flat->shape());
+}
+
+void check_index_dtype(const BoundArgs& args, const TensorProxy& index) {
+  if (index.dtype() == DType::Bool || index.dtype() == DType::UInt8) {
+    throw UnsupportedError(str(args.symbol().qualified_name(),
+                               ": boolean mask indices select a data-dependent number of "
+                               "elements, which static shapes cannot express; index with "
+                               "integer tensors (torch.nonzero of the mask) instead"));
+  }
+  if (index.dtype() != DType::Int64 && index.dtype() != DType::Int32) {
+    args.fail(str("tensors used as indices must be long, int, byte or bool tensors, got ",
+                  torch_name(index.dtype())));
+  }
+}
+
+// a[indices]: advanced indexing by integer tensors (None entries keep a dim). The index
+// tensors broadcast to one shape B; the indexed dims become B, in place of the first
+// indexed dim when the indexed dims are adjacent, else in front (numpy's rule). Traced as
+// a gather of flat positions: the indexed dims are moved first and merged, and their
+// (wrapped) indices combined with the merged dims' strides.
+Value index_decomposition(const BoundArgs& args) {
+  const TensorProxyPtr& a = args.tensor(0);
+  const Value& list = args[1];
+  if (!list.is_list()) {
+    args.fail(str("argument 'indices' must be a list of tensors or None, got ",
+                  value_kind_name(list.kind())));
+  }
+  const Value::List& items = list.as_list();
+  if (static_cast<std::int64_t>(items.size()) > a->ndim()) {
+    args.fail(
+        str("too many indices for tensor of dimension ", a->ndim(), " (got ", items.size(), ")"));
+  }
+  std::vector<std::int64_t> indexed;
+  std::vector<TensorProxyPtr> indices;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].is_none()) continue;
+    if (!items[i].is_tensor()) {
+      args.fail(str("argument 'indices' must be a list of tensors or None, got ",
+                    value_kind_name(items[i].kind()), " at position ", i));
+    }
+    check_index_dtype(args, *items[i].as_tensor());
+    check_same_device(args, *a, *items[i].as_tensor());
+    indexed.push_back(static_cast<std::int64_t>(i));
+    indices.push_back(items[i].as_tensor());
+  }
+  if (indices.empty()) return a;
+
+  // Broadcast the index shapes (numpy's rule, torch's message).
+  Shape shape;
+  for (const TensorProxyPtr& index : indices) {
+    const Shape& s = index->shape();
+    if (s.size() > shape.size()) shape.insert(shape.begin(), s.size() - shape.size(), 1);
+    for (std::size_t j = 0; j < s.size(); ++j) {
+      std::int64_t& out = shape[shape.size() - s.size() + j];
+      if (s[j] == out || s[j] == 1) continue;
+      if (out != 1) {
+        std::string shapes;
+        for (const TensorProxyPtr& t : indices)
+          shapes += (shapes.empty() ? "" : ", ") + shape_to_string(t->shape());
+        args.fail(str("shape mismatch: indexing tensors could not be broadcast together with "
+                      "shapes ",
+                      shapes));
+      }
+      out = s[j];
+    }
+  }
+
+  // The indexed dims first, then the others in order.
+  std::vector<std::int64_t> order = indexed;
+  Shape rest;
+  for (std::int64_t d = 0; d < a->ndim(); ++d) {
+    if (std::find(indexed.begin(), indexed.end(), d) == indexed.end()) {
+      order.push_back(d);
+      rest.push_back(a->shape()[index_of(d)]);
+    }
+  }
+  Shape merged_shape;
+  for (const std::int64_t d : indexed)
+    merged_shape.push_back(a->shape()[index_of(d)]);
+  const std::vector<std::int64_t> strides = contiguous_strides(merged_shape);
+
+  // The flat position of each selected element in the merged dims.
+  TensorProxyPtr flat;
+  for (std::size_t j = 0; j < indices.size(); ++j) {
+    TensorProxyPtr index = broadcast_to(to_dtype(indices[j], DType::Int64), shape);
+    // Negative indices count from the end.
+    index =
+        prims::where(prims::lt(index, std::int64_t{0}), prims::add(index, merged_shape[j]), index);
+    if (strides[j] != 1) index = prims::mul(index, strides[j]);
+    flat = flat ? prims::add(flat, index) : index;
+  }
+
+  Shape moved_shape = {product(merged_shape.begin(), merged_shape.end())};
+  moved_shape.insert(moved_shape.end(), rest.begin(), rest.end());
+  const TensorProxyPtr moved = reshape_to(permuted(a, order), moved_shape);
+  Shape out_shape = shape;
+  out_shape.insert(out_shape.end(), rest.begin(), rest.end());
+  const TensorProxyPtr rows = prims::index_select(moved, 0, reshape_to(flat, {flat->numel()}));
+  TensorProxyPtr out = reshape_to(rows, out_shape);
+
+  // Adjacent indexed dims after some kept ones: the index dims go where the first was.
+  bool adjacent = true;
+  for (std::size_t j = 1; j < indexed.size(); ++j)
+    adjacent = adjacent && indexed[j] == indexed[j - 1] + 1;
+  const std::int64_t before = indexed.front();
+  if (adjacent && before > 0) {
+    const auto b = static_cast<std::int64_t>(shape.size());
+    std::vector<std::int64_t> back;
+    for (std::int64_t d = 0; d < before; ++d)
+      back.push_back(b + d);
+    for (std::int64_t d = 0; d < b; ++d)
+      back.push_back(d);
+    for (std::int64_t d = b + before; d < static_cast<std::int64_t>(out_shape.size()); ++d)
+      back.push_back(d);
+    out = permuted(out, back);
+  }
+  return out;
+}
+
+// torch.gather: out[i][j][k] = a[index[i][j][k]][j][k] for dim 0 (and so on), for an
+// index no larger than a outside dim. Traced as a gather of flat positions: each output
+// element's position in a from its coordinates (iotas) and the index along dim.
+Value gather_decomposition(const BoundArgs& args) {
+  const TensorProxyPtr& a = args.tensor(0);
+  const TensorProxyPtr& index = args.tensor(2);
+  args.boolean(3);
+  const std::int64_t dim = canonical_dim(args, args.integer(1), a->ndim());
+  if (index->dtype() != DType::Int64 && index->dtype() != DType::Int32) {
+    args.fail(
+        str("gather(): Expected dtype int32/int64 for index, got ", torch_name(index->dtype())));
+  }
+  check_same_device(args, *a, *index);
+  const std::int64_t ndim = std::max<std::int64_t>(a->ndim(), 1);
+  if (std::max<std::int64_t>(index->ndim(), 1) != ndim) {
+    args.fail("Index tensor must have the same number of dimensions as input tensor");
+  }
+  for (std::int64_t d = 0; d < a->ndim() && index->ndim() > 0; ++d) {
+    if (d != dim && index->shape()[index_of(d)] > a->shape()[index_of(d)]) {
+      args.fail(str("Size does not match at dimension ", d, " expected index ",
+                    shape_to_string(index->shape()), " to be no larger than self ",
+                    shape_to_string(a->shape()), " apart from dimension ", dim));
+    }
+  }
+  if (a->ndim() == 0) return take_flat(a, to_dtype(index, DType::Int64));
+  // Out-of-range indices are not checked here (they are data); torch's kernel rejects them.
+  const std::vector<std::int64_t> strides = contiguous_strides(a->shape());
+  const Shape& shape = index->shape();
+  TensorProxyPtr flat;
+  for (std::int64_t d = 0; d < a->ndim(); ++d) {
+    TensorProxyPtr coordinate =
+        d == dim
+            ? to_dtype(index, DType::Int64)
+            : prims::broadcast_in_dim(
+                  prims::iota(shape[index_of(d)], 0, 1, DType::Int64, a->device()), shape, {d});
+    if (strides[index_of(d)] != 1) coordinate = prims::mul(coordinate, strides[index_of(d)]);
+    flat = flat ? prims::add(flat, coordinate) : coordinate;
+  }
+  return take_flat(a, flat);
+}
+
 // Keeps the elements of the last two dims with col - row >= diagonal (upper) or
 // <= diagonal (lower), zeroes the others: a mask from two iotas.
 TensorProxyPtr triangle(const BoundArgs& args, bool upper) {
@@ -685,6 +872,28 @@ Value zeros_decomposition(const BoundArgs& args) {
 }
 Value ones_decomposition(const BoundArgs& args) {
   return constant(args, 1);
+}
+
+// new_full, new_zeros, new_ones: a's dtype and device unless given.
+Value new_constant(const BoundArgs& args, const Value& fill_value) {
+  const TensorProxyPtr& a = args.tensor(0);
+  const Shape size = size_arg(args, 1);
+  const DType dtype = dtype_kwarg(args).value_or(a->dtype());
+  const Device device = args.get("device").is_none() ? a->device() : device_kwarg(args);
+  check_fill_value(args, fill_value, dtype);
+  return prims::full(size, fill_value, dtype, device);
+}
+Value new_full_decomposition(const BoundArgs& args) {
+  fill_dtype(args, args[2]);
+  return new_constant(args, args[2]);
+}
+Value new_zeros_decomposition(const BoundArgs& args) {
+  const DType dtype = dtype_kwarg(args).value_or(args.tensor(0)->dtype());
+  return new_constant(args, number_of(0, dtype));
+}
+Value new_ones_decomposition(const BoundArgs& args) {
+  const DType dtype = dtype_kwarg(args).value_or(args.tensor(0)->dtype());
+  return new_constant(args, number_of(1, dtype));
 }
 
 Value full_like_decomposition(const BoundArgs& args) {
@@ -833,6 +1042,9 @@ TensorProxyPtr expand(const Value& a, const Shape& size) {
 TensorProxyPtr contiguous(const Value& a) {
   return detail::call_tensor(LTorchId::contiguous, {a});
 }
+TensorProxyPtr alias(const Value& a) {
+  return detail::call_tensor(LTorchId::alias, {a});
+}
 std::vector<TensorProxyPtr> split(const Value& a, const Value& split_size, std::int64_t dim) {
   return tensors_of(call(LTorchId::split, {a, split_size, dim}));
 }
@@ -857,6 +1069,12 @@ TensorProxyPtr slice(const Value& a, std::int64_t dim, const Value& start, const
 }
 TensorProxyPtr index_select(const Value& a, std::int64_t dim, const Value& index) {
   return detail::call_tensor(LTorchId::index_select, {a, dim, index});
+}
+TensorProxyPtr index(const Value& a, const std::vector<Value>& indices) {
+  return detail::call_tensor(LTorchId::index, {a, Value(indices)});
+}
+TensorProxyPtr gather(const Value& a, std::int64_t dim, const Value& index) {
+  return detail::call_tensor(LTorchId::gather, {a, dim, index});
 }
 TensorProxyPtr embedding(const Value& weight, const Value& indices, std::int64_t padding_idx) {
   return detail::call_tensor(LTorchId::embedding, {weight, indices, padding_idx});
@@ -888,6 +1106,19 @@ TensorProxyPtr arange(const Value& start, const Value& end, const Value& step,
   return detail::call_tensor(
       LTorchId::arange, {start, end, step},
       {{"dtype", optional_value(dtype)}, {"device", optional_value(device)}});
+}
+TensorProxyPtr new_full(const Value& a, const Shape& size, const Value& fill_value,
+                        std::optional<DType> dtype) {
+  return detail::call_tensor(LTorchId::new_full, {a, Value::ints(size), fill_value},
+                             {{"dtype", optional_value(dtype)}});
+}
+TensorProxyPtr new_zeros(const Value& a, const Shape& size, std::optional<DType> dtype) {
+  return detail::call_tensor(LTorchId::new_zeros, {a, Value::ints(size)},
+                             {{"dtype", optional_value(dtype)}});
+}
+TensorProxyPtr new_ones(const Value& a, const Shape& size, std::optional<DType> dtype) {
+  return detail::call_tensor(LTorchId::new_ones, {a, Value::ints(size)},
+                             {{"dtype", optional_value(dtype)}});
 }
 TensorProxyPtr full_like(const Value& a, const Value& fill_value, std::optional<DType> dtype) {
   return detail::call_tensor(LTorchId::full_like, {a, fill_value},

@@ -39,6 +39,10 @@ TensorProxyPtr std(const Value& a, const Value& dim = Value(), const Value& corr
 TensorProxyPtr logsumexp(const Value& a, const Value& dim, bool keepdim = false);
 /// The inclusive prefix sum along dim; bool and integers accumulate in int64.
 TensorProxyPtr cumsum(const Value& a, std::int64_t dim, std::optional<DType> dtype = std::nullopt);
+/// The n-th forward difference along dim (a[i + 1] - a[i], xor for bool), after
+/// concatenating prepend and append (tensors or None) to a along dim.
+TensorProxyPtr diff(const Value& a, std::int64_t n = 1, std::int64_t dim = -1,
+                    const Value& prepend = Value(), const Value& append = Value());
 /// Normalizes over the trailing normalized_shape dims, then scales and shifts.
 TensorProxyPtr layer_norm(const Value& input, const Shape& normalized_shape,
                           const Value& weight = Value(), const Value& bias = Value(),

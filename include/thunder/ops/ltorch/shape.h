@@ -33,6 +33,8 @@ TensorProxyPtr squeeze(const Value& a, const Value& dim = Value());
 TensorProxyPtr expand(const Value& a, const Shape& size);
 /// The input itself: traces have no memory layout.
 TensorProxyPtr contiguous(const Value& a);
+/// The input itself (aten::alias: traces have no aliasing to express).
+TensorProxyPtr alias(const Value& a);
 /// Pieces along dim: split_size an int (pieces of that extent, the last one smaller) or a
 /// list of extents.
 std::vector<TensorProxyPtr> split(const Value& a, const Value& split_size, std::int64_t dim = 0);
@@ -52,6 +54,11 @@ TensorProxyPtr slice(const Value& a, std::int64_t dim = 0, const Value& start = 
                      const Value& end = Value(), std::int64_t step = 1);
 /// The entries index (a 0-D or 1-D int32/int64 tensor) of dim.
 TensorProxyPtr index_select(const Value& a, std::int64_t dim, const Value& index);
+/// a[indices]: advanced indexing by int32/int64 tensors (None keeps a dim), as torch's
+/// aten::index.Tensor; boolean masks are not supported (their result shape is data).
+TensorProxyPtr index(const Value& a, const std::vector<Value>& indices);
+/// torch.gather: along dim, the elements of a that index (int64, a's rank) names.
+TensorProxyPtr gather(const Value& a, std::int64_t dim, const Value& index);
 /// Rows of weight (2-D) for each of indices: shape indices.shape + [embedding_dim].
 TensorProxyPtr embedding(const Value& weight, const Value& indices, std::int64_t padding_idx = -1);
 /// The upper triangle of the last two dims: elements with col - row >= diagonal.
@@ -73,6 +80,15 @@ TensorProxyPtr ones(const Shape& size, std::optional<DType> dtype = std::nullopt
 TensorProxyPtr arange(const Value& start, const Value& end, const Value& step = 1,
                       std::optional<DType> dtype = std::nullopt,
                       std::optional<Device> device = std::nullopt);
+/// A tensor of fill_value of the given size, with a's dtype (unless dtype) and device.
+TensorProxyPtr new_full(const Value& a, const Shape& size, const Value& fill_value,
+                        std::optional<DType> dtype = std::nullopt);
+/// Zeros of the given size, with a's dtype (unless dtype) and device.
+TensorProxyPtr new_zeros(const Value& a, const Shape& size,
+                         std::optional<DType> dtype = std::nullopt);
+/// Ones of the given size, with a's dtype (unless dtype) and device.
+TensorProxyPtr new_ones(const Value& a, const Shape& size,
+                        std::optional<DType> dtype = std::nullopt);
 /// A tensor of fill_value with a's shape and device, and its dtype unless dtype.
 TensorProxyPtr full_like(const Value& a, const Value& fill_value,
                          std::optional<DType> dtype = std::nullopt);
