@@ -4,6 +4,7 @@
 #include "thunder/core/tracing.h"
 #include "thunder/executors/torch_executor.h"
 #include "thunder/frontends/export_reader.h"
+#include "thunder/frontends/model_loader.h"
 #include "thunder/jit/jit_extension.h"
 #include "thunder/jit/prologue.h"
 #include "thunder/passes/common_subexpression_elimination.h"
@@ -128,7 +129,7 @@ public:
         cache_dir_(options.cache_dir.empty() ? env_or("THUNDER_CACHE_DIR", "")
                                              : options.cache_dir) {
     auto start = std::chrono::steady_clock::now();
-    exported_ = load_exported_program(path);
+    exported_ = load_model(path);
     stats_.load_ms = ms_since(start);
 
     const Program& program = exported_.program;
