@@ -3,11 +3,17 @@
 //                                    the passes make, runs it on the torch executor at the
 //                                    ltorch and prims levels, checks both against float64
 //                                    LibTorch eager
-//   thunder-run MODEL.pt2 [--inputs IO.json] [--backend B] [--strict] [--print-traces]
-//                                    compiles a torch.export archive, runs it, and checks the
-//                                    result against torch running the original program (every
-//                                    node as its ATen call) and, with --inputs, against the
-//                                    outputs eager torch recorded in IO.json
+//   thunder-run MODEL.pt2 [--inputs IO.json | --shapes 4x16,2x3] [--backend B] [--strict]
+//               [--print-traces] [--json] [--repeat N]
+//                                    compiles a torch.export archive, runs it on the sample
+//                                    inputs stored in it (or those of IO.json, or random ones
+//                                    of the given shapes), checks the result against torch
+//                                    running the original program (every node as its ATen
+//                                    call) and, with --inputs, against the outputs eager torch
+//                                    recorded in IO.json; times N warm calls (default 20).
+//                                    --json prints one JSON object instead: model, backend,
+//                                    device, max_abs_error, max_rel_error, pass, executors,
+//                                    fallback_ops, ms_per_call, cache {hits, misses}
 // Exits 1 if a check fails.
 #include "thunder/compile.h"
 #include "thunder/executors/torch_executor.h"
@@ -16,6 +22,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +30,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace {
@@ -63,99 +71,251 @@ at::Tensor tensor_from_json(const nlohmann::json& j) {
   return at::tensor(data, at::kDouble).reshape(shape).to(thunder::to_scalar_type(*dtype));
 }
 
-int run_model(const std::vector<std::string>& args) {
-  std::string path, inputs_path;
-  thunder::Options options;
-  bool print_traces = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--inputs" && i + 1 < args.size()) {
-      inputs_path = args[++i];
-    } else if (a == "--backend" && i + 1 < args.size()) {
-      options.backend = args[++i];
-    } else if (a == "--strict") {
-      options.strict = true;
-    } else if (a == "--print-traces") {
-      print_traces = true;
-    } else if (!a.empty() && a[0] != '-' && path.empty()) {
-      path = a;
+// "4x16,2x3" -> {{4, 16}, {2, 3}}.
+std::vector<std::vector<std::int64_t>> parse_shapes(const std::string& text) {
+  std::vector<std::vector<std::int64_t>> shapes;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, comma - begin);
+    std::vector<std::int64_t> shape;
+    std::size_t pos = 0;
+    while (pos < item.size()) {
+      const std::size_t x = std::min(item.find('x', pos), item.size());
+      const std::string extent = item.substr(pos, x - pos);
+      if (extent.empty() || extent.find_first_not_of("0123456789") != std::string::npos) {
+        throw thunder::ArgumentError("--shapes " + text + ": '" + item +
+                                     "' is not a shape like 4x16 (shapes are separated by ',')");
+      }
+      shape.push_back(std::stoll(extent));
+      pos = x + 1;
+    }
+    shapes.push_back(std::move(shape));
+    begin = comma + 1;
+  }
+  return shapes;
+}
+
+// Random inputs of these shapes, of the dtypes the model recorded for its inputs: float
+// ones from randn, integer ones in [0, 2) (valid indices of any embedding), bools.
+std::vector<at::Tensor> random_inputs(const thunder::CompiledModule& module,
+                                      const std::vector<std::vector<std::int64_t>>& shapes) {
+  const auto& specs = module.user_inputs();
+  if (shapes.size() != specs.size()) {
+    throw thunder::ArgumentError("--shapes gives " + std::to_string(shapes.size()) +
+                                 " shapes; the model takes " + std::to_string(specs.size()) +
+                                 " inputs");
+  }
+  torch::manual_seed(0);
+  std::vector<at::Tensor> inputs;
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    const thunder::DType dtype = specs[i].second ? specs[i].second->dtype : thunder::DType::Float32;
+    const c10::ScalarType type = thunder::to_scalar_type(dtype);
+    if (thunder::is_floating(dtype)) {
+      inputs.push_back(torch::randn(shapes[i]).to(type));
     } else {
-      std::cerr << "usage: thunder-run [MODEL.pt2 [--inputs IO.json] [--backend B] [--strict] "
-                   "[--print-traces]]\n";
-      return 2;
+      inputs.push_back(torch::randint(0, 2, shapes[i], at::kLong).to(type));
     }
   }
-  const auto module = thunder::compile(path, options);
-  thunder::PrintOptions compact;
-  compact.subsymbols = false;
-  const auto& traces = module->last_traces();
-  if (print_traces) {
-    for (const thunder::Trace& t : traces)
-      std::cout << t.to_string() << "\n";
-  } else {
-    std::cout << traces.back().to_string(compact) << "\n";
-  }
-  std::map<std::string, int> executors;
-  for (const thunder::BoundSymbol& b : traces.back().bound_symbols) {
-    ++executors[b.symbol->ns == thunder::SymbolNamespace::Torch ? "torch (fallback)"
-                                                                : "torch (ATen)"];
-  }
-  std::cout << "backend: " << module->backend() << "\nexecutors:";
-  for (const auto& [name, count] : executors)
-    std::cout << " " << name << " x" << count;
-  std::cout << "\nfallback ops: " << module->stats().fallbacks.size() << "\n";
-  for (const std::string& f : module->stats().fallbacks)
-    std::cout << "  " << f << "\n";
+  return inputs;
+}
+
+struct RunArgs {
+  std::string path, inputs_path, shapes;
+  thunder::Options options;
+  bool print_traces = false, json = false;
+  int repeat = 20;
+};
+
+constexpr const char* kUsage =
+    "usage: thunder-run [MODEL.pt2 [--inputs IO.json | --shapes 4x16,2x3] [--backend B] "
+    "[--strict] [--print-traces] [--json] [--repeat N]]\n";
+
+int run_model(const RunArgs& a) {
+  const auto module = thunder::compile(a.path, a.options);
 
   std::vector<at::Tensor> inputs, recorded;
-  if (!inputs_path.empty()) {
-    std::ifstream in(inputs_path);
-    if (!in) throw thunder::ArgumentError("cannot open inputs file " + inputs_path);
+  std::string input_source;
+  if (!a.inputs_path.empty()) {
+    std::ifstream in(a.inputs_path);
+    if (!in) throw thunder::ArgumentError("cannot open inputs file " + a.inputs_path);
     const nlohmann::json io = nlohmann::json::parse(in);
     for (const auto& t : io.at("inputs"))
       inputs.push_back(tensor_from_json(t));
     for (const auto& t : io.at("outputs"))
       recorded.push_back(tensor_from_json(t));
+    input_source = a.inputs_path;
+  } else if (!a.shapes.empty()) {
+    inputs = random_inputs(*module, parse_shapes(a.shapes));
+    input_source = "random, shapes " + a.shapes;
   } else {
-    throw thunder::ArgumentError("thunder-run MODEL needs --inputs IO.json (inputs of the stored "
-                                 "sample are not read from the archive yet)");
+    inputs = thunder::load_sample_inputs(a.path);
+    if (inputs.empty()) {
+      throw thunder::ArgumentError(a.path + " stores no sample inputs: give them with --inputs "
+                                            "IO.json or --shapes 4x16,...");
+    }
+    input_source = "the sample inputs stored in the archive";
   }
-  const auto start = std::chrono::steady_clock::now();
+
+  // The first call may compile (new shapes); then warm, steady-state calls are timed.
   const std::vector<at::Tensor> out = module->forward(inputs);
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < a.repeat; ++i)
+    module->forward(inputs);
+  const double ms_per_call =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+          .count() /
+      std::max(a.repeat, 1);
 
   thunder::Options reference_options;
   reference_options.backend = "torch";
   reference_options.reference = true;
   const std::vector<at::Tensor> reference =
-      thunder::compile(path, reference_options)->forward(inputs);
+      thunder::compile(a.path, reference_options)->forward(inputs);
   // Per element, within the model tolerance of the output's dtype (docs/conformance.md).
-  const auto check = [&out](const std::vector<at::Tensor>& expected, const char* what) {
-    bool ok = out.size() == expected.size();
-    double worst = 0;
-    for (std::size_t i = 0; ok && i < out.size(); ++i) {
-      const auto dtype = thunder::from_scalar_type(expected[i].scalar_type());
-      const thunder::opdb::Comparison c = thunder::opdb::compare(
-          out[i], expected[i], expected[i], thunder::opdb::model_tolerance(dtype));
-      ok = c.pass;
-      worst = std::max(worst, c.max_abs);
-    }
-    std::printf("max abs error against %s: %.3g  %s\n", what, worst, ok ? "PASS" : "FAIL");
-    return ok;
+  struct Check {
+    bool ok = true;
+    double max_abs = 0, max_rel = 0;
   };
-  const bool ok = check(reference, "torch running the program") &
-                  check(recorded, "the recorded eager outputs");
-  std::printf("time per call: %.3f ms (first call, CPU, torch executor)\n", ms);
+  const auto check = [&out](const std::vector<at::Tensor>& expected) {
+    Check c;
+    c.ok = out.size() == expected.size();
+    for (std::size_t i = 0; c.ok && i < out.size(); ++i) {
+      const auto dtype = thunder::from_scalar_type(expected[i].scalar_type());
+      const thunder::opdb::Comparison r = thunder::opdb::compare(
+          out[i], expected[i], expected[i], thunder::opdb::model_tolerance(dtype));
+      c.ok = r.pass;
+      c.max_abs = std::max(c.max_abs, r.max_abs);
+      c.max_rel = std::max(c.max_rel, r.max_rel);
+    }
+    return c;
+  };
+  const Check against_reference = check(reference);
+  const bool has_recorded = !recorded.empty();
+  const Check against_recorded = has_recorded ? check(recorded) : Check{};
+  const bool ok = against_reference.ok && against_recorded.ok;
+
+  const auto& traces = module->last_traces();
+  const thunder::CompileStats& stats = module->stats();
+  // Every bound symbol runs on the torch executor until the GPU executors claim some.
+  const std::map<std::string, int> executors = {
+      {"torch", static_cast<int>(traces.back().bound_symbols.size())}};
+  std::vector<std::string> fallback_ops;
+  for (const std::string& f : stats.fallbacks) {
+    const std::string op = f.substr(0, f.find(": "));
+    if (std::find(fallback_ops.begin(), fallback_ops.end(), op) == fallback_ops.end())
+      fallback_ops.push_back(op);
+  }
+  const std::string device = inputs.empty() ? "cpu" : inputs.front().device().str();
+
+  if (a.json) {
+    nlohmann::json j;
+    j["model"] = a.path;
+    j["backend"] = module->backend();
+    j["device"] = device;
+    j["max_abs_error"] = against_reference.max_abs;
+    j["max_rel_error"] = against_reference.max_rel;
+    j["pass"] = ok;
+    j["executors"] = executors;
+    j["fallback_ops"] = fallback_ops;
+    j["ms_per_call"] = ms_per_call;
+    j["cache"] = {{"hits", stats.cache_hits}, {"misses", stats.cache_misses}};
+    std::cout << j.dump() << std::endl;
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+  }
+
+  thunder::PrintOptions compact;
+  compact.subsymbols = false;
+  if (a.print_traces) {
+    std::cout << module->last_prologue_trace().to_string() << "\n";
+    for (const thunder::Trace& t : traces)
+      std::cout << t.to_string() << "\n";
+  } else {
+    std::cout << traces.back().to_string(compact) << "\n";
+  }
+  std::map<std::string, int> kinds;
+  for (const thunder::BoundSymbol& b : traces.back().bound_symbols) {
+    ++kinds[b.symbol->ns == thunder::SymbolNamespace::Torch ? "torch (fallback)"
+                                                            : "torch (ATen)"];
+  }
+  std::cout << "backend: " << module->backend() << "\ninputs: " << input_source
+            << "\nexecutors:";
+  for (const auto& [name, count] : kinds)
+    std::cout << " " << name << " x" << count;
+  std::cout << "\nfallback ops: " << stats.fallbacks.size() << "\n";
+  for (const std::string& f : stats.fallbacks)
+    std::cout << "  " << f << "\n";
+  std::printf("max abs error against torch running the program: %.3g (max rel %.3g)  %s\n",
+              against_reference.max_abs, against_reference.max_rel,
+              against_reference.ok ? "PASS" : "FAIL");
+  if (has_recorded) {
+    std::printf("max abs error against the recorded eager outputs: %.3g (max rel %.3g)  %s\n",
+                against_recorded.max_abs, against_recorded.max_rel,
+                against_recorded.ok ? "PASS" : "FAIL");
+  }
+  std::printf("time per call: %.3f ms (mean of %d warm calls, %s, torch executor)\n",
+              ms_per_call, a.repeat, device.c_str());
+  std::printf("cache: %d hits, %d misses, %d recompiles%s%s\n", stats.cache_hits,
+              stats.cache_misses, stats.recompiles, module->cache_dir().empty() ? "" : "; dir ",
+              module->cache_dir().c_str());
   std::cout << (ok ? "thunder-run: PASS" : "thunder-run: FAIL") << std::endl;
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+// Parses the arguments of `thunder-run MODEL ...`; nullopt (after printing the usage) if
+// they are not valid.
+std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
+  RunArgs r;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (a == "--inputs" && has_value) {
+      r.inputs_path = args[++i];
+    } else if (a == "--shapes" && has_value) {
+      r.shapes = args[++i];
+    } else if (a == "--backend" && has_value) {
+      r.options.backend = args[++i];
+    } else if (a == "--repeat" && has_value) {
+      r.repeat = std::stoi(args[++i]);
+    } else if (a == "--strict") {
+      r.options.strict = true;
+    } else if (a == "--print-traces") {
+      r.print_traces = true;
+    } else if (a == "--json") {
+      r.json = true;
+    } else if (!a.empty() && a[0] != '-' && r.path.empty()) {
+      r.path = a;
+    } else {
+      std::cerr << kUsage;
+      return std::nullopt;
+    }
+  }
+  if (r.path.empty() || (!r.inputs_path.empty() && !r.shapes.empty()) || r.repeat < 0) {
+    std::cerr << kUsage;
+    return std::nullopt;
+  }
+  return r;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  bool json_mode = false;
+  std::string model;
+  // With --json, stdout carries one JSON object, an error one if it fails.
+  const auto report_error = [&json_mode, &model](const std::string& message) {
+    std::cerr << "thunder-run: " << message << "\n";
+    if (json_mode) std::cout << nlohmann::json{{"model", model}, {"error", message}}.dump() << "\n";
+  };
   try {
-    if (argc > 1) return run_model(std::vector<std::string>(argv + 1, argv + argc));
+    if (argc > 1) {
+      const std::optional<RunArgs> args =
+          parse_run_args(std::vector<std::string>(argv + 1, argv + argc));
+      if (!args) return 2;
+      json_mode = args->json;
+      model = args->path;
+      return run_model(*args);
+    }
     const Sizes sizes;
     const thunder::Trace traced = trace_mlp_block(sizes);
     std::cout << traced.to_string() << "\n";
@@ -216,9 +376,9 @@ int main(int argc, char** argv) {
     std::cout << (all_ok ? "thunder-run: PASS" : "thunder-run: FAIL") << std::endl;
     return all_ok ? EXIT_SUCCESS : EXIT_FAILURE;
   } catch (const thunder::Error& e) {
-    std::cerr << "thunder-run: error: " << e.what() << "\n";
+    report_error(std::string("error: ") + e.what());
   } catch (const std::exception& e) {
-    std::cerr << "thunder-run: " << e.what() << "\n";
+    report_error(e.what());
   }
   return EXIT_FAILURE;
 }

@@ -19,6 +19,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,7 +68,7 @@ public:
   virtual std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) = 0;
   /// The traces the pipeline made, first (the interpreted program) to last (what runs).
   /// Those of the specialization the last call ran (before any call: the one compiled
-  /// for the inputs the model was exported with).
+  /// for the inputs the model was exported with; none if the file records no inputs).
   virtual const std::vector<Trace>& last_traces() const = 0;
   /// The prologue (guards) of that specialization.
   virtual const Trace& last_prologue_trace() const = 0;
@@ -76,8 +77,10 @@ public:
   virtual const std::string& backend() const = 0;
   /// Options::cache_dir, or THUNDER_CACHE_DIR; empty: none.
   virtual const std::string& cache_dir() const = 0;
-  /// The user inputs, by name, as the model was exported with them.
-  virtual const std::vector<std::pair<std::string, InputMeta>>& user_inputs() const = 0;
+  /// The user inputs, by name, as the model was exported with them (nullopt where the
+  /// model file records nothing, as TorchScript does).
+  virtual const std::vector<std::pair<std::string, std::optional<InputMeta>>>&
+  user_inputs() const = 0;
   /// How many specializations are cached.
   virtual std::size_t cache_size() const = 0;
 };

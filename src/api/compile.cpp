@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace thunder {
@@ -139,27 +140,40 @@ public:
         state_.push_back(exported_.state.at(input.target));
         continue;
       }
-      const TensorInfo& info = program.tensor_info(input.name);
-      recorded.push_back(
-          InputMeta::tensor(info.shape, info.dtype, info.device, info.requires_grad, true));
-      user_inputs_.emplace_back(input.name, recorded.back());
       input_names_.push_back(input.name);
+      std::optional<InputMeta> meta;
+      if (program.tensors.count(input.name) != 0) {
+        const TensorInfo& info = program.tensor_info(input.name);
+        meta = InputMeta::tensor(info.shape, info.dtype, info.device, info.requires_grad, true);
+        recorded.push_back(*meta);
+      }
+      user_inputs_.emplace_back(input.name, meta);
     }
     // The specialization for the inputs the model was exported with, compiled now so that
     // errors in the model show at compile time and last_traces() has something to show.
-    last_ = &specialize(std::move(recorded), /*retrace=*/false);
+    // A program that recorded no input metadata (TorchScript) compiles on its first call.
+    if (recorded.size() == input_names_.size()) {
+      last_ = &specialize(std::move(recorded), /*retrace=*/false);
+    }
   }
 
   std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) override {
     return call(std::vector<c10::IValue>(inputs.begin(), inputs.end()));
   }
 
-  const std::vector<Trace>& last_traces() const override { return last_->traces; }
-  const Trace& last_prologue_trace() const override { return last_->prologue; }
+  const std::vector<Trace>& last_traces() const override {
+    static const std::vector<Trace> none;
+    return last_ != nullptr ? last_->traces : none;
+  }
+  const Trace& last_prologue_trace() const override {
+    static const Trace none;
+    return last_ != nullptr ? last_->prologue : none;
+  }
   const CompileStats& stats() const override { return stats_; }
   const std::string& backend() const override { return backend_; }
   const std::string& cache_dir() const override { return cache_dir_; }
-  const std::vector<std::pair<std::string, InputMeta>>& user_inputs() const override {
+  const std::vector<std::pair<std::string, std::optional<InputMeta>>>&
+  user_inputs() const override {
     return user_inputs_;
   }
   std::size_t cache_size() const override { return cache_.size(); }
@@ -185,6 +199,11 @@ private:
     if (hit != cache_.end()) {
       ++stats_.cache_hits;
       last_ = hit->second.get();
+    } else if (last_ == nullptr) {
+      // The first specialization of a program that recorded no input metadata.
+      ++stats_.cache_misses;
+      last_ = &specialize(std::move(key), /*retrace=*/false);
+      start = std::chrono::steady_clock::now();
     } else {
       ++stats_.cache_misses;
       const std::optional<std::string> failed = first_failed_guard(last_->prologue, key);
@@ -245,7 +264,10 @@ private:
         }
       }
       JitExtension jit(program, JitOptions{options_.strict, !options_.reference});
-      RetracingHandler handler(program, jit, retrace);
+      // The reference (every node its ATen call, so no meta reads a proxy's shape) runs
+      // right whatever shapes its opaque outputs carry: there the check is left out, and
+      // its retraced traces show the shapes the exporter recorded past the inputs.
+      RetracingHandler handler(program, jit, retrace && !options_.reference);
       Value outputs;
       try {
         outputs = interpret(program, inputs, handler);
@@ -277,19 +299,22 @@ private:
     return *it->second;
   }
 
-  // "forward: no compiled specialization fits these inputs ...": which inputs differ from
-  // what was compiled, the node that failed, and what to do.
+  // "forward of m.pt2: input 'x' was compiled for ... and got ...; tracing the program
+  // again ... failed at node ...": the inputs no cached specialization was compiled for,
+  // the node that failed, and what to do.
   std::string retrace_error(const GuardKey& key, const Node* node,
                             const std::string& reason) const {
     std::string inputs;
     for (std::size_t i = 0; i < key.size(); ++i) {
-      if (key[i] == user_inputs_[i].second) continue;
       std::vector<std::string> compiled;
+      bool seen = false;
       for (const auto& [cached_key, entry] : cache_) {
+        seen = seen || cached_key[i] == key[i];
         const std::string text = cached_key[i].to_string();
         if (std::find(compiled.begin(), compiled.end(), text) == compiled.end())
           compiled.push_back(text);
       }
+      if (seen) continue;
       std::sort(compiled.begin(), compiled.end());
       std::string list;
       for (const std::string& text : compiled)
@@ -316,7 +341,7 @@ private:
   ExportedProgram exported_;
   std::vector<at::Tensor> state_;
   std::vector<std::string> input_names_;
-  std::vector<std::pair<std::string, InputMeta>> user_inputs_;
+  std::vector<std::pair<std::string, std::optional<InputMeta>>> user_inputs_;
   std::unordered_map<GuardKey, std::unique_ptr<Specialization>, GuardKeyHash> cache_;
   const Specialization* last_ = nullptr;
   CompileStats stats_;
