@@ -3,6 +3,7 @@
 // blocks), interpreted with the JitExtension for the sample inputs' shapes, run on the
 // torch executor and compared with what eager torch gave. Data-dependent control flow is
 // an error naming the node and line. The model loader picks the front end by content.
+#include "thunder/compile.h"
 #include "thunder/core/error.h"
 #include "thunder/core/tracing.h"
 #include "thunder/executors/torch_executor.h"
@@ -120,6 +121,22 @@ TEST_P(TorchScriptModels, MatchEagerTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Models, TorchScriptModels,
                          ::testing::Values("ts_flag_on", "ts_flag_off", "ts_layers"));
+
+TEST_P(TorchScriptModels, CompileRunsThemLikeEagerTorch) {
+  const std::string name = GetParam();
+  const ModelIO io = read_io(name);
+  const auto module = compile(models_dir() + "/" + name + ".pt", Options{.backend = "torch"});
+  const std::vector<at::Tensor> out = module->forward(io.inputs);
+  SCOPED_TRACE(module->last_traces().back().to_string());
+  ASSERT_EQ(out.size(), io.outputs.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_TRUE(at::allclose(out[i].to(at::kDouble), io.outputs[i].to(at::kDouble), 1e-4, 1e-5))
+        << "output " << i;
+  }
+  EXPECT_TRUE(module->stats().fallbacks.empty());
+  module->forward(io.inputs);
+  EXPECT_EQ(module->stats().cache_hits, 1);
+}
 
 // How many bound symbols of the trace call this symbol.
 int count_calls(const Trace& trace, const std::string& symbol) {
