@@ -215,10 +215,10 @@ const Symbol& JitExtension::opaque_symbol(const Node& node) {
           str(node.target, where(node), ": unused outputs of opaque ops are not supported yet"));
     }
     if (!program_.has_tensor_info(name)) {
-      throw UnsupportedError(str(node.target, where(node), ": no ltorch symbol takes this call, and ",
-                                 "it cannot run as an opaque torch op because the program records ",
-                                 "no shape for its output (TorchScript records none); an ltorch ",
-                                 "symbol that mirrors ", node.target, " is needed"));
+      throw UnsupportedError(str(node.target, where(node), ": cannot run as an opaque torch op: ",
+                                 "the program records no shape for its output '", name,
+                                 "' (TorchScript records none), so only an ltorch symbol that ",
+                                 "mirrors ", node.target, " can take this call"));
     }
     outputs.push_back(program_.tensor_info(name));
   }

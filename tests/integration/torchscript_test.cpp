@@ -250,6 +250,21 @@ TEST_P(ExportControlFlow, SubGraphsAreBlocksAndTheTensorConditionIsAnError) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ExportControlFlow, ::testing::Values("hop_cond", "hop_while"));
 
+TEST(TorchScript, UnmirroredOpIsAnErrorNamingOpAndLine) {
+  if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  const ModelIO io = read_io("ts_cumprod");
+  try {
+    trace_model(models_dir() + "/ts_cumprod.pt", io.inputs);
+    FAIL() << "expected UnsupportedError";
+  } catch (const UnsupportedError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("aten::cumprod at ", 0), 0u) << message;
+    EXPECT_NE(message.find(io.error_at + ": " + io.error + ": the program records no shape"),
+              std::string::npos)
+        << message;
+  }
+}
+
 TEST(ModelLoader, PicksTheFrontEndByContent) {
   if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
   EXPECT_EQ(model_format(models_dir() + "/ts_layers.pt"), "TorchScript");

@@ -69,6 +69,13 @@ class DataDependent(torch.nn.Module):
         return x - 1.0
 
 
+class Cumprod(torch.nn.Module):
+    """An op no ltorch symbol mirrors: with no recorded shapes it cannot fall back."""
+
+    def forward(self, x):
+        return torch.cumprod(x, dim=1) * 2.0
+
+
 class ExportCond(torch.nn.Module):
     """torch.cond on a tensor predicate: torch.export keeps both branches as sub-graphs."""
 
@@ -98,6 +105,7 @@ MODELS = {
     "ts_layers": (Layers, lambda: (torch.randn(4, 8),), None),
     "ts_data_dependent": (DataDependent, lambda: (torch.randn(3, 5),),
                           "data-dependent control flow"),
+    "ts_cumprod": (Cumprod, lambda: (torch.rand(3, 5) + 0.5,), "cannot run as an opaque torch op"),
 }
 
 
@@ -135,7 +143,8 @@ def main(out_dir):
         scripted = torch.jit.script(model)
         torch.jit.save(scripted, os.path.join(out_dir, name + ".pt"))
         write_io(os.path.join(out_dir, name + ".io.json"), args, expected, error,
-                 error_line(model, "if ") if error else None)
+                 error_line(model, "return torch.cumprod" if "opaque" in (error or "") else "if ")
+                 if error else None)
         print(f"scripted {name}")
     for name, (make, inputs, error) in EXPORTS.items():
         torch.manual_seed(0)
