@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <unordered_map>
+#include <variant>
 
 namespace thunder {
 
@@ -25,6 +26,15 @@ using interpreter_detail::ScalarOp;
 
 std::string where(const Node& node) {
   return node.location ? str(" at ", node.location->to_string()) : std::string();
+}
+
+// A number proxy whose value the trace specializes on (an int or bool input: the prologue
+// guards its value) is that value to Python code: conditions and scalar ops see it.
+Value known_value(const Value& value) {
+  if (!value.is_number()) return value;
+  const std::optional<ScalarValue>& known = value.as_number()->value();
+  if (!known) return value;
+  return std::visit([](auto v) { return Value(v); }, *known);
 }
 
 // A value the program computed from a tensor's data (aten::Bool(t), aten::Int(t)): unknown
@@ -135,9 +145,11 @@ private:
     const ScalarOp* op = find_scalar_op(node.target);
     const std::optional<DataDependence> dependence = dependence_of(node);
     if (op != nullptr) {
-      std::vector<Value> all = args;
+      std::vector<Value> all;
+      for (const Value& value : args)
+        all.push_back(known_value(value));
       for (auto& [name, value] : kwargs)
-        all.push_back(value);
+        all.push_back(known_value(value));
       const Value* tensor = nullptr;
       for (const Value& value : all) {
         if (value.is_proxy() && tensor == nullptr) tensor = &value;
@@ -189,7 +201,9 @@ private:
                                                                : std::nullopt);
   }
 
-  bool condition(const Node& node, const Value& value, std::optional<DataDependence> dependence) {
+  bool condition(const Node& node, const Value& proxy_or_value,
+                 std::optional<DataDependence> dependence) {
+    const Value value = known_value(proxy_or_value);
     if (!dependence && value.is_proxy()) dependence = DataDependence{value.proxy()->name(), ""};
     if (dependence) {
       throw UnsupportedError(str(
@@ -285,16 +299,19 @@ private:
     }
     const Block& body = node.blocks[0];
     const auto [trip, trip_dependence] = input_value(node, 0);
-    if (trip_dependence || trip.is_proxy()) condition(node, trip, trip_dependence); // throws
-    if (trip.kind() != ValueKind::Int) {
-      throw ModelError(str("prim::Loop", where(node), ": the trip count ", trip.repr(),
+    if (trip_dependence || known_value(trip).is_proxy()) {
+      condition(node, trip, trip_dependence); // throws the data-dependent error
+    }
+    const Value trip_count = known_value(trip);
+    if (trip_count.kind() != ValueKind::Int) {
+      throw ModelError(str("prim::Loop", where(node), ": the trip count ", trip_count.repr(),
                            " is not an int"));
     }
     std::vector<std::pair<Value, std::optional<DataDependence>>> carried;
     for (std::size_t i = 2; i < node.inputs.size(); ++i)
       carried.push_back(input_value(node, i));
     bool go_on = condition(node, node.inputs[1]);
-    for (std::int64_t i = 0; go_on && i < trip.as_int(); ++i) {
+    for (std::int64_t i = 0; go_on && i < trip_count.as_int(); ++i) {
       check_iterations(node, i);
       std::vector<std::pair<Value, std::optional<DataDependence>>> in{{Value(i), std::nullopt}};
       in.insert(in.end(), carried.begin(), carried.end());

@@ -85,6 +85,25 @@ TEST(Interpreter, IfRunsOnlyTheTakenBranch) {
   EXPECT_EQ(run(p, false).calls, (std::vector<std::string>{"aten::neg"}));
 }
 
+TEST(Interpreter, NumberInputsWithKnownValuesAreSpecializedOn) {
+  // A bool input the trace specializes on (its prologue guards the value) picks the branch;
+  // one whose value is unknown is data-dependent.
+  const Program p = program_with({if_flag()}, {"y"});
+  for (const bool known : {true, false}) {
+    TraceScope scope;
+    auto x = scope.input_tensor("x", {2, 3}, DType::Float32);
+    auto flag = known ? scope.input_number("flag", NumberKind::Bool, ScalarValue(false))
+                      : scope.input_number("flag", NumberKind::Bool);
+    FakeHandler handler;
+    if (known) {
+      interpret(p, {Value(x), Value(flag)}, handler);
+      EXPECT_EQ(handler.calls, (std::vector<std::string>{"aten::neg"}));
+    } else {
+      EXPECT_THROW(interpret(p, {Value(x), Value(flag)}, handler), UnsupportedError);
+    }
+  }
+}
+
 TEST(Interpreter, IfBlockInputsBindOperands) {
   // torch.export's cond: the blocks are sub-graphs whose inputs bind the operands.
   Node n = node("prim::If", {constant(Value(false)), named("x")}, {"y"});
