@@ -17,9 +17,11 @@
 // Exits 1 if a check fails.
 #include "thunder/compile.h"
 #include "thunder/executors/torch_executor.h"
+#include "thunder/frontends/model_loader.h"
 #include "thunder/opdb/opdb.h"
 #include "thunder/thunder.h"
 
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -131,6 +133,23 @@ constexpr const char* kUsage =
     "usage: thunder-run [MODEL.pt2 [--inputs IO.json | --shapes 4x16,2x3] [--backend B] "
     "[--strict] [--print-traces] [--json] [--repeat N]]\n";
 
+// Torch running the original program: a TorchScript module runs itself; a torch.export
+// program runs with every node as its ATen call (lookasides off), since LibTorch has no
+// interpreter for .pt2 graphs.
+std::vector<at::Tensor> run_reference(const std::string& path,
+                                      const std::vector<at::Tensor>& inputs) {
+  if (thunder::model_format(path) == "TorchScript") {
+    torch::jit::Module module = torch::jit::load(path);
+    module.eval();
+    const std::vector<c10::IValue> args(inputs.begin(), inputs.end());
+    return thunder::opdb::flatten_tensors(module.forward(args));
+  }
+  thunder::Options options;
+  options.backend = "torch";
+  options.reference = true;
+  return thunder::compile(path, options)->forward(inputs);
+}
+
 int run_model(const RunArgs& a) {
   const auto module = thunder::compile(a.path, a.options);
 
@@ -167,11 +186,7 @@ int run_model(const RunArgs& a) {
           .count() /
       std::max(a.repeat, 1);
 
-  thunder::Options reference_options;
-  reference_options.backend = "torch";
-  reference_options.reference = true;
-  const std::vector<at::Tensor> reference =
-      thunder::compile(a.path, reference_options)->forward(inputs);
+  const std::vector<at::Tensor> reference = run_reference(a.path, inputs);
   // Per element, within the model tolerance of the output's dtype (docs/conformance.md).
   struct Check {
     bool ok = true;
