@@ -15,6 +15,7 @@
 // CPU timings; a GPU figure comes from a GPU backend on a GPU machine, never from here.
 #include "thunder/compile.h"
 #include "thunder/frontends/export_reader.h"
+#include "thunder/frontends/model_io.h"
 
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/record_function.h>
@@ -26,7 +27,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -51,22 +51,6 @@ long proc_status_kb(const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
   }
   return 0;
-}
-
-at::Tensor tensor_from_json(const nlohmann::json& j) {
-  const auto data = j.at("data").get<std::vector<double>>();
-  const auto shape = j.at("shape").get<std::vector<std::int64_t>>();
-  const std::string dtype = j.at("dtype").get<std::string>();
-  const at::ScalarType type = dtype == "float32"   ? at::kFloat
-                              : dtype == "float64" ? at::kDouble
-                              : dtype == "int64"   ? at::kLong
-                              : dtype == "int32"   ? at::kInt
-                              : dtype == "bool"    ? at::kBool
-                                                   : at::ScalarType::Undefined;
-  if (type == at::ScalarType::Undefined) {
-    throw std::runtime_error("inputs file: unsupported dtype " + dtype);
-  }
-  return at::tensor(data, at::kDouble).reshape(shape).to(type);
 }
 
 // One operator call as the dispatcher saw it.
@@ -178,12 +162,7 @@ int main(int argc, char** argv) {
       bound_symbols = module->last_traces().back().bound_symbols.size();
     }
 
-    std::ifstream in(inputs_path);
-    if (!in) throw std::runtime_error("cannot open " + inputs_path);
-    const nlohmann::json io = nlohmann::json::parse(in);
-    std::vector<at::Tensor> inputs;
-    for (const auto& t : io.at("inputs"))
-      inputs.push_back(tensor_from_json(t));
+    const std::vector<at::Tensor> inputs = thunder::read_model_io(inputs_path).inputs;
 
     const auto module = thunder::compile(path);
     module->forward(inputs); // The first call: anything lazy happens here.

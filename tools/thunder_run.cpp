@@ -17,6 +17,7 @@
 // Exits 1 if a check fails.
 #include "thunder/compile.h"
 #include "thunder/executors/torch_executor.h"
+#include "thunder/frontends/model_io.h"
 #include "thunder/frontends/model_loader.h"
 #include "thunder/opdb/opdb.h"
 #include "thunder/thunder.h"
@@ -63,15 +64,6 @@ double max_abs_error(const at::Tensor& result, const at::Tensor& reference) {
 } // namespace
 
 namespace {
-
-at::Tensor tensor_from_json(const nlohmann::json& j) {
-  const std::vector<double> data = j.at("data").get<std::vector<double>>();
-  const std::vector<std::int64_t> shape = j.at("shape").get<std::vector<std::int64_t>>();
-  const auto dtype = thunder::parse_dtype(j.at("dtype").get<std::string>());
-  if (!dtype)
-    throw thunder::ArgumentError("unsupported dtype in inputs file: " + j.at("dtype").dump());
-  return at::tensor(data, at::kDouble).reshape(shape).to(thunder::to_scalar_type(*dtype));
-}
 
 // "4x16,2x3" -> {{4, 16}, {2, 3}}.
 std::vector<std::vector<std::int64_t>> parse_shapes(const std::string& text) {
@@ -156,13 +148,9 @@ int run_model(const RunArgs& a) {
   std::vector<at::Tensor> inputs, recorded;
   std::string input_source;
   if (!a.inputs_path.empty()) {
-    std::ifstream in(a.inputs_path);
-    if (!in) throw thunder::ArgumentError("cannot open inputs file " + a.inputs_path);
-    const nlohmann::json io = nlohmann::json::parse(in);
-    for (const auto& t : io.at("inputs"))
-      inputs.push_back(tensor_from_json(t));
-    for (const auto& t : io.at("outputs"))
-      recorded.push_back(tensor_from_json(t));
+    thunder::ModelIO io = thunder::read_model_io(a.inputs_path);
+    inputs = std::move(io.inputs);
+    recorded = std::move(io.outputs);
     input_source = a.inputs_path;
   } else if (!a.shapes.empty()) {
     inputs = random_inputs(*module, parse_shapes(a.shapes));

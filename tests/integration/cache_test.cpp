@@ -8,11 +8,11 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/torch_executor.h"
 #include "thunder/frontends/export_reader.h"
+#include "thunder/frontends/model_io.h"
 #include "thunder/jit/prologue.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -30,20 +30,8 @@ std::string model(const std::string& name) {
   return models_dir() + "/" + name + ".pt2";
 }
 
-at::Tensor tensor_from_json(const nlohmann::json& j) {
-  const std::vector<double> data = j.at("data").get<std::vector<double>>();
-  const std::vector<std::int64_t> shape = j.at("shape").get<std::vector<std::int64_t>>();
-  const std::optional<DType> dtype = parse_dtype(j.at("dtype").get<std::string>());
-  return at::tensor(data, at::kDouble).reshape(shape).to(to_scalar_type(dtype.value()));
-}
-
 std::vector<at::Tensor> recorded_inputs(const std::string& name) {
-  std::ifstream in(models_dir() + "/" + name + ".io.json");
-  const nlohmann::json j = nlohmann::json::parse(in);
-  std::vector<at::Tensor> out;
-  for (const auto& t : j.at("inputs"))
-    out.push_back(tensor_from_json(t));
-  return out;
+  return read_model_io(models_dir() + "/" + name + ".io.json").inputs;
 }
 
 // pointwise(x, y) in eager ATen, as tests/models/export_guard_models.py defines it.

@@ -6,12 +6,12 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/torch_executor.h"
 #include "thunder/frontends/export_reader.h"
+#include "thunder/frontends/model_io.h"
 #include "thunder/interpreter/program.h"
 #include "thunder/opdb/opdb.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -25,26 +25,8 @@ std::string models_dir() {
   return dir != nullptr ? dir : "";
 }
 
-at::Tensor tensor_from_json(const nlohmann::json& j) {
-  const std::vector<double> data = j.at("data").get<std::vector<double>>();
-  const std::vector<std::int64_t> shape = j.at("shape").get<std::vector<std::int64_t>>();
-  const std::optional<DType> dtype = parse_dtype(j.at("dtype").get<std::string>());
-  return at::tensor(data, at::kDouble).reshape(shape).to(to_scalar_type(dtype.value()));
-}
-
-struct ModelIO {
-  std::vector<at::Tensor> inputs, outputs;
-};
-
 ModelIO read_io(const std::string& name) {
-  std::ifstream in(models_dir() + "/" + name + ".io.json");
-  const nlohmann::json j = nlohmann::json::parse(in);
-  ModelIO io;
-  for (const auto& t : j.at("inputs"))
-    io.inputs.push_back(tensor_from_json(t));
-  for (const auto& t : j.at("outputs"))
-    io.outputs.push_back(tensor_from_json(t));
-  return io;
+  return read_model_io(models_dir() + "/" + name + ".io.json");
 }
 
 class ExportedModels : public ::testing::TestWithParam<std::string> {

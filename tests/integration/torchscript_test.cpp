@@ -7,6 +7,7 @@
 #include "thunder/core/error.h"
 #include "thunder/core/tracing.h"
 #include "thunder/executors/torch_executor.h"
+#include "thunder/frontends/model_io.h"
 #include "thunder/frontends/model_loader.h"
 #include "thunder/frontends/torchscript_reader.h"
 #include "thunder/jit/jit_extension.h"
@@ -15,7 +16,6 @@
 #include <ATen/ATen.h>
 #include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -28,30 +28,16 @@ std::string models_dir() {
   return dir != nullptr ? dir : "";
 }
 
-at::Tensor tensor_from_json(const nlohmann::json& j) {
-  const std::vector<double> data = j.at("data").get<std::vector<double>>();
-  const std::vector<std::int64_t> shape = j.at("shape").get<std::vector<std::int64_t>>();
-  const std::optional<DType> dtype = parse_dtype(j.at("dtype").get<std::string>());
-  return at::tensor(data, at::kDouble).reshape(shape).to(to_scalar_type(dtype.value()));
-}
-
-struct ModelIO {
+// A model's IO file; "error" and "error_at" say what thunder must report instead of
+// running it, naming this line ("torchscript_models.py:63").
+struct ModelCase {
   std::vector<at::Tensor> inputs, outputs;
-  std::string error;    ///< What thunder must say instead of running it,
-  std::string error_at; ///< naming this line ("torchscript_models.py:63").
+  std::string error, error_at;
 };
 
-ModelIO read_io(const std::string& name) {
-  std::ifstream in(models_dir() + "/" + name + ".io.json");
-  const nlohmann::json j = nlohmann::json::parse(in);
-  ModelIO io;
-  for (const auto& t : j.at("inputs"))
-    io.inputs.push_back(tensor_from_json(t));
-  for (const auto& t : j.at("outputs"))
-    io.outputs.push_back(tensor_from_json(t));
-  io.error = j.value("error", "");
-  io.error_at = j.value("error_at", "");
-  return io;
+ModelCase read_io(const std::string& name) {
+  ModelIO io = read_model_io(models_dir() + "/" + name + ".io.json");
+  return {std::move(io.inputs), std::move(io.outputs), io.fields["error"], io.fields["error_at"]};
 }
 
 // What thunder::compile does for one specialization: proxies for the inputs (the sample
@@ -105,7 +91,7 @@ protected:
 
 TEST_P(TorchScriptModels, MatchEagerTorch) {
   const std::string name = GetParam();
-  const ModelIO io = read_io(name);
+  const ModelCase io = read_io(name);
   const Traced traced = trace_model(models_dir() + "/" + name + ".pt", io.inputs);
   SCOPED_TRACE(traced.trace.to_string());
   EXPECT_TRUE(traced.fallbacks.empty()) << traced.fallbacks.front();
@@ -124,7 +110,7 @@ INSTANTIATE_TEST_SUITE_P(Models, TorchScriptModels,
 
 TEST_P(TorchScriptModels, CompileRunsThemLikeEagerTorch) {
   const std::string name = GetParam();
-  const ModelIO io = read_io(name);
+  const ModelCase io = read_io(name);
   const auto module = compile(models_dir() + "/" + name + ".pt", Options{.backend = "torch"});
   const std::vector<at::Tensor> out = module->forward(io.inputs);
   SCOPED_TRACE(module->last_traces().back().to_string());
@@ -148,7 +134,7 @@ int count_calls(const Trace& trace, const std::string& symbol) {
 
 TEST(TorchScript, IfOnAFlagKeepsOnlyTheTakenBranch) {
   if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  const ModelIO io = read_io("ts_flag_on");
+  const ModelCase io = read_io("ts_flag_on");
   const Traced on = trace_model(models_dir() + "/ts_flag_on.pt", io.inputs);
   const Traced off = trace_model(models_dir() + "/ts_flag_off.pt", io.inputs);
   EXPECT_EQ(count_calls(on.trace, "ltorch.gelu"), 1) << on.trace.to_string();
@@ -164,7 +150,7 @@ TEST(TorchScript, IfOnAFlagKeepsOnlyTheTakenBranch) {
 
 TEST(TorchScript, LoopsAreUnrolledAndParametersNamedByTheirModulePath) {
   if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  const ModelIO io = read_io("ts_layers");
+  const ModelCase io = read_io("ts_layers");
   const Traced traced = trace_model(models_dir() + "/ts_layers.pt", io.inputs);
   const Program& program = traced.model.program;
   // The ModuleList loop is unrolled by TorchScript itself; range(self.repeats), the loop
@@ -196,7 +182,7 @@ TEST(TorchScript, LoopsAreUnrolledAndParametersNamedByTheirModulePath) {
 
 TEST(TorchScript, DataDependentIfIsAnErrorNamingNodeAndLine) {
   if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  const ModelIO io = read_io("ts_data_dependent");
+  const ModelCase io = read_io("ts_data_dependent");
   ASSERT_EQ(io.error, "data-dependent control flow");
   try {
     trace_model(models_dir() + "/ts_data_dependent.pt", io.inputs);
@@ -222,7 +208,7 @@ protected:
 
 TEST_P(ExportControlFlow, SubGraphsAreBlocksAndTheTensorConditionIsAnError) {
   const std::string name = GetParam();
-  const ModelIO io = read_io(name);
+  const ModelCase io = read_io(name);
   const std::string path = models_dir() + "/" + name + ".pt2";
   const LoadedModel model = load_model(path);
   const std::string target = name == "hop_cond" ? "prim::If" : "prim::While";
@@ -252,7 +238,7 @@ INSTANTIATE_TEST_SUITE_P(Models, ExportControlFlow, ::testing::Values("hop_cond"
 
 TEST(TorchScript, UnmirroredOpIsAnErrorNamingOpAndLine) {
   if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  const ModelIO io = read_io("ts_cumprod");
+  const ModelCase io = read_io("ts_cumprod");
   try {
     trace_model(models_dir() + "/ts_cumprod.pt", io.inputs);
     FAIL() << "expected UnsupportedError";
