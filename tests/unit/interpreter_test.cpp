@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 
 namespace thunder {
@@ -289,6 +290,157 @@ TEST(Interpreter, RaiseInTakenBranchIsAnArgumentError) {
   } catch (const ArgumentError& e) {
     EXPECT_STREQ(e.what(), "the model raised an exception at model.py:3: AssertionError: bad rank");
   }
+}
+
+// One scalar op node at model.py:5 on constant arguments: its output.
+Value eval(const std::string& target, const std::vector<Value>& args) {
+  std::vector<NodeInput> inputs;
+  for (const Value& a : args)
+    inputs.push_back(constant(a));
+  Node n = node(target, std::move(inputs), {"out"});
+  n.location = SourceLocation{"model.py", 5};
+  return run(program_with({n}, {"out"}), true).outputs.as_list()[0];
+}
+
+// The message of the ModelError that eval throws.
+std::string eval_error(const std::string& target, const std::vector<Value>& args) {
+  try {
+    const Value out = eval(target, args);
+    return "no error; got " + out.repr();
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+}
+
+constexpr std::int64_t int64_min = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+
+TEST(Interpreter, ComparisonsWithNaNAreFalseAsInPython) {
+  const Value nan(std::nan(""));
+  for (const char* op :
+       {"aten::lt.float", "aten::le.float", "aten::gt.float", "aten::ge.float", "aten::eq.float"}) {
+    EXPECT_EQ(eval(op, {nan, Value(1.0)}), Value(false)) << op << "(nan, 1.0)";
+    EXPECT_EQ(eval(op, {Value(1), nan}), Value(false)) << op << "(1, nan)";
+    EXPECT_EQ(eval(op, {nan, nan}), Value(false)) << op << "(nan, nan)";
+  }
+  EXPECT_EQ(eval("aten::ne.float", {nan, nan}), Value(true));
+  EXPECT_EQ(eval("aten::ge.float", {Value(1.0), Value(1.0)}), Value(true));
+  EXPECT_EQ(eval("aten::lt.float_int", {Value(-0.5), Value(0)}), Value(true));
+  // Ints against floats compare exactly: 2**53 + 1 rounds to 2.0**53 as a double.
+  const Value big(std::int64_t{1} << 53);
+  const Value big_plus_one((std::int64_t{1} << 53) + 1);
+  EXPECT_EQ(eval("aten::gt.int_float", {big_plus_one, Value(9007199254740992.0)}), Value(true));
+  EXPECT_EQ(eval("aten::eq.int_float", {big_plus_one, Value(9007199254740992.0)}), Value(false));
+  EXPECT_EQ(eval("aten::eq.int_float", {big, Value(9007199254740992.0)}), Value(true));
+  EXPECT_EQ(eval("aten::lt.int_float", {Value(int64_max), Value(9223372036854775808.0)}),
+            Value(true));
+  // max()/min() as Python's builtins: a NaN first stays, a NaN later is skipped.
+  EXPECT_TRUE(std::isnan(eval("prim::max.float", {nan, Value(1.0)}).as_float()));
+  EXPECT_EQ(eval("prim::max.float", {Value(1.0), nan}), Value(1.0));
+  EXPECT_EQ(eval("prim::min.float", {Value(1.0), nan}), Value(1.0));
+  EXPECT_EQ(eval("prim::max.float_list", {Value(Value::List{Value(2.0), nan, Value(3.0)})}),
+            Value(3.0));
+}
+
+TEST(Interpreter, IntOverflowIsAnError) {
+  EXPECT_EQ(eval_error("aten::add.int", {Value(int64_max), Value(1)}),
+            "aten::add.int at model.py:5: integer overflow: 9223372036854775807 + 1 does not fit "
+            "in a 64-bit int (Python ints are unbounded; thunder's are int64)");
+  EXPECT_EQ(
+      eval_error("aten::mul.int", {Value(std::int64_t{1} << 32), Value(std::int64_t{1} << 31)}),
+      "aten::mul.int at model.py:5: integer overflow: 4294967296 * 2147483648 does not fit "
+      "in a 64-bit int (Python ints are unbounded; thunder's are int64)");
+  EXPECT_EQ(
+      eval_error("aten::sub.int", {Value(int64_min), Value(1)})
+          .rfind("aten::sub.int at model.py:5: integer overflow: -9223372036854775808 - 1", 0),
+      0u);
+  EXPECT_EQ(eval_error("aten::neg.int", {Value(int64_min)}),
+            "aten::neg.int at model.py:5: integer overflow: -(-9223372036854775808) does not fit "
+            "in a 64-bit int");
+  EXPECT_EQ(eval_error("aten::abs.int", {Value(int64_min)})
+                .rfind("aten::abs.int at model.py:5: "
+                       "integer overflow",
+                       0),
+            0u);
+  // In range, the ints are exact.
+  EXPECT_EQ(eval("aten::add.int", {Value(int64_max), Value(int64_min)}), Value(-1));
+  EXPECT_EQ(eval("aten::mul.int", {Value(-(std::int64_t{1} << 31)), Value(std::int64_t{1} << 32)}),
+            Value(int64_min));
+}
+
+TEST(Interpreter, FloorDivOfInt64MinByMinusOneIsAnError) {
+  EXPECT_EQ(eval_error("aten::floordiv.int", {Value(int64_min), Value(-1)}),
+            "aten::floordiv.int at model.py:5: integer overflow: -(-9223372036854775808) does "
+            "not fit in a 64-bit int");
+  EXPECT_EQ(eval("aten::floordiv.int", {Value(7), Value(-1)}), Value(-7));
+  EXPECT_EQ(eval("aten::floordiv.int", {Value(-7), Value(2)}), Value(-4));
+  // Python: INT64_MIN % -1 == 0.
+  EXPECT_EQ(eval("aten::remainder.int", {Value(int64_min), Value(-1)}), Value(0));
+  EXPECT_EQ(eval("aten::remainder.int", {Value(-7), Value(2)}), Value(1));
+  EXPECT_EQ(eval_error("aten::floordiv.int", {Value(1), Value(0)}),
+            "aten::floordiv.int at model.py:5: integer division by zero");
+}
+
+TEST(Interpreter, IntOfInfinityOrNaNIsAnError) {
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(eval_error("aten::Int.float", {Value(inf)}),
+            "aten::Int.float at model.py:5: cannot convert float infinity to integer");
+  EXPECT_EQ(eval_error("aten::Int.float", {Value(-inf)}),
+            "aten::Int.float at model.py:5: cannot convert float -infinity to integer");
+  EXPECT_EQ(eval_error("aten::Int.float", {Value(std::nan(""))}),
+            "aten::Int.float at model.py:5: cannot convert float NaN to integer");
+  EXPECT_EQ(eval_error("aten::ceil.float", {Value(std::nan(""))}),
+            "aten::ceil.float at model.py:5: cannot convert float NaN to integer");
+  EXPECT_EQ(eval_error("aten::floor.float", {Value(1e30)}),
+            "aten::floor.float at model.py:5: float 1e+30 does not fit in a 64-bit int");
+  EXPECT_EQ(eval("aten::Int.float", {Value(-2.7)}), Value(-2));
+  EXPECT_EQ(eval("aten::ceil.float", {Value(-2.5)}), Value(-2));
+  EXPECT_EQ(eval("aten::floor.float", {Value(-2.5)}), Value(-3));
+  // An int stays exact (no rounding through a double).
+  EXPECT_EQ(eval("aten::floor.int", {Value(int64_max)}), Value(int64_max));
+}
+
+TEST(Interpreter, IntPowIsBySquaringWithOverflowChecks) {
+  EXPECT_EQ(eval("aten::pow.int_to_int", {Value(2), Value(10)}), Value(1024));
+  EXPECT_EQ(eval("aten::pow.int_to_int", {Value(3), Value(39)}), Value(4052555153018976267));
+  EXPECT_EQ(eval_error("aten::pow.int_to_int", {Value(3), Value(40)}),
+            "aten::pow.int_to_int at model.py:5: integer overflow: 3 ** 40 does not fit in a "
+            "64-bit int (Python ints are unbounded; thunder's are int64)");
+  EXPECT_EQ(eval("aten::pow.int_to_int", {Value(-2), Value(63)}), Value(int64_min));
+  EXPECT_EQ(eval("aten::pow.int_to_int", {Value(7), Value(0)}), Value(1));
+  // A huge exponent takes log2(b) steps.
+  EXPECT_EQ(eval("aten::pow.int_to_int", {Value(-1), Value(int64_max)}), Value(-1));
+  EXPECT_EQ(eval("aten::pow.int_to_int", {Value(0), Value(int64_max)}), Value(0));
+  // A negative exponent gives a float, as in Python.
+  EXPECT_EQ(eval("aten::pow.int_to_int", {Value(2), Value(-1)}), Value(0.5));
+  EXPECT_EQ(eval_error("aten::pow.int_to_int", {Value(0), Value(-1)}),
+            "aten::pow.int_to_int at model.py:5: 0 cannot be raised to a negative power "
+            "(ZeroDivisionError in Python)");
+  // TorchScript's aten::pow.int(int, int) -> float.
+  EXPECT_EQ(eval("aten::pow.int", {Value(2), Value(10)}), Value(1024.0));
+  EXPECT_EQ(eval("aten::pow.float", {Value(2.0), Value(0.5)}), Value(std::sqrt(2.0)));
+}
+
+TEST(Interpreter, IntAndFloatOfStringsParseOrNameTheString) {
+  EXPECT_EQ(eval("aten::Int.str", {Value("12")}), Value(12));
+  EXPECT_EQ(eval("aten::Int.str", {Value(" -7\n")}), Value(-7));
+  EXPECT_EQ(eval("aten::Int.str", {Value("+3")}), Value(3));
+  EXPECT_EQ(eval_error("aten::Int.str", {Value("x")}),
+            "aten::Int.str at model.py:5: invalid literal for int() with base 10: 'x'");
+  EXPECT_EQ(eval_error("aten::Int.str", {Value("1.5")}),
+            "aten::Int.str at model.py:5: invalid literal for int() with base 10: '1.5'");
+  EXPECT_EQ(eval_error("aten::Int.str", {Value("")}),
+            "aten::Int.str at model.py:5: invalid literal for int() with base 10: ''");
+  EXPECT_EQ(eval_error("aten::Int.str", {Value("99999999999999999999")}),
+            "aten::Int.str at model.py:5: int('99999999999999999999') does not fit in a 64-bit "
+            "int");
+  EXPECT_EQ(eval("aten::Float.str", {Value("1.5")}), Value(1.5));
+  EXPECT_EQ(eval("aten::Float.str", {Value(" -inf ")}),
+            Value(-std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(eval("aten::Float.str", {Value("1e999")}),
+            Value(std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(eval_error("aten::Float.str", {Value("1.5x")}),
+            "aten::Float.str at model.py:5: could not convert string to float: '1.5x'");
 }
 
 TEST(Interpreter, UndefinedNameIsAModelError) {
