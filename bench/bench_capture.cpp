@@ -80,13 +80,26 @@ void on_end(const at::RecordFunction&, at::ObserverContext*) { --g_depth; }
 std::vector<RecordedCall> record_calls(thunder::CompiledModule& module,
                                        const std::vector<at::Tensor>& inputs) {
   std::vector<RecordedCall> calls;
-  g_recording = &calls;
-  const auto handle = at::addGlobalCallback(
-      at::RecordFunctionCallback(&on_start, &on_end).needsInputs(true).scopes(
-          {at::RecordScope::FUNCTION}));
-  module.forward(inputs);
-  at::removeCallback(handle);
-  g_recording = nullptr;
+  // Removes the observer however forward ends, so that it never writes to `calls` after.
+  struct Observer {
+    at::CallbackHandle handle;
+    explicit Observer(std::vector<RecordedCall>* into) {
+      g_recording = into;
+      handle = at::addGlobalCallback(at::RecordFunctionCallback(&on_start, &on_end)
+                                         .needsInputs(true)
+                                         .scopes({at::RecordScope::FUNCTION}));
+    }
+    ~Observer() {
+      at::removeCallback(handle);
+      g_recording = nullptr;
+    }
+    Observer(const Observer&) = delete;
+    Observer& operator=(const Observer&) = delete;
+  };
+  {
+    const Observer observer(&calls);
+    module.forward(inputs);
+  }
   return calls;
 }
 

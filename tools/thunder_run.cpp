@@ -26,6 +26,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -65,6 +66,17 @@ double max_abs_error(const at::Tensor& result, const at::Tensor& reference) {
 
 namespace {
 
+// A non-negative count given on the command line; ArgumentError for anything else.
+std::int64_t parse_count(const std::string& text, const char* option) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0 ||
+      value > (std::int64_t{1} << 40)) {
+    throw thunder::ArgumentError(thunder::str(option, ": '", text, "' is not a count"));
+  }
+  return value;
+}
+
 // "4x16,2x3" -> {{4, 16}, {2, 3}}.
 std::vector<std::vector<std::int64_t>> parse_shapes(const std::string& text) {
   std::vector<std::vector<std::int64_t>> shapes;
@@ -81,7 +93,7 @@ std::vector<std::vector<std::int64_t>> parse_shapes(const std::string& text) {
         throw thunder::ArgumentError("--shapes " + text + ": '" + item +
                                      "' is not a shape like 4x16 (shapes are separated by ',')");
       }
-      shape.push_back(std::stoll(extent));
+      shape.push_back(parse_count(extent, "--shapes"));
       pos = x + 1;
     }
     shapes.push_back(std::move(shape));
@@ -131,8 +143,8 @@ constexpr const char* kUsage =
 std::vector<at::Tensor> run_reference(const std::string& path,
                                       const std::vector<at::Tensor>& inputs) {
   if (thunder::model_format(path) == "TorchScript") {
+    // As saved (training or eval): the reader takes the module's attributes as they are.
     torch::jit::Module module = torch::jit::load(path);
-    module.eval();
     const std::vector<c10::IValue> args(inputs.begin(), inputs.end());
     return thunder::opdb::flatten_tensors(module.forward(args));
   }
@@ -279,7 +291,7 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     } else if (a == "--backend" && has_value) {
       r.options.backend = args[++i];
     } else if (a == "--repeat" && has_value) {
-      r.repeat = std::stoi(args[++i]);
+      r.repeat = static_cast<int>(parse_count(args[++i], "--repeat"));
     } else if (a == "--strict") {
       r.options.strict = true;
     } else if (a == "--print-traces") {
@@ -312,6 +324,9 @@ int main(int argc, char** argv) {
   };
   try {
     if (argc > 1) {
+      // Known before parsing, so that an argument error is reported as JSON too.
+      for (int i = 1; i < argc; ++i)
+        json_mode = json_mode || std::string(argv[i]) == "--json";
       const std::optional<RunArgs> args =
           parse_run_args(std::vector<std::string>(argv + 1, argv + argc));
       if (!args) return 2;

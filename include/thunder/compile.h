@@ -64,7 +64,8 @@ struct CompileStats {
 class CompiledModule {
 public:
   virtual ~CompiledModule() = default;
-  /// Runs the model on its user inputs (the module's weights are bound already).
+  /// Runs the model on its user inputs (the module's weights are bound already). Calls
+  /// from several threads are serialized; last_traces() and stats() describe the latest.
   virtual std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) = 0;
   /// The traces the pipeline made, first (the interpreted program) to last (what runs).
   /// Those of the specialization the last call ran (before any call: the one compiled

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -45,6 +46,11 @@ Device thunder_device(const c10::Device& device, const std::string& input) {
 InputMeta input_meta(const c10::IValue& value, const std::string& name) {
   if (value.isTensor()) {
     const at::Tensor& t = value.toTensor();
+    if (!t.defined()) throw ArgumentError(str("input '", name, "' is an undefined tensor"));
+    if (t.layout() != at::kStrided) {
+      throw ArgumentError(str("input '", name, "' has layout ", t.layout(),
+                              "; thunder takes strided (dense) tensors"));
+    }
     return InputMeta::tensor(Shape(t.sizes().begin(), t.sizes().end()),
                              from_scalar_type(t.scalar_type()), thunder_device(t.device(), name),
                              t.requires_grad(), t.is_contiguous());
@@ -180,6 +186,8 @@ public:
 
 private:
   std::vector<at::Tensor> call(const std::vector<c10::IValue>& inputs) {
+    // Calls from several threads take turns: the cache and the stats are shared.
+    const std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.calls;
     const std::string& function = exported_.program.name;
     if (inputs.size() != input_names_.size()) {
@@ -275,7 +283,12 @@ private:
         throw ArgumentError(retrace_error(key, failure.node, failure.reason));
       } catch (const Error& e) {
         if (!retrace) throw;
-        throw ArgumentError(retrace_error(key, handler.node(), e.what()));
+        // The same kind of error, with what was compiled and what came.
+        const std::string message = retrace_error(key, handler.node(), e.what());
+        if (dynamic_cast<const UnsupportedError*>(&e) != nullptr) throw UnsupportedError(message);
+        if (dynamic_cast<const ModelError*>(&e) != nullptr) throw ModelError(message);
+        if (dynamic_cast<const BackendError*>(&e) != nullptr) throw BackendError(message);
+        throw ArgumentError(message);
       }
       entry->traces.push_back(scope.finish(outputs, "Interpreting " + path_));
       entry->fallbacks = jit.fallbacks();
@@ -327,11 +340,15 @@ private:
       at = str("node ", node->target,
                node->location ? str(" (", node->location->to_string(), ")") : std::string());
     }
+    const std::string advice =
+        exported_.format == "torch.export"
+            ? ". torch.export bakes the example inputs' shapes into the program it exports; "
+              "re-export the model with dynamic shapes (torch.export.export(..., "
+              "dynamic_shapes=...)) or call it with inputs like those it was exported with"
+            : "";
     return str(exported_.program.name, " of ", path_, ": ", inputs,
                "; tracing the program again for these inputs failed at ", at, ": ", reason,
-               ". torch.export bakes the example inputs' shapes into the program it exports; "
-               "re-export the model with dynamic shapes (torch.export.export(..., "
-               "dynamic_shapes=...)) or call it with inputs like those it was exported with");
+               advice);
   }
 
   std::string path_;
@@ -345,6 +362,7 @@ private:
   std::unordered_map<GuardKey, std::unique_ptr<Specialization>, GuardKeyHash> cache_;
   const Specialization* last_ = nullptr;
   CompileStats stats_;
+  std::mutex mutex_;
 };
 
 void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,

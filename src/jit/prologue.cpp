@@ -3,6 +3,8 @@
 #include "thunder/core/error.h"
 #include "thunder/core/tracing.h"
 
+#include <bit>
+#include <cstdint>
 #include <functional>
 
 namespace thunder {
@@ -37,6 +39,28 @@ std::string InputMeta::to_string() const {
              requires_grad ? ", requires_grad" : "", contiguous ? "" : ", non-contiguous");
 }
 
+namespace {
+// A float by its bits (see operator==); bools and ints as they are.
+std::size_t hash_scalar(const ScalarValue& value) {
+  if (const double* d = std::get_if<double>(&value))
+    return std::hash<std::uint64_t>{}(std::bit_cast<std::uint64_t>(*d));
+  return std::hash<ScalarValue>{}(value);
+}
+} // namespace
+
+bool operator==(const InputMeta& a, const InputMeta& b) {
+  if (a.kind != b.kind) return false;
+  if (a.kind == InputMeta::Kind::Number) {
+    if (a.number_kind != b.number_kind || a.value.index() != b.value.index()) return false;
+    const double* x = std::get_if<double>(&a.value);
+    return x != nullptr ? std::bit_cast<std::uint64_t>(*x) ==
+                              std::bit_cast<std::uint64_t>(std::get<double>(b.value))
+                        : a.value == b.value;
+  }
+  return a.shape == b.shape && a.dtype == b.dtype && a.device == b.device &&
+         a.requires_grad == b.requires_grad && a.contiguous == b.contiguous;
+}
+
 std::size_t GuardKeyHash::operator()(const GuardKey& key) const {
   // boost::hash_combine's mixing; the fields are few and small.
   std::size_t seed = key.size();
@@ -46,7 +70,7 @@ std::size_t GuardKeyHash::operator()(const GuardKey& key) const {
   for (const InputMeta& input : key) {
     mix(static_cast<std::size_t>(input.kind));
     if (input.kind == InputMeta::Kind::Number) {
-      mix(std::hash<ScalarValue>{}(input.value));
+      mix(hash_scalar(input.value));
       continue;
     }
     mix(input.shape.size());

@@ -16,6 +16,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <optional>
 
 namespace thunder {
@@ -300,6 +301,36 @@ TEST_F(CompiledModuleCache, OpaqueOpRefusesNewShapes) {
                            "f32[3, 5]; here it is cpu f32[4, 5]"),
               std::string::npos)
         << message;
+  }
+}
+
+// A trace specialized on 0.0 must not run for -0.0 (1/n, copysign tell them apart), and a
+// NaN input must find the specialization compiled for it instead of compiling anew.
+TEST(Prologue, FloatsAreKeyedByTheirBits) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const GuardKey zero = {InputMeta::number(0.0)};
+  const GuardKey minus_zero = {InputMeta::number(-0.0)};
+  const GuardKey a_nan = {InputMeta::number(nan)};
+  EXPECT_FALSE(zero == minus_zero);
+  EXPECT_TRUE(a_nan == GuardKey{InputMeta::number(nan)});
+  EXPECT_EQ(GuardKeyHash{}(a_nan), GuardKeyHash{}(GuardKey{InputMeta::number(nan)}));
+  const Trace prologue = make_prologue({"n"}, zero);
+  EXPECT_EQ(first_failed_guard(prologue, minus_zero), "prims.check_number(n, 0.0) got float -0.0");
+}
+
+TEST_F(CompiledModuleCache, UndefinedOrSparseInputIsAClearError) {
+  const auto module = compile(model("pointwise"), Options{.backend = "torch"});
+  try {
+    module->forward({at::Tensor(), at::randn({4, 16})});
+    FAIL() << "no error for an undefined tensor";
+  } catch (const ArgumentError& e) {
+    EXPECT_STREQ(e.what(), "input 'x' is an undefined tensor");
+  }
+  try {
+    module->forward({at::randn({4, 16}).to_sparse(), at::randn({4, 16})});
+    FAIL() << "no error for a sparse tensor";
+  } catch (const ArgumentError& e) {
+    EXPECT_STREQ(e.what(), "input 'x' has layout Sparse; thunder takes strided (dense) tensors");
   }
 }
 

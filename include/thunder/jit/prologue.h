@@ -49,7 +49,9 @@ struct InputMeta {
 
   /// "cpu f32[4, 16]" (with ", requires_grad" / ", non-contiguous" where so), "int 3".
   std::string to_string() const;
-  friend bool operator==(const InputMeta&, const InputMeta&) = default;
+  /// Every field equal; float values by bit pattern, so that -0.0 and 0.0 are different
+  /// specializations and a NaN input finds the one compiled for it.
+  friend bool operator==(const InputMeta& a, const InputMeta& b);
 };
 
 /// One InputMeta per user input, in signature order: the cache key of a specialization.
