@@ -319,7 +319,7 @@ int main(int argc, char** argv) {
   std::string model;
   // With --json, stdout carries one JSON object, an error one if it fails.
   const auto report_error = [&json_mode, &model](const std::string& message) {
-    std::cerr << "thunder-run: " << message << "\n";
+    std::cerr << "thunder-run: error: " << message << "\n";
     if (json_mode) std::cout << nlohmann::json{{"model", model}, {"error", message}}.dump() << "\n";
   };
   try {
@@ -394,7 +394,7 @@ int main(int argc, char** argv) {
     std::cout << (all_ok ? "thunder-run: PASS" : "thunder-run: FAIL") << std::endl;
     return all_ok ? EXIT_SUCCESS : EXIT_FAILURE;
   } catch (const thunder::Error& e) {
-    report_error(std::string("error: ") + e.what());
+    report_error(e.what());
   } catch (const std::exception& e) {
     report_error(e.what());
   }
