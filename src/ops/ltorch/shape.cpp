@@ -742,18 +742,34 @@ Value index_decomposition(const BoundArgs& args) {
     merged_shape.push_back(a->shape()[index_of(d)]);
   const std::vector<std::int64_t> strides = contiguous_strides(merged_shape);
 
-  // The flat position of each selected element in the merged dims.
+  // The flat position of each selected element in the merged dims. An index out of range
+  // in its own dim (index < -size or index >= size) could still land inside the merged
+  // dims (a[i, 4] of a [3, 4] tensor is a[i + 1, 0]), so such positions become `merged`,
+  // one past the end, which prims.index_select rejects. The indices are data, unknown at
+  // trace time, so the error comes from the executor's index_select at run time (with
+  // ATen, a c10::Error "index out of range in self"), not from thunder.
+  const std::int64_t merged = product(merged_shape.begin(), merged_shape.end());
   TensorProxyPtr flat;
+  TensorProxyPtr out_of_range;
   for (std::size_t j = 0; j < indices.size(); ++j) {
-    TensorProxyPtr index = broadcast_to(to_dtype(indices[j], DType::Int64), shape);
+    const std::int64_t size = merged_shape[j];
+    const TensorProxyPtr as_int64 = to_dtype(indices[j], DType::Int64);
+    const TensorProxyPtr index = broadcast_to(as_int64, shape);
+    // One prim call per statement: the order of the calls is the order in the trace.
+    const TensorProxyPtr below = prims::lt(index, -size);
+    const TensorProxyPtr above = prims::ge(index, size);
+    const TensorProxyPtr bad = prims::bitwise_or(below, above);
+    out_of_range = out_of_range ? prims::bitwise_or(out_of_range, bad) : bad;
     // Negative indices count from the end.
-    index =
-        prims::where(prims::lt(index, std::int64_t{0}), prims::add(index, merged_shape[j]), index);
-    if (strides[j] != 1) index = prims::mul(index, strides[j]);
-    flat = flat ? prims::add(flat, index) : index;
+    const TensorProxyPtr negative = prims::lt(index, std::int64_t{0});
+    const TensorProxyPtr wrapped_index = prims::add(index, size);
+    TensorProxyPtr position = prims::where(negative, wrapped_index, index);
+    if (strides[j] != 1) position = prims::mul(position, strides[j]);
+    flat = flat ? prims::add(flat, position) : position;
   }
+  flat = prims::where(out_of_range, merged, flat);
 
-  Shape moved_shape = {product(merged_shape.begin(), merged_shape.end())};
+  Shape moved_shape = {merged};
   moved_shape.insert(moved_shape.end(), rest.begin(), rest.end());
   const TensorProxyPtr moved = reshape_to(permuted(a, order), moved_shape);
   Shape out_shape = shape;
@@ -804,20 +820,34 @@ Value gather_decomposition(const BoundArgs& args) {
                     shape_to_string(a->shape()), " apart from dimension ", dim));
     }
   }
+  // A 0-d a has one element: the flat position is the index itself, and index_select
+  // rejects anything but 0, as gather does.
   if (a->ndim() == 0) return take_flat(a, to_dtype(index, DType::Int64));
-  // Out-of-range indices are not checked here (they are data); torch's kernel rejects them.
+  // Out-of-range indices are data, unknown at trace time. An index outside [0, size) along
+  // dim (gather does not wrap negative ones) could still land inside a (index 4 along dim 1
+  // of a [3, 4] tensor is the next row's first element), so its flat position becomes
+  // numel, one past the end, which prims.index_select rejects: the run fails in the
+  // executor's index_select (with ATen, a c10::Error "index out of range in self"), never
+  // with a wrong element.
   const std::vector<std::int64_t> strides = contiguous_strides(a->shape());
   const Shape& shape = index->shape();
+  const std::int64_t size = a->shape()[index_of(dim)];
+  const TensorProxyPtr along = to_dtype(index, DType::Int64);
+  // One prim call per statement: the order of the calls is the order in the trace.
+  const TensorProxyPtr below = prims::lt(along, std::int64_t{0});
+  const TensorProxyPtr above = prims::ge(along, size);
+  const TensorProxyPtr out_of_range = prims::bitwise_or(below, above);
   TensorProxyPtr flat;
   for (std::int64_t d = 0; d < a->ndim(); ++d) {
-    TensorProxyPtr coordinate =
-        d == dim
-            ? to_dtype(index, DType::Int64)
-            : prims::broadcast_in_dim(
-                  prims::iota(shape[index_of(d)], 0, 1, DType::Int64, a->device()), shape, {d});
+    TensorProxyPtr coordinate = along;
+    if (d != dim) {
+      const TensorProxyPtr iota = prims::iota(shape[index_of(d)], 0, 1, DType::Int64, a->device());
+      coordinate = prims::broadcast_in_dim(iota, shape, {d});
+    }
     if (strides[index_of(d)] != 1) coordinate = prims::mul(coordinate, strides[index_of(d)]);
     flat = flat ? prims::add(flat, coordinate) : coordinate;
   }
+  flat = prims::where(out_of_range, a->numel(), flat);
   return take_flat(a, flat);
 }
 
