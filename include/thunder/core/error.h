@@ -43,6 +43,13 @@ public:
   using Error::Error;
 };
 
+/// A generated or hand-written GPU kernel failed to compile or validate; the message
+/// carries the compiler log and the path its source was saved to.
+class ShaderError : public BackendError {
+public:
+  using BackendError::BackendError;
+};
+
 /// A malformed model: a model file or program with missing or inconsistent parts.
 class ModelError : public Error {
 public:

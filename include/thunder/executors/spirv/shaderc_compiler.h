@@ -1,0 +1,66 @@
+// The compiler stage of the spirv backend (GlslEmitter -> ShadercCompiler -> VulkanRuntime):
+// GLSL 450 compute source in, SPIR-V words out, checked by SPIRV-Tools' validator before
+// anything reaches a driver. A failure is a thunder::ShaderError carrying the compiler log
+// and the path the failing source was written to (THUNDER_CACHE_DIR, else a temp dir).
+// Torch-free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace thunder::spirv {
+
+/// Options of one compilation; part of the cache key.
+struct CompileOptions {
+  /// Name used in messages and in the file name of a saved failing source.
+  std::string name = "kernel";
+  /// Run shaderc's performance optimizer.
+  bool optimize = true;
+  /// Vulkan version the SPIR-V targets, as VK_MAKE_API_VERSION minor (1 -> 1.1, 2 -> 1.2).
+  uint32_t vulkan_minor = 1;
+};
+
+/// SPIR-V words of a compiled, validated shader. Shared: a cache entry may be used by
+/// several pipelines.
+using SpirvWords = std::vector<uint32_t>;
+
+/// Compiles GLSL 450 compute shaders to validated SPIR-V, with an in-memory cache keyed by
+/// a hash of the source and the options. Thread-safe.
+class ShadercCompiler {
+public:
+  ShadercCompiler();
+  ~ShadercCompiler();
+  ShadercCompiler(const ShadercCompiler&) = delete;
+  ShadercCompiler& operator=(const ShadercCompiler&) = delete;
+
+  /// Compiles and validates `glsl`; throws ShaderError (log + saved source path) on failure.
+  std::shared_ptr<const SpirvWords> compile(const std::string& glsl,
+                                            const CompileOptions& options = {});
+
+  /// Number of compiled shaders held, and of compile() calls answered from the cache.
+  std::size_t cache_size() const;
+  std::size_t cache_hits() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Validates SPIR-V words with SPIRV-Tools for Vulkan 1.`vulkan_minor`; on failure throws
+/// ShaderError with the validator's messages and the path its disassembly was saved to.
+void validate_spirv(std::span<const uint32_t> words, const std::string& name,
+                    uint32_t vulkan_minor = 1);
+
+/// Stable 64-bit FNV-1a hash of `text`, as 16 hex digits (cache keys, file names).
+std::string stable_hash(const std::string& text);
+
+/// Writes `contents` to `<dir>/<file_name>`, where dir is $THUNDER_CACHE_DIR/spirv if the
+/// variable is set, else <temp>/thunder-spirv; returns the path written. Throws
+/// BackendError if the file cannot be written.
+std::string save_shader_file(const std::string& file_name, const std::string& contents);
+
+} // namespace thunder::spirv

@@ -1,0 +1,163 @@
+// The runtime stage of the spirv backend (GlslEmitter -> ShadercCompiler -> VulkanRuntime):
+// Vulkan loaded at run time through volk, one device chosen by THUNDER_VK_DEVICE, a compute
+// queue, storage buffers, compute pipelines from SPIR-V, and batches that record several
+// dispatches into one command buffer with the barriers between them. Vulkan types stay in
+// the .cpp: callers see only these classes, so the header needs no Vulkan headers.
+// Every Vulkan call is checked; a failure is a thunder::BackendError naming the call and
+// its VkResult. Torch-free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace thunder::spirv {
+
+/// One Vulkan physical device as the loader reports it.
+struct DeviceInfo {
+  uint32_t index = 0;       ///< position in vkEnumeratePhysicalDevices
+  std::string name;         ///< deviceName, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+  std::string type;         ///< "discrete GPU", "integrated GPU", "virtual GPU", "CPU", "other"
+  std::string driver;       ///< driver name and info (Vulkan 1.2+), else the driver version
+  std::string api_version;  ///< e.g. "1.3.230"
+  uint32_t vendor_id = 0;
+  uint32_t device_id = 0;
+};
+
+/// How a VulkanRuntime is set up; empty/unset fields fall back to the environment.
+struct RuntimeOptions {
+  /// Device index or case-insensitive part of its name; empty: THUNDER_VK_DEVICE, and if
+  /// that is unset the first discrete GPU, else integrated, virtual, CPU.
+  std::string device;
+  /// Khronos validation layer and a debug messenger: -1 reads THUNDER_VK_VALIDATION=1.
+  int validation = -1;
+};
+
+class VulkanRuntime;
+class Batch;
+
+/// A storage buffer in device memory. Movable, not copyable; frees its memory when
+/// destroyed (it keeps the device alive, so destruction order does not matter).
+class Buffer {
+public:
+  Buffer(Buffer&&) noexcept;
+  Buffer& operator=(Buffer&&) noexcept;
+  ~Buffer();
+  /// Bytes requested at creation.
+  std::size_t size() const;
+  /// The memory is mapped: upload and download copy directly, with no staging buffer.
+  bool host_visible() const;
+
+  struct Impl;
+
+private:
+  friend class VulkanRuntime;
+  friend class Batch;
+  explicit Buffer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// What a compute pipeline binds: storage buffers at set 0, bindings 0..buffers-1, and a
+/// push-constant block of push_constant_bytes (a multiple of 4; 0 for none).
+struct PipelineLayout {
+  uint32_t buffers = 0;
+  uint32_t push_constant_bytes = 0;
+  std::string name = "kernel"; ///< used in messages
+};
+
+/// A compute pipeline made from SPIR-V. Movable, not copyable.
+class Pipeline {
+public:
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+  ~Pipeline();
+  const PipelineLayout& layout() const;
+
+  struct Impl;
+
+private:
+  friend class VulkanRuntime;
+  friend class Batch;
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Dispatches recorded into ONE command buffer and submitted once. Between a dispatch and
+/// an earlier one that bound the same buffer, a buffer memory barrier is recorded (every
+/// bound buffer counts as read and written). Buffers and pipelines must outlive submit().
+class Batch {
+public:
+  Batch(Batch&&) noexcept;
+  Batch& operator=(Batch&&) noexcept;
+  ~Batch();
+
+  /// Records `pipeline` over groups_x * groups_y * groups_z workgroups with `buffers`
+  /// bound in order and `push_constants` (exactly the layout's size).
+  void dispatch(const Pipeline& pipeline, std::span<const Buffer* const> buffers,
+                std::span<const std::byte> push_constants, uint32_t groups_x,
+                uint32_t groups_y = 1, uint32_t groups_z = 1);
+  /// Submits the command buffer and waits for its fence. A batch is submitted once.
+  void submit();
+
+  std::size_t dispatch_count() const;
+  /// Pipeline barriers recorded between dependent dispatches (not the final one).
+  std::size_t barrier_count() const;
+
+  struct Impl;
+
+private:
+  friend class VulkanRuntime;
+  explicit Batch(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A Vulkan instance and one logical device with a compute queue.
+class VulkanRuntime {
+public:
+  /// Loads Vulkan (BackendError if there is no loader or no device) and opens the device
+  /// `options` (or THUNDER_VK_DEVICE) names; a name that matches none lists the devices.
+  explicit VulkanRuntime(const RuntimeOptions& options = {});
+  ~VulkanRuntime();
+  VulkanRuntime(const VulkanRuntime&) = delete;
+  VulkanRuntime& operator=(const VulkanRuntime&) = delete;
+
+  /// The devices the loader reports, without opening any (a temporary instance).
+  static std::vector<DeviceInfo> list_devices();
+
+  /// The device this runtime opened.
+  const DeviceInfo& device() const;
+  /// Every device enumerated when this runtime was made.
+  const std::vector<DeviceInfo>& devices() const;
+
+  bool validation_enabled() const;
+  /// Warnings and errors the validation layer (or the loader) reported so far.
+  std::vector<std::string> validation_messages() const;
+  void clear_validation_messages();
+
+  /// Device-local memory is host-visible (lavapipe, integrated GPUs): no staging copies.
+  bool unified_memory() const;
+  /// VkPhysicalDeviceLimits::maxStorageBufferRange.
+  uint64_t max_storage_buffer_range() const;
+
+  /// A storage buffer of `bytes` bytes; BackendError if it exceeds maxStorageBufferRange.
+  Buffer create_buffer(std::size_t bytes);
+  /// Copies `data` into `buffer` at `offset` (through a staging buffer unless mapped).
+  void upload(Buffer& buffer, std::span<const std::byte> data, std::size_t offset = 0);
+  /// Copies `out.size()` bytes of `buffer` from `offset` into `out`.
+  void download(const Buffer& buffer, std::span<std::byte> out, std::size_t offset = 0);
+
+  /// A compute pipeline from validated SPIR-V whose entry point is "main".
+  Pipeline create_pipeline(std::span<const uint32_t> spirv, const PipelineLayout& layout);
+  /// An empty batch of dispatches on this device.
+  Batch batch();
+
+  struct Context;
+
+private:
+  std::shared_ptr<Context> ctx_;
+};
+
+} // namespace thunder::spirv

@@ -1,0 +1,964 @@
+#include "thunder/executors/spirv/vulkan_runtime.h"
+
+#include "thunder/core/error.h"
+
+#include <volk.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <set>
+
+namespace thunder::spirv {
+namespace {
+
+const char* result_name(VkResult r) {
+  switch (r) {
+#define THUNDER_VK_RESULT(name)                                                                    \
+  case name:                                                                                       \
+    return #name;
+    THUNDER_VK_RESULT(VK_SUCCESS)
+    THUNDER_VK_RESULT(VK_NOT_READY)
+    THUNDER_VK_RESULT(VK_TIMEOUT)
+    THUNDER_VK_RESULT(VK_EVENT_SET)
+    THUNDER_VK_RESULT(VK_EVENT_RESET)
+    THUNDER_VK_RESULT(VK_INCOMPLETE)
+    THUNDER_VK_RESULT(VK_ERROR_OUT_OF_HOST_MEMORY)
+    THUNDER_VK_RESULT(VK_ERROR_OUT_OF_DEVICE_MEMORY)
+    THUNDER_VK_RESULT(VK_ERROR_INITIALIZATION_FAILED)
+    THUNDER_VK_RESULT(VK_ERROR_DEVICE_LOST)
+    THUNDER_VK_RESULT(VK_ERROR_MEMORY_MAP_FAILED)
+    THUNDER_VK_RESULT(VK_ERROR_LAYER_NOT_PRESENT)
+    THUNDER_VK_RESULT(VK_ERROR_EXTENSION_NOT_PRESENT)
+    THUNDER_VK_RESULT(VK_ERROR_FEATURE_NOT_PRESENT)
+    THUNDER_VK_RESULT(VK_ERROR_INCOMPATIBLE_DRIVER)
+    THUNDER_VK_RESULT(VK_ERROR_TOO_MANY_OBJECTS)
+    THUNDER_VK_RESULT(VK_ERROR_FORMAT_NOT_SUPPORTED)
+    THUNDER_VK_RESULT(VK_ERROR_FRAGMENTED_POOL)
+    THUNDER_VK_RESULT(VK_ERROR_UNKNOWN)
+    THUNDER_VK_RESULT(VK_ERROR_OUT_OF_POOL_MEMORY)
+    THUNDER_VK_RESULT(VK_ERROR_INVALID_EXTERNAL_HANDLE)
+    THUNDER_VK_RESULT(VK_ERROR_FRAGMENTATION)
+    THUNDER_VK_RESULT(VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS)
+    THUNDER_VK_RESULT(VK_PIPELINE_COMPILE_REQUIRED)
+    THUNDER_VK_RESULT(VK_ERROR_VALIDATION_FAILED_EXT)
+    THUNDER_VK_RESULT(VK_ERROR_INVALID_SHADER_NV)
+#undef THUNDER_VK_RESULT
+  default:
+    return "VkResult";
+  }
+}
+
+// Every Vulkan call goes through here: the message names the call, the VkResult and the
+// device, so a failure report says what broke without a debugger.
+void check(VkResult r, const char* call, const std::string& where = {}) {
+  if (r == VK_SUCCESS) {
+    return;
+  }
+  std::string hint;
+  if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY) {
+    hint = "; free memory or use smaller inputs";
+  } else if (r == VK_ERROR_DEVICE_LOST) {
+    hint = "; the driver reset the device (a kernel ran too long or faulted)";
+  }
+  throw BackendError(str("spirv: ", call, " failed with ", result_name(r), " (", static_cast<int>(r),
+                         ")", where.empty() ? "" : " on ", where, hint));
+}
+
+#define THUNDER_VK_CHECK(call, ...) check((call), #call __VA_OPT__(, ) __VA_ARGS__)
+
+std::string version_string(uint32_t v) {
+  return str(VK_API_VERSION_MAJOR(v), ".", VK_API_VERSION_MINOR(v), ".", VK_API_VERSION_PATCH(v));
+}
+
+const char* type_name(VkPhysicalDeviceType t) {
+  switch (t) {
+  case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+    return "discrete GPU";
+  case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+    return "integrated GPU";
+  case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+    return "virtual GPU";
+  case VK_PHYSICAL_DEVICE_TYPE_CPU:
+    return "CPU";
+  default:
+    return "other";
+  }
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+void load_vulkan() {
+  static std::once_flag once;
+  static VkResult loaded = VK_ERROR_INITIALIZATION_FAILED;
+  std::call_once(once, [] { loaded = volkInitialize(); });
+  if (loaded != VK_SUCCESS) {
+    throw BackendError(
+        "spirv: no Vulkan loader found (libvulkan.so.1 could not be loaded); install the "
+        "Vulkan loader (libvulkan1) and a driver (mesa-vulkan-drivers provides lavapipe, "
+        "which runs on the CPU), or choose another backend (THUNDER_BACKEND)");
+  }
+}
+
+// volk keeps instance functions in globals; the loader hands out trampolines that work for
+// any instance, so reloading them for each new instance is safe, but not concurrently.
+std::mutex& volk_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
+constexpr uint64_t kFenceTimeoutNs = 120ull * 1000 * 1000 * 1000;
+
+DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
+  VkPhysicalDeviceProperties props{};
+  vkGetPhysicalDeviceProperties(pd, &props);
+  DeviceInfo info;
+  info.index = index;
+  info.name = props.deviceName;
+  info.type = type_name(props.deviceType);
+  info.api_version = version_string(props.apiVersion);
+  info.vendor_id = props.vendorID;
+  info.device_id = props.deviceID;
+  info.driver = str("driver version ", props.driverVersion);
+  if (props.apiVersion >= VK_API_VERSION_1_2 && vkGetPhysicalDeviceProperties2) {
+    VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+    VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props2.pNext = &driver;
+    vkGetPhysicalDeviceProperties2(pd, &props2);
+    info.driver = str(driver.driverName, " ", driver.driverInfo);
+  }
+  return info;
+}
+
+std::string device_list(const std::vector<DeviceInfo>& devices) {
+  std::string out;
+  for (const DeviceInfo& d : devices) {
+    out += str("\n  ", d.index, ": ", d.name, " (", d.type, ", ", d.driver, ", Vulkan ",
+               d.api_version, ")");
+  }
+  return out.empty() ? std::string("\n  (none)") : out;
+}
+
+// An instance of the highest version up to 1.3 that the loader offers (at least 1.1).
+struct InstanceHandle {
+  VkInstance instance = VK_NULL_HANDLE;
+  ~InstanceHandle() {
+    if (instance) {
+      vkDestroyInstance(instance, nullptr);
+    }
+  }
+};
+
+uint32_t instance_api_version() {
+  uint32_t version = VK_API_VERSION_1_0;
+  if (vkEnumerateInstanceVersion) {
+    THUNDER_VK_CHECK(vkEnumerateInstanceVersion(&version));
+  }
+  if (version < VK_API_VERSION_1_1) {
+    throw BackendError(str("spirv: the Vulkan loader offers Vulkan ", version_string(version),
+                           "; the spirv backend needs 1.1 or newer (update libvulkan1)"));
+  }
+  return std::min(version, static_cast<uint32_t>(VK_API_VERSION_1_3));
+}
+
+std::vector<VkPhysicalDevice> physical_devices(VkInstance instance) {
+  uint32_t count = 0;
+  THUNDER_VK_CHECK(vkEnumeratePhysicalDevices(instance, &count, nullptr));
+  std::vector<VkPhysicalDevice> out(count);
+  THUNDER_VK_CHECK(vkEnumeratePhysicalDevices(instance, &count, out.data()));
+  out.resize(count);
+  return out;
+}
+
+} // namespace
+
+// --- Context: instance, device, queue; shared by everything made from it ------------------
+
+struct VulkanRuntime::Context {
+  VkInstance instance = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  VkDevice device = VK_NULL_HANDLE;
+  VolkDeviceTable vk{};
+  VkQueue queue = VK_NULL_HANDLE;
+  uint32_t queue_family = 0;
+  VkPhysicalDeviceProperties props{};
+  VkPhysicalDeviceMemoryProperties memory{};
+  bool validation = false;
+  bool unified = false;
+  DeviceInfo info;
+  std::vector<DeviceInfo> devices;
+  // Transfers (staging copies) use one pool; the queue is externally synchronized.
+  VkCommandPool transfer_pool = VK_NULL_HANDLE;
+  std::mutex queue_mutex;
+
+  mutable std::mutex messages_mutex;
+  std::vector<std::string> messages;
+
+  Context() = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  ~Context() {
+    if (device) {
+      vk.vkDeviceWaitIdle(device);
+      if (transfer_pool) {
+        vk.vkDestroyCommandPool(device, transfer_pool, nullptr);
+      }
+      vk.vkDestroyDevice(device, nullptr);
+    }
+    if (messenger) {
+      vkDestroyDebugUtilsMessengerEXT(instance, messenger, nullptr);
+    }
+    if (instance) {
+      vkDestroyInstance(instance, nullptr);
+    }
+  }
+
+  std::string where() const { return str("device ", info.index, " '", info.name, "'"); }
+
+  std::optional<uint32_t> find_memory_type(uint32_t type_bits, VkMemoryPropertyFlags want) const {
+    for (uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
+      if ((type_bits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & want) == want) {
+        return i;
+      }
+    }
+    return std::nullopt;
+  }
+
+  static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(
+      VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT /*types*/,
+      const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
+    auto* self = static_cast<Context*>(user);
+    const char* level = (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) ? "error"
+                                                                                    : "warning";
+    std::lock_guard lock(self->messages_mutex);
+    self->messages.push_back(str(level, ": ", data && data->pMessage ? data->pMessage : "?"));
+    return VK_FALSE;
+  }
+};
+
+namespace {
+
+VkDebugUtilsMessengerCreateInfoEXT messenger_info(VulkanRuntime::Context* ctx) {
+  VkDebugUtilsMessengerCreateInfoEXT info{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+  info.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                         VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+  info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+  info.pfnUserCallback = &VulkanRuntime::Context::on_message;
+  info.pUserData = ctx;
+  return info;
+}
+
+bool layer_available(const char* name) {
+  uint32_t count = 0;
+  THUNDER_VK_CHECK(vkEnumerateInstanceLayerProperties(&count, nullptr));
+  std::vector<VkLayerProperties> layers(count);
+  THUNDER_VK_CHECK(vkEnumerateInstanceLayerProperties(&count, layers.data()));
+  return std::any_of(layers.begin(), layers.begin() + count,
+                     [name](const VkLayerProperties& l) { return std::strcmp(l.layerName, name) == 0; });
+}
+
+// Default choice: the first discrete GPU, else integrated, virtual, CPU, other.
+uint32_t preferred_device(const std::vector<DeviceInfo>& devices) {
+  for (const char* type : {"discrete GPU", "integrated GPU", "virtual GPU", "CPU"}) {
+    for (const DeviceInfo& d : devices) {
+      if (d.type == type) {
+        return d.index;
+      }
+    }
+  }
+  return 0;
+}
+
+uint32_t choose_device(const std::vector<DeviceInfo>& devices, const std::string& wanted,
+                       const char* source) {
+  if (devices.empty()) {
+    throw BackendError(
+        "spirv: the Vulkan loader reports no devices; install a Vulkan driver "
+        "(mesa-vulkan-drivers provides lavapipe, which runs on the CPU) or check "
+        "VK_ICD_FILENAMES / VK_DRIVER_FILES");
+  }
+  if (wanted.empty()) {
+    return preferred_device(devices);
+  }
+  bool digits = std::all_of(wanted.begin(), wanted.end(),
+                            [](unsigned char c) { return std::isdigit(c) != 0; });
+  if (digits && wanted.size() < 10) {
+    unsigned long index = std::stoul(wanted);
+    if (index < devices.size()) {
+      return static_cast<uint32_t>(index);
+    }
+  } else {
+    std::string needle = lower(wanted);
+    for (const DeviceInfo& d : devices) {
+      if (lower(d.name).find(needle) != std::string::npos) {
+        return d.index;
+      }
+    }
+  }
+  throw BackendError(str("spirv: ", source, "='", wanted, "' matches no Vulkan device; the devices "
+                         "here are:", device_list(devices),
+                         "\nSet ", source, " to an index or a part of a device name."));
+}
+
+} // namespace
+
+// --- Buffer -------------------------------------------------------------------------------
+
+struct Buffer::Impl {
+  std::shared_ptr<VulkanRuntime::Context> ctx;
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  void* mapped = nullptr;
+  std::size_t size = 0;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (!ctx) {
+      return;
+    }
+    if (mapped) {
+      ctx->vk.vkUnmapMemory(ctx->device, memory);
+    }
+    if (buffer) {
+      ctx->vk.vkDestroyBuffer(ctx->device, buffer, nullptr);
+    }
+    if (memory) {
+      ctx->vk.vkFreeMemory(ctx->device, memory, nullptr);
+    }
+  }
+};
+
+Buffer::Buffer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Buffer::Buffer(Buffer&&) noexcept = default;
+Buffer& Buffer::operator=(Buffer&&) noexcept = default;
+Buffer::~Buffer() = default;
+std::size_t Buffer::size() const { return impl_ ? impl_->size : 0; }
+bool Buffer::host_visible() const { return impl_ && impl_->mapped; }
+
+namespace {
+
+// A buffer with its own memory of the given properties; `map` maps it for the host.
+std::unique_ptr<Buffer::Impl> make_buffer(const std::shared_ptr<VulkanRuntime::Context>& ctx,
+                                          std::size_t bytes, VkBufferUsageFlags usage,
+                                          VkMemoryPropertyFlags properties, bool map) {
+  auto impl = std::make_unique<Buffer::Impl>();
+  impl->ctx = ctx;
+  impl->size = bytes;
+  // Vulkan has no empty buffers; an empty tensor still gets a binding.
+  VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  info.size = std::max<std::size_t>(bytes, 4);
+  info.usage = usage;
+  info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  THUNDER_VK_CHECK(ctx->vk.vkCreateBuffer(ctx->device, &info, nullptr, &impl->buffer), ctx->where());
+  VkMemoryRequirements req{};
+  ctx->vk.vkGetBufferMemoryRequirements(ctx->device, impl->buffer, &req);
+  std::optional<uint32_t> type = ctx->find_memory_type(req.memoryTypeBits, properties);
+  if (!type) {
+    throw BackendError(str("spirv: ", ctx->where(), " has no memory type with properties 0x",
+                           std::hex, properties, " for a buffer of ", std::dec, bytes, " bytes"));
+  }
+  VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+  alloc.allocationSize = req.size;
+  alloc.memoryTypeIndex = *type;
+  THUNDER_VK_CHECK(ctx->vk.vkAllocateMemory(ctx->device, &alloc, nullptr, &impl->memory),
+                   str(ctx->where(), " (", bytes, " bytes)"));
+  THUNDER_VK_CHECK(ctx->vk.vkBindBufferMemory(ctx->device, impl->buffer, impl->memory, 0),
+                   ctx->where());
+  if (map) {
+    THUNDER_VK_CHECK(
+        ctx->vk.vkMapMemory(ctx->device, impl->memory, 0, VK_WHOLE_SIZE, 0, &impl->mapped),
+        ctx->where());
+  }
+  return impl;
+}
+
+// A one-time command buffer on the transfer pool, submitted and waited for.
+template <typename Record>
+void run_once(VulkanRuntime::Context& ctx, Record&& record) {
+  std::lock_guard lock(ctx.queue_mutex);
+  VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  alloc.commandPool = ctx.transfer_pool;
+  alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  alloc.commandBufferCount = 1;
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  THUNDER_VK_CHECK(ctx.vk.vkAllocateCommandBuffers(ctx.device, &alloc, &cmd), ctx.where());
+  VkFence fence = VK_NULL_HANDLE;
+  struct Cleanup {
+    VulkanRuntime::Context& ctx;
+    VkCommandBuffer& cmd;
+    VkFence& fence;
+    ~Cleanup() {
+      if (fence) {
+        ctx.vk.vkDestroyFence(ctx.device, fence, nullptr);
+      }
+      ctx.vk.vkFreeCommandBuffers(ctx.device, ctx.transfer_pool, 1, &cmd);
+    }
+  } cleanup{ctx, cmd, fence};
+  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  THUNDER_VK_CHECK(ctx.vk.vkBeginCommandBuffer(cmd, &begin), ctx.where());
+  record(cmd);
+  THUNDER_VK_CHECK(ctx.vk.vkEndCommandBuffer(cmd), ctx.where());
+  VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  THUNDER_VK_CHECK(ctx.vk.vkCreateFence(ctx.device, &fence_info, nullptr, &fence), ctx.where());
+  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  submit.commandBufferCount = 1;
+  submit.pCommandBuffers = &cmd;
+  THUNDER_VK_CHECK(ctx.vk.vkQueueSubmit(ctx.queue, 1, &submit, fence), ctx.where());
+  THUNDER_VK_CHECK(ctx.vk.vkWaitForFences(ctx.device, 1, &fence, VK_TRUE, kFenceTimeoutNs),
+                   ctx.where());
+}
+
+void memory_barrier(VulkanRuntime::Context& ctx, VkCommandBuffer cmd, VkPipelineStageFlags src_stage,
+                    VkAccessFlags src, VkPipelineStageFlags dst_stage, VkAccessFlags dst) {
+  VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  barrier.srcAccessMask = src;
+  barrier.dstAccessMask = dst;
+  ctx.vk.vkCmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 1, &barrier, 0, nullptr, 0, nullptr);
+}
+
+void check_range(const Buffer::Impl& b, std::size_t offset, std::size_t bytes, const char* what) {
+  if (offset > b.size || bytes > b.size - offset) {
+    throw ArgumentError(str("spirv: ", what, " of ", bytes, " bytes at offset ", offset,
+                            " does not fit a buffer of ", b.size, " bytes"));
+  }
+}
+
+} // namespace
+
+// --- Pipeline -----------------------------------------------------------------------------
+
+struct Pipeline::Impl {
+  std::shared_ptr<VulkanRuntime::Context> ctx;
+  PipelineLayout layout;
+  VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
+  VkPipelineLayout pipeline_layout = VK_NULL_HANDLE;
+  VkPipeline pipeline = VK_NULL_HANDLE;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (!ctx) {
+      return;
+    }
+    if (pipeline) {
+      ctx->vk.vkDestroyPipeline(ctx->device, pipeline, nullptr);
+    }
+    if (pipeline_layout) {
+      ctx->vk.vkDestroyPipelineLayout(ctx->device, pipeline_layout, nullptr);
+    }
+    if (set_layout) {
+      ctx->vk.vkDestroyDescriptorSetLayout(ctx->device, set_layout, nullptr);
+    }
+  }
+};
+
+Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pipeline::Pipeline(Pipeline&&) noexcept = default;
+Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
+Pipeline::~Pipeline() = default;
+const PipelineLayout& Pipeline::layout() const { return impl_->layout; }
+
+// --- Batch --------------------------------------------------------------------------------
+
+struct Batch::Impl {
+  std::shared_ptr<VulkanRuntime::Context> ctx;
+  VkCommandPool pool = VK_NULL_HANDLE;
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  std::vector<VkDescriptorPool> descriptor_pools;
+  uint32_t sets_left = 0;
+  // Buffers bound since the last barrier that covered them.
+  std::set<VkBuffer> pending;
+  std::size_t dispatches = 0;
+  std::size_t barriers = 0;
+  bool submitted = false;
+
+  static constexpr uint32_t kSetsPerPool = 64;
+  static constexpr uint32_t kBuffersPerPool = kSetsPerPool * 16;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (!ctx) {
+      return;
+    }
+    if (fence) {
+      ctx->vk.vkDestroyFence(ctx->device, fence, nullptr);
+    }
+    for (VkDescriptorPool p : descriptor_pools) {
+      ctx->vk.vkDestroyDescriptorPool(ctx->device, p, nullptr);
+    }
+    if (pool) {
+      // Frees the command buffer too.
+      ctx->vk.vkDestroyCommandPool(ctx->device, pool, nullptr);
+    }
+  }
+
+  VkDescriptorSet allocate_set(VkDescriptorSetLayout layout, uint32_t buffers) {
+    if (sets_left == 0 || buffers > kBuffersPerPool / kSetsPerPool) {
+      VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                std::max(kBuffersPerPool, buffers)};
+      VkDescriptorPoolCreateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+      info.maxSets = kSetsPerPool;
+      info.poolSizeCount = 1;
+      info.pPoolSizes = &size;
+      VkDescriptorPool p = VK_NULL_HANDLE;
+      THUNDER_VK_CHECK(ctx->vk.vkCreateDescriptorPool(ctx->device, &info, nullptr, &p),
+                       ctx->where());
+      descriptor_pools.push_back(p);
+      sets_left = kSetsPerPool;
+    }
+    VkDescriptorSetAllocateInfo alloc{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    alloc.descriptorPool = descriptor_pools.back();
+    alloc.descriptorSetCount = 1;
+    alloc.pSetLayouts = &layout;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    THUNDER_VK_CHECK(ctx->vk.vkAllocateDescriptorSets(ctx->device, &alloc, &set), ctx->where());
+    --sets_left;
+    // A pool sized for one large set is not reused for the next.
+    if (buffers > kBuffersPerPool / kSetsPerPool) {
+      sets_left = 0;
+    }
+    return set;
+  }
+};
+
+Batch::Batch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Batch::Batch(Batch&&) noexcept = default;
+Batch& Batch::operator=(Batch&&) noexcept = default;
+Batch::~Batch() = default;
+std::size_t Batch::dispatch_count() const { return impl_->dispatches; }
+std::size_t Batch::barrier_count() const { return impl_->barriers; }
+
+void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> buffers,
+                     std::span<const std::byte> push_constants, uint32_t groups_x,
+                     uint32_t groups_y, uint32_t groups_z) {
+  Impl& b = *impl_;
+  const Pipeline::Impl& p = *pipeline.impl_;
+  auto& vk = b.ctx->vk;
+  if (b.submitted) {
+    throw ArgumentError(str("spirv: dispatch of '", p.layout.name,
+                            "' on a batch already submitted; make a new batch"));
+  }
+  if (p.ctx != b.ctx) {
+    throw ArgumentError(str("spirv: pipeline '", p.layout.name,
+                            "' belongs to another VulkanRuntime than this batch"));
+  }
+  if (buffers.size() != p.layout.buffers) {
+    throw ArgumentError(str("spirv: kernel '", p.layout.name, "' binds ", p.layout.buffers,
+                            " buffers; the dispatch gave ", buffers.size()));
+  }
+  if (push_constants.size() != p.layout.push_constant_bytes) {
+    throw ArgumentError(str("spirv: kernel '", p.layout.name, "' takes ",
+                            p.layout.push_constant_bytes, " bytes of push constants; the dispatch gave ",
+                            push_constants.size()));
+  }
+  const uint32_t* max = b.ctx->props.limits.maxComputeWorkGroupCount;
+  if (groups_x > max[0] || groups_y > max[1] || groups_z > max[2]) {
+    throw UnsupportedError(str("spirv: kernel '", p.layout.name, "' dispatch of [", groups_x, ", ",
+                               groups_y, ", ", groups_z, "] workgroups exceeds the limit [",
+                               max[0], ", ", max[1], ", ", max[2], "] of ", b.ctx->where(),
+                               "; the kernel must loop over the excess"));
+  }
+  for (const Buffer* buf : buffers) {
+    if (!buf || !buf->impl_ || buf->impl_->ctx != b.ctx) {
+      throw ArgumentError(str("spirv: kernel '", p.layout.name,
+                              "': a bound buffer is empty, moved-from or from another runtime"));
+    }
+  }
+
+  // Earlier dispatches that bound any of these buffers may have written them: make those
+  // writes visible (and order the accesses) before this one runs.
+  std::vector<VkBufferMemoryBarrier> barriers;
+  for (const Buffer* buf : buffers) {
+    VkBuffer handle = buf->impl_->buffer;
+    if (b.pending.erase(handle)) {
+      VkBufferMemoryBarrier barrier{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
+      barrier.srcAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+      barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+      barrier.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+      barrier.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+      barrier.buffer = handle;
+      barrier.offset = 0;
+      barrier.size = VK_WHOLE_SIZE;
+      barriers.push_back(barrier);
+    }
+  }
+  if (!barriers.empty()) {
+    vk.vkCmdPipelineBarrier(b.cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 0, nullptr,
+                            static_cast<uint32_t>(barriers.size()), barriers.data(), 0, nullptr);
+    ++b.barriers;
+  }
+
+  VkDescriptorSet set = b.allocate_set(p.set_layout, p.layout.buffers);
+  std::vector<VkDescriptorBufferInfo> infos(buffers.size());
+  std::vector<VkWriteDescriptorSet> writes(buffers.size());
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    infos[i] = {buffers[i]->impl_->buffer, 0, VK_WHOLE_SIZE};
+    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    writes[i].dstSet = set;
+    writes[i].dstBinding = static_cast<uint32_t>(i);
+    writes[i].descriptorCount = 1;
+    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[i].pBufferInfo = &infos[i];
+  }
+  if (!writes.empty()) {
+    vk.vkUpdateDescriptorSets(b.ctx->device, static_cast<uint32_t>(writes.size()), writes.data(),
+                              0, nullptr);
+  }
+  vk.vkCmdBindPipeline(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
+  vk.vkCmdBindDescriptorSets(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline_layout, 0, 1, &set,
+                             0, nullptr);
+  if (!push_constants.empty()) {
+    vk.vkCmdPushConstants(b.cmd, p.pipeline_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                          static_cast<uint32_t>(push_constants.size()), push_constants.data());
+  }
+  vk.vkCmdDispatch(b.cmd, groups_x, groups_y, groups_z);
+  for (const Buffer* buf : buffers) {
+    b.pending.insert(buf->impl_->buffer);
+  }
+  ++b.dispatches;
+}
+
+void Batch::submit() {
+  Impl& b = *impl_;
+  if (b.submitted) {
+    throw ArgumentError("spirv: a batch is submitted once; make a new batch");
+  }
+  b.submitted = true;
+  auto& vk = b.ctx->vk;
+  // Results go to the host (mapped memory) or to a later transfer/dispatch.
+  memory_barrier(*b.ctx, b.cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                 VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT |
+                     VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                 VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_SHADER_READ_BIT |
+                     VK_ACCESS_SHADER_WRITE_BIT);
+  THUNDER_VK_CHECK(vk.vkEndCommandBuffer(b.cmd), b.ctx->where());
+  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  submit.commandBufferCount = 1;
+  submit.pCommandBuffers = &b.cmd;
+  std::lock_guard lock(b.ctx->queue_mutex);
+  THUNDER_VK_CHECK(vk.vkQueueSubmit(b.ctx->queue, 1, &submit, b.fence), b.ctx->where());
+  THUNDER_VK_CHECK(vk.vkWaitForFences(b.ctx->device, 1, &b.fence, VK_TRUE, kFenceTimeoutNs),
+                   b.ctx->where());
+}
+
+// --- VulkanRuntime ------------------------------------------------------------------------
+
+std::vector<DeviceInfo> VulkanRuntime::list_devices() {
+  load_vulkan();
+  std::lock_guard lock(volk_mutex());
+  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+  app.pApplicationName = "thunder-cpp";
+  app.apiVersion = instance_api_version();
+  VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  info.pApplicationInfo = &app;
+  InstanceHandle handle;
+  THUNDER_VK_CHECK(vkCreateInstance(&info, nullptr, &handle.instance));
+  volkLoadInstanceOnly(handle.instance);
+  std::vector<DeviceInfo> out;
+  std::vector<VkPhysicalDevice> pds = physical_devices(handle.instance);
+  for (uint32_t i = 0; i < pds.size(); ++i) {
+    out.push_back(describe(pds[i], i));
+  }
+  return out;
+}
+
+VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_shared<Context>()) {
+  load_vulkan();
+  Context& ctx = *ctx_;
+  ctx.validation = options.validation >= 0 ? options.validation != 0
+                                           : env_or_empty("THUNDER_VK_VALIDATION") == "1";
+  {
+    std::lock_guard lock(volk_mutex());
+    VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+    app.pApplicationName = "thunder-cpp";
+    app.apiVersion = instance_api_version();
+    VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    info.pApplicationInfo = &app;
+    std::vector<const char*> layers;
+    std::vector<const char*> extensions;
+    VkDebugUtilsMessengerCreateInfoEXT debug = messenger_info(&ctx);
+    if (ctx.validation) {
+      if (!layer_available(kValidationLayer)) {
+        throw BackendError(str("spirv: THUNDER_VK_VALIDATION=1 but the layer ", kValidationLayer,
+                               " is not installed (vulkan-validationlayers); install it or unset "
+                               "THUNDER_VK_VALIDATION"));
+      }
+      layers.push_back(kValidationLayer);
+      extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+      // Chained here, the messenger also sees instance creation and destruction.
+      info.pNext = &debug;
+    }
+    info.enabledLayerCount = static_cast<uint32_t>(layers.size());
+    info.ppEnabledLayerNames = layers.data();
+    info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+    info.ppEnabledExtensionNames = extensions.data();
+    THUNDER_VK_CHECK(vkCreateInstance(&info, nullptr, &ctx.instance));
+    volkLoadInstanceOnly(ctx.instance);
+    if (ctx.validation) {
+      THUNDER_VK_CHECK(vkCreateDebugUtilsMessengerEXT(ctx.instance, &debug, nullptr, &ctx.messenger));
+    }
+  }
+
+  std::vector<VkPhysicalDevice> pds = physical_devices(ctx.instance);
+  for (uint32_t i = 0; i < pds.size(); ++i) {
+    ctx.devices.push_back(describe(pds[i], i));
+  }
+  const char* source = options.device.empty() ? "THUNDER_VK_DEVICE" : "RuntimeOptions::device";
+  std::string wanted = options.device.empty() ? env_or_empty("THUNDER_VK_DEVICE") : options.device;
+  uint32_t index = choose_device(ctx.devices, wanted, source);
+  ctx.physical = pds[index];
+  ctx.info = ctx.devices[index];
+  vkGetPhysicalDeviceProperties(ctx.physical, &ctx.props);
+  vkGetPhysicalDeviceMemoryProperties(ctx.physical, &ctx.memory);
+  if (ctx.props.apiVersion < VK_API_VERSION_1_1) {
+    throw BackendError(str("spirv: ", ctx.where(), " supports Vulkan ", ctx.info.api_version,
+                           "; the spirv backend needs 1.1 or newer. Devices here:",
+                           device_list(ctx.devices), "\nChoose another with THUNDER_VK_DEVICE."));
+  }
+
+  uint32_t family_count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(ctx.physical, &family_count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(family_count);
+  vkGetPhysicalDeviceQueueFamilyProperties(ctx.physical, &family_count, families.data());
+  std::optional<uint32_t> family;
+  for (uint32_t i = 0; i < family_count; ++i) {
+    if (families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+      family = i;
+      break;
+    }
+  }
+  if (!family) {
+    throw BackendError(str("spirv: ", ctx.where(), " has no compute queue; choose another "
+                           "device with THUNDER_VK_DEVICE. Devices here:", device_list(ctx.devices)));
+  }
+  ctx.queue_family = *family;
+
+  float priority = 1.0f;
+  VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  queue_info.queueFamilyIndex = ctx.queue_family;
+  queue_info.queueCount = 1;
+  queue_info.pQueuePriorities = &priority;
+  VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  device_info.queueCreateInfoCount = 1;
+  device_info.pQueueCreateInfos = &queue_info;
+  THUNDER_VK_CHECK(vkCreateDevice(ctx.physical, &device_info, nullptr, &ctx.device), ctx.where());
+  volkLoadDeviceTable(&ctx.vk, ctx.device);
+  ctx.vk.vkGetDeviceQueue(ctx.device, ctx.queue_family, 0, &ctx.queue);
+
+  VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pool_info.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
+  pool_info.queueFamilyIndex = ctx.queue_family;
+  THUNDER_VK_CHECK(ctx.vk.vkCreateCommandPool(ctx.device, &pool_info, nullptr, &ctx.transfer_pool),
+                   ctx.where());
+
+  // Unified memory: every device-local type is also host-visible and coherent, so buffers
+  // are mapped and copied into directly (lavapipe, most integrated GPUs).
+  bool any_device_local = false;
+  bool all_mappable = true;
+  for (uint32_t i = 0; i < ctx.memory.memoryTypeCount; ++i) {
+    VkMemoryPropertyFlags f = ctx.memory.memoryTypes[i].propertyFlags;
+    if (f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) {
+      any_device_local = true;
+      constexpr VkMemoryPropertyFlags mappable =
+          VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+      all_mappable = all_mappable && (f & mappable) == mappable;
+    }
+  }
+  ctx.unified = any_device_local && all_mappable;
+}
+
+VulkanRuntime::~VulkanRuntime() = default;
+
+const DeviceInfo& VulkanRuntime::device() const { return ctx_->info; }
+const std::vector<DeviceInfo>& VulkanRuntime::devices() const { return ctx_->devices; }
+bool VulkanRuntime::validation_enabled() const { return ctx_->validation; }
+bool VulkanRuntime::unified_memory() const { return ctx_->unified; }
+uint64_t VulkanRuntime::max_storage_buffer_range() const {
+  return ctx_->props.limits.maxStorageBufferRange;
+}
+
+std::vector<std::string> VulkanRuntime::validation_messages() const {
+  std::lock_guard lock(ctx_->messages_mutex);
+  return ctx_->messages;
+}
+
+void VulkanRuntime::clear_validation_messages() {
+  std::lock_guard lock(ctx_->messages_mutex);
+  ctx_->messages.clear();
+}
+
+Buffer VulkanRuntime::create_buffer(std::size_t bytes) {
+  uint64_t limit = max_storage_buffer_range();
+  if (bytes > limit) {
+    throw BackendError(str("spirv: a storage buffer of ", bytes, " bytes exceeds maxStorageBufferRange (",
+                           limit, " bytes) of ", ctx_->where(),
+                           "; split the tensor or choose a device with a larger limit"));
+  }
+  constexpr VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                                       VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  if (ctx_->unified) {
+    return Buffer(make_buffer(ctx_, bytes, usage,
+                              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                  VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                              /*map=*/true));
+  }
+  return Buffer(make_buffer(ctx_, bytes, usage, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, /*map=*/false));
+}
+
+void VulkanRuntime::upload(Buffer& buffer, std::span<const std::byte> data, std::size_t offset) {
+  Buffer::Impl& dst = *buffer.impl_;
+  check_range(dst, offset, data.size(), "upload");
+  if (data.empty()) {
+    return;
+  }
+  if (dst.mapped) {
+    // Coherent memory; the next queue submission makes host writes visible to the device.
+    std::memcpy(static_cast<std::byte*>(dst.mapped) + offset, data.data(), data.size());
+    return;
+  }
+  auto staging = make_buffer(ctx_, data.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                             /*map=*/true);
+  std::memcpy(staging->mapped, data.data(), data.size());
+  run_once(*ctx_, [&](VkCommandBuffer cmd) {
+    VkBufferCopy region{0, offset, data.size()};
+    ctx_->vk.vkCmdCopyBuffer(cmd, staging->buffer, dst.buffer, 1, &region);
+    memory_barrier(*ctx_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                       VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
+  });
+}
+
+void VulkanRuntime::download(const Buffer& buffer, std::span<std::byte> out, std::size_t offset) {
+  const Buffer::Impl& src = *buffer.impl_;
+  check_range(src, offset, out.size(), "download");
+  if (out.empty()) {
+    return;
+  }
+  if (src.mapped) {
+    // Batch::submit ended with a barrier to host reads and waited on its fence.
+    std::memcpy(out.data(), static_cast<const std::byte*>(src.mapped) + offset, out.size());
+    return;
+  }
+  auto staging = make_buffer(ctx_, out.size(), VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                             /*map=*/true);
+  run_once(*ctx_, [&](VkCommandBuffer cmd) {
+    VkBufferCopy region{offset, 0, out.size()};
+    ctx_->vk.vkCmdCopyBuffer(cmd, src.buffer, staging->buffer, 1, &region);
+    memory_barrier(*ctx_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  });
+  std::memcpy(out.data(), staging->mapped, out.size());
+}
+
+Pipeline VulkanRuntime::create_pipeline(std::span<const uint32_t> spirv, const PipelineLayout& layout) {
+  Context& ctx = *ctx_;
+  if (layout.push_constant_bytes % 4 != 0 ||
+      layout.push_constant_bytes > ctx.props.limits.maxPushConstantsSize) {
+    throw UnsupportedError(str("spirv: kernel '", layout.name, "' has ", layout.push_constant_bytes,
+                               " bytes of push constants; they must be a multiple of 4 and at most ",
+                               ctx.props.limits.maxPushConstantsSize, " on ", ctx.where()));
+  }
+  if (layout.buffers > ctx.props.limits.maxPerStageDescriptorStorageBuffers) {
+    throw UnsupportedError(str("spirv: kernel '", layout.name, "' binds ", layout.buffers,
+                               " storage buffers; ", ctx.where(), " allows ",
+                               ctx.props.limits.maxPerStageDescriptorStorageBuffers,
+                               " per stage; split the kernel"));
+  }
+  if (spirv.empty()) {
+    throw ArgumentError(str("spirv: kernel '", layout.name, "' has no SPIR-V words"));
+  }
+  auto impl = std::make_unique<Pipeline::Impl>();
+  impl->ctx = ctx_;
+  impl->layout = layout;
+
+  std::vector<VkDescriptorSetLayoutBinding> bindings(layout.buffers);
+  for (uint32_t i = 0; i < layout.buffers; ++i) {
+    bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+  }
+  VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  set_info.bindingCount = layout.buffers;
+  set_info.pBindings = bindings.data();
+  THUNDER_VK_CHECK(ctx.vk.vkCreateDescriptorSetLayout(ctx.device, &set_info, nullptr, &impl->set_layout),
+                   ctx.where());
+
+  VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, layout.push_constant_bytes};
+  VkPipelineLayoutCreateInfo layout_info{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+  layout_info.setLayoutCount = 1;
+  layout_info.pSetLayouts = &impl->set_layout;
+  layout_info.pushConstantRangeCount = layout.push_constant_bytes > 0 ? 1 : 0;
+  layout_info.pPushConstantRanges = &range;
+  THUNDER_VK_CHECK(
+      ctx.vk.vkCreatePipelineLayout(ctx.device, &layout_info, nullptr, &impl->pipeline_layout),
+      ctx.where());
+
+  VkShaderModuleCreateInfo module_info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+  module_info.codeSize = spirv.size() * sizeof(uint32_t);
+  module_info.pCode = spirv.data();
+  VkShaderModule module = VK_NULL_HANDLE;
+  THUNDER_VK_CHECK(ctx.vk.vkCreateShaderModule(ctx.device, &module_info, nullptr, &module),
+                   str(ctx.where(), " (kernel '", layout.name, "')"));
+  VkComputePipelineCreateInfo pipeline_info{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+  pipeline_info.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};
+  pipeline_info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+  pipeline_info.stage.module = module;
+  pipeline_info.stage.pName = "main";
+  pipeline_info.layout = impl->pipeline_layout;
+  VkResult r = ctx.vk.vkCreateComputePipelines(ctx.device, VK_NULL_HANDLE, 1, &pipeline_info,
+                                               nullptr, &impl->pipeline);
+  // The module is only needed while the pipeline is created.
+  ctx.vk.vkDestroyShaderModule(ctx.device, module, nullptr);
+  check(r, "vkCreateComputePipelines", str(ctx.where(), " (kernel '", layout.name, "')"));
+  return Pipeline(std::move(impl));
+}
+
+Batch VulkanRuntime::batch() {
+  Context& ctx = *ctx_;
+  auto impl = std::make_unique<Batch::Impl>();
+  impl->ctx = ctx_;
+  VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pool_info.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
+  pool_info.queueFamilyIndex = ctx.queue_family;
+  THUNDER_VK_CHECK(ctx.vk.vkCreateCommandPool(ctx.device, &pool_info, nullptr, &impl->pool),
+                   ctx.where());
+  VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  alloc.commandPool = impl->pool;
+  alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  alloc.commandBufferCount = 1;
+  THUNDER_VK_CHECK(ctx.vk.vkAllocateCommandBuffers(ctx.device, &alloc, &impl->cmd), ctx.where());
+  VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  THUNDER_VK_CHECK(ctx.vk.vkCreateFence(ctx.device, &fence_info, nullptr, &impl->fence), ctx.where());
+  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  THUNDER_VK_CHECK(ctx.vk.vkBeginCommandBuffer(impl->cmd, &begin), ctx.where());
+  return Batch(std::move(impl));
+}
+
+} // namespace thunder::spirv

@@ -1,0 +1,380 @@
+// VulkanRuntime on whatever device the machine has (lavapipe in CI): kernels compiled at
+// run time, buffers, batches with barriers, device choice and its errors, validation.
+// Without a Vulkan loader or device each test is skipped with the reason.
+#include "thunder/executors/spirv/vulkan_runtime.h"
+
+#include "thunder/executors/spirv/shaderc_compiler.h"
+
+#include "spirv_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace thunder::spirv {
+namespace {
+
+using testing::kAddShader;
+using testing::ScopedEnv;
+using testing::unary_shader;
+
+struct UnaryParams {
+  uint32_t n;
+  float k;
+};
+
+template <typename T>
+std::span<const std::byte> bytes_of(const T& value) {
+  return std::as_bytes(std::span(&value, 1));
+}
+
+Buffer upload_floats(VulkanRuntime& rt, const std::vector<float>& v) {
+  Buffer b = rt.create_buffer(v.size() * sizeof(float));
+  rt.upload(b, std::as_bytes(std::span(v)));
+  return b;
+}
+
+std::vector<float> download_floats(VulkanRuntime& rt, const Buffer& b, std::size_t n) {
+  std::vector<float> out(n);
+  rt.download(b, std::as_writable_bytes(std::span(out)));
+  return out;
+}
+
+uint32_t groups(std::size_t n) { return static_cast<uint32_t>((n + 255) / 256); }
+
+bool has_lavapipe(const std::vector<DeviceInfo>& devices) {
+  return std::any_of(devices.begin(), devices.end(), [](const DeviceInfo& d) {
+    return d.name.find("llvmpipe") != std::string::npos;
+  });
+}
+
+// Runs c = a + b on n floats and checks every element; returns the mismatches.
+std::size_t run_add(VulkanRuntime& rt, ShadercCompiler& compiler, std::size_t n) {
+  auto spirv = compiler.compile(kAddShader, {.name = "add"});
+  Pipeline add = rt.create_pipeline(*spirv, {.buffers = 3, .push_constant_bytes = 4, .name = "add"});
+  std::vector<float> a(n), b(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i] = static_cast<float>(i) * 0.5f;
+    b[i] = 1.0f / static_cast<float>(i + 1);
+  }
+  Buffer da = upload_floats(rt, a);
+  Buffer db = upload_floats(rt, b);
+  Buffer dc = rt.create_buffer(n * sizeof(float));
+  Batch batch = rt.batch();
+  const Buffer* bound[] = {&da, &db, &dc};
+  uint32_t count = static_cast<uint32_t>(n);
+  batch.dispatch(add, bound, bytes_of(count), groups(n));
+  batch.submit();
+  std::vector<float> c = download_floats(rt, dc, n);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (c[i] != a[i] + b[i]) {
+      if (bad < 5) {
+        ADD_FAILURE() << "c[" << i << "] = " << c[i] << ", expected " << a[i] + b[i];
+      }
+      ++bad;
+    }
+  }
+  return bad;
+}
+
+// y = x + 1; z = y * 2 in one command buffer; checks z and returns the batch's barriers.
+std::size_t run_chain(VulkanRuntime& rt, ShadercCompiler& compiler, std::size_t n) {
+  Pipeline add = rt.create_pipeline(*compiler.compile(unary_shader("+"), {.name = "add_k"}),
+                                    {.buffers = 2, .push_constant_bytes = 8, .name = "add_k"});
+  Pipeline mul = rt.create_pipeline(*compiler.compile(unary_shader("*"), {.name = "mul_k"}),
+                                    {.buffers = 2, .push_constant_bytes = 8, .name = "mul_k"});
+  std::vector<float> x(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = static_cast<float>(i % 1000) - 500.0f;
+  }
+  Buffer dx = upload_floats(rt, x);
+  Buffer dy = rt.create_buffer(n * sizeof(float));
+  Buffer dz = rt.create_buffer(n * sizeof(float));
+  Batch batch = rt.batch();
+  const Buffer* first[] = {&dx, &dy};
+  const Buffer* second[] = {&dy, &dz};
+  batch.dispatch(add, first, bytes_of(UnaryParams{static_cast<uint32_t>(n), 1.0f}), groups(n));
+  batch.dispatch(mul, second, bytes_of(UnaryParams{static_cast<uint32_t>(n), 2.0f}), groups(n));
+  batch.submit();
+  EXPECT_EQ(batch.dispatch_count(), 2u);
+  std::vector<float> z = download_floats(rt, dz, n);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    float expected = (x[i] + 1.0f) * 2.0f;
+    if (z[i] != expected && bad++ < 5) {
+      ADD_FAILURE() << "z[" << i << "] = " << z[i] << ", expected " << expected;
+    }
+  }
+  EXPECT_EQ(bad, 0u);
+  return batch.barrier_count();
+}
+
+TEST(VulkanRuntime, ListDevicesFindsLavapipe) {
+  std::vector<DeviceInfo> devices;
+  try {
+    devices = VulkanRuntime::list_devices();
+  } catch (const BackendError& e) {
+    GTEST_SKIP() << e.what();
+  }
+  if (devices.empty()) {
+    GTEST_SKIP() << "the Vulkan loader reports no devices";
+  }
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    EXPECT_EQ(devices[i].index, i);
+    EXPECT_FALSE(devices[i].name.empty());
+    EXPECT_FALSE(devices[i].type.empty());
+    EXPECT_FALSE(devices[i].driver.empty());
+    EXPECT_FALSE(devices[i].api_version.empty());
+  }
+  if (!has_lavapipe(devices)) {
+    GTEST_SKIP() << "lavapipe (mesa-vulkan-drivers) is not installed here; first device: "
+                 << devices[0].name;
+  }
+  auto lvp = std::find_if(devices.begin(), devices.end(), [](const DeviceInfo& d) {
+    return d.name.find("llvmpipe") != std::string::npos;
+  });
+  EXPECT_EQ(lvp->type, "CPU");
+  EXPECT_NE(lvp->driver.find("llvmpipe"), std::string::npos) << lvp->driver;
+}
+
+TEST(VulkanRuntime, UnknownDeviceNameListsDevices) {
+  ScopedEnv device("THUNDER_VK_DEVICE", "nonexistent");
+  std::vector<DeviceInfo> devices;
+  try {
+    devices = VulkanRuntime::list_devices();
+  } catch (const BackendError& e) {
+    GTEST_SKIP() << e.what();
+  }
+  if (devices.empty()) {
+    GTEST_SKIP() << "the Vulkan loader reports no devices";
+  }
+  try {
+    VulkanRuntime rt;
+    FAIL() << "THUNDER_VK_DEVICE=nonexistent opened " << rt.device().name;
+  } catch (const BackendError& e) {
+    std::string message = e.what();
+    EXPECT_EQ(message.rfind("spirv: THUNDER_VK_DEVICE='nonexistent' matches no Vulkan device; "
+                            "the devices here are:\n  0: ",
+                            0),
+              0u)
+        << message;
+    for (const DeviceInfo& d : devices) {
+      EXPECT_NE(message.find(d.name), std::string::npos) << message;
+    }
+    EXPECT_NE(message.find("Set THUNDER_VK_DEVICE to an index or a part of a device name."),
+              std::string::npos)
+        << message;
+  }
+}
+
+TEST(VulkanRuntime, DeviceOutOfRangeIndexListsDevices) {
+  ScopedEnv device("THUNDER_VK_DEVICE", "99");
+  try {
+    VulkanRuntime rt;
+    FAIL() << "THUNDER_VK_DEVICE=99 opened " << rt.device().name;
+  } catch (const BackendError& e) {
+    std::string message = e.what();
+    if (message.find("no Vulkan loader") != std::string::npos ||
+        message.find("reports no devices") != std::string::npos) {
+      GTEST_SKIP() << message;
+    }
+    EXPECT_NE(message.find("THUNDER_VK_DEVICE='99' matches no Vulkan device"), std::string::npos)
+        << message;
+  }
+}
+
+TEST(VulkanRuntime, DeviceChosenByIndexOrCaseInsensitiveName) {
+  ScopedEnv unset("THUNDER_VK_DEVICE", std::nullopt);
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  if (!has_lavapipe(rt->devices())) {
+    GTEST_SKIP() << "lavapipe is not installed here";
+  }
+  {
+    ScopedEnv by_name("THUNDER_VK_DEVICE", "LLVMPIPE");
+    VulkanRuntime named;
+    EXPECT_NE(named.device().name.find("llvmpipe"), std::string::npos);
+    uint32_t index = named.device().index;
+    ScopedEnv by_index("THUNDER_VK_DEVICE", std::to_string(index));
+    VulkanRuntime indexed;
+    EXPECT_EQ(indexed.device().index, index);
+    EXPECT_EQ(indexed.device().name, named.device().name);
+  }
+  VulkanRuntime from_options(RuntimeOptions{.device = "llvm"});
+  EXPECT_NE(from_options.device().name.find("llvmpipe"), std::string::npos);
+}
+
+TEST(VulkanRuntime, AddsOneMillionFloats) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  ShadercCompiler compiler;
+  EXPECT_EQ(run_add(*rt, compiler, 1 << 20), 0u) << "on " << rt->device().name;
+}
+
+TEST(VulkanRuntime, DependentDispatchesShareOneCommandBuffer) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  ShadercCompiler compiler;
+  // The second dispatch reads y, which the first wrote: one barrier between them.
+  EXPECT_EQ(run_chain(*rt, compiler, 100003), 1u);
+}
+
+TEST(VulkanRuntime, IndependentDispatchesNeedNoBarrier) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  ShadercCompiler compiler;
+  Pipeline add = rt->create_pipeline(*compiler.compile(unary_shader("+")),
+                                     {.buffers = 2, .push_constant_bytes = 8, .name = "add_k"});
+  std::vector<float> x(1000, 3.0f);
+  Buffer a = upload_floats(*rt, x);
+  Buffer b = rt->create_buffer(4000);
+  Buffer c = upload_floats(*rt, x);
+  Buffer d = rt->create_buffer(4000);
+  Batch batch = rt->batch();
+  const Buffer* first[] = {&a, &b};
+  const Buffer* second[] = {&c, &d};
+  const Buffer* third[] = {&b, &c}; // reads b (first wrote it), writes c (second read it)
+  batch.dispatch(add, first, bytes_of(UnaryParams{1000, 1.0f}), groups(1000));
+  batch.dispatch(add, second, bytes_of(UnaryParams{1000, 2.0f}), groups(1000));
+  EXPECT_EQ(batch.barrier_count(), 0u);
+  batch.dispatch(add, third, bytes_of(UnaryParams{1000, 10.0f}), groups(1000));
+  EXPECT_EQ(batch.barrier_count(), 1u);
+  batch.submit();
+  EXPECT_EQ(download_floats(*rt, b, 1000), std::vector<float>(1000, 4.0f));
+  EXPECT_EQ(download_floats(*rt, d, 1000), std::vector<float>(1000, 5.0f));
+  EXPECT_EQ(download_floats(*rt, c, 1000), std::vector<float>(1000, 14.0f));
+}
+
+TEST(VulkanRuntime, UploadDownloadAtOffset) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  Buffer b = rt->create_buffer(64);
+  EXPECT_EQ(b.size(), 64u);
+  EXPECT_EQ(b.host_visible(), rt->unified_memory());
+  std::vector<uint32_t> head = {1, 2, 3, 4};
+  std::vector<uint32_t> tail = {5, 6};
+  rt->upload(b, std::as_bytes(std::span(head)));
+  rt->upload(b, std::as_bytes(std::span(tail)), 56);
+  std::vector<uint32_t> out(2);
+  rt->download(b, std::as_writable_bytes(std::span(out)), 8);
+  EXPECT_EQ(out, (std::vector<uint32_t>{3, 4}));
+  rt->download(b, std::as_writable_bytes(std::span(out)), 56);
+  EXPECT_EQ(out, tail);
+  try {
+    rt->upload(b, std::as_bytes(std::span(head)), 60);
+    FAIL() << "an upload past the end succeeded";
+  } catch (const ArgumentError& e) {
+    EXPECT_STREQ(e.what(),
+                 "spirv: upload of 16 bytes at offset 60 does not fit a buffer of 64 bytes");
+  }
+}
+
+TEST(VulkanRuntime, BufferOverStorageRangeIsClearError) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  uint64_t limit = rt->max_storage_buffer_range();
+  ASSERT_GT(limit, 0u);
+  try {
+    rt->create_buffer(static_cast<std::size_t>(limit) + 4);
+    FAIL() << "a buffer over maxStorageBufferRange was made";
+  } catch (const BackendError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find(str("spirv: a storage buffer of ", limit + 4,
+                               " bytes exceeds maxStorageBufferRange (", limit, " bytes) of device ")),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find(rt->device().name), std::string::npos) << message;
+  }
+}
+
+TEST(VulkanRuntime, DispatchChecksBindingsAndPushConstants) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  ShadercCompiler compiler;
+  Pipeline add = rt->create_pipeline(*compiler.compile(kAddShader),
+                                     {.buffers = 3, .push_constant_bytes = 4, .name = "add"});
+  Buffer a = rt->create_buffer(16);
+  Batch batch = rt->batch();
+  const Buffer* two[] = {&a, &a};
+  const Buffer* three[] = {&a, &a, &a};
+  uint32_t n = 4;
+  try {
+    batch.dispatch(add, two, bytes_of(n), 1);
+    FAIL();
+  } catch (const ArgumentError& e) {
+    EXPECT_STREQ(e.what(), "spirv: kernel 'add' binds 3 buffers; the dispatch gave 2");
+  }
+  try {
+    batch.dispatch(add, three, {}, 1);
+    FAIL();
+  } catch (const ArgumentError& e) {
+    EXPECT_STREQ(e.what(), "spirv: kernel 'add' takes 4 bytes of push constants; the dispatch gave 0");
+  }
+  batch.submit();
+  EXPECT_THROW(batch.submit(), ArgumentError);
+}
+
+TEST(VulkanRuntime, ValidationLayerReportsNothingOnAFullRun) {
+  ScopedEnv validation("THUNDER_VK_VALIDATION", "1");
+  std::unique_ptr<VulkanRuntime> rt;
+  std::string why_not;
+  try {
+    rt = testing::open_runtime(why_not);
+  } catch (const BackendError& e) {
+    if (std::string(e.what()).find("is not installed (vulkan-validationlayers)") != std::string::npos) {
+      GTEST_SKIP() << e.what();
+    }
+    throw;
+  }
+  if (!rt) {
+    GTEST_SKIP() << "no Vulkan device here: " << why_not;
+  }
+  ASSERT_TRUE(rt->validation_enabled());
+  {
+    ShadercCompiler compiler;
+    EXPECT_EQ(run_add(*rt, compiler, 4096), 0u);
+    EXPECT_EQ(run_chain(*rt, compiler, 5000), 1u);
+    Buffer b = rt->create_buffer(4);
+  }
+  std::vector<std::string> messages = rt->validation_messages();
+  std::string all;
+  for (const std::string& m : messages) {
+    all += m + "\n";
+  }
+  EXPECT_TRUE(messages.empty()) << all;
+}
+
+} // namespace
+} // namespace thunder::spirv
+
+namespace thunder::spirv {
+namespace {
+
+// The messenger is live: a pipeline layout that lacks a binding the shader uses is reported.
+TEST(VulkanRuntime, ValidationLayerReportsALayoutMismatch) {
+  std::unique_ptr<VulkanRuntime> rt;
+  std::string why_not;
+  try {
+    rt = testing::open_runtime(why_not, RuntimeOptions{.validation = 1});
+  } catch (const BackendError& e) {
+    if (std::string(e.what()).find("is not installed (vulkan-validationlayers)") != std::string::npos) {
+      GTEST_SKIP() << e.what();
+    }
+    throw;
+  }
+  if (!rt) {
+    GTEST_SKIP() << "no Vulkan device here: " << why_not;
+  }
+  ShadercCompiler compiler;
+  try {
+    // The add shader binds three buffers; this layout declares two.
+    Pipeline wrong = rt->create_pipeline(*compiler.compile(testing::kAddShader),
+                                         {.buffers = 2, .push_constant_bytes = 4, .name = "add"});
+  } catch (const BackendError&) {
+    // A driver may also refuse the pipeline; the layer's report is what this test checks.
+  }
+  std::vector<std::string> messages = rt->validation_messages();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages[0].rfind("error: ", 0), 0u) << messages[0];
+  rt->clear_validation_messages();
+  EXPECT_TRUE(rt->validation_messages().empty());
+}
+
+} // namespace
+} // namespace thunder::spirv
