@@ -14,12 +14,15 @@ std::string_view namespace_name(SymbolNamespace ns) {
     return "ltorch";
   case SymbolNamespace::Torch:
     return "torch";
+  case SymbolNamespace::Fusion:
+    return "fusion";
   }
   THUNDER_INTERNAL_ASSERT(false) << "namespace " << static_cast<int>(ns);
   return {};
 }
 
 std::string Symbol::qualified_name() const {
+  if (ns == SymbolNamespace::Fusion) return name;
   return str(namespace_name(ns), ".", name);
 }
 

@@ -35,8 +35,10 @@ std::string tuple_repr(const Value& value) {
 }
 
 // Prints `lhs = call  # out: "type"` lines; subsymbols follow as comments, one level deeper.
+// The executor shows as a trailing comment where it differs from the enclosing call's; a
+// fusion region's name already says it.
 void print_bound_symbol(std::string& out, const BoundSymbol& bsym, int depth, bool as_comment,
-                        const PrintOptions& options) {
+                        const PrintOptions& options, const std::string& parent_executor = {}) {
   const std::string indent(2 * static_cast<std::size_t>(depth), ' ');
   const std::string prefix = indent + (as_comment ? "# " : "");
   std::string line = prefix;
@@ -49,10 +51,15 @@ void print_bound_symbol(std::string& out, const BoundSymbol& bsym, int depth, bo
   for (const Proxy* p : bsym.output_proxies()) {
     types += str(types.empty() ? "  # " : "  ", p->name(), ": \"", p->type_string(), "\"");
   }
+  if (!bsym.executor.empty() && bsym.executor != parent_executor &&
+      bsym.symbol->ns != SymbolNamespace::Fusion) {
+    types += "  # executor: " + bsym.executor;
+  }
   out += line + types + "\n";
   if (!options.subsymbols) return;
+  const std::string& executor = bsym.executor.empty() ? parent_executor : bsym.executor;
   for (const BoundSymbol& sub : bsym.subsymbols) {
-    print_bound_symbol(out, sub, depth + 1, /*as_comment=*/true, options);
+    print_bound_symbol(out, sub, depth + 1, /*as_comment=*/true, options, executor);
   }
 }
 

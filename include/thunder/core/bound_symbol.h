@@ -33,6 +33,9 @@ struct BoundSymbol {
   Value output;                                      ///< A proxy, a list of them, or None.
   std::vector<BoundSymbol> subsymbols;
   std::optional<SourceLocation> location;
+  /// The executor that runs this call ("spirv", "torch"), set by assign_executors; empty
+  /// before. Printed as a trailing "# executor: spirv" where it differs from the parent's.
+  std::string executor;
 
   /// Every proxy this call reads, in argument order (repeats kept).
   std::vector<const Proxy*> input_proxies() const;

@@ -19,9 +19,10 @@
 namespace thunder {
 
 /// prims: the primitives; ltorch: torch-level ops with decompositions; torch: opaque ATen
-/// operators that no ltorch symbol mirrors, run as they are by the torch executor.
-enum class SymbolNamespace : std::uint8_t { Prims, LTorch, Torch };
-std::string_view namespace_name(SymbolNamespace ns); ///< "prims", "ltorch", "torch".
+/// operators that no ltorch symbol mirrors, run as they are by the torch executor; fusion:
+/// fusion regions made by the fusion pass, named by their executor ("spirv.fusion0").
+enum class SymbolNamespace : std::uint8_t { Prims, LTorch, Torch, Fusion };
+std::string_view namespace_name(SymbolNamespace ns); ///< "prims", "ltorch", "torch", "fusion".
 
 /// Properties passes and executors dispatch on. A symbol has a set of them.
 enum class Tag : std::uint32_t {
@@ -82,7 +83,7 @@ struct Symbol {
   /// torch executor runs the symbol through them.
   std::vector<std::string> torch_ops;
 
-  /// "prims.add", "ltorch.gelu".
+  /// "prims.add", "ltorch.gelu"; a fusion region's name as it is ("spirv.fusion0").
   std::string qualified_name() const;
   /// No decomposition: executors run it as it is (prims, and opaque torch ops).
   bool is_prim() const { return decomposition == nullptr; }

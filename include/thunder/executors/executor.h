@@ -1,0 +1,80 @@
+// Executor: the one backend abstraction (DESIGN.md "Backends"). An executor says whether
+// it is available here (and why not, in words), which bound symbols it takes, and which of
+// those it can put in a fusion region. The registry orders executors by priority and turns
+// a backend name (THUNDER_BACKEND: cuda | spirv | torch | auto) into the ordered list of
+// executors the assign_executors pass walks; the last one is the fallback. Torch-free: the
+// torch, spirv and cuda executors implement this interface in their own libraries.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace thunder {
+
+struct BoundSymbol;
+
+/// Whether an executor can run here; when not, the reason in words ("no Vulkan device").
+struct Availability {
+  bool available = true;
+  std::string reason;
+
+  static Availability yes() { return {true, {}}; }
+  static Availability no(std::string reason) { return {false, std::move(reason)}; }
+};
+
+/// A backend: claims bound symbols and runs them. Name and priority are fixed at
+/// construction; higher priority is asked first.
+class Executor {
+public:
+  Executor(std::string name, int priority);
+  virtual ~Executor() = default;
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  /// "cuda", "spirv", "torch": the backend name, and the prefix of its fusion regions.
+  const std::string& name() const { return name_; }
+  int priority() const { return priority_; }
+
+  virtual Availability availability() const = 0;
+  /// Whether this executor runs the bound symbol (as it is, without decomposing it).
+  virtual bool claims(const BoundSymbol& bsym) const = 0;
+  /// Whether a bound symbol it claims may go in one of its fusion regions.
+  virtual bool fusible(const BoundSymbol& bsym) const;
+
+private:
+  std::string name_;
+  int priority_;
+};
+
+/// The fallback executor's name: prims nobody else claims go to it.
+inline constexpr std::string_view kFallbackExecutor = "torch";
+
+/// The executors of this process, ordered by priority (ties: in the order added).
+class ExecutorRegistry {
+public:
+  /// Adds an executor; throws ArgumentError if one of the same name is registered.
+  const Executor& add(std::unique_ptr<Executor> executor);
+  /// The executor of that name, or nullptr.
+  const Executor* find(std::string_view name) const;
+  /// All executors, highest priority first.
+  std::vector<const Executor*> executors() const;
+
+  /// The ordered executors for a backend name, the fallback (torch) last where it is
+  /// registered and available:
+  ///   "spirv" -> [spirv, torch]; "torch" -> [torch];
+  ///   "auto"  -> the first available of the others by priority (cuda, then spirv), then torch.
+  /// An unknown name is an ArgumentError listing the valid ones; a named backend that is
+  /// not available (or not built) is a BackendError with the reason, never a silent fallback.
+  std::vector<const Executor*> resolve(std::string_view backend) const;
+
+  /// "cuda, spirv, torch, auto": the known backend names, then any other registered one.
+  std::string valid_backend_names() const;
+
+private:
+  std::vector<std::unique_ptr<Executor>> executors_; // Highest priority first.
+};
+
+} // namespace thunder

@@ -1,0 +1,230 @@
+#include "thunder/passes/fusion.h"
+
+#include "thunder/core/error.h"
+#include "thunder/executors/executor.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace thunder {
+
+namespace {
+
+// Region symbols live for the whole process, as the prims do: bound symbols point to
+// them. One per name ("spirv.fusion0"); a region is never called through BoundArgs.
+const Symbol& region_symbol(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<const Symbol>> symbols;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = symbols[name];
+  if (slot == nullptr) {
+    const MetaFn never_called = [name](const BoundArgs&) -> Value {
+      THUNDER_INTERNAL_ASSERT(false) << "fusion region " << name << " called as a symbol";
+      return {};
+    };
+    slot = std::make_unique<const Symbol>(make_symbol({.name = name,
+                                                       .ns = SymbolNamespace::Fusion,
+                                                       .params = {},
+                                                       .tags = {},
+                                                       .meta = never_called,
+                                                       .torch_ops = {}}));
+  }
+  return *slot;
+}
+
+// The values (proxies, with their metadata) a value holds, in order.
+void collect_proxies(const Value& value, std::vector<Value>& out) {
+  value.map_proxies([&out](const Value& proxy) {
+    out.push_back(proxy);
+    return proxy;
+  });
+}
+
+struct Node {
+  const BoundSymbol* bsym = nullptr;
+  const Executor* fusing_executor = nullptr; // Null: not fusible.
+  std::vector<std::size_t> producers;        // Distinct, in the trace.
+  std::vector<std::size_t> users;            // Distinct.
+  std::size_t pending = 0;                   // Producers not yet scheduled.
+};
+
+class Fuser {
+public:
+  Fuser(const Trace& trace, const std::vector<const Executor*>& executors) : trace_(trace) {
+    std::map<std::string, std::size_t> producer_of;
+    nodes_.resize(trace.bound_symbols.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const BoundSymbol& bsym = trace.bound_symbols[i];
+      Node& node = nodes_[i];
+      node.bsym = &bsym;
+      const Executor* executor = nullptr;
+      for (const Executor* e : executors) {
+        if (e->name() == bsym.executor) executor = e;
+      }
+      THUNDER_INTERNAL_ASSERT(executor != nullptr)
+          << bsym.call_string() << " has executor '" << bsym.executor
+          << "', not one of the executors given to fuse (run assign_executors first)";
+      if (executor->fusible(bsym)) node.fusing_executor = executor;
+      std::set<std::size_t> producers;
+      for (const Proxy* p : bsym.input_proxies()) {
+        const auto it = producer_of.find(p->name());
+        if (it != producer_of.end()) producers.insert(it->second);
+      }
+      node.producers.assign(producers.begin(), producers.end());
+      node.pending = producers.size();
+      for (std::size_t producer : producers)
+        nodes_[producer].users.push_back(i);
+      for (const Proxy* p : bsym.output_proxies())
+        producer_of[p->name()] = i;
+    }
+    trace.output.for_each_proxy([this](const Proxy& p) { returned_.insert(p.name()); });
+  }
+
+  // A topological order that keeps each executor's fusible calls together: while a region
+  // is open it takes every ready fusible call of its executor, and lets through ready
+  // calls that do not depend on it (they are placed before it); when neither is left it
+  // closes. Outside regions, unfusible calls go first, so regions start with more ready.
+  Trace run() {
+    Trace out = trace_.derive("Fusion");
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i].pending == 0) ready_.insert(i);
+    }
+    while (!ready_.empty()) {
+      if (region_executor_ != nullptr) {
+        if (const auto next = ready_fusible(region_executor_)) {
+          add_to_region(*next);
+          continue;
+        }
+        if (const auto next = ready_independent_unfusible()) {
+          schedule(*next);
+          out.bound_symbols.push_back(*nodes_[*next].bsym);
+          continue;
+        }
+        close_region(out);
+        continue;
+      }
+      if (const auto next = ready_independent_unfusible()) {
+        schedule(*next);
+        out.bound_symbols.push_back(*nodes_[*next].bsym);
+        continue;
+      }
+      // Only fusible calls are ready: the first in the trace opens a region.
+      region_executor_ = nodes_[*ready_.begin()].fusing_executor;
+    }
+    if (region_executor_ != nullptr) close_region(out);
+    THUNDER_INTERNAL_ASSERT(scheduled_ == nodes_.size())
+        << "the trace's calls do not form a dataflow graph (a name used before it is defined)";
+    return out;
+  }
+
+private:
+  std::optional<std::size_t> ready_fusible(const Executor* executor) const {
+    for (std::size_t i : ready_) {
+      if (nodes_[i].fusing_executor == executor) return i;
+    }
+    return std::nullopt;
+  }
+
+  // A ready unfusible call that reads nothing of the open region (any, when none is open).
+  std::optional<std::size_t> ready_independent_unfusible() const {
+    for (std::size_t i : ready_) {
+      const Node& node = nodes_[i];
+      if (node.fusing_executor != nullptr) continue;
+      bool reads_region = false;
+      for (std::size_t producer : node.producers)
+        reads_region = reads_region || in_region_.count(producer) != 0;
+      if (!reads_region) return i;
+    }
+    return std::nullopt;
+  }
+
+  void schedule(std::size_t i) {
+    ready_.erase(i);
+    ++scheduled_;
+    for (std::size_t user : nodes_[i].users) {
+      if (--nodes_[user].pending == 0) ready_.insert(user);
+    }
+  }
+
+  void add_to_region(std::size_t i) {
+    region_.push_back(i);
+    in_region_.insert(i);
+    schedule(i);
+  }
+
+  void close_region(Trace& out) {
+    THUNDER_INTERNAL_ASSERT(!region_.empty()) << "closing an empty fusion region";
+    const std::string executor = region_executor_->name();
+    BoundSymbol fused;
+    std::set<std::string> defined;
+    std::set<std::string> seen_inputs;
+    std::vector<Value> inputs;
+    std::vector<Value> outputs;
+    for (std::size_t i : region_) {
+      const BoundSymbol& member = *nodes_[i].bsym;
+      std::vector<Value> read;
+      for (const Value& arg : member.args)
+        collect_proxies(arg, read);
+      for (const auto& [name, value] : member.kwargs)
+        collect_proxies(value, read);
+      for (const Value& v : read) {
+        const std::string& name = v.proxy()->name();
+        if (defined.count(name) == 0 && seen_inputs.insert(name).second) inputs.push_back(v);
+      }
+      std::vector<Value> written;
+      collect_proxies(member.output, written);
+      for (const Value& v : written) {
+        defined.insert(v.proxy()->name());
+        if (used_outside_region(i, v.proxy()->name())) outputs.push_back(v);
+      }
+      fused.subsymbols.push_back(member);
+    }
+    int& number = region_counts_[executor];
+    fused.symbol = &region_symbol(str(executor, ".fusion", number++));
+    fused.args = std::move(inputs);
+    if (outputs.size() == 1) {
+      fused.output = outputs.front();
+    } else if (!outputs.empty()) {
+      fused.output = Value(std::move(outputs));
+    }
+    fused.location = nodes_[region_.front()].bsym->location;
+    fused.executor = executor;
+    out.bound_symbols.push_back(std::move(fused));
+    region_.clear();
+    in_region_.clear();
+    region_executor_ = nullptr;
+  }
+
+  bool used_outside_region(std::size_t definer, const std::string& name) const {
+    if (returned_.count(name) != 0) return true;
+    for (std::size_t user : nodes_[definer].users) {
+      if (in_region_.count(user) != 0) continue;
+      for (const Proxy* p : nodes_[user].bsym->input_proxies()) {
+        if (p->name() == name) return true;
+      }
+    }
+    return false;
+  }
+
+  const Trace& trace_;
+  std::vector<Node> nodes_;
+  std::set<std::string> returned_;
+  std::set<std::size_t> ready_; // Ordered by position in the trace: deterministic.
+  std::size_t scheduled_ = 0;
+  const Executor* region_executor_ = nullptr;
+  std::vector<std::size_t> region_;
+  std::set<std::size_t> in_region_;
+  std::map<std::string, int> region_counts_;
+};
+
+} // namespace
+
+Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors) {
+  return Fuser(trace, executors).run();
+}
+
+} // namespace thunder

@@ -1,0 +1,143 @@
+// The fusion pass: regions by dataflow, never a cycle through a call outside a region,
+// region inputs and outputs, deterministic numbering, and printed traces as goldens.
+#include "fake_executors.h"
+#include "golden.h"
+#include "thunder/passes/assign_executors.h"
+#include "thunder/passes/fusion.h"
+#include "thunder/thunder.h"
+
+#include <gtest/gtest.h>
+
+namespace thunder {
+namespace {
+
+using testing::Claims;
+using testing::fake;
+
+class Fusion : public ::testing::Test {
+protected:
+  Fusion() {
+    registry_.add(fake("torch", 100, Claims::Everything));
+    registry_.add(fake("spirv", 200, Claims::FusiblePrims));
+    executors_ = registry_.resolve("spirv");
+  }
+  Trace assign_and_fuse(const Trace& trace) {
+    return fuse(assign_executors(trace, executors_), executors_);
+  }
+  ExecutorRegistry registry_;
+  std::vector<const Executor*> executors_;
+};
+
+// "spirv.fusion0" or "prims.matmul" for each top-level call.
+std::vector<std::string> calls(const Trace& trace) {
+  std::vector<std::string> out;
+  for (const BoundSymbol& b : trace.bound_symbols)
+    out.push_back(b.symbol->qualified_name());
+  return out;
+}
+
+std::string repr(const std::vector<Value>& values) {
+  std::string out;
+  for (const Value& v : values)
+    out += (out.empty() ? "" : ", ") + v.repr();
+  return out;
+}
+
+TEST_F(Fusion, MlpWithGeluAndSoftmaxMatchesGolden) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8, 64}, DType::Float32);
+  auto w1 = scope.input_tensor("w1", {32, 64}, DType::Float32);
+  auto b1 = scope.input_tensor("b1", {32}, DType::Float32);
+  auto w2 = scope.input_tensor("w2", {16, 32}, DType::Float32);
+  auto h = ltorch::gelu(ltorch::linear(x, w1, b1), "tanh");
+  const Trace traced = scope.finish(ltorch::softmax(ltorch::linear(h, w2), -1));
+  const Trace fused = assign_and_fuse(traced);
+  EXPECT_EQ(fused.provenance, "Fusion");
+  EXPECT_EQ(calls(fused), (std::vector<std::string>{"spirv.fusion0", "prims.matmul",
+                                                    "spirv.fusion1", "prims.matmul",
+                                                    "spirv.fusion2"}));
+  testing::expect_matches_golden(fused.to_string(), "fusion_mlp.txt");
+}
+
+// Two chains separated in the trace by a matmul that only the first feeds: one region.
+TEST_F(Fusion, IndependentChainsAroundAnUnfusibleCallShareARegion) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 4}, DType::Float32);
+  auto y = scope.input_tensor("y", {4, 4}, DType::Float32);
+  auto w = scope.input_tensor("w", {4, 4}, DType::Float32);
+  auto a = prims::tanh(prims::exp(x));
+  auto m = prims::matmul(a, w);
+  auto b = prims::neg(prims::exp(y));
+  const Trace traced = scope.finish(Value(Value::List{Value(m), Value(b)}));
+  const Trace fused = assign_and_fuse(traced);
+  EXPECT_EQ(calls(fused), (std::vector<std::string>{"spirv.fusion0", "prims.matmul"}));
+  const BoundSymbol& region = fused.bound_symbols[0];
+  EXPECT_EQ(region.subsymbols.size(), 4u);
+  EXPECT_EQ(repr(region.args), "x, y");
+  // Outputs: what the matmul reads and what the trace returns; not the exps.
+  EXPECT_EQ(region.output.repr(), "[" + a->name() + ", " + b->name() + "]");
+  EXPECT_EQ(region.executor, "spirv");
+  testing::expect_matches_golden(fused.to_string(), "fusion_independent_chains.txt");
+}
+
+// exp feeds a matmul and an add that also reads the matmul: fusing exp and add would make
+// region -> matmul -> region, so they stay in two regions around the matmul.
+TEST_F(Fusion, NeverFusesAcrossAPathThroughAnUnfusibleCall) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 4}, DType::Float32);
+  auto w = scope.input_tensor("w", {4, 4}, DType::Float32);
+  auto a = prims::exp(x);
+  auto m = prims::matmul(a, w);
+  const Trace traced = scope.finish(prims::add(m, a));
+  const Trace fused = assign_and_fuse(traced);
+  EXPECT_EQ(calls(fused),
+            (std::vector<std::string>{"spirv.fusion0", "prims.matmul", "spirv.fusion1"}));
+  EXPECT_EQ(fused.bound_symbols[0].output.repr(), a->name());
+  EXPECT_EQ(repr(fused.bound_symbols[2].args), m->name() + ", " + a->name());
+  testing::expect_matches_golden(fused.to_string(), "fusion_no_cycle.txt");
+}
+
+// An unfusible call that reads neither region member may run before the region, which
+// then takes the calls on both sides of it.
+TEST_F(Fusion, HoistsIndependentUnfusibleCallsAboveTheRegion) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 4}, DType::Float32);
+  auto w = scope.input_tensor("w", {4, 4}, DType::Float32);
+  auto a = prims::exp(x);
+  auto m = prims::matmul(w, w);
+  const Trace traced = scope.finish(prims::add(a, m));
+  const Trace fused = assign_and_fuse(traced);
+  EXPECT_EQ(calls(fused), (std::vector<std::string>{"prims.matmul", "spirv.fusion0"}));
+  EXPECT_EQ(fused.bound_symbols[1].subsymbols.size(), 2u);
+}
+
+TEST_F(Fusion, IsDeterministicAndLeavesUnfusibleTracesAlone) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 4}, DType::Float32);
+  auto w = scope.input_tensor("w", {4, 4}, DType::Float32);
+  auto m = prims::matmul(prims::matmul(x, w), w);
+  const Trace traced = scope.finish(ltorch::softmax(ltorch::add(m, x), 0));
+  EXPECT_EQ(assign_and_fuse(traced).to_string(), assign_and_fuse(traced).to_string());
+
+  const std::vector<const Executor*> torch_only = registry_.resolve("torch");
+  const Trace on_torch = fuse(assign_executors(traced, torch_only), torch_only);
+  EXPECT_EQ(calls(on_torch),
+            (std::vector<std::string>{"prims.matmul", "prims.matmul", "ltorch.add",
+                                      "ltorch.softmax"}));
+}
+
+TEST_F(Fusion, RegionsOfEachExecutorAreNumberedFromZero) {
+  ExecutorRegistry registry;
+  registry.add(fake("torch", 100, Claims::Everything));
+  registry.add(fake("cuda", 300, Claims::FusiblePrims));
+  const std::vector<const Executor*> executors = registry.resolve("cuda");
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 4}, DType::Float32);
+  const Trace traced = scope.finish(prims::exp(prims::matmul(prims::neg(x), x)));
+  const Trace fused = fuse(assign_executors(traced, executors), executors);
+  EXPECT_EQ(calls(fused),
+            (std::vector<std::string>{"cuda.fusion0", "prims.matmul", "cuda.fusion1"}));
+}
+
+} // namespace
+} // namespace thunder
