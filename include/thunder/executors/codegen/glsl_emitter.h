@@ -1,0 +1,28 @@
+// GLSL emitter: prints a Kernel as a GLSL 450 compute shader for the spirv executor
+// (GlslEmitter -> ShadercCompiler -> VulkanRuntime). The shader's interface:
+// - local_size_x = kGlslLocalSize; invocation i = gl_GlobalInvocationID.y *
+//   (gl_NumWorkGroups.x * kGlslLocalSize) + gl_GlobalInvocationID.x, so a runtime may
+//   dispatch in two dimensions when one would pass maxComputeWorkGroupCount[0];
+// - set 0, bindings 0.. for the inputs in Kernel::inputs order, then the outputs, each a
+//   std430 storage buffer `{ T data[]; }` of the dtype's storage type (bool, u8, i8 as 8-bit
+//   integers; f16 as float16_t; bf16 as uint16_t converted by bit operations; i64 as int64_t),
+//   with the GL_EXT_shader_{8,16}bit_storage and explicit int64 extensions it needs;
+// - a push constant `uint numel`: Kernel::num_invocations (invocations past it return).
+// The same kernel always gives the same source, byte for byte: names come from IR order.
+// What GLSL cannot express faithfully (no double-precision exp, log, trig; integer pow) is
+// an UnsupportedError naming the prim, so the caller leaves that region to another executor.
+#pragma once
+
+#include "thunder/executors/codegen/kernel_ir.h"
+
+#include <string>
+
+namespace thunder::codegen {
+
+/// Invocations per workgroup of every generated shader.
+inline constexpr int kGlslLocalSize = 256;
+
+/// The kernel as GLSL 450 compute shader source (see the header comment for its interface).
+std::string emit_glsl(const Kernel& kernel);
+
+} // namespace thunder::codegen

@@ -1,0 +1,122 @@
+// Kernel IR: what the GPU code generators (GLSL now, CUDA later) print. A fusion region of
+// prims becomes one Kernel: its input buffers (shape, strides in elements, dtype), its output
+// buffers (contiguous), and one DAG of nodes that computes every output element from the
+// index of the invocation that writes it. Index arithmetic (unravel, broadcast, permute,
+// reshape, slice) is explicit in the DAG as index nodes, so an emitter only prints nodes.
+//
+// Dtype rules, shared by every emitter: a value node has the dtype of the tensor it stands
+// for, and is computed in that dtype's compute type (compute_dtype): f16 and bf16 in f32,
+// f32 in f32, f64 in f64, integers as integers (narrow ones wrapped to their width after
+// each op), bool as bool. f16/bf16 values are rounded only where the region converts to
+// them (convert_element_type) and where they are stored, as fusing executors do.
+//
+// A reduction (sum, prod, amax, amin) is a Reduce node whose body is evaluated once per
+// point of the reduced dims, inside a loop; nodes live in the innermost loop whose index
+// they depend on (Node::scope), so a value that does not depend on a loop is computed
+// outside it.
+#pragma once
+
+#include "thunder/core/bound_symbol.h"
+#include "thunder/core/dtype.h"
+#include "thunder/core/proxy.h"
+#include "thunder/ops/prims.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace thunder::codegen {
+
+using NodeId = std::int32_t;
+using Strides = std::vector<std::int64_t>;
+
+/// A tensor a kernel reads or writes.
+struct Buffer {
+  std::string name; ///< The proxy's name in the trace.
+  Shape shape;
+  Strides strides; ///< In elements; outputs are always contiguous.
+  DType dtype;
+};
+
+enum class NodeKind : std::uint8_t {
+  // Index nodes: unsigned 32-bit integers.
+  ThreadIndex,   ///< The linear index of the element this invocation computes.
+  LoopIndex,     ///< The index of a reduction loop (Node::loop).
+  IndexConstant, ///< Node::integer.
+  IndexAdd,
+  IndexMul,
+  IndexDiv, ///< Operands: value, constant divisor.
+  IndexMod, ///< Operands: value, constant divisor.
+  // Value nodes: of Node::dtype.
+  Load,     ///< inputs[integer].data[operands[0]], converted to the compute type.
+  Constant, ///< Node::constant as a value of Node::dtype.
+  Unary,    ///< Node::prim of operands[0].
+  Binary,   ///< Node::prim of operands[0], operands[1] (both of one dtype).
+  Where,    ///< operands[0] ? operands[1] : operands[2].
+  Convert,  ///< operands[0] converted to Node::dtype.
+  Reduce,   ///< Node::prim (sum/prod/amax/amin) of operands[0] over loop Node::loop.
+};
+
+/// True for the index node kinds.
+bool is_index(NodeKind kind);
+
+/// One node of the kernel DAG. Operands always have smaller ids than their users.
+struct Node {
+  NodeKind kind = NodeKind::IndexConstant;
+  DType dtype = DType::Int64; ///< Value nodes only.
+  prims::PrimId prim = prims::PrimId::add;
+  std::vector<NodeId> operands;
+  std::int64_t integer = 0;  ///< IndexConstant: the value; Load: the input's position.
+  ScalarValue constant{};    ///< Constant: the value.
+  int loop = -1;             ///< LoopIndex, Reduce: the loop.
+  int scope = 0;             ///< The loop this node is computed in; 0 is the invocation.
+};
+
+/// A reduction loop; loop 0 stands for the invocation itself (no loop).
+struct Loop {
+  int parent = -1;
+  int depth = 0;
+  std::int64_t extent = 1; ///< The number of points of the reduced dims.
+  NodeId index = -1;       ///< The LoopIndex node.
+};
+
+/// One output: the value node stored at each linear index of the output buffer.
+struct Store {
+  int output = 0; ///< Position in Kernel::outputs.
+  NodeId value = -1;
+};
+
+/// A fused kernel. Invocation i (0 <= i < num_invocations) writes element i of every output
+/// with more than i elements.
+struct Kernel {
+  std::string name;
+  std::vector<Buffer> inputs;  ///< In order of first use in the region.
+  std::vector<Buffer> outputs; ///< In the order the caller asked for them.
+  std::vector<Node> nodes;
+  std::vector<Loop> loops; ///< loops[0] is the invocation.
+  std::vector<Store> stores;
+  std::int64_t num_invocations = 0; ///< The largest output's element count.
+};
+
+/// The dtype a value of this dtype is computed in (f16/bf16 -> f32; others themselves).
+DType compute_dtype(DType dtype);
+
+/// Builds the kernel of a region of prims, in trace order. Tensors the region reads but
+/// does not define become inputs (contiguous unless input_strides names them); outputs are
+/// the proxies, defined in the region, that are used after it, in this order. Throws
+/// ArgumentError for a malformed request (not prims, unknown names, bad strides) and
+/// UnsupportedError, naming the prim, for what generated kernels cannot do yet (the caller
+/// leaves such prims to another executor).
+Kernel make_kernel(const std::string& name, const std::vector<const BoundSymbol*>& region,
+                   const std::vector<std::string>& outputs,
+                   const std::map<std::string, Strides>& input_strides = {});
+
+/// The prims of these bound symbols in execution order: composites replaced, recursively, by
+/// their subsymbols.
+std::vector<const BoundSymbol*> flatten_to_prims(const std::vector<BoundSymbol>& bound_symbols);
+
+/// Row-major strides of a shape, in elements.
+Strides contiguous_strides(const Shape& shape);
+
+} // namespace thunder::codegen

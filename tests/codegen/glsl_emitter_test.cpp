@@ -1,0 +1,180 @@
+// The GLSL emitter on regions traced from ltorch functions: the source is compared with
+// golden files in tests/golden/kernels/ (THUNDER_UPDATE_GOLDEN=1 rewrites them), emitting
+// twice gives the same bytes, and what GLSL cannot express is an exact UnsupportedError.
+// The ctest glslc_compiles_<name> compiles each golden file for Vulkan.
+#include "thunder/executors/codegen/glsl_emitter.h"
+
+#include "codegen_test_util.h"
+#include "thunder/core/error.h"
+#include "thunder/ops/ltorch.h"
+#include "thunder/ops/prims.h"
+
+#include <gtest/gtest.h>
+
+namespace thunder::codegen {
+namespace {
+
+using thunder::testing::expect_kernel_matches_golden;
+using thunder::testing::region_of;
+using thunder::testing::Region;
+using thunder::testing::slice_prims;
+
+std::string output_name(const Region& region) {
+  return region.trace.output.as_tensor()->name();
+}
+
+// Emits the whole region with the trace's output as the kernel's only output.
+std::string emit_region(const Region& region, const std::string& name,
+                        const std::map<std::string, Strides>& strides = {}) {
+  return emit_glsl(make_kernel(name, region.prims, {output_name(region)}, strides));
+}
+
+Region gelu_tanh_bias() {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8, 64}, DType::Float32);
+  auto bias = scope.input_tensor("bias", {64}, DType::Float32);
+  return region_of(scope.finish(ltorch::gelu(ltorch::add(x, bias), "tanh")));
+}
+
+TEST(GlslEmitter, GeluTanhOfBiasAdd) {
+  const Region region = gelu_tanh_bias();
+  expect_kernel_matches_golden(emit_region(region, "gelu_tanh_bias"), "gelu_tanh_bias");
+}
+
+TEST(GlslEmitter, EmittingTwiceGivesTheSameSource) {
+  const Region region = gelu_tanh_bias();
+  const Kernel kernel = make_kernel("k", region.prims, {output_name(region)});
+  EXPECT_EQ(emit_glsl(kernel), emit_glsl(kernel));
+  // A kernel built again from another trace of the same function prints the same too.
+  const Region again = gelu_tanh_bias();
+  EXPECT_EQ(emit_glsl(kernel), emit_glsl(make_kernel("k", again.prims, {output_name(again)})));
+}
+
+TEST(GlslEmitter, GeluErf) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {1024}, DType::Float32);
+  const Region region = region_of(scope.finish(ltorch::gelu(x)));
+  expect_kernel_matches_golden(emit_region(region, "gelu_erf"), "gelu_erf");
+}
+
+TEST(GlslEmitter, SoftmaxInOneKernel) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 16}, DType::Float32);
+  const Region region = region_of(scope.finish(ltorch::softmax(x, 1)));
+  expect_kernel_matches_golden(emit_region(region, "softmax"), "softmax");
+}
+
+TEST(GlslEmitter, SoftmaxPiecesInTwoKernels) {
+  // amax, sub, exp, sum in one kernel with two outputs of different sizes; div in another.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 16}, DType::Float32);
+  auto m = ltorch::amax(x, Value::ints({1}), true);
+  auto e = ltorch::exp(ltorch::sub(x, m));
+  auto s = ltorch::sum(e, Value::ints({1}), true);
+  auto y = ltorch::div(e, s);
+  const Region region = region_of(scope.finish(y));
+  // The prims up to and including the sum's keepdim broadcast make the first kernel.
+  std::size_t split = 0;
+  for (std::size_t i = 0; i < region.prims.size(); ++i) {
+    if (region.prims[i]->output.as_tensor()->name() == s->name()) split = i + 1;
+  }
+  ASSERT_GT(split, 0u);
+  const Kernel first = make_kernel("softmax_reduce", slice_prims(region, 0, split),
+                                   {e->name(), s->name()});
+  ASSERT_EQ(first.outputs.size(), 2u);
+  EXPECT_EQ(first.outputs[1].shape, (Shape{4, 1}));
+  EXPECT_EQ(first.num_invocations, 64);
+  expect_kernel_matches_golden(emit_glsl(first), "softmax_reduce");
+  const Kernel second =
+      make_kernel("softmax_div", slice_prims(region, split, region.prims.size()), {y->name()});
+  ASSERT_EQ(second.inputs.size(), 2u);
+  // In order of first use: div broadcasts s before it divides.
+  EXPECT_EQ(second.inputs[0].name, s->name());
+  EXPECT_EQ(second.inputs[1].name, e->name());
+  expect_kernel_matches_golden(emit_glsl(second), "softmax_div");
+}
+
+TEST(GlslEmitter, TransposeThenAdd) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 8}, DType::Float32);
+  auto y = scope.input_tensor("y", {8, 4}, DType::Float32);
+  const Region region = region_of(scope.finish(ltorch::add(ltorch::transpose(x, 0, 1), y)));
+  expect_kernel_matches_golden(emit_region(region, "transpose_add"), "transpose_add");
+}
+
+TEST(GlslEmitter, Float16InAndOutWithAStridedInput) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 3, 4}, DType::Float16);
+  auto w = scope.input_tensor("w", {2, 3, 4}, DType::Float16);
+  const Region region = region_of(scope.finish(ltorch::mul(ltorch::relu(x), ltorch::sigmoid(w))));
+  // w is a view with its last two dims swapped in memory: strides [12, 1, 3].
+  expect_kernel_matches_golden(emit_region(region, "f16_strided", {{"w", {12, 1, 3}}}),
+                               "f16_strided");
+}
+
+TEST(GlslEmitter, BFloat16RoundTrip) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {16}, DType::BFloat16);
+  auto y = ltorch::to(ltorch::mul(ltorch::to(x, DType::Float32), 3.0), DType::BFloat16);
+  const Region region = region_of(scope.finish(y));
+  expect_kernel_matches_golden(emit_region(region, "bf16_scale"), "bf16_scale");
+}
+
+TEST(GlslEmitter, ConvertToIntegersAndBool) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {32}, DType::Float32);
+  auto as_int = ltorch::to(x, DType::Int32);
+  auto as_i8 = ltorch::to(ltorch::add(as_int, 100), DType::Int8);
+  auto as_long = ltorch::to(as_i8, DType::Int64);
+  auto positive = ltorch::gt(x, 0.0);
+  const Region region = region_of(scope.finish(Value::List{Value(as_long), Value(positive)}));
+  const Kernel kernel = make_kernel("convert_int", region.prims, {as_long->name(), positive->name()});
+  expect_kernel_matches_golden(emit_glsl(kernel), "convert_int");
+}
+
+TEST(GlslEmitter, BoolAndInt8Inputs) {
+  TraceScope scope;
+  auto mask = scope.input_tensor("mask", {16}, DType::Bool);
+  auto a = scope.input_tensor("a", {16}, DType::Int8);
+  auto x = scope.input_tensor("x", {16}, DType::Float32);
+  auto doubled = ltorch::add(a, a); // int8: wraps at 8 bits
+  auto y = ltorch::where(mask, ltorch::to(doubled, DType::Float32), x);
+  const Region region = region_of(scope.finish(Value::List{Value(doubled), Value(y)}));
+  const Kernel kernel = make_kernel("bool_int8", region.prims, {doubled->name(), y->name()});
+  expect_kernel_matches_golden(emit_glsl(kernel), "bool_int8");
+}
+
+TEST(GlslEmitter, ReshapeThenSum) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 3, 4}, DType::Float32);
+  const Region region =
+      region_of(scope.finish(ltorch::sum(ltorch::reshape(x, {6, 4}), Value::ints({1}))));
+  expect_kernel_matches_golden(emit_region(region, "reshape_sum"), "reshape_sum");
+}
+
+TEST(GlslEmitter, DoubleExpIsUnsupported) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8}, DType::Float64);
+  const Region region = region_of(scope.finish(ltorch::exp(x)));
+  const Kernel kernel = make_kernel("exp64", region.prims, {output_name(region)});
+  try {
+    emit_glsl(kernel);
+    FAIL() << "expected UnsupportedError";
+  } catch (const UnsupportedError& e) {
+    EXPECT_STREQ(e.what(), "emit_glsl: kernel exp64: prims.exp on float64 cannot be written in "
+                           "GLSL, which has no double-precision exp; leave this region to "
+                           "another executor");
+  }
+}
+
+TEST(GlslEmitter, DoubleArithmeticIsEmitted) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8}, DType::Float64);
+  const Region region = region_of(scope.finish(ltorch::sqrt(ltorch::add(x, 0.5))));
+  const std::string source = emit_region(region, "sqrt64");
+  EXPECT_NE(source.find("double v1 = (v0 + 0.5lf);"), std::string::npos) << source;
+  EXPECT_NE(source.find("double v2 = sqrt(v1);"), std::string::npos) << source;
+}
+
+} // namespace
+} // namespace thunder::codegen
