@@ -61,7 +61,7 @@ inline std::unique_ptr<VulkanRuntime> open_runtime(std::string& why_not,
 
 #define THUNDER_OPEN_RUNTIME_OR_SKIP(var, ...)                                                     \
   std::string var##_why_not;                                                                       \
-  auto var = ::thunder::spirv::testing::open_runtime(var##_why_not __VA_OPT__(, ) __VA_ARGS__);     \
+  auto var = ::thunder::spirv::testing::open_runtime(var##_why_not __VA_OPT__(, ) __VA_ARGS__);    \
   if (!var) {                                                                                      \
     GTEST_SKIP() << "no Vulkan device here: " << var##_why_not;                                    \
   }
@@ -90,7 +90,8 @@ layout(push_constant) uniform Params { uint n; float k; } params;
 void main() {
   uint i = gl_GlobalInvocationID.x;
   if (i < params.n) {
-    y[i] = x[i] )") + op + R"( params.k;
+    y[i] = x[i] )") +
+         op + R"( params.k;
   }
 }
 )";

@@ -42,7 +42,9 @@ std::vector<float> download_floats(VulkanRuntime& rt, const Buffer& b, std::size
   return out;
 }
 
-uint32_t groups(std::size_t n) { return static_cast<uint32_t>((n + 255) / 256); }
+uint32_t groups(std::size_t n) {
+  return static_cast<uint32_t>((n + 255) / 256);
+}
 
 bool has_lavapipe(const std::vector<DeviceInfo>& devices) {
   return std::any_of(devices.begin(), devices.end(), [](const DeviceInfo& d) {
@@ -53,7 +55,8 @@ bool has_lavapipe(const std::vector<DeviceInfo>& devices) {
 // Runs c = a + b on n floats and checks every element; returns the mismatches.
 std::size_t run_add(VulkanRuntime& rt, ShadercCompiler& compiler, std::size_t n) {
   auto spirv = compiler.compile(kAddShader, {.name = "add"});
-  Pipeline add = rt.create_pipeline(*spirv, {.buffers = 3, .push_constant_bytes = 4, .name = "add"});
+  Pipeline add =
+      rt.create_pipeline(*spirv, {.buffers = 3, .push_constant_bytes = 4, .name = "add"});
   std::vector<float> a(n), b(n);
   for (std::size_t i = 0; i < n; ++i) {
     a[i] = static_cast<float>(i) * 0.5f;
@@ -276,9 +279,10 @@ TEST(VulkanRuntime, BufferOverStorageRangeIsClearError) {
     FAIL() << "a buffer over maxStorageBufferRange was made";
   } catch (const BackendError& e) {
     std::string message = e.what();
-    EXPECT_NE(message.find(str("spirv: a storage buffer of ", limit + 4,
-                               " bytes exceeds maxStorageBufferRange (", limit, " bytes) of device ")),
-              std::string::npos)
+    EXPECT_NE(
+        message.find(str("spirv: a storage buffer of ", limit + 4,
+                         " bytes exceeds maxStorageBufferRange (", limit, " bytes) of device ")),
+        std::string::npos)
         << message;
     EXPECT_NE(message.find(rt->device().name), std::string::npos) << message;
   }
@@ -304,10 +308,28 @@ TEST(VulkanRuntime, DispatchChecksBindingsAndPushConstants) {
     batch.dispatch(add, three, {}, 1);
     FAIL();
   } catch (const ArgumentError& e) {
-    EXPECT_STREQ(e.what(), "spirv: kernel 'add' takes 4 bytes of push constants; the dispatch gave 0");
+    EXPECT_STREQ(e.what(),
+                 "spirv: kernel 'add' takes 4 bytes of push constants; the dispatch gave 0");
   }
   batch.submit();
   EXPECT_THROW(batch.submit(), ArgumentError);
+}
+
+// Discrete GPUs copy through staging buffers; lavapipe maps its memory. Forcing staging
+// here runs that path, under validation when the layer is installed.
+TEST(VulkanRuntime, StagingCopiesMatchMappedOnes) {
+  ScopedEnv validation("THUNDER_VK_VALIDATION", std::nullopt);
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt, RuntimeOptions{.validation = 0, .force_staging = true});
+  Buffer b = rt->create_buffer(4096);
+  EXPECT_FALSE(b.host_visible());
+  ShadercCompiler compiler;
+  EXPECT_EQ(run_add(*rt, compiler, 300000), 0u);
+  EXPECT_EQ(run_chain(*rt, compiler, 1000), 1u);
+  std::vector<uint32_t> head = {7, 8, 9};
+  rt->upload(b, std::as_bytes(std::span(head)), 100);
+  std::vector<uint32_t> out(3);
+  rt->download(b, std::as_writable_bytes(std::span(out)), 100);
+  EXPECT_EQ(out, head);
 }
 
 TEST(VulkanRuntime, ValidationLayerReportsNothingOnAFullRun) {
@@ -317,7 +339,8 @@ TEST(VulkanRuntime, ValidationLayerReportsNothingOnAFullRun) {
   try {
     rt = testing::open_runtime(why_not);
   } catch (const BackendError& e) {
-    if (std::string(e.what()).find("is not installed (vulkan-validationlayers)") != std::string::npos) {
+    if (std::string(e.what()).find("is not installed (vulkan-validationlayers)") !=
+        std::string::npos) {
       GTEST_SKIP() << e.what();
     }
     throw;
@@ -332,7 +355,18 @@ TEST(VulkanRuntime, ValidationLayerReportsNothingOnAFullRun) {
     EXPECT_EQ(run_chain(*rt, compiler, 5000), 1u);
     Buffer b = rt->create_buffer(4);
   }
+  // The staging path (what a discrete GPU takes) under the same layer.
+  VulkanRuntime staged(RuntimeOptions{.force_staging = true});
+  ASSERT_TRUE(staged.validation_enabled());
+  {
+    ShadercCompiler compiler;
+    EXPECT_EQ(run_add(staged, compiler, 4096), 0u);
+    EXPECT_EQ(run_chain(staged, compiler, 5000), 1u);
+  }
   std::vector<std::string> messages = rt->validation_messages();
+  for (const std::string& m : staged.validation_messages()) {
+    messages.push_back(m);
+  }
   std::string all;
   for (const std::string& m : messages) {
     all += m + "\n";
@@ -353,7 +387,8 @@ TEST(VulkanRuntime, ValidationLayerReportsALayoutMismatch) {
   try {
     rt = testing::open_runtime(why_not, RuntimeOptions{.validation = 1});
   } catch (const BackendError& e) {
-    if (std::string(e.what()).find("is not installed (vulkan-validationlayers)") != std::string::npos) {
+    if (std::string(e.what()).find("is not installed (vulkan-validationlayers)") !=
+        std::string::npos) {
       GTEST_SKIP() << e.what();
     }
     throw;

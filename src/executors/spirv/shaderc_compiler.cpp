@@ -77,8 +77,8 @@ std::string file_stem(const std::string& name) {
 }
 
 std::string options_key(const CompileOptions& options) {
-  return str("name=", options.name, ";opt=", options.optimize ? 1 : 0,
-             ";vk=1.", options.vulkan_minor, ";");
+  return str("name=", options.name, ";opt=", options.optimize ? 1 : 0, ";vk=1.",
+             options.vulkan_minor, ";");
 }
 
 } // namespace
@@ -180,14 +180,14 @@ std::shared_ptr<const SpirvWords> ShadercCompiler::compile(const std::string& gl
     // shaderc::Compiler is documented as safe for concurrent use, but the cache lock is
     // cheap next to a compile, and it keeps libshaderc's glslang state out of the question.
     std::lock_guard lock(impl_->mutex);
-    return impl_->compiler.CompileGlslToSpv(glsl, shaderc_compute_shader,
-                                            options.name.c_str(), "main", shaderc_options);
+    return impl_->compiler.CompileGlslToSpv(glsl, shaderc_compute_shader, options.name.c_str(),
+                                            "main", shaderc_options);
   }();
   if (result.GetCompilationStatus() != shaderc_compilation_status_success) {
     std::string path = save_shader_file(str(file_stem(options.name), "-", key, ".comp"), glsl);
     throw ShaderError(str("spirv: GLSL of kernel '", options.name,
-                          "' failed to compile (shaderc, Vulkan 1.", options.vulkan_minor,
-                          "):\n", result.GetErrorMessage(), "source saved to ", path,
+                          "' failed to compile (shaderc, Vulkan 1.", options.vulkan_minor, "):\n",
+                          result.GetErrorMessage(), "source saved to ", path,
                           "\nIf the source was generated, this is a bug in the code "
                           "generator; report it with that file."));
   }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string>
 
 namespace thunder::spirv {
 namespace {
@@ -54,9 +55,15 @@ const char* result_name(VkResult r) {
 
 // Every Vulkan call goes through here: the message names the call, the VkResult and the
 // device, so a failure report says what broke without a debugger.
-void check(VkResult r, const char* call, const std::string& where = {}) {
+void check(VkResult r, const char* call_text, const std::string& where = {}) {
   if (r == VK_SUCCESS) {
     return;
+  }
+  // "ctx->vk.vkCreateBuffer(ctx->device, ...)" -> "vkCreateBuffer".
+  std::string call(call_text);
+  call = call.substr(0, call.find('('));
+  if (auto cut = call.find_last_of(".>"); cut != std::string::npos) {
+    call = call.substr(cut + 1);
   }
   std::string hint;
   if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY) {
@@ -64,8 +71,8 @@ void check(VkResult r, const char* call, const std::string& where = {}) {
   } else if (r == VK_ERROR_DEVICE_LOST) {
     hint = "; the driver reset the device (a kernel ran too long or faulted)";
   }
-  throw BackendError(str("spirv: ", call, " failed with ", result_name(r), " (", static_cast<int>(r),
-                         ")", where.empty() ? "" : " on ", where, hint));
+  throw BackendError(str("spirv: ", call, " failed with ", result_name(r), " (",
+                         static_cast<int>(r), ")", where.empty() ? "" : " on ", where, hint));
 }
 
 #define THUNDER_VK_CHECK(call, ...) check((call), #call __VA_OPT__(, ) __VA_ARGS__)
@@ -199,6 +206,7 @@ struct VulkanRuntime::Context {
   VkPhysicalDeviceMemoryProperties memory{};
   bool validation = false;
   bool unified = false;
+  bool force_staging = false;
   DeviceInfo info;
   std::vector<DeviceInfo> devices;
   // Transfers (staging copies) use one pool; the queue is externally synchronized.
@@ -238,12 +246,13 @@ struct VulkanRuntime::Context {
     return std::nullopt;
   }
 
-  static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(
-      VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT /*types*/,
-      const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
+  static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                   VkDebugUtilsMessageTypeFlagsEXT /*types*/,
+                                                   const VkDebugUtilsMessengerCallbackDataEXT* data,
+                                                   void* user) {
     auto* self = static_cast<Context*>(user);
-    const char* level = (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) ? "error"
-                                                                                    : "warning";
+    const char* level =
+        (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) ? "error" : "warning";
     std::lock_guard lock(self->messages_mutex);
     self->messages.push_back(str(level, ": ", data && data->pMessage ? data->pMessage : "?"));
     return VK_FALSE;
@@ -269,8 +278,9 @@ bool layer_available(const char* name) {
   THUNDER_VK_CHECK(vkEnumerateInstanceLayerProperties(&count, nullptr));
   std::vector<VkLayerProperties> layers(count);
   THUNDER_VK_CHECK(vkEnumerateInstanceLayerProperties(&count, layers.data()));
-  return std::any_of(layers.begin(), layers.begin() + count,
-                     [name](const VkLayerProperties& l) { return std::strcmp(l.layerName, name) == 0; });
+  return std::any_of(layers.begin(), layers.begin() + count, [name](const VkLayerProperties& l) {
+    return std::strcmp(l.layerName, name) == 0;
+  });
 }
 
 // Default choice: the first discrete GPU, else integrated, virtual, CPU, other.
@@ -288,10 +298,9 @@ uint32_t preferred_device(const std::vector<DeviceInfo>& devices) {
 uint32_t choose_device(const std::vector<DeviceInfo>& devices, const std::string& wanted,
                        const char* source) {
   if (devices.empty()) {
-    throw BackendError(
-        "spirv: the Vulkan loader reports no devices; install a Vulkan driver "
-        "(mesa-vulkan-drivers provides lavapipe, which runs on the CPU) or check "
-        "VK_ICD_FILENAMES / VK_DRIVER_FILES");
+    throw BackendError("spirv: the Vulkan loader reports no devices; install a Vulkan driver "
+                       "(mesa-vulkan-drivers provides lavapipe, which runs on the CPU) or check "
+                       "VK_ICD_FILENAMES / VK_DRIVER_FILES");
   }
   if (wanted.empty()) {
     return preferred_device(devices);
@@ -311,9 +320,11 @@ uint32_t choose_device(const std::vector<DeviceInfo>& devices, const std::string
       }
     }
   }
-  throw BackendError(str("spirv: ", source, "='", wanted, "' matches no Vulkan device; the devices "
-                         "here are:", device_list(devices),
-                         "\nSet ", source, " to an index or a part of a device name."));
+  throw BackendError(str("spirv: ", source, "='", wanted,
+                         "' matches no Vulkan device; the devices "
+                         "here are:",
+                         device_list(devices), "\nSet ", source,
+                         " to an index or a part of a device name."));
 }
 
 } // namespace
@@ -350,8 +361,12 @@ Buffer::Buffer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Buffer::Buffer(Buffer&&) noexcept = default;
 Buffer& Buffer::operator=(Buffer&&) noexcept = default;
 Buffer::~Buffer() = default;
-std::size_t Buffer::size() const { return impl_ ? impl_->size : 0; }
-bool Buffer::host_visible() const { return impl_ && impl_->mapped; }
+std::size_t Buffer::size() const {
+  return impl_ ? impl_->size : 0;
+}
+bool Buffer::host_visible() const {
+  return impl_ && impl_->mapped;
+}
 
 namespace {
 
@@ -367,7 +382,8 @@ std::unique_ptr<Buffer::Impl> make_buffer(const std::shared_ptr<VulkanRuntime::C
   info.size = std::max<std::size_t>(bytes, 4);
   info.usage = usage;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  THUNDER_VK_CHECK(ctx->vk.vkCreateBuffer(ctx->device, &info, nullptr, &impl->buffer), ctx->where());
+  THUNDER_VK_CHECK(ctx->vk.vkCreateBuffer(ctx->device, &info, nullptr, &impl->buffer),
+                   ctx->where());
   VkMemoryRequirements req{};
   ctx->vk.vkGetBufferMemoryRequirements(ctx->device, impl->buffer, &req);
   std::optional<uint32_t> type = ctx->find_memory_type(req.memoryTypeBits, properties);
@@ -427,8 +443,9 @@ void run_once(VulkanRuntime::Context& ctx, Record&& record) {
                    ctx.where());
 }
 
-void memory_barrier(VulkanRuntime::Context& ctx, VkCommandBuffer cmd, VkPipelineStageFlags src_stage,
-                    VkAccessFlags src, VkPipelineStageFlags dst_stage, VkAccessFlags dst) {
+void memory_barrier(VulkanRuntime::Context& ctx, VkCommandBuffer cmd,
+                    VkPipelineStageFlags src_stage, VkAccessFlags src,
+                    VkPipelineStageFlags dst_stage, VkAccessFlags dst) {
   VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   barrier.srcAccessMask = src;
   barrier.dstAccessMask = dst;
@@ -476,7 +493,9 @@ Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
-const PipelineLayout& Pipeline::layout() const { return impl_->layout; }
+const PipelineLayout& Pipeline::layout() const {
+  return impl_->layout;
+}
 
 // --- Batch --------------------------------------------------------------------------------
 
@@ -548,8 +567,12 @@ Batch::Batch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Batch::Batch(Batch&&) noexcept = default;
 Batch& Batch::operator=(Batch&&) noexcept = default;
 Batch::~Batch() = default;
-std::size_t Batch::dispatch_count() const { return impl_->dispatches; }
-std::size_t Batch::barrier_count() const { return impl_->barriers; }
+std::size_t Batch::dispatch_count() const {
+  return impl_->dispatches;
+}
+std::size_t Batch::barrier_count() const {
+  return impl_->barriers;
+}
 
 void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> buffers,
                      std::span<const std::byte> push_constants, uint32_t groups_x,
@@ -571,14 +594,14 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
   }
   if (push_constants.size() != p.layout.push_constant_bytes) {
     throw ArgumentError(str("spirv: kernel '", p.layout.name, "' takes ",
-                            p.layout.push_constant_bytes, " bytes of push constants; the dispatch gave ",
-                            push_constants.size()));
+                            p.layout.push_constant_bytes,
+                            " bytes of push constants; the dispatch gave ", push_constants.size()));
   }
   const uint32_t* max = b.ctx->props.limits.maxComputeWorkGroupCount;
   if (groups_x > max[0] || groups_y > max[1] || groups_z > max[2]) {
     throw UnsupportedError(str("spirv: kernel '", p.layout.name, "' dispatch of [", groups_x, ", ",
-                               groups_y, ", ", groups_z, "] workgroups exceeds the limit [",
-                               max[0], ", ", max[1], ", ", max[2], "] of ", b.ctx->where(),
+                               groups_y, ", ", groups_z, "] workgroups exceeds the limit [", max[0],
+                               ", ", max[1], ", ", max[2], "] of ", b.ctx->where(),
                                "; the kernel must loop over the excess"));
   }
   for (const Buffer* buf : buffers) {
@@ -625,8 +648,8 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
     writes[i].pBufferInfo = &infos[i];
   }
   if (!writes.empty()) {
-    vk.vkUpdateDescriptorSets(b.ctx->device, static_cast<uint32_t>(writes.size()), writes.data(),
-                              0, nullptr);
+    vk.vkUpdateDescriptorSets(b.ctx->device, static_cast<uint32_t>(writes.size()), writes.data(), 0,
+                              nullptr);
   }
   vk.vkCmdBindPipeline(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
   vk.vkCmdBindDescriptorSets(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline_layout, 0, 1, &set,
@@ -689,6 +712,7 @@ std::vector<DeviceInfo> VulkanRuntime::list_devices() {
 VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_shared<Context>()) {
   load_vulkan();
   Context& ctx = *ctx_;
+  ctx.force_staging = options.force_staging;
   ctx.validation = options.validation >= 0 ? options.validation != 0
                                            : env_or_empty("THUNDER_VK_VALIDATION") == "1";
   {
@@ -719,7 +743,8 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
     THUNDER_VK_CHECK(vkCreateInstance(&info, nullptr, &ctx.instance));
     volkLoadInstanceOnly(ctx.instance);
     if (ctx.validation) {
-      THUNDER_VK_CHECK(vkCreateDebugUtilsMessengerEXT(ctx.instance, &debug, nullptr, &ctx.messenger));
+      THUNDER_VK_CHECK(
+          vkCreateDebugUtilsMessengerEXT(ctx.instance, &debug, nullptr, &ctx.messenger));
     }
   }
 
@@ -752,8 +777,10 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
     }
   }
   if (!family) {
-    throw BackendError(str("spirv: ", ctx.where(), " has no compute queue; choose another "
-                           "device with THUNDER_VK_DEVICE. Devices here:", device_list(ctx.devices)));
+    throw BackendError(str("spirv: ", ctx.where(),
+                           " has no compute queue; choose another "
+                           "device with THUNDER_VK_DEVICE. Devices here:",
+                           device_list(ctx.devices)));
   }
   ctx.queue_family = *family;
 
@@ -793,10 +820,18 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
 
 VulkanRuntime::~VulkanRuntime() = default;
 
-const DeviceInfo& VulkanRuntime::device() const { return ctx_->info; }
-const std::vector<DeviceInfo>& VulkanRuntime::devices() const { return ctx_->devices; }
-bool VulkanRuntime::validation_enabled() const { return ctx_->validation; }
-bool VulkanRuntime::unified_memory() const { return ctx_->unified; }
+const DeviceInfo& VulkanRuntime::device() const {
+  return ctx_->info;
+}
+const std::vector<DeviceInfo>& VulkanRuntime::devices() const {
+  return ctx_->devices;
+}
+bool VulkanRuntime::validation_enabled() const {
+  return ctx_->validation;
+}
+bool VulkanRuntime::unified_memory() const {
+  return ctx_->unified;
+}
 uint64_t VulkanRuntime::max_storage_buffer_range() const {
   return ctx_->props.limits.maxStorageBufferRange;
 }
@@ -814,20 +849,22 @@ void VulkanRuntime::clear_validation_messages() {
 Buffer VulkanRuntime::create_buffer(std::size_t bytes) {
   uint64_t limit = max_storage_buffer_range();
   if (bytes > limit) {
-    throw BackendError(str("spirv: a storage buffer of ", bytes, " bytes exceeds maxStorageBufferRange (",
-                           limit, " bytes) of ", ctx_->where(),
-                           "; split the tensor or choose a device with a larger limit"));
+    throw BackendError(str(
+        "spirv: a storage buffer of ", bytes, " bytes exceeds maxStorageBufferRange (", limit,
+        " bytes) of ", ctx_->where(), "; split the tensor or choose a device with a larger limit"));
   }
   constexpr VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
                                        VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                                        VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-  if (ctx_->unified) {
+  if (ctx_->unified && !ctx_->force_staging) {
     return Buffer(make_buffer(ctx_, bytes, usage,
-                              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
+                                  VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
                                   VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
                               /*map=*/true));
   }
-  return Buffer(make_buffer(ctx_, bytes, usage, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, /*map=*/false));
+  return Buffer(
+      make_buffer(ctx_, bytes, usage, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, /*map=*/false));
 }
 
 void VulkanRuntime::upload(Buffer& buffer, std::span<const std::byte> data, std::size_t offset) {
@@ -841,9 +878,10 @@ void VulkanRuntime::upload(Buffer& buffer, std::span<const std::byte> data, std:
     std::memcpy(static_cast<std::byte*>(dst.mapped) + offset, data.data(), data.size());
     return;
   }
-  auto staging = make_buffer(ctx_, data.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                             /*map=*/true);
+  auto staging =
+      make_buffer(ctx_, data.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                  VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                  /*map=*/true);
   std::memcpy(staging->mapped, data.data(), data.size());
   run_once(*ctx_, [&](VkCommandBuffer cmd) {
     VkBufferCopy region{0, offset, data.size()};
@@ -866,9 +904,10 @@ void VulkanRuntime::download(const Buffer& buffer, std::span<std::byte> out, std
     std::memcpy(out.data(), static_cast<const std::byte*>(src.mapped) + offset, out.size());
     return;
   }
-  auto staging = make_buffer(ctx_, out.size(), VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                             /*map=*/true);
+  auto staging =
+      make_buffer(ctx_, out.size(), VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                  VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                  /*map=*/true);
   run_once(*ctx_, [&](VkCommandBuffer cmd) {
     VkBufferCopy region{offset, 0, out.size()};
     ctx_->vk.vkCmdCopyBuffer(cmd, src.buffer, staging->buffer, 1, &region);
@@ -878,13 +917,15 @@ void VulkanRuntime::download(const Buffer& buffer, std::span<std::byte> out, std
   std::memcpy(out.data(), staging->mapped, out.size());
 }
 
-Pipeline VulkanRuntime::create_pipeline(std::span<const uint32_t> spirv, const PipelineLayout& layout) {
+Pipeline VulkanRuntime::create_pipeline(std::span<const uint32_t> spirv,
+                                        const PipelineLayout& layout) {
   Context& ctx = *ctx_;
   if (layout.push_constant_bytes % 4 != 0 ||
       layout.push_constant_bytes > ctx.props.limits.maxPushConstantsSize) {
-    throw UnsupportedError(str("spirv: kernel '", layout.name, "' has ", layout.push_constant_bytes,
-                               " bytes of push constants; they must be a multiple of 4 and at most ",
-                               ctx.props.limits.maxPushConstantsSize, " on ", ctx.where()));
+    throw UnsupportedError(
+        str("spirv: kernel '", layout.name, "' has ", layout.push_constant_bytes,
+            " bytes of push constants; they must be a multiple of 4 and at most ",
+            ctx.props.limits.maxPushConstantsSize, " on ", ctx.where()));
   }
   if (layout.buffers > ctx.props.limits.maxPerStageDescriptorStorageBuffers) {
     throw UnsupportedError(str("spirv: kernel '", layout.name, "' binds ", layout.buffers,
@@ -906,8 +947,9 @@ Pipeline VulkanRuntime::create_pipeline(std::span<const uint32_t> spirv, const P
   VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   set_info.bindingCount = layout.buffers;
   set_info.pBindings = bindings.data();
-  THUNDER_VK_CHECK(ctx.vk.vkCreateDescriptorSetLayout(ctx.device, &set_info, nullptr, &impl->set_layout),
-                   ctx.where());
+  THUNDER_VK_CHECK(
+      ctx.vk.vkCreateDescriptorSetLayout(ctx.device, &set_info, nullptr, &impl->set_layout),
+      ctx.where());
 
   VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, layout.push_constant_bytes};
   VkPipelineLayoutCreateInfo layout_info{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
@@ -954,7 +996,8 @@ Batch VulkanRuntime::batch() {
   alloc.commandBufferCount = 1;
   THUNDER_VK_CHECK(ctx.vk.vkAllocateCommandBuffers(ctx.device, &alloc, &impl->cmd), ctx.where());
   VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  THUNDER_VK_CHECK(ctx.vk.vkCreateFence(ctx.device, &fence_info, nullptr, &impl->fence), ctx.where());
+  THUNDER_VK_CHECK(ctx.vk.vkCreateFence(ctx.device, &fence_info, nullptr, &impl->fence),
+                   ctx.where());
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   THUNDER_VK_CHECK(ctx.vk.vkBeginCommandBuffer(impl->cmd, &begin), ctx.where());

@@ -18,11 +18,11 @@ namespace thunder::spirv {
 
 /// One Vulkan physical device as the loader reports it.
 struct DeviceInfo {
-  uint32_t index = 0;       ///< position in vkEnumeratePhysicalDevices
-  std::string name;         ///< deviceName, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
-  std::string type;         ///< "discrete GPU", "integrated GPU", "virtual GPU", "CPU", "other"
-  std::string driver;       ///< driver name and info (Vulkan 1.2+), else the driver version
-  std::string api_version;  ///< e.g. "1.3.230"
+  uint32_t index = 0;      ///< position in vkEnumeratePhysicalDevices
+  std::string name;        ///< deviceName, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+  std::string type;        ///< "discrete GPU", "integrated GPU", "virtual GPU", "CPU", "other"
+  std::string driver;      ///< driver name and info (Vulkan 1.2+), else the driver version
+  std::string api_version; ///< e.g. "1.3.230"
   uint32_t vendor_id = 0;
   uint32_t device_id = 0;
 };
@@ -34,6 +34,9 @@ struct RuntimeOptions {
   std::string device;
   /// Khronos validation layer and a debug messenger: -1 reads THUNDER_VK_VALIDATION=1.
   int validation = -1;
+  /// Copy through staging buffers even where device memory is host-visible (tests the
+  /// path discrete GPUs take on a machine that has only lavapipe).
+  bool force_staging = false;
 };
 
 class VulkanRuntime;
@@ -97,8 +100,8 @@ public:
   /// Records `pipeline` over groups_x * groups_y * groups_z workgroups with `buffers`
   /// bound in order and `push_constants` (exactly the layout's size).
   void dispatch(const Pipeline& pipeline, std::span<const Buffer* const> buffers,
-                std::span<const std::byte> push_constants, uint32_t groups_x,
-                uint32_t groups_y = 1, uint32_t groups_z = 1);
+                std::span<const std::byte> push_constants, uint32_t groups_x, uint32_t groups_y = 1,
+                uint32_t groups_z = 1);
   /// Submits the command buffer and waits for its fence. A batch is submitted once.
   void submit();
 
