@@ -58,4 +58,14 @@ std::string BoundSymbol::call_string() const {
   return out + ")";
 }
 
+const Symbol& python_del() {
+  static const Symbol symbol = make_symbol({.name = "python_del",
+                                            .ns = SymbolNamespace::Prims,
+                                            .params = {},
+                                            .tags = {},
+                                            .meta = [](const BoundArgs&) { return Value(); },
+                                            .torch_ops = {}});
+  return symbol;
+}
+
 } // namespace thunder

@@ -42,6 +42,13 @@ void print_bound_symbol(std::string& out, const BoundSymbol& bsym, int depth, bo
   const std::string indent(2 * static_cast<std::size_t>(depth), ' ');
   const std::string prefix = indent + (as_comment ? "# " : "");
   std::string line = prefix;
+  if (bsym.symbol == &python_del()) {
+    line += "del ";
+    for (std::size_t i = 0; i < bsym.args.size(); ++i)
+      line += (i == 0 ? "" : ", ") + bsym.args[i].repr();
+    out += line + "\n";
+    return;
+  }
   if (!bsym.output.is_none()) {
     line += tuple_repr(bsym.output);
     line += " = ";

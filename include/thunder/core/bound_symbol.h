@@ -47,4 +47,9 @@ struct BoundSymbol {
   std::string call_string() const;
 };
 
+/// Python's `del` statement, as Thunder's prims.python_del: a bound symbol of it whose args
+/// are proxies prints `del t3, t4` and says those values are not used after it. Passes
+/// build its bound symbols directly (it is never called through call_symbol).
+const Symbol& python_del();
+
 } // namespace thunder

@@ -1,0 +1,27 @@
+// Buffer lifetimes: marks where each intermediate tensor dies, and estimates the memory a
+// trace needs. After the last call that reads an intermediate (or right after the call
+// that defines it, when nothing reads it) comes `del t3`, as Thunder's del_last_used
+// writes it; an executor frees or reuses the buffer there.
+#pragma once
+
+#include "thunder/core/trace.h"
+
+#include <cstdint>
+
+namespace thunder {
+
+/// The trace with `del` statements (python_del) after the last use of each intermediate
+/// tensor: a tensor a top-level call defines that the trace does not return. Inputs are
+/// the caller's and never deleted. Provenance "Delete Last Used". Run it last: other
+/// passes do not expect del statements.
+Trace delete_last_used(const Trace& trace);
+
+/// The most bytes of tensors alive at once while the trace runs, from the proxies' shapes
+/// and dtypes: inputs live throughout, a call's outputs from that call on until their last
+/// use (the trace's outputs to the end), and during a call its inputs and outputs together.
+/// Only what the top level materializes counts: a fusion region's intermediates, and the
+/// temporaries inside calls an executor runs whole, are not seen. Views count as buffers of
+/// their own, so this is an upper bound there.
+std::int64_t estimate_peak_bytes(const Trace& trace);
+
+} // namespace thunder
