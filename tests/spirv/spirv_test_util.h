@@ -51,7 +51,7 @@ inline std::unique_ptr<VulkanRuntime> open_runtime(std::string& why_not,
   } catch (const BackendError& e) {
     std::string message = e.what();
     if (message.find("no Vulkan loader") != std::string::npos ||
-        message.find("reports no devices") != std::string::npos) {
+        message.find("spirv: no Vulkan device") != std::string::npos) {
       why_not = message;
       return nullptr;
     }

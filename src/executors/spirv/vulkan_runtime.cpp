@@ -129,6 +129,21 @@ std::mutex& volk_mutex() {
 constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
 constexpr uint64_t kFenceTimeoutNs = 120ull * 1000 * 1000 * 1000;
 
+BackendError no_device_error(const std::string& detail) {
+  return BackendError(str("spirv: no Vulkan device: ", detail,
+                          "; install a Vulkan driver (mesa-vulkan-drivers provides lavapipe, "
+                          "which runs on the CPU) or check VK_ICD_FILENAMES / VK_DRIVER_FILES"));
+}
+
+// vkCreateInstance fails with VK_ERROR_INCOMPATIBLE_DRIVER when the loader finds no driver.
+void create_instance(const VkInstanceCreateInfo& info, VkInstance* instance) {
+  VkResult r = vkCreateInstance(&info, nullptr, instance);
+  if (r == VK_ERROR_INCOMPATIBLE_DRIVER) {
+    throw no_device_error("vkCreateInstance found no driver (VK_ERROR_INCOMPATIBLE_DRIVER)");
+  }
+  check(r, "vkCreateInstance");
+}
+
 DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   VkPhysicalDeviceProperties props{};
   vkGetPhysicalDeviceProperties(pd, &props);
@@ -298,9 +313,7 @@ uint32_t preferred_device(const std::vector<DeviceInfo>& devices) {
 uint32_t choose_device(const std::vector<DeviceInfo>& devices, const std::string& wanted,
                        const char* source) {
   if (devices.empty()) {
-    throw BackendError("spirv: the Vulkan loader reports no devices; install a Vulkan driver "
-                       "(mesa-vulkan-drivers provides lavapipe, which runs on the CPU) or check "
-                       "VK_ICD_FILENAMES / VK_DRIVER_FILES");
+    throw no_device_error("the Vulkan loader reports no devices");
   }
   if (wanted.empty()) {
     return preferred_device(devices);
@@ -699,7 +712,7 @@ std::vector<DeviceInfo> VulkanRuntime::list_devices() {
   VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
   info.pApplicationInfo = &app;
   InstanceHandle handle;
-  THUNDER_VK_CHECK(vkCreateInstance(&info, nullptr, &handle.instance));
+  create_instance(info, &handle.instance);
   volkLoadInstanceOnly(handle.instance);
   std::vector<DeviceInfo> out;
   std::vector<VkPhysicalDevice> pds = physical_devices(handle.instance);
@@ -740,7 +753,7 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
     info.ppEnabledLayerNames = layers.data();
     info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
     info.ppEnabledExtensionNames = extensions.data();
-    THUNDER_VK_CHECK(vkCreateInstance(&info, nullptr, &ctx.instance));
+    create_instance(info, &ctx.instance);
     volkLoadInstanceOnly(ctx.instance);
     if (ctx.validation) {
       THUNDER_VK_CHECK(
