@@ -105,6 +105,37 @@ TEST(ExportReaderErrors, TruncatedArchive) {
   }
 }
 
+// Each broken archive of tests/models/export_bad_models.py gives a thunder error (a
+// ModelError; UnsupportedError for a well-formed feature the reader lacks) that names the
+// file and says what is wrong with it.
+class BrokenArchive : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(BrokenArchive, IsAModelErrorNamingFileAndDefect) {
+  if (models_dir().empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  const auto& [name, defect] = GetParam();
+  const std::string path = models_dir() + "/bad/" + name + ".pt2";
+  try {
+    load_exported_program(path);
+    FAIL() << "expected an error for " << path;
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path + ": " + defect, 0), 0u) << e.what();
+    const bool unsupported = dynamic_cast<const UnsupportedError*>(&e) != nullptr;
+    EXPECT_EQ(unsupported, std::string(name) == "unknown_node") << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ExportReaderErrors, BrokenArchive,
+    ::testing::Values(
+        std::pair{"bad_json", "models/model.json is not valid JSON (["},
+        std::pair{"missing_weight", "the archive has no record 'data/weights/weight_1'"},
+        std::pair{"future_schema",
+                  "models/model.json: schema version 99.0 is not supported (this reader "
+                  "reads version 8.x)"},
+        std::pair{"unknown_node", "models/model.json: node 0 (aten::no_such_op.default): "
+                                  "argument kind 'as_mystery' is not supported yet"}),
+    [](const auto& param_info) { return std::string(param_info.param.first); });
+
 TEST(Backends, UnknownAndUnavailableAreErrors) {
   EXPECT_EQ(select_backend("torch"), "torch");
   try {
