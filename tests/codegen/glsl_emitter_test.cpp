@@ -152,6 +152,31 @@ TEST(GlslEmitter, ReshapeThenSum) {
   expect_kernel_matches_golden(emit_region(region, "reshape_sum"), "reshape_sum");
 }
 
+TEST(GlslEmitter, FloatHelpers) {
+  // Every helper function of float math, so glslc compiles each of them.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {64}, DType::Float32);
+  auto y = scope.input_tensor("y", {64}, DType::Float32);
+  auto logs = ltorch::add(ltorch::add(ltorch::log(x), ltorch::log2(y)), ltorch::log1p(x));
+  auto exps = ltorch::add(ltorch::expm1(y), ltorch::pow(x, y));
+  auto mods = ltorch::add(ltorch::remainder(x, y), ltorch::fmod(x, y));
+  auto rest = ltorch::add(ltorch::maximum(x, y), ltorch::atan2(x, y));
+  auto out = ltorch::add(ltorch::add(logs, exps), ltorch::add(mods, rest));
+  const Region region = region_of(scope.finish(out));
+  expect_kernel_matches_golden(emit_region(region, "float_helpers"), "float_helpers");
+}
+
+TEST(GlslEmitter, IntegerOpsAndInt64Reduction) {
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {4, 8}, DType::Int32);
+  auto b = scope.input_tensor("b", {4, 8}, DType::Int64);
+  auto r = ltorch::remainder(a, 7);
+  auto q = ltorch::bitwise_xor(ltorch::div(b, 3, "trunc"), ltorch::to(r, DType::Int64));
+  auto m = ltorch::amax(ltorch::remainder(q, 5), Value::ints({1}));
+  const Region region = region_of(scope.finish(m));
+  expect_kernel_matches_golden(emit_region(region, "integer_ops"), "integer_ops");
+}
+
 TEST(GlslEmitter, DoubleExpIsUnsupported) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {8}, DType::Float64);

@@ -27,6 +27,9 @@ enum class Helper {
   RoundF16,
   Erf,
   Tanh,
+  LogSeries,
+  Log,
+  Log2,
   Log1p,
   Expm1,
   Pow,
@@ -69,24 +72,58 @@ const char* helper_source(Helper helper) {
            "  return x < 0.0 ? -y : y;\n"
            "}\n";
   case Helper::Tanh:
-    return "// tanh(x) rounds to +-1 in float beyond |x| = 10; some drivers' tanh overflows to\n"
-           "// NaN for large |x|, so those inputs never reach it.\n"
-           "float thunder_tanh(float x) { return abs(x) > 10.0 ? sign(x) : tanh(x); }\n";
+    return "// Below |x| = 0.25 the Taylor series to x^11 (relative error < 1e-9 before rounding):\n"
+           "// tanh as (e^2x - 1) / (e^2x + 1) loses the small values. tanh(x) rounds to +-1 in\n"
+           "// float beyond |x| = 10, and some drivers' tanh overflows to NaN there.\n"
+           "float thunder_tanh(float x) {\n"
+           "  if (abs(x) < 0.25) {\n"
+           "    float x2 = x * x;\n"
+           "    return x * (1.0 + x2 * (-0.333333333 + x2 * (0.133333333 + x2 * (-0.0539682540 + "
+           "x2 * (0.0218694885 + x2 * -0.00886323552)))));\n"
+           "  }\n"
+           "  return abs(x) > 10.0 ? sign(x) : tanh(x);\n"
+           "}\n";
+  case Helper::LogSeries:
+    return "// log((1 + s) / (1 - s)) = 2 atanh(s) for |s| <= 1/3, by its series to s^15 (relative\n"
+           "// error < 2e-9 before rounding). Vulkan allows log an absolute error of 2^-21 for\n"
+           "// arguments in [0.5, 2], which is a large relative error near 1 (lavapipe: 5%).\n"
+           "float thunder_log_series(float s) {\n"
+           "  float s2 = s * s;\n"
+           "  return 2.0 * s * (1.0 + s2 * (0.333333333 + s2 * (0.2 + s2 * (0.142857143 + s2 * "
+           "(0.111111111 + s2 * (0.0909090909 + s2 * (0.0769230769 + s2 * 0.0666666667)))))));\n"
+           "}\n";
+  case Helper::Log:
+    return "// GLSL leaves log(x <= 0) undefined; torch gives -inf at 0 and NaN below.\n"
+           "float thunder_log(float x) {\n"
+           "  if (x <= 0.0) return x == 0.0 ? uintBitsToFloat(0xFF800000u) : "
+           "uintBitsToFloat(0x7FC00000u);\n"
+           "  // x - 1 is exact in [0.5, 2].\n"
+           "  return (x >= 0.5 && x <= 2.0) ? thunder_log_series((x - 1.0) / (x + 1.0)) : log(x);\n"
+           "}\n";
+  case Helper::Log2:
+    return "float thunder_log2(float x) {\n"
+           "  if (x <= 0.0) return x == 0.0 ? uintBitsToFloat(0xFF800000u) : "
+           "uintBitsToFloat(0x7FC00000u);\n"
+           "  return (x >= 0.5 && x <= 2.0) ? thunder_log_series((x - 1.0) / (x + 1.0)) * "
+           "1.44269504 : log2(x);\n"
+           "}\n";
   case Helper::Log1p:
-    return "// log(1 + x) without cancellation for small x (Kahan's method).\n"
+    return "// log(1 + x) = 2 atanh(x / (2 + x)), with no rounding of 1 + x, for x in [-0.5, 1].\n"
            "float thunder_log1p(float x) {\n"
-           "  float u = 1.0 + x;\n"
-           "  if (u == 1.0 || isinf(u)) return u == 1.0 ? x : u;\n"
-           "  return log(u) * (x / (u - 1.0));\n"
+           "  if (x <= -1.0) return x == -1.0 ? uintBitsToFloat(0xFF800000u) : "
+           "uintBitsToFloat(0x7FC00000u);\n"
+           "  return (x >= -0.5 && x <= 1.0) ? thunder_log_series(x / (2.0 + x)) : log(1.0 + x);\n"
            "}\n";
   case Helper::Expm1:
-    return "// exp(x) - 1 without cancellation for small x (Kahan's method).\n"
+    return "// exp(x) - 1: below |x| = 0.5 the Taylor series to x^9 (relative error < 1e-9 before\n"
+           "// rounding), where exp(x) - 1 would cancel.\n"
            "float thunder_expm1(float x) {\n"
-           "  float u = exp(x);\n"
-           "  if (u == 1.0) return x;\n"
-           "  float um1 = u - 1.0;\n"
-           "  if (um1 == -1.0 || isinf(u)) return um1;\n"
-           "  return um1 * (x / log(u));\n"
+           "  if (abs(x) < 0.5) {\n"
+           "    return x * (1.0 + x * (0.5 + x * (0.166666667 + x * (0.0416666667 + x * "
+           "(0.00833333333 + x * (0.00138888889 + x * (0.000198412698 + x * (2.48015873e-05 + "
+           "x * 2.75573192e-06))))))));\n"
+           "  }\n"
+           "  return exp(x) - 1.0;\n"
            "}\n";
   case Helper::Pow:
     return "// pow with C's results where GLSL's is undefined (x <= 0, y == 0).\n"
@@ -350,13 +387,22 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
   case PrimId::bitwise_not: return boolean ? "(!" + a + ")" : wrap("(~" + a + ")", in);
   case PrimId::exp: return float_only("exp");
   case PrimId::exp2: return float_only("exp2");
-  case PrimId::log: return float_only("log");
-  case PrimId::log2: return float_only("log2");
+  case PrimId::log:
+    float_only("log");
+    helpers_.insert(Helper::LogSeries);
+    helpers_.insert(Helper::Log);
+    return "thunder_log(" + a + ")";
+  case PrimId::log2:
+    float_only("log2");
+    helpers_.insert(Helper::LogSeries);
+    helpers_.insert(Helper::Log2);
+    return "thunder_log2(" + a + ")";
   case PrimId::sin: return float_only("sin");
   case PrimId::cos: return float_only("cos");
   case PrimId::tan: return float_only("tan");
   case PrimId::log1p:
     float_only("log1p");
+    helpers_.insert(Helper::LogSeries);
     helpers_.insert(Helper::Log1p);
     return "thunder_log1p(" + a + ")";
   case PrimId::expm1:
