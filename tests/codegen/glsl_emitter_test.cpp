@@ -15,8 +15,8 @@ namespace thunder::codegen {
 namespace {
 
 using thunder::testing::expect_kernel_matches_golden;
-using thunder::testing::region_of;
 using thunder::testing::Region;
+using thunder::testing::region_of;
 using thunder::testing::slice_prims;
 
 std::string output_name(const Region& region) {
@@ -79,8 +79,8 @@ TEST(GlslEmitter, SoftmaxPiecesInTwoKernels) {
     if (region.prims[i]->output.as_tensor()->name() == s->name()) split = i + 1;
   }
   ASSERT_GT(split, 0u);
-  const Kernel first = make_kernel("softmax_reduce", slice_prims(region, 0, split),
-                                   {e->name(), s->name()});
+  const Kernel first =
+      make_kernel("softmax_reduce", slice_prims(region, 0, split), {e->name(), s->name()});
   ASSERT_EQ(first.outputs.size(), 2u);
   EXPECT_EQ(first.outputs[1].shape, (Shape{4, 1}));
   EXPECT_EQ(first.num_invocations, 64);
@@ -128,7 +128,8 @@ TEST(GlslEmitter, ConvertToIntegersAndBool) {
   auto as_long = ltorch::to(as_i8, DType::Int64);
   auto positive = ltorch::gt(x, 0.0);
   const Region region = region_of(scope.finish(Value::List{Value(as_long), Value(positive)}));
-  const Kernel kernel = make_kernel("convert_int", region.prims, {as_long->name(), positive->name()});
+  const Kernel kernel =
+      make_kernel("convert_int", region.prims, {as_long->name(), positive->name()});
   expect_kernel_matches_golden(emit_glsl(kernel), "convert_int");
 }
 

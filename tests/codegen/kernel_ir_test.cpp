@@ -12,8 +12,8 @@
 namespace thunder::codegen {
 namespace {
 
-using thunder::testing::region_of;
 using thunder::testing::Region;
+using thunder::testing::region_of;
 
 template <typename Fn>
 std::string error_of(Fn&& fn) {
@@ -27,7 +27,8 @@ std::string error_of(Fn&& fn) {
 
 int count_kind(const Kernel& kernel, NodeKind kind) {
   int n = 0;
-  for (const Node& node : kernel.nodes) n += node.kind == kind ? 1 : 0;
+  for (const Node& node : kernel.nodes)
+    n += node.kind == kind ? 1 : 0;
   return n;
 }
 
@@ -60,7 +61,8 @@ TEST(KernelIr, InputsOutputsAndBroadcastIndex) {
   EXPECT_EQ(bias_offset.kind, NodeKind::IndexMod);
   // Operands come before their users.
   for (std::size_t i = 0; i < kernel.nodes.size(); ++i) {
-    for (const NodeId op : kernel.nodes[i].operands) EXPECT_LT(static_cast<std::size_t>(op), i);
+    for (const NodeId op : kernel.nodes[i].operands)
+      EXPECT_LT(static_cast<std::size_t>(op), i);
   }
 }
 
@@ -114,8 +116,7 @@ TEST(KernelIr, StridedInputKeepsItsStrides) {
   // The load's offset is computed from coordinates, not the invocation index.
   for (const Node& n : kernel.nodes) {
     if (n.kind == NodeKind::Load) {
-      EXPECT_NE(kernel.nodes[static_cast<std::size_t>(n.operands[0])].kind,
-                NodeKind::ThreadIndex);
+      EXPECT_NE(kernel.nodes[static_cast<std::size_t>(n.operands[0])].kind, NodeKind::ThreadIndex);
     }
   }
 }
@@ -126,7 +127,8 @@ TEST(KernelIr, FlattenToPrimsReplacesComposites) {
   const Trace trace = scope.finish(ltorch::gelu(x, "tanh"));
   const auto prims = flatten_to_prims(trace.bound_symbols);
   ASSERT_FALSE(prims.empty());
-  for (const BoundSymbol* b : prims) EXPECT_TRUE(b->symbol->is_prim());
+  for (const BoundSymbol* b : prims)
+    EXPECT_TRUE(b->symbol->is_prim());
 }
 
 TEST(KernelIrErrors, UnsupportedPrimIsNamed) {
@@ -160,10 +162,14 @@ TEST(KernelIrErrors, BadRequests) {
             "used after it");
   EXPECT_EQ(error_of([&] { make_kernel("1k", region.prims, {y->name()}); }),
             "make_kernel: kernel name '1k' must be an identifier (letters, digits, '_')");
-  EXPECT_EQ(error_of([&] { make_kernel("k", region.prims, {y->name()}, {{"x", {8}}}); }),
+  EXPECT_EQ(error_of([&] {
+              make_kernel("k", region.prims, {y->name()}, {{"x", {8}}});
+            }),
             "make_kernel: strides [8] of input x must be 2 non-negative element counts for "
             "shape [4, 8]");
-  EXPECT_EQ(error_of([&] { make_kernel("k", region.prims, {y->name()}, {{"z", {8, 1}}}); }),
+  EXPECT_EQ(error_of([&] {
+              make_kernel("k", region.prims, {y->name()}, {{"z", {8, 1}}});
+            }),
             "make_kernel: strides given for z, which is not an input of the region");
   EXPECT_EQ(error_of([&] { make_kernel("k", {&trace.bound_symbols[0]}, {y->name()}); }),
             "make_kernel: region entry 0 is ltorch.exp, not a prim; flatten composites to their "

@@ -72,7 +72,8 @@ const char* helper_source(Helper helper) {
            "  return x < 0.0 ? -y : y;\n"
            "}\n";
   case Helper::Tanh:
-    return "// Below |x| = 0.25 the Taylor series to x^11 (relative error < 1e-9 before rounding):\n"
+    return "// Below |x| = 0.25 the Taylor series to x^11 (relative error < 1e-9 before "
+           "rounding):\n"
            "// tanh as (e^2x - 1) / (e^2x + 1) loses the small values. tanh(x) rounds to +-1 in\n"
            "// float beyond |x| = 10, and some drivers' tanh overflows to NaN there.\n"
            "float thunder_tanh(float x) {\n"
@@ -84,7 +85,8 @@ const char* helper_source(Helper helper) {
            "  return abs(x) > 10.0 ? sign(x) : tanh(x);\n"
            "}\n";
   case Helper::LogSeries:
-    return "// log((1 + s) / (1 - s)) = 2 atanh(s) for |s| <= 1/3, by its series to s^15 (relative\n"
+    return "// log((1 + s) / (1 - s)) = 2 atanh(s) for |s| <= 1/3, by its series to s^15 "
+           "(relative\n"
            "// error < 2e-9 before rounding). Vulkan allows log an absolute error of 2^-21 for\n"
            "// arguments in [0.5, 2], which is a large relative error near 1 (lavapipe: 5%).\n"
            "float thunder_log_series(float s) {\n"
@@ -154,26 +156,46 @@ const char* helper_source(Helper helper) {
 
 const char* compute_type(DType dtype) {
   switch (dtype) {
-  case DType::Bool: return "bool";
-  case DType::UInt8: case DType::Int8: case DType::Int16: case DType::Int32: return "int";
-  case DType::Int64: return "int64_t";
-  case DType::Float16: case DType::BFloat16: case DType::Float32: return "float";
-  case DType::Float64: return "double";
+  case DType::Bool:
+    return "bool";
+  case DType::UInt8:
+  case DType::Int8:
+  case DType::Int16:
+  case DType::Int32:
+    return "int";
+  case DType::Int64:
+    return "int64_t";
+  case DType::Float16:
+  case DType::BFloat16:
+  case DType::Float32:
+    return "float";
+  case DType::Float64:
+    return "double";
   }
   return "";
 }
 
 const char* storage_type(DType dtype) {
   switch (dtype) {
-  case DType::Bool: case DType::UInt8: return "uint8_t";
-  case DType::Int8: return "int8_t";
-  case DType::Int16: return "int16_t";
-  case DType::Int32: return "int";
-  case DType::Int64: return "int64_t";
-  case DType::Float16: return "float16_t";
-  case DType::BFloat16: return "uint16_t";
-  case DType::Float32: return "float";
-  case DType::Float64: return "double";
+  case DType::Bool:
+  case DType::UInt8:
+    return "uint8_t";
+  case DType::Int8:
+    return "int8_t";
+  case DType::Int16:
+    return "int16_t";
+  case DType::Int32:
+    return "int";
+  case DType::Int64:
+    return "int64_t";
+  case DType::Float16:
+    return "float16_t";
+  case DType::BFloat16:
+    return "uint16_t";
+  case DType::Float32:
+    return "float";
+  case DType::Float64:
+    return "double";
   }
   return "";
 }
@@ -191,10 +213,9 @@ std::string float_literal(double value, bool is_double) {
   }
   char buffer[64];
   // The shortest text that reads back to the same float (or double).
-  const auto [end, ec] = is_double
-                             ? std::to_chars(buffer, buffer + sizeof(buffer), value)
-                             : std::to_chars(buffer, buffer + sizeof(buffer),
-                                             static_cast<float>(value));
+  const auto [end, ec] =
+      is_double ? std::to_chars(buffer, buffer + sizeof(buffer), value)
+                : std::to_chars(buffer, buffer + sizeof(buffer), static_cast<float>(value));
   THUNDER_INTERNAL_ASSERT(ec == std::errc()) << "to_chars failed";
   std::string text(buffer, end);
   if (text.find_first_of(".e") == std::string::npos) text += ".0";
@@ -210,10 +231,18 @@ std::string int_literal(std::int64_t value, DType dtype) {
   // Narrow integers hold their dtype's value (wrapped), computed as int.
   std::int64_t v = value;
   switch (dtype) {
-  case DType::UInt8: v = static_cast<std::uint8_t>(value); break;
-  case DType::Int8: v = static_cast<std::int8_t>(value); break;
-  case DType::Int16: v = static_cast<std::int16_t>(value); break;
-  default: v = static_cast<std::int32_t>(value); break;
+  case DType::UInt8:
+    v = static_cast<std::uint8_t>(value);
+    break;
+  case DType::Int8:
+    v = static_cast<std::int8_t>(value);
+    break;
+  case DType::Int16:
+    v = static_cast<std::int16_t>(value);
+    break;
+  default:
+    v = static_cast<std::int32_t>(value);
+    break;
   }
   if (v == std::numeric_limits<std::int32_t>::min()) return "(-2147483647 - 1)";
   return v < 0 ? str("(", v, ")") : str(v);
@@ -228,18 +257,21 @@ std::string literal(const ScalarValue& value, DType dtype) {
     return float_literal(std::visit([](auto v) { return static_cast<double>(v); }, value),
                          c == DType::Float64);
   }
-  return int_literal(std::visit([](auto v) { return static_cast<std::int64_t>(v); }, value),
-                     dtype);
+  return int_literal(std::visit([](auto v) { return static_cast<std::int64_t>(v); }, value), dtype);
 }
 
 // An integer result wrapped to its dtype's width (narrow types are computed as int); expr
 // is a primary expression (a name, a call or parenthesized).
 std::string wrap(const std::string& expr, DType dtype) {
   switch (dtype) {
-  case DType::UInt8: return "(" + expr + " & 255)";
-  case DType::Int8: return "((" + expr + " << 24) >> 24)";
-  case DType::Int16: return "((" + expr + " << 16) >> 16)";
-  default: return expr;
+  case DType::UInt8:
+    return "(" + expr + " & 255)";
+  case DType::Int8:
+    return "((" + expr + " << 24) >> 24)";
+  case DType::Int16:
+    return "((" + expr + " << 16) >> 16)";
+  default:
+    return expr;
   }
 }
 
@@ -294,11 +326,16 @@ std::string GlslEmitter::index_expr(const Node& n) {
   const std::string a = name_of(n.operands[0]);
   const std::string b = name_of(n.operands[1]);
   switch (n.kind) {
-  case NodeKind::IndexAdd: return a + " + " + b;
-  case NodeKind::IndexMul: return a + " * " + b;
-  case NodeKind::IndexDiv: return a + " / " + b;
-  case NodeKind::IndexMod: return a + " % " + b;
-  default: THUNDER_INTERNAL_ASSERT(false) << "not an index expression";
+  case NodeKind::IndexAdd:
+    return a + " + " + b;
+  case NodeKind::IndexMul:
+    return a + " * " + b;
+  case NodeKind::IndexDiv:
+    return a + " / " + b;
+  case NodeKind::IndexMod:
+    return a + " % " + b;
+  default:
+    THUNDER_INTERNAL_ASSERT(false) << "not an index expression";
   }
   return "";
 }
@@ -307,27 +344,39 @@ std::string GlslEmitter::load(const Node& n) {
   const Buffer& buffer = kernel_.inputs[static_cast<std::size_t>(n.integer)];
   const std::string element = str("in", n.integer, ".data[", name_of(n.operands[0]), "]");
   switch (buffer.dtype) {
-  case DType::Bool: return "(uint(" + element + ") != 0u)";
-  case DType::UInt8: case DType::Int8: case DType::Int16: return "int(" + element + ")";
-  case DType::Float16: return "float(" + element + ")";
+  case DType::Bool:
+    return "(uint(" + element + ") != 0u)";
+  case DType::UInt8:
+  case DType::Int8:
+  case DType::Int16:
+    return "int(" + element + ")";
+  case DType::Float16:
+    return "float(" + element + ")";
   case DType::BFloat16:
     helpers_.insert(Helper::Bf16ToFloat);
     return "thunder_bf16_to_float(uint(" + element + "))";
-  default: return element;
+  default:
+    return element;
   }
 }
 
 std::string GlslEmitter::store(const Buffer& buffer, const std::string& value) {
   switch (buffer.dtype) {
-  case DType::Bool: return "uint8_t(" + value + " ? 1u : 0u)";
-  case DType::UInt8: return "uint8_t(" + value + ")";
-  case DType::Int8: return "int8_t(" + value + ")";
-  case DType::Int16: return "int16_t(" + value + ")";
-  case DType::Float16: return "float16_t(" + value + ")";
+  case DType::Bool:
+    return "uint8_t(" + value + " ? 1u : 0u)";
+  case DType::UInt8:
+    return "uint8_t(" + value + ")";
+  case DType::Int8:
+    return "int8_t(" + value + ")";
+  case DType::Int16:
+    return "int16_t(" + value + ")";
+  case DType::Float16:
+    return "float16_t(" + value + ")";
   case DType::BFloat16:
     helpers_.insert(Helper::FloatToBf16);
     return "uint16_t(thunder_float_to_bf16(" + value + "))";
-  default: return value;
+  default:
+    return value;
   }
 }
 
@@ -365,7 +414,9 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
   const bool f64 = c == DType::Float64;
   const bool boolean = c == DType::Bool;
   const auto float_only = [&](const char* builtin) {
-    if (f64) unsupported(n.prim, in, str("cannot be written in GLSL, which has no double-precision ", builtin));
+    if (f64)
+      unsupported(n.prim, in,
+                  str("cannot be written in GLSL, which has no double-precision ", builtin));
     return str(builtin, "(", a, ")");
   };
   switch (n.prim) {
@@ -375,18 +426,25 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
   case PrimId::abs:
     if (boolean) return a;
     return fp ? "abs(" + a + ")" : wrap("abs(" + a + ")", in);
-  case PrimId::floor: return fp ? "floor(" + a + ")" : a;
-  case PrimId::ceil: return fp ? "ceil(" + a + ")" : a;
-  case PrimId::trunc: return fp ? "trunc(" + a + ")" : a;
-  case PrimId::round: return fp ? "roundEven(" + a + ")" : a; // torch rounds half to even
+  case PrimId::floor:
+    return fp ? "floor(" + a + ")" : a;
+  case PrimId::ceil:
+    return fp ? "ceil(" + a + ")" : a;
+  case PrimId::trunc:
+    return fp ? "trunc(" + a + ")" : a;
+  case PrimId::round:
+    return fp ? "roundEven(" + a + ")" : a; // torch rounds half to even
   case PrimId::sign:
     if (fp) return "sign(" + a + ")";
     if (boolean) return a;
     return str("(", a, " > ", zero(in), " ? ", literal(std::int64_t{1}, in), " : (", a, " < ",
                zero(in), " ? ", literal(std::int64_t{-1}, in), " : ", zero(in), "))");
-  case PrimId::bitwise_not: return boolean ? "(!" + a + ")" : wrap("(~" + a + ")", in);
-  case PrimId::exp: return float_only("exp");
-  case PrimId::exp2: return float_only("exp2");
+  case PrimId::bitwise_not:
+    return boolean ? "(!" + a + ")" : wrap("(~" + a + ")", in);
+  case PrimId::exp:
+    return float_only("exp");
+  case PrimId::exp2:
+    return float_only("exp2");
   case PrimId::log:
     float_only("log");
     helpers_.insert(Helper::LogSeries);
@@ -397,9 +455,12 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
     helpers_.insert(Helper::LogSeries);
     helpers_.insert(Helper::Log2);
     return "thunder_log2(" + a + ")";
-  case PrimId::sin: return float_only("sin");
-  case PrimId::cos: return float_only("cos");
-  case PrimId::tan: return float_only("tan");
+  case PrimId::sin:
+    return float_only("sin");
+  case PrimId::cos:
+    return float_only("cos");
+  case PrimId::tan:
+    return float_only("tan");
   case PrimId::log1p:
     float_only("log1p");
     helpers_.insert(Helper::LogSeries);
@@ -417,14 +478,22 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
     float_only("erf");
     helpers_.insert(Helper::Erf);
     return "thunder_erf(" + a + ")";
-  case PrimId::sqrt: return "sqrt(" + a + ")";
-  case PrimId::rsqrt: return "inversesqrt(" + a + ")";
-  case PrimId::reciprocal: return "(" + literal(1.0, in) + " / " + a + ")";
-  case PrimId::isnan: return fp ? "isnan(" + a + ")" : "false";
-  case PrimId::isinf: return fp ? "isinf(" + a + ")" : "false";
-  case PrimId::isfinite: return fp ? "!(isnan(" + a + ") || isinf(" + a + "))" : "true";
-  case PrimId::logical_not: return boolean ? "(!" + a + ")" : "(" + a + " == " + zero(in) + ")";
-  default: THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not unary";
+  case PrimId::sqrt:
+    return "sqrt(" + a + ")";
+  case PrimId::rsqrt:
+    return "inversesqrt(" + a + ")";
+  case PrimId::reciprocal:
+    return "(" + literal(1.0, in) + " / " + a + ")";
+  case PrimId::isnan:
+    return fp ? "isnan(" + a + ")" : "false";
+  case PrimId::isinf:
+    return fp ? "isinf(" + a + ")" : "false";
+  case PrimId::isfinite:
+    return fp ? "!(isnan(" + a + ") || isinf(" + a + "))" : "true";
+  case PrimId::logical_not:
+    return boolean ? "(!" + a + ")" : "(" + a + " == " + zero(in) + ")";
+  default:
+    THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not unary";
   }
   return "";
 }
@@ -449,10 +518,14 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
     return str("(", a, " ", op, " ", b, ")");
   };
   switch (n.prim) {
-  case PrimId::add: return boolean ? "(" + a + " || " + b + ")" : arith("+");
-  case PrimId::sub: return arith("-");
-  case PrimId::mul: return boolean ? "(" + a + " && " + b + ")" : arith("*");
-  case PrimId::div: return arith("/"); // integers truncate, as C and the prim do
+  case PrimId::add:
+    return boolean ? "(" + a + " || " + b + ")" : arith("+");
+  case PrimId::sub:
+    return arith("-");
+  case PrimId::mul:
+    return boolean ? "(" + a + " && " + b + ")" : arith("*");
+  case PrimId::div:
+    return arith("/"); // integers truncate, as C and the prim do
   case PrimId::pow:
     if (c != DType::Float32) {
       unsupported(n.prim, in, "is not generated yet (only float32, float16 and bfloat16)");
@@ -470,9 +543,9 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
       std::string test;
       for (const NodeId id : n.operands) {
         const Node& op = node(id);
-        const bool nan_free = op.kind == NodeKind::Constant &&
-                              !std::isnan(std::visit([](auto v) { return static_cast<double>(v); },
-                                                     op.constant));
+        const bool nan_free =
+            op.kind == NodeKind::Constant &&
+            !std::isnan(std::visit([](auto v) { return static_cast<double>(v); }, op.constant));
         if (nan_free) continue;
         test += str(test.empty() ? "" : " || ", "isnan(", name_of(id), ")");
       }
@@ -497,26 +570,40 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
       unsupported(n.prim, in, "cannot be written in GLSL, which has no double-precision atan");
     }
     return str("atan(", a, ", ", b, ")");
-  case PrimId::bitwise_and: return boolean ? "(" + a + " && " + b + ")" : "(" + a + " & " + b + ")";
-  case PrimId::bitwise_or: return boolean ? "(" + a + " || " + b + ")" : "(" + a + " | " + b + ")";
-  case PrimId::bitwise_xor: return boolean ? "(" + a + " ^^ " + b + ")" : "(" + a + " ^ " + b + ")";
-  case PrimId::eq: return compare("==");
-  case PrimId::ne: return compare("!=");
-  case PrimId::lt: return compare("<");
-  case PrimId::le: return compare("<=");
-  case PrimId::gt: return compare(">");
-  case PrimId::ge: return compare(">=");
-  case PrimId::logical_and: return "(" + truth(a) + " && " + truth(b) + ")";
-  case PrimId::logical_or: return "(" + truth(a) + " || " + truth(b) + ")";
-  case PrimId::logical_xor: return "(" + truth(a) + " ^^ " + truth(b) + ")";
-  default: THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not binary";
+  case PrimId::bitwise_and:
+    return boolean ? "(" + a + " && " + b + ")" : "(" + a + " & " + b + ")";
+  case PrimId::bitwise_or:
+    return boolean ? "(" + a + " || " + b + ")" : "(" + a + " | " + b + ")";
+  case PrimId::bitwise_xor:
+    return boolean ? "(" + a + " ^^ " + b + ")" : "(" + a + " ^ " + b + ")";
+  case PrimId::eq:
+    return compare("==");
+  case PrimId::ne:
+    return compare("!=");
+  case PrimId::lt:
+    return compare("<");
+  case PrimId::le:
+    return compare("<=");
+  case PrimId::gt:
+    return compare(">");
+  case PrimId::ge:
+    return compare(">=");
+  case PrimId::logical_and:
+    return "(" + truth(a) + " && " + truth(b) + ")";
+  case PrimId::logical_or:
+    return "(" + truth(a) + " || " + truth(b) + ")";
+  case PrimId::logical_xor:
+    return "(" + truth(a) + " ^^ " + truth(b) + ")";
+  default:
+    THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not binary";
   }
   return "";
 }
 
 std::string GlslEmitter::value_expr(const Node& n) {
   switch (n.kind) {
-  case NodeKind::Load: return load(n);
+  case NodeKind::Load:
+    return load(n);
   case NodeKind::Unary:
     return unary(n, name_of(n.operands[0]), node(n.operands[0]).dtype);
   case NodeKind::Binary:
@@ -526,7 +613,8 @@ std::string GlslEmitter::value_expr(const Node& n) {
                name_of(n.operands[2]), ")");
   case NodeKind::Convert:
     return convert(name_of(n.operands[0]), node(n.operands[0]).dtype, n.dtype);
-  default: THUNDER_INTERNAL_ASSERT(false) << "not a value expression";
+  default:
+    THUNDER_INTERNAL_ASSERT(false) << "not a value expression";
   }
   return "";
 }
@@ -534,12 +622,16 @@ std::string GlslEmitter::value_expr(const Node& n) {
 void GlslEmitter::emit_node(NodeId id) {
   const Node& n = node(id);
   switch (n.kind) {
-  case NodeKind::ThreadIndex: case NodeKind::IndexConstant: case NodeKind::Constant:
+  case NodeKind::ThreadIndex:
+  case NodeKind::IndexConstant:
+  case NodeKind::Constant:
     return; // printed where used
   case NodeKind::LoopIndex:
     THUNDER_INTERNAL_ASSERT(false) << "a loop index is defined by its loop";
     return;
-  case NodeKind::IndexAdd: case NodeKind::IndexMul: case NodeKind::IndexDiv:
+  case NodeKind::IndexAdd:
+  case NodeKind::IndexMul:
+  case NodeKind::IndexDiv:
   case NodeKind::IndexMod: {
     const std::string e = index_expr(n);
     const std::string name = str("i", next_index_++);
@@ -558,8 +650,12 @@ void GlslEmitter::emit_node(NodeId id) {
     std::string init;
     const bool max = n.prim == PrimId::amax;
     switch (n.prim) {
-    case PrimId::sum: init = zero(dtype); break;
-    case PrimId::prod: init = literal(std::int64_t{1}, dtype); break;
+    case PrimId::sum:
+      init = zero(dtype);
+      break;
+    case PrimId::prod:
+      init = literal(std::int64_t{1}, dtype);
+      break;
     case PrimId::amax:
     case PrimId::amin:
       if (boolean) {
@@ -572,19 +668,30 @@ void GlslEmitter::emit_node(NodeId id) {
         std::int64_t lo = std::numeric_limits<std::int64_t>::min();
         std::int64_t hi = std::numeric_limits<std::int64_t>::max();
         switch (dtype) {
-        case DType::UInt8: lo = 0; hi = 255; break;
-        case DType::Int8: lo = -128; hi = 127; break;
-        case DType::Int16: lo = -32768; hi = 32767; break;
+        case DType::UInt8:
+          lo = 0;
+          hi = 255;
+          break;
+        case DType::Int8:
+          lo = -128;
+          hi = 127;
+          break;
+        case DType::Int16:
+          lo = -32768;
+          hi = 32767;
+          break;
         case DType::Int32:
           lo = std::numeric_limits<std::int32_t>::min();
           hi = std::numeric_limits<std::int32_t>::max();
           break;
-        default: break;
+        default:
+          break;
         }
         init = literal(max ? lo : hi, dtype);
       }
       break;
-    default: THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not a reduction";
+    default:
+      THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not a reduction";
     }
     const std::string acc = str("v", next_value_++);
     const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
@@ -597,8 +704,12 @@ void GlslEmitter::emit_node(NodeId id) {
     const std::string v = name_of(n.operands[0]);
     std::string next;
     switch (n.prim) {
-    case PrimId::sum: next = wrap(str("(", acc, " + ", v, ")"), dtype); break;
-    case PrimId::prod: next = wrap(str("(", acc, " * ", v, ")"), dtype); break;
+    case PrimId::sum:
+      next = wrap(str("(", acc, " + ", v, ")"), dtype);
+      break;
+    case PrimId::prod:
+      next = wrap(str("(", acc, " * ", v, ")"), dtype);
+      break;
     default:
       if (boolean) {
         next = str(acc, max ? " || " : " && ", v);
@@ -632,7 +743,8 @@ void GlslEmitter::emit_block(int scope, const std::vector<NodeId>& roots) {
     const NodeId id = stack.back();
     stack.pop_back();
     if (!reachable.insert(id).second) continue;
-    for (const NodeId op : node(id).operands) stack.push_back(op);
+    for (const NodeId op : node(id).operands)
+      stack.push_back(op);
   }
   // Ids are a topological order; the nodes of inner loops are emitted by their Reduce.
   for (const NodeId id : reachable) {
@@ -649,7 +761,8 @@ std::string GlslEmitter::emit() {
   std::map<std::int64_t, std::vector<const Store*>> groups;
   for (const Store& s : kernel_.stores) {
     std::int64_t numel = 1;
-    for (const std::int64_t e : kernel_.outputs[static_cast<std::size_t>(s.output)].shape) numel *= e;
+    for (const std::int64_t e : kernel_.outputs[static_cast<std::size_t>(s.output)].shape)
+      numel *= e;
     if (groups.count(numel) == 0) counts.push_back(numel);
     groups[numel].push_back(&s);
   }
@@ -664,7 +777,8 @@ std::string GlslEmitter::emit() {
       ++indent_;
     }
     std::vector<NodeId> roots;
-    for (const Store* s : groups[count]) roots.push_back(s->value);
+    for (const Store* s : groups[count])
+      roots.push_back(s->value);
     emit_block(0, roots);
     for (const Store* s : groups[count]) {
       const Buffer& out = kernel_.outputs[static_cast<std::size_t>(s->output)];
@@ -686,8 +800,10 @@ std::string GlslEmitter::emit() {
     storage16 |= d == DType::Float16 || d == DType::BFloat16 || d == DType::Int16;
     int64 |= d == DType::Int64;
   };
-  for (const Buffer& b : kernel_.inputs) note(b.dtype);
-  for (const Buffer& b : kernel_.outputs) note(b.dtype);
+  for (const Buffer& b : kernel_.inputs)
+    note(b.dtype);
+  for (const Buffer& b : kernel_.outputs)
+    note(b.dtype);
   for (const Node& n : kernel_.nodes) {
     if (!is_index(n.kind)) int64 |= n.dtype == DType::Int64;
   }
@@ -716,7 +832,8 @@ std::string GlslEmitter::emit() {
     declare(kernel_.outputs[i], "writeonly", str("Out", i).c_str(), str("out", i));
   }
   out << "layout(push_constant) uniform PushConstants { uint numel; } pc;\n";
-  for (const Helper h : helpers_) out << "\n" << helper_source(h);
+  for (const Helper h : helpers_)
+    out << "\n" << helper_source(h);
   out << "\nvoid main() {\n";
   out << "  uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * " << kGlslLocalSize
       << "u) + gl_GlobalInvocationID.x;\n";

@@ -20,35 +20,93 @@ using prims::PrimId;
 // Index arithmetic is unsigned 32-bit in the emitted code.
 constexpr std::int64_t kMaxIndex = std::numeric_limits<std::int32_t>::max();
 
-enum class PrimClass { Unary, Binary, Where, Convert, Broadcast, Reshape, Transpose, Squeeze,
-                       Slice, Full, Reduction, Unsupported };
+enum class PrimClass {
+  Unary,
+  Binary,
+  Where,
+  Convert,
+  Broadcast,
+  Reshape,
+  Transpose,
+  Squeeze,
+  Slice,
+  Full,
+  Reduction,
+  Unsupported
+};
 
 PrimClass classify(PrimId id) {
   switch (id) {
-  case PrimId::neg: case PrimId::abs: case PrimId::floor: case PrimId::ceil:
-  case PrimId::round: case PrimId::trunc: case PrimId::sign: case PrimId::bitwise_not:
-  case PrimId::exp: case PrimId::exp2: case PrimId::log: case PrimId::log2:
-  case PrimId::log1p: case PrimId::expm1: case PrimId::sqrt: case PrimId::rsqrt:
-  case PrimId::reciprocal: case PrimId::sin: case PrimId::cos: case PrimId::tan:
-  case PrimId::tanh: case PrimId::erf: case PrimId::isnan: case PrimId::isinf:
-  case PrimId::isfinite: case PrimId::logical_not:
+  case PrimId::neg:
+  case PrimId::abs:
+  case PrimId::floor:
+  case PrimId::ceil:
+  case PrimId::round:
+  case PrimId::trunc:
+  case PrimId::sign:
+  case PrimId::bitwise_not:
+  case PrimId::exp:
+  case PrimId::exp2:
+  case PrimId::log:
+  case PrimId::log2:
+  case PrimId::log1p:
+  case PrimId::expm1:
+  case PrimId::sqrt:
+  case PrimId::rsqrt:
+  case PrimId::reciprocal:
+  case PrimId::sin:
+  case PrimId::cos:
+  case PrimId::tan:
+  case PrimId::tanh:
+  case PrimId::erf:
+  case PrimId::isnan:
+  case PrimId::isinf:
+  case PrimId::isfinite:
+  case PrimId::logical_not:
     return PrimClass::Unary;
-  case PrimId::add: case PrimId::sub: case PrimId::mul: case PrimId::div: case PrimId::pow:
-  case PrimId::maximum: case PrimId::minimum: case PrimId::fmod: case PrimId::remainder:
-  case PrimId::atan2: case PrimId::bitwise_and: case PrimId::bitwise_or:
-  case PrimId::bitwise_xor: case PrimId::eq: case PrimId::ne: case PrimId::lt: case PrimId::le:
-  case PrimId::gt: case PrimId::ge: case PrimId::logical_and: case PrimId::logical_or:
+  case PrimId::add:
+  case PrimId::sub:
+  case PrimId::mul:
+  case PrimId::div:
+  case PrimId::pow:
+  case PrimId::maximum:
+  case PrimId::minimum:
+  case PrimId::fmod:
+  case PrimId::remainder:
+  case PrimId::atan2:
+  case PrimId::bitwise_and:
+  case PrimId::bitwise_or:
+  case PrimId::bitwise_xor:
+  case PrimId::eq:
+  case PrimId::ne:
+  case PrimId::lt:
+  case PrimId::le:
+  case PrimId::gt:
+  case PrimId::ge:
+  case PrimId::logical_and:
+  case PrimId::logical_or:
   case PrimId::logical_xor:
     return PrimClass::Binary;
-  case PrimId::where: return PrimClass::Where;
-  case PrimId::convert_element_type: return PrimClass::Convert;
-  case PrimId::broadcast_in_dim: return PrimClass::Broadcast;
-  case PrimId::reshape: return PrimClass::Reshape;
-  case PrimId::transpose: return PrimClass::Transpose;
-  case PrimId::squeeze: return PrimClass::Squeeze;
-  case PrimId::slice: return PrimClass::Slice;
-  case PrimId::full: return PrimClass::Full;
-  case PrimId::sum: case PrimId::prod: case PrimId::amax: case PrimId::amin:
+  case PrimId::where:
+    return PrimClass::Where;
+  case PrimId::convert_element_type:
+    return PrimClass::Convert;
+  case PrimId::broadcast_in_dim:
+    return PrimClass::Broadcast;
+  case PrimId::reshape:
+    return PrimClass::Reshape;
+  case PrimId::transpose:
+    return PrimClass::Transpose;
+  case PrimId::squeeze:
+    return PrimClass::Squeeze;
+  case PrimId::slice:
+    return PrimClass::Slice;
+  case PrimId::full:
+    return PrimClass::Full;
+  case PrimId::sum:
+  case PrimId::prod:
+  case PrimId::amax:
+  case PrimId::amin:
     return PrimClass::Reduction;
   default:
     return PrimClass::Unsupported;
@@ -103,8 +161,7 @@ private:
   NodeId eval(const std::string& name, const Coords& coords);
   NodeId eval_prim(const Definition& def, const Coords& coords);
   NodeId eval_reduction(const Definition& def, const Coords& coords);
-  NodeId operand(const Value& v, DType number_dtype, const Coords& coords,
-                 const Definition& def);
+  NodeId operand(const Value& v, DType number_dtype, const Coords& coords, const Definition& def);
   int scope_of(const std::vector<NodeId>& operands) const;
 
   Kernel kernel_;
@@ -115,8 +172,7 @@ private:
   std::vector<std::string> output_names_;
 };
 
-KernelBuilder::KernelBuilder(const std::string& name,
-                             const std::vector<const BoundSymbol*>& region,
+KernelBuilder::KernelBuilder(const std::string& name, const std::vector<const BoundSymbol*>& region,
                              const std::vector<std::string>& outputs,
                              const std::map<std::string, Strides>& input_strides) {
   const auto valid_name = [](const std::string& n) {
@@ -126,13 +182,14 @@ KernelBuilder::KernelBuilder(const std::string& name,
     });
   };
   if (!valid_name(name)) {
-    throw ArgumentError(str("make_kernel: kernel name '", name,
-                            "' must be an identifier (letters, digits, '_')"));
+    throw ArgumentError(
+        str("make_kernel: kernel name '", name, "' must be an identifier (letters, digits, '_')"));
   }
   kernel_.name = name;
   if (region.empty()) throw ArgumentError("make_kernel: the region has no prims");
   if (outputs.empty()) {
-    throw ArgumentError(str("make_kernel: kernel ", name, " has no outputs; name the proxies "
+    throw ArgumentError(str("make_kernel: kernel ", name,
+                            " has no outputs; name the proxies "
                             "the region defines that are used after it"));
   }
 
@@ -177,8 +234,8 @@ KernelBuilder::KernelBuilder(const std::string& name,
     }
     const std::vector<const Proxy*> defined = bsym->output_proxies();
     if (defined.size() != 1 || defined[0]->kind() != ProxyKind::Tensor) {
-      throw ArgumentError(str("make_kernel: ", bsym->symbol->qualified_name(),
-                              " must define exactly one tensor"));
+      throw ArgumentError(
+          str("make_kernel: ", bsym->symbol->qualified_name(), " must define exactly one tensor"));
     }
     const auto* out = static_cast<const TensorProxy*>(defined[0]);
     if (definitions_.count(out->name()) != 0 || input_positions_.count(out->name()) != 0) {
@@ -194,8 +251,8 @@ KernelBuilder::KernelBuilder(const std::string& name,
   }
   for (const auto& [input, strides] : input_strides) {
     if (input_positions_.count(input) == 0) {
-      throw ArgumentError(str("make_kernel: strides given for ", input,
-                              ", which is not an input of the region"));
+      throw ArgumentError(
+          str("make_kernel: strides given for ", input, ", which is not an input of the region"));
     }
   }
   std::set<std::string> seen;
@@ -244,9 +301,10 @@ int KernelBuilder::scope_of(const std::vector<NodeId>& operands) const {
   for (const NodeId id : operands) {
     int s = scope;
     const int want = kernel_.nodes[static_cast<std::size_t>(id)].scope;
-    while (s != want && s != -1) s = kernel_.loops[static_cast<std::size_t>(s)].parent;
-    THUNDER_INTERNAL_ASSERT(s == want) << "node " << id << " is in loop " << want
-                                       << ", not an ancestor of loop " << scope;
+    while (s != want && s != -1)
+      s = kernel_.loops[static_cast<std::size_t>(s)].parent;
+    THUNDER_INTERNAL_ASSERT(s == want)
+        << "node " << id << " is in loop " << want << ", not an ancestor of loop " << scope;
   }
   return scope;
 }
@@ -263,13 +321,16 @@ NodeId KernelBuilder::add_node(Node node) {
     // Constants compare by kind and bits (float_repr round-trips; -0.0 and NaN included).
     const std::string constant = std::visit(
         [](auto v) {
-          if constexpr (std::is_same_v<decltype(v), double>) return "f" + float_repr(v);
-          else return str("i", static_cast<std::int64_t>(v));
+          if constexpr (std::is_same_v<decltype(v), double>)
+            return "f" + float_repr(v);
+          else
+            return str("i", static_cast<std::int64_t>(v));
         },
         node.constant);
     key = str(static_cast<int>(node.kind), ":", static_cast<int>(node.dtype), ":",
               static_cast<int>(node.prim), ":", node.integer, ":", constant, ":");
-    for (const NodeId op : node.operands) key += str(op, ",");
+    for (const NodeId op : node.operands)
+      key += str(op, ",");
     if (const auto it = interned_.find(key); it != interned_.end()) return it->second;
   }
   const auto id = static_cast<NodeId>(kernel_.nodes.size());
@@ -292,11 +353,16 @@ NodeId KernelBuilder::index_binary(NodeKind kind, NodeId a, NodeId b) {
   const bool cb = nb.kind == NodeKind::IndexConstant;
   if (ca && cb) {
     switch (kind) {
-    case NodeKind::IndexAdd: return index_constant(na.integer + nb.integer);
-    case NodeKind::IndexMul: return index_constant(na.integer * nb.integer);
-    case NodeKind::IndexDiv: return index_constant(na.integer / nb.integer);
-    case NodeKind::IndexMod: return index_constant(na.integer % nb.integer);
-    default: THUNDER_INTERNAL_ASSERT(false) << "not an index operation";
+    case NodeKind::IndexAdd:
+      return index_constant(na.integer + nb.integer);
+    case NodeKind::IndexMul:
+      return index_constant(na.integer * nb.integer);
+    case NodeKind::IndexDiv:
+      return index_constant(na.integer / nb.integer);
+    case NodeKind::IndexMod:
+      return index_constant(na.integer % nb.integer);
+    default:
+      THUNDER_INTERNAL_ASSERT(false) << "not an index operation";
     }
   }
   // Constants go to the right, where they print naturally ("i * 64u").
@@ -357,18 +423,20 @@ NodeId KernelBuilder::offset(const Coords& coords, const Strides& strides) {
   }
   NodeId sum = index_constant(0);
   for (std::size_t d = 0; d < coords.dims.size(); ++d) {
-    sum = index_binary(NodeKind::IndexAdd, sum,
-                       index_binary(NodeKind::IndexMul, coords.dims[d], index_constant(strides[d])));
+    sum =
+        index_binary(NodeKind::IndexAdd, sum,
+                     index_binary(NodeKind::IndexMul, coords.dims[d], index_constant(strides[d])));
   }
   return sum;
 }
 
 NodeId KernelBuilder::constant(const Value& number, DType dtype, const Definition& def) {
   if (number.is_number() && !number.as_number()->value()) {
-    unsupported(def, str("reads the number ", number.repr(), ", whose value is not known; "
+    unsupported(def, str("reads the number ", number.repr(),
+                         ", whose value is not known; "
                          "generated kernels take numbers as constants"));
   }
-  ScalarValue v = number.is_number() ? *number.as_number()->value()
+  ScalarValue v = number.is_number()                 ? *number.as_number()->value()
                   : number.kind() == ValueKind::Bool ? ScalarValue(number.as_bool())
                   : number.kind() == ValueKind::Int  ? ScalarValue(number.as_int())
                                                      : ScalarValue(number.as_float());
@@ -462,8 +530,8 @@ NodeId KernelBuilder::eval_prim(const Definition& def, const Coords& coords) {
     Node node;
     node.kind = NodeKind::Where;
     node.dtype = def.proxy->dtype();
-    node.operands = {operand(arg(0), DType::Bool, coords, def),
-                     operand(arg(1), dtype, coords, def), operand(arg(2), dtype, coords, def)};
+    node.operands = {operand(arg(0), DType::Bool, coords, def), operand(arg(1), dtype, coords, def),
+                     operand(arg(2), dtype, coords, def)};
     return add_node(std::move(node));
   }
   case PrimClass::Convert: {
@@ -529,10 +597,10 @@ NodeId KernelBuilder::eval_prim(const Definition& def, const Coords& coords) {
     Coords inner;
     inner.shape = a.shape();
     for (std::size_t d = 0; d < coords.dims.size(); ++d) {
-      inner.dims.push_back(index_binary(
-          NodeKind::IndexAdd,
-          index_binary(NodeKind::IndexMul, coords.dims[d], index_constant(step[d])),
-          index_constant(start[d])));
+      inner.dims.push_back(
+          index_binary(NodeKind::IndexAdd,
+                       index_binary(NodeKind::IndexMul, coords.dims[d], index_constant(step[d])),
+                       index_constant(start[d])));
     }
     return eval(a.name(), inner);
   }
@@ -553,7 +621,8 @@ NodeId KernelBuilder::eval_reduction(const Definition& def, const Coords& coords
   const std::vector<std::int64_t> dims = def.bsym->args.at(1).as_ints();
   if (dims.empty()) return eval(a.name(), coords);
   Shape reduced_shape;
-  for (const std::int64_t d : dims) reduced_shape.push_back(a.shape()[static_cast<std::size_t>(d)]);
+  for (const std::int64_t d : dims)
+    reduced_shape.push_back(a.shape()[static_cast<std::size_t>(d)]);
   const std::int64_t extent = numel_of(reduced_shape);
   if (extent == 0) {
     if (def.id == PrimId::sum) return constant(Value(0), def.proxy->dtype(), def);
@@ -564,8 +633,8 @@ NodeId KernelBuilder::eval_reduction(const Definition& def, const Coords& coords
   // The loop lives in the innermost loop the output coordinates depend on.
   const int parent = scope_of(coords.dims);
   const int loop = static_cast<int>(kernel_.loops.size());
-  kernel_.loops.push_back(Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1,
-                               extent, -1});
+  kernel_.loops.push_back(
+      Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1, extent, -1});
   Node index;
   index.kind = NodeKind::LoopIndex;
   index.loop = loop;
@@ -624,15 +693,20 @@ void flatten_into(const BoundSymbol& bsym, std::vector<const BoundSymbol*>& out)
     out.push_back(&bsym);
     return;
   }
-  for (const BoundSymbol& sub : bsym.subsymbols) flatten_into(sub, out);
+  for (const BoundSymbol& sub : bsym.subsymbols)
+    flatten_into(sub, out);
 }
 
 } // namespace
 
 bool is_index(NodeKind kind) {
   switch (kind) {
-  case NodeKind::ThreadIndex: case NodeKind::LoopIndex: case NodeKind::IndexConstant:
-  case NodeKind::IndexAdd: case NodeKind::IndexMul: case NodeKind::IndexDiv:
+  case NodeKind::ThreadIndex:
+  case NodeKind::LoopIndex:
+  case NodeKind::IndexConstant:
+  case NodeKind::IndexAdd:
+  case NodeKind::IndexMul:
+  case NodeKind::IndexDiv:
   case NodeKind::IndexMod:
     return true;
   default:
@@ -660,7 +734,8 @@ Kernel make_kernel(const std::string& name, const std::vector<const BoundSymbol*
 
 std::vector<const BoundSymbol*> flatten_to_prims(const std::vector<BoundSymbol>& bound_symbols) {
   std::vector<const BoundSymbol*> out;
-  for (const BoundSymbol& bsym : bound_symbols) flatten_into(bsym, out);
+  for (const BoundSymbol& bsym : bound_symbols)
+    flatten_into(bsym, out);
   return out;
 }
 

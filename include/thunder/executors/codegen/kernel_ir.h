@@ -67,10 +67,10 @@ struct Node {
   DType dtype = DType::Int64; ///< Value nodes only.
   prims::PrimId prim = prims::PrimId::add;
   std::vector<NodeId> operands;
-  std::int64_t integer = 0;  ///< IndexConstant: the value; Load: the input's position.
-  ScalarValue constant{};    ///< Constant: the value.
-  int loop = -1;             ///< LoopIndex, Reduce: the loop.
-  int scope = 0;             ///< The loop this node is computed in; 0 is the invocation.
+  std::int64_t integer = 0; ///< IndexConstant: the value; Load: the input's position.
+  ScalarValue constant{};   ///< Constant: the value.
+  int loop = -1;            ///< LoopIndex, Reduce: the loop.
+  int scope = 0;            ///< The loop this node is computed in; 0 is the invocation.
 };
 
 /// A reduction loop; loop 0 stands for the invocation itself (no loop).
