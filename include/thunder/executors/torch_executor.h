@@ -10,7 +10,9 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/core/ivalue.h>
 
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace thunder {
@@ -26,6 +28,9 @@ c10::ScalarType to_scalar_type(DType dtype);
 DType from_scalar_type(c10::ScalarType type);
 /// The torch device of a cpu or cuda device (BackendError for vulkan).
 c10::Device to_torch_device(const Device& device);
+
+/// Runtime values of a trace's proxies, by proxy name.
+using TorchEnvironment = std::unordered_map<std::string, c10::IValue>;
 
 /// Runs traces through ATen.
 class TorchExecutor {
@@ -46,6 +51,12 @@ public:
   /// tensors, flattened in order.
   std::vector<at::Tensor> run(const Trace& trace, const std::vector<c10::IValue>& inputs,
                               TorchExecutionLevel level = TorchExecutionLevel::Symbols) const;
+
+  /// Runs one bound symbol on the values in `env` (its inputs must be there) and binds its
+  /// outputs there: for executors that run some calls of a trace themselves and hand the
+  /// rest to torch. Inputs are not checked; run() checks a whole trace's.
+  void run_bound_symbol(const BoundSymbol& bsym, TorchEnvironment& env,
+                        TorchExecutionLevel level = TorchExecutionLevel::Symbols) const;
 };
 
 } // namespace thunder

@@ -17,8 +17,7 @@
 namespace thunder {
 namespace {
 
-// Runtime values of the proxies, by name.
-using Environment = std::unordered_map<std::string, c10::IValue>;
+using Environment = TorchEnvironment;
 
 // The arguments of one bound symbol, resolved against the environment.
 class ResolvedArgs {
@@ -473,6 +472,12 @@ bool TorchExecutor::implements(const Symbol& symbol) {
     if (!torch_edge::has_operator(name)) return false;
   }
   return !symbol.torch_ops.empty();
+}
+
+void TorchExecutor::run_bound_symbol(const BoundSymbol& bsym, TorchEnvironment& env,
+                                     TorchExecutionLevel level) const {
+  c10::NoGradGuard no_grad;
+  thunder::run_bound_symbol(bsym, env, level);
 }
 
 std::vector<at::Tensor> TorchExecutor::run(const Trace& trace,

@@ -1,0 +1,84 @@
+// The spirv executor (DESIGN.md "Backends"): claims the prims generated kernels can compute
+// (elementwise, where, converts, broadcast/reshape/transpose/squeeze/slice, full, and the
+// sum/prod/amax/amin reductions), fuses them, and turns each of its fusion regions into one
+// compute pipeline: make_kernel -> emit_glsl (GlslEmitter) -> ShadercCompiler ->
+// VulkanRuntime. Pipelines are cached by a hash of the generated source, so a region seen
+// again (in this call or a later one) reuses its pipeline. What it does not claim (matmul,
+// convolution, indexing, random numbers) goes to the torch executor.
+//
+// Torch-free: it knows kernels, buffers and pipelines; moving at::Tensors in and out of
+// device buffers is the job of the torch edge (spirv_torch.h).
+#pragma once
+
+#include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/executors/executor.h"
+#include "thunder/executors/spirv/shaderc_compiler.h"
+#include "thunder/executors/spirv/vulkan_runtime.h"
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace thunder::spirv {
+
+/// A fusion region ready to dispatch: its kernel (buffers in binding order: inputs, then
+/// outputs), the GLSL it was printed as, and the pipeline compiled from it.
+struct CompiledRegion {
+  codegen::Kernel kernel;
+  std::string glsl;
+  std::string source_hash; ///< stable_hash(glsl): the pipeline cache key.
+  std::shared_ptr<const Pipeline> pipeline;
+};
+
+/// The spirv backend as an Executor.
+class SpirvExecutor final : public Executor {
+public:
+  /// Priority between cuda's and torch's ("auto" prefers cuda, then spirv).
+  static constexpr int kPriority = 20;
+
+  /// The Vulkan device is opened on first need (availability() or runtime()), not here.
+  explicit SpirvExecutor(RuntimeOptions options = {});
+  ~SpirvExecutor() override;
+
+  /// Available when a VulkanRuntime opens; otherwise the runtime's error, e.g. "spirv: no
+  /// Vulkan device ...", is the reason.
+  Availability availability() const override;
+  /// Prims whose one-prim kernel make_kernel builds and emit_glsl prints, on tensors of
+  /// f32, i32 or bool (the dtypes the runtime's device setup can store and compute: it
+  /// enables no 8/16-bit storage, int64 or float64 features yet). Composites are not
+  /// claimed: assign_executors offers their prims instead.
+  bool claims(const BoundSymbol& bsym) const override;
+  /// Every claimed prim may be fused.
+  bool fusible(const BoundSymbol& bsym) const override;
+
+  /// The runtime; BackendError with the availability reason where there is none.
+  VulkanRuntime& runtime() const;
+  ShadercCompiler& compiler() const { return *compiler_; }
+
+  /// The kernel and pipeline of a fusion region (a "spirv.fusionN" bound symbol), with the
+  /// given strides (in elements) for inputs that are not contiguous. UnsupportedError, naming
+  /// the prim or buffer, where the region cannot become a kernel on this device (the caller
+  /// runs it on torch and reports that); ShaderError/BackendError from the compiler or
+  /// the driver propagate.
+  std::shared_ptr<const CompiledRegion>
+  compile(const BoundSymbol& region,
+          const std::map<std::string, codegen::Strides>& input_strides = {}) const;
+
+  /// Pipelines held, and compile() calls answered from the cache.
+  std::size_t pipeline_cache_size() const;
+  std::size_t pipeline_cache_hits() const;
+
+private:
+  RuntimeOptions options_;
+  std::unique_ptr<ShadercCompiler> compiler_;
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<VulkanRuntime> runtime_;
+  mutable std::optional<std::string> unavailable_; ///< Set once opening failed.
+  mutable std::map<std::string, std::shared_ptr<const Pipeline>> pipelines_; ///< By source hash.
+  mutable std::size_t pipeline_hits_ = 0;
+};
+
+} // namespace thunder::spirv

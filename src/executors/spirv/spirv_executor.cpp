@@ -1,0 +1,164 @@
+#include "thunder/executors/spirv/spirv_executor.h"
+
+#include "thunder/core/error.h"
+#include "thunder/executors/codegen/glsl_emitter.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace thunder::spirv {
+namespace {
+
+// The dtypes a kernel may compute and store on a device opened without optional features:
+// 32-bit floats and ints in buffers; bool in registers only (a bool buffer needs 8-bit
+// storage). int64 and float64 need shaderInt64/shaderFloat64, 8/16-bit buffers the 8/16-bit
+// storage features, and VulkanRuntime enables none of them yet.
+bool computable(DType dtype) {
+  return dtype == DType::Float32 || dtype == DType::Int32 || dtype == DType::Bool;
+}
+bool storable(DType dtype) {
+  return dtype == DType::Float32 || dtype == DType::Int32;
+}
+
+// Why a kernel cannot run on this device, or empty when it can.
+std::string kernel_dtype_problem(const codegen::Kernel& kernel) {
+  const auto check_buffer = [](const codegen::Buffer& b) -> std::string {
+    if (storable(b.dtype)) return {};
+    return str("buffer ", b.name, " is ", torch_name(b.dtype), shape_to_string(b.shape),
+               "; only f32 and i32 buffers run yet (8/16-bit, int64 and float64 storage need "
+               "device features the Vulkan runtime does not enable)");
+  };
+  for (const codegen::Buffer& b : kernel.inputs) {
+    if (std::string why = check_buffer(b); !why.empty()) return why;
+  }
+  for (const codegen::Buffer& b : kernel.outputs) {
+    if (std::string why = check_buffer(b); !why.empty()) return why;
+  }
+  for (const codegen::Node& n : kernel.nodes) {
+    if (!codegen::is_index(n.kind) && !computable(n.dtype)) {
+      return str("it computes in ", torch_name(n.dtype),
+                 ", which needs a device feature the Vulkan runtime does not enable");
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> output_names(const BoundSymbol& bsym) {
+  std::vector<std::string> names;
+  for (const Proxy* p : bsym.output_proxies())
+    names.push_back(p->name());
+  return names;
+}
+
+} // namespace
+
+SpirvExecutor::SpirvExecutor(RuntimeOptions options)
+    : Executor("spirv", kPriority), options_(std::move(options)),
+      compiler_(std::make_unique<ShadercCompiler>()) {}
+
+SpirvExecutor::~SpirvExecutor() = default;
+
+VulkanRuntime& SpirvExecutor::runtime() const {
+  const std::lock_guard lock(mutex_);
+  if (runtime_) return *runtime_;
+  if (!unavailable_) {
+    try {
+      runtime_ = std::make_unique<VulkanRuntime>(options_);
+      return *runtime_;
+    } catch (const BackendError& e) {
+      unavailable_ = e.what();
+    }
+  }
+  throw BackendError(*unavailable_);
+}
+
+Availability SpirvExecutor::availability() const {
+  try {
+    runtime();
+    return Availability::yes();
+  } catch (const BackendError& e) {
+    return Availability::no(e.what());
+  }
+}
+
+bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
+  if (bsym.symbol == nullptr || bsym.symbol->ns != SymbolNamespace::Prims ||
+      !bsym.symbol->is_prim()) {
+    return false;
+  }
+  const std::vector<const Proxy*> outputs = bsym.output_proxies();
+  if (outputs.size() != 1 || outputs[0]->kind() != ProxyKind::Tensor) return false;
+  std::vector<const Proxy*> proxies = bsym.input_proxies();
+  proxies.push_back(outputs[0]);
+  for (const Proxy* p : proxies) {
+    if (p->kind() != ProxyKind::Tensor) continue;
+    const auto& t = static_cast<const TensorProxy&>(*p);
+    // The torch edge copies between host tensors and device buffers.
+    if (t.device() != Device::cpu() || !computable(t.dtype())) return false;
+  }
+  // Ask the code generator itself: the prim alone must become a kernel it can print.
+  try {
+    const codegen::Kernel kernel = codegen::make_kernel("probe", {&bsym}, {outputs[0]->name()});
+    for (const codegen::Node& n : kernel.nodes) {
+      if (!codegen::is_index(n.kind) && !computable(n.dtype)) return false;
+    }
+    codegen::emit_glsl(kernel);
+  } catch (const Error&) {
+    return false;
+  }
+  return true;
+}
+
+bool SpirvExecutor::fusible(const BoundSymbol& bsym) const {
+  return claims(bsym);
+}
+
+std::shared_ptr<const CompiledRegion>
+SpirvExecutor::compile(const BoundSymbol& region,
+                       const std::map<std::string, codegen::Strides>& input_strides) const {
+  THUNDER_INTERNAL_ASSERT(region.symbol != nullptr &&
+                          region.symbol->ns == SymbolNamespace::Fusion && region.executor == name())
+      << "SpirvExecutor::compile takes a spirv fusion region, got " << region.call_string();
+  auto out = std::make_shared<CompiledRegion>();
+  // "spirv.fusion0" -> "spirv_fusion0": kernel names are identifiers.
+  std::string kernel_name = region.symbol->name;
+  std::replace(kernel_name.begin(), kernel_name.end(), '.', '_');
+  std::vector<const BoundSymbol*> prims = codegen::flatten_to_prims(region.subsymbols);
+  out->kernel = codegen::make_kernel(kernel_name, prims, output_names(region), input_strides);
+  if (const std::string why = kernel_dtype_problem(out->kernel); !why.empty()) {
+    throw UnsupportedError(str("spirv executor: region ", region.symbol->name, " (",
+                               region.subsymbols.size(), " prims) cannot run here: ", why));
+  }
+  out->glsl = codegen::emit_glsl(out->kernel);
+  out->source_hash = stable_hash(out->glsl);
+
+  VulkanRuntime& rt = runtime();
+  const std::lock_guard lock(mutex_);
+  if (const auto it = pipelines_.find(out->source_hash); it != pipelines_.end()) {
+    ++pipeline_hits_;
+    out->pipeline = it->second;
+    return out;
+  }
+  CompileOptions options;
+  options.name = kernel_name;
+  const std::shared_ptr<const SpirvWords> words = compiler_->compile(out->glsl, options);
+  PipelineLayout layout;
+  layout.buffers = static_cast<uint32_t>(out->kernel.inputs.size() + out->kernel.outputs.size());
+  layout.push_constant_bytes = sizeof(uint32_t); // uint numel
+  layout.name = kernel_name;
+  out->pipeline = std::make_shared<const Pipeline>(rt.create_pipeline(*words, layout));
+  pipelines_.emplace(out->source_hash, out->pipeline);
+  return out;
+}
+
+std::size_t SpirvExecutor::pipeline_cache_size() const {
+  const std::lock_guard lock(mutex_);
+  return pipelines_.size();
+}
+
+std::size_t SpirvExecutor::pipeline_cache_hits() const {
+  const std::lock_guard lock(mutex_);
+  return pipeline_hits_;
+}
+
+} // namespace thunder::spirv

@@ -1,0 +1,298 @@
+#include "thunder/executors/spirv/spirv_torch.h"
+
+#include "thunder/core/error.h"
+#include "thunder/executors/codegen/glsl_emitter.h"
+#include "thunder/passes/fusion.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+
+namespace thunder::spirv {
+namespace {
+
+std::size_t prim_count(const BoundSymbol& bsym) {
+  if (bsym.symbol->is_prim()) return 1;
+  return codegen::flatten_to_prims(bsym.subsymbols).size();
+}
+
+bool is_spirv_region(const BoundSymbol& bsym, const SpirvExecutor& spirv) {
+  return bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == spirv.name();
+}
+
+// The bytes a strided tensor's elements span, from its first element to its last.
+std::size_t span_bytes(const at::Tensor& t) {
+  if (t.numel() == 0) return 0;
+  std::int64_t last = 0;
+  for (std::int64_t d = 0; d < t.dim(); ++d)
+    last += (t.size(d) - 1) * t.stride(d);
+  return static_cast<std::size_t>(last + 1) * t.element_size();
+}
+
+c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std::size_t index) {
+  const Proxy& proxy = *proxy_value.proxy();
+  const std::string where = str("spirv executor: input ", index, " ('", proxy.name(), "')");
+  if (proxy_value.is_tensor()) {
+    const TensorProxy& t = *proxy_value.as_tensor();
+    if (!input.isTensor()) {
+      throw ArgumentError(
+          str(where, ": expected a tensor ", t.type_string(), ", got ", input.tagKind()));
+    }
+    const at::Tensor& tensor = input.toTensor();
+    const Shape shape(tensor.sizes().begin(), tensor.sizes().end());
+    if (!tensor.device().is_cpu() || t.device() != Device::cpu() || shape != t.shape() ||
+        tensor.scalar_type() != to_scalar_type(t.dtype())) {
+      throw ArgumentError(str(where, ": expected ", t.type_string(), ", got ",
+                              tensor.device().str(), " ", tensor.scalar_type(),
+                              shape_to_string(shape),
+                              "; the spirv executor takes CPU tensors and copies them"));
+    }
+    return input;
+  }
+  const NumberProxy& n = *proxy_value.as_number();
+  if (n.number_kind() == NumberKind::Float && input.isInt()) {
+    return c10::IValue(static_cast<double>(input.toInt()));
+  }
+  return input;
+}
+
+// Runs one trace. Regions are recorded into a pending batch that is submitted (flushed)
+// before the next torch call and at the end; only values something outside the batch reads
+// are downloaded.
+class Runner {
+public:
+  Runner(const SpirvExecutor& spirv, const Trace& trace, ExecutionReport& report, bool strict)
+      : spirv_(spirv), trace_(trace), report_(report), strict_(strict) {
+    for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
+      const BoundSymbol& bsym = trace.bound_symbols[i];
+      if (bsym.symbol == &python_del()) continue;
+      for (const Proxy* p : bsym.input_proxies())
+        users_[p->name()].push_back(i);
+    }
+    trace.output.for_each_proxy([&](const Proxy& p) { returned_.insert(p.name()); });
+  }
+
+  std::vector<at::Tensor> run(const std::vector<c10::IValue>& inputs) {
+    if (inputs.size() != trace_.inputs.size()) {
+      throw ArgumentError(str(trace_.function_name, " takes ", trace_.inputs.size(),
+                              " inputs, got ", inputs.size()));
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      env_[trace_.inputs[i].proxy()->name()] = check_input(trace_.inputs[i], inputs[i], i);
+    }
+    c10::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < trace_.bound_symbols.size(); ++i) {
+      const BoundSymbol& bsym = trace_.bound_symbols[i];
+      if (bsym.symbol == &python_del()) {
+        for (const Proxy* p : bsym.input_proxies())
+          env_.erase(p->name());
+      } else if (is_spirv_region(bsym, spirv_)) {
+        run_region(i, bsym);
+      } else if (bsym.executor == spirv_.name()) {
+        throw ArgumentError(str("spirv executor: ", bsym.call_string(),
+                                " is assigned to spirv but not in a fusion region; run fuse "
+                                "after assign_executors (prepare_spirv_trace does both)"));
+      } else {
+        run_on_torch(bsym, bsym.executor.empty() ? std::string(kFallbackExecutor) : bsym.executor);
+      }
+    }
+    flush();
+
+    std::vector<at::Tensor> outputs;
+    trace_.output.for_each_proxy([&](const Proxy& p) {
+      const auto it = env_.find(p.name());
+      THUNDER_INTERNAL_ASSERT(it != env_.end()) << "output " << p.name() << " never computed";
+      outputs.push_back(it->second.toTensor());
+    });
+    return outputs;
+  }
+
+private:
+  struct DeviceValue {
+    std::unique_ptr<Buffer> buffer;
+    Shape shape;
+    DType dtype;
+  };
+
+  void run_on_torch(const BoundSymbol& bsym, const std::string& executor) {
+    flush();
+    torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
+    report_.prims[executor] += prim_count(bsym);
+  }
+
+  const at::Tensor& host_tensor(const std::string& name) const {
+    const auto it = env_.find(name);
+    THUNDER_INTERNAL_ASSERT(it != env_.end() && it->second.isTensor())
+        << "spirv region input " << name << " is not a computed tensor";
+    return it->second.toTensor();
+  }
+
+  void run_region(std::size_t index, const BoundSymbol& region) {
+    // Inputs computed on the host keep their strides; values of this batch are contiguous.
+    std::map<std::string, codegen::Strides> strides;
+    for (const Proxy* p : region.input_proxies()) {
+      if (p->kind() != ProxyKind::Tensor || device_values_.count(p->name()) != 0) continue;
+      const at::Tensor& t = host_tensor(p->name());
+      if (!t.is_contiguous())
+        strides[p->name()] = codegen::Strides(t.strides().begin(), t.strides().end());
+    }
+    std::shared_ptr<const CompiledRegion> compiled;
+    try {
+      compiled = spirv_.compile(region, strides);
+    } catch (const UnsupportedError& e) {
+      if (strict_) throw;
+      report_.fallbacks.push_back({region.symbol->qualified_name(), e.what()});
+      flush();
+      for (const BoundSymbol& sub : region.subsymbols)
+        run_on_torch(sub, std::string(kFallbackExecutor));
+      return;
+    }
+    VulkanRuntime& rt = spirv_.runtime();
+    const codegen::Kernel& kernel = compiled->kernel;
+
+    std::vector<const Buffer*> bindings;
+    for (const codegen::Buffer& in : kernel.inputs) {
+      if (const auto it = device_values_.find(in.name); it != device_values_.end()) {
+        bindings.push_back(it->second.buffer.get());
+        continue;
+      }
+      if (const auto it = uploads_.find(in.name); it != uploads_.end()) {
+        bindings.push_back(it->second.get());
+        continue;
+      }
+      const at::Tensor& t = host_tensor(in.name);
+      THUNDER_INTERNAL_ASSERT(Shape(t.sizes().begin(), t.sizes().end()) == in.shape &&
+                              t.scalar_type() == to_scalar_type(in.dtype))
+          << "spirv region input " << in.name << " is " << t.scalar_type() << t.sizes()
+          << ", the kernel reads " << shape_to_string(in.shape);
+      const std::size_t bytes = span_bytes(t);
+      auto buffer = std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4)));
+      if (bytes > 0) {
+        rt.upload(*buffer, std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
+      }
+      bindings.push_back(buffer.get());
+      uploads_[in.name] = std::move(buffer);
+    }
+    for (const codegen::Buffer& out : kernel.outputs) {
+      std::int64_t numel = 1;
+      for (const std::int64_t s : out.shape)
+        numel *= s;
+      const std::size_t bytes =
+          static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(out.dtype));
+      DeviceValue value{std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4))),
+                        out.shape, out.dtype};
+      bindings.push_back(value.buffer.get());
+      device_values_[out.name] = std::move(value);
+    }
+    if (kernel.num_invocations > 0) {
+      if (!batch_) batch_.emplace(rt.batch());
+      const auto numel = static_cast<std::uint32_t>(kernel.num_invocations);
+      // Two-dimensional grids past the 65535 groups every device allows in x (the shader
+      // linearizes gl_GlobalInvocationID over both).
+      const std::int64_t groups =
+          (kernel.num_invocations + codegen::kGlslLocalSize - 1) / codegen::kGlslLocalSize;
+      const std::int64_t groups_x = std::min<std::int64_t>(groups, 65535);
+      const std::int64_t groups_y = (groups + groups_x - 1) / groups_x;
+      batch_->dispatch(*compiled->pipeline, bindings, std::as_bytes(std::span(&numel, 1)),
+                       static_cast<std::uint32_t>(groups_x), static_cast<std::uint32_t>(groups_y));
+    }
+    compiled_.push_back(std::move(compiled));
+    members_.insert(index);
+    ++report_.regions;
+    report_.prims[spirv_.name()] += codegen::flatten_to_prims(region.subsymbols).size();
+  }
+
+  bool read_outside_batch(const std::string& name) const {
+    if (returned_.count(name) != 0) return true;
+    const auto it = users_.find(name);
+    if (it == users_.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](std::size_t user) { return members_.count(user) == 0; });
+  }
+
+  // Submits the pending batch and brings back what the rest of the trace reads.
+  void flush() {
+    if (members_.empty()) return;
+    if (batch_) {
+      batch_->submit();
+      ++report_.batches;
+      report_.barriers += batch_->barrier_count();
+    }
+    VulkanRuntime& rt = spirv_.runtime();
+    for (auto& [name, value] : device_values_) {
+      if (!read_outside_batch(name)) continue;
+      at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
+                               at::TensorOptions().dtype(to_scalar_type(value.dtype)));
+      const std::size_t bytes = t.numel() * t.element_size();
+      if (bytes > 0) {
+        rt.download(*value.buffer, std::span(static_cast<std::byte*>(t.data_ptr()), bytes));
+      }
+      env_[name] = std::move(t);
+    }
+    batch_.reset();
+    device_values_.clear();
+    uploads_.clear();
+    compiled_.clear();
+    members_.clear();
+  }
+
+  const SpirvExecutor& spirv_;
+  const Trace& trace_;
+  ExecutionReport& report_;
+  bool strict_;
+  TorchExecutor torch_;
+  TorchEnvironment env_;
+  std::map<std::string, std::vector<std::size_t>> users_; // Top-level readers, by name.
+  std::set<std::string> returned_;
+  // The pending batch: its regions (trace positions), their device values and uploads.
+  std::optional<Batch> batch_;
+  std::set<std::size_t> members_;
+  std::map<std::string, DeviceValue> device_values_;
+  std::map<std::string, std::unique_ptr<Buffer>> uploads_;
+  std::vector<std::shared_ptr<const CompiledRegion>> compiled_;
+};
+
+} // namespace
+
+bool TorchFallbackExecutor::claims(const BoundSymbol& bsym) const {
+  return bsym.symbol != nullptr && TorchExecutor::implements(*bsym.symbol);
+}
+
+std::string ExecutionReport::to_string() const {
+  std::string out;
+  for (const auto& [executor, count] : prims) {
+    out += str(out.empty() ? "" : ", ", executor, ": ", count, " prims");
+    if (executor == "spirv") {
+      out += str(" in ", regions, " regions (", batches, batches == 1 ? " batch" : " batches", ")");
+    }
+  }
+  if (out.empty()) out = "nothing ran";
+  out += "; fallbacks: ";
+  if (fallbacks.empty()) out += "none";
+  for (std::size_t i = 0; i < fallbacks.size(); ++i) {
+    out += str(i == 0 ? "" : "; ", fallbacks[i].op, " (", fallbacks[i].reason, ")");
+  }
+  return out;
+}
+
+Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
+                          const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
+  const std::vector<const Executor*> executors{&spirv, &torch};
+  return fuse(assign_executors(trace, executors, fallbacks), executors);
+}
+
+std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
+                                        const std::vector<c10::IValue>& inputs,
+                                        ExecutionReport* report, bool strict) {
+  ExecutionReport local;
+  Runner runner(spirv, trace, report != nullptr ? *report : local, strict);
+  return runner.run(inputs);
+}
+
+} // namespace thunder::spirv
