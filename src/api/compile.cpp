@@ -9,6 +9,11 @@
 #include "thunder/jit/prologue.h"
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
+#ifdef THUNDER_HAVE_SPIRV
+#include "thunder/executors/spirv/spirv_torch.h"
+#include "thunder/passes/assign_executors.h"
+#include "thunder/passes/fusion.h"
+#endif
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -20,10 +25,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 namespace thunder {
 namespace {
+
+#ifdef THUNDER_HAVE_SPIRV
+// One spirv executor for the process: one Vulkan device, one pipeline cache shared by every
+// compiled module. It opens the device on first use.
+spirv::SpirvExecutor& spirv_executor() {
+  static spirv::SpirvExecutor executor;
+  return executor;
+}
+#endif
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -239,9 +254,31 @@ private:
       all.push_back(input.kind == InputKind::UserInput ? inputs[next_user++]
                                                        : c10::IValue(state_[next_state++]));
     }
-    std::vector<at::Tensor> out = TorchExecutor().run(last_->traces.back(), all);
+    std::vector<at::Tensor> out = backend_ == "spirv" ? run_spirv(all)
+                                                      : TorchExecutor().run(last_->traces.back(), all);
     stats_.run_ms += ms_since(start);
     return out;
+  }
+
+  // The last trace on the spirv executor; a fusion region it could not compile here runs on
+  // torch, and says so on stderr once per region.
+  std::vector<at::Tensor> run_spirv(const std::vector<c10::IValue>& inputs) {
+#ifdef THUNDER_HAVE_SPIRV
+    spirv::ExecutionReport report;
+    std::vector<at::Tensor> out =
+        spirv::run_spirv_trace(spirv_executor(), last_->traces.back(), inputs, &report);
+    for (const Fallback& f : report.fallbacks) {
+      if (warned_regions_.insert(f.op).second) {
+        std::cerr << "thunder: warning: " << exported_.program.name << " of " << path_ << ": "
+                  << f.op << " ran on torch: " << f.reason << "\n";
+      }
+    }
+    return out;
+#else
+    (void)inputs;
+    THUNDER_INTERNAL_ASSERT(false) << "backend spirv selected in a build without it";
+    return {};
+#endif
   }
 
   // Traces the program for inputs described by key, runs the passes, caches the result.
@@ -298,6 +335,16 @@ private:
     start = std::chrono::steady_clock::now();
     entry->traces.push_back(dead_code_elimination(entry->traces.back()));
     entry->traces.push_back(common_subexpression_elimination(entry->traces.back()));
+#ifdef THUNDER_HAVE_SPIRV
+    if (backend_ == "spirv") {
+      // Matmuls and what else generated kernels do not compute go to torch; the trace
+      // shows each call's executor.
+      const spirv::TorchFallbackExecutor torch;
+      const std::vector<const Executor*> executors{&spirv_executor(), &torch};
+      entry->traces.push_back(assign_executors(entry->traces.back(), executors));
+      entry->traces.push_back(fuse(entry->traces.back(), executors));
+    }
+#endif
     stats_.passes_ms += ms_since(start);
 
     for (const std::string& fallback : entry->fallbacks) {
@@ -363,6 +410,7 @@ private:
   const Specialization* last_ = nullptr;
   CompileStats stats_;
   std::mutex mutex_;
+  std::set<std::string> warned_regions_; // spirv regions that ran on torch, warned about once
 };
 
 void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,
@@ -389,6 +437,15 @@ void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,
 std::string select_backend(const std::string& requested) {
   const std::string name = requested.empty() ? env_or("THUNDER_BACKEND", "auto") : requested;
   if (name == "torch" || name == "auto") return "torch";
+#ifdef THUNDER_HAVE_SPIRV
+  if (name == "spirv") {
+    const Availability availability = spirv_executor().availability();
+    if (!availability.available) {
+      throw BackendError(str("backend 'spirv' is not available: ", availability.reason));
+    }
+    return name;
+  }
+#endif
   if (name == "cuda" || name == "spirv") {
     throw BackendError(str("backend '", name, "' is not available: the ", name,
                            " executor is not part of this build yet"));

@@ -19,6 +19,8 @@ bool computable(DType dtype) {
 bool storable(DType dtype) {
   return dtype == DType::Float32 || dtype == DType::Int32;
 }
+// A prim is claimed only when every tensor it reads or writes is storable: a claimed
+// comparison whose bool result left its region would make the whole region fall back.
 
 // Why a kernel cannot run on this device, or empty when it can.
 std::string kernel_dtype_problem(const codegen::Kernel& kernel) {
@@ -94,7 +96,7 @@ bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
     if (p->kind() != ProxyKind::Tensor) continue;
     const auto& t = static_cast<const TensorProxy&>(*p);
     // The torch edge copies between host tensors and device buffers.
-    if (t.device() != Device::cpu() || !computable(t.dtype())) return false;
+    if (t.device() != Device::cpu() || !storable(t.dtype())) return false;
   }
   // Ask the code generator itself: the prim alone must become a kernel it can print.
   try {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
@@ -290,6 +291,9 @@ Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
                                         const std::vector<c10::IValue>& inputs,
                                         ExecutionReport* report, bool strict) {
+  // A Vulkan queue needs external synchronization: one trace at a time submits to it.
+  static std::mutex device_mutex;
+  const std::lock_guard lock(device_mutex);
   ExecutionReport local;
   Runner runner(spirv, trace, report != nullptr ? *report : local, strict);
   return runner.run(inputs);

@@ -47,9 +47,9 @@ public:
   /// Vulkan device ...", is the reason.
   Availability availability() const override;
   /// Prims whose one-prim kernel make_kernel builds and emit_glsl prints, on tensors of
-  /// f32, i32 or bool (the dtypes the runtime's device setup can store and compute: it
-  /// enables no 8/16-bit storage, int64 or float64 features yet). Composites are not
-  /// claimed: assign_executors offers their prims instead.
+  /// f32 or i32 (what the runtime's device setup can store: it enables no 8/16-bit
+  /// storage, int64 or float64 features yet, so bool, f16 and f64 tensors go to torch).
+  /// Composites are not claimed: assign_executors offers their prims instead.
   bool claims(const BoundSymbol& bsym) const override;
   /// Every claimed prim may be fused.
   bool fusible(const BoundSymbol& bsym) const override;

@@ -61,7 +61,8 @@ Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
 /// dtypes, any strides; numbers for number proxies). Returns the trace's output tensors,
 /// flattened in order. A region the executor cannot compile here (UnsupportedError) runs on
 /// torch and is listed in report->fallbacks; with `strict`, that is an UnsupportedError
-/// instead. BackendError/ShaderError from Vulkan or the compiler propagate.
+/// instead. BackendError/ShaderError from Vulkan or the compiler propagate. Runs from
+/// several threads take turns (the device queue is not thread-safe).
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
                                         const std::vector<c10::IValue>& inputs,
                                         ExecutionReport* report = nullptr, bool strict = false);
