@@ -147,9 +147,20 @@ private:
     try {
       compiled = spirv_.compile(region, strides);
     } catch (const UnsupportedError& e) {
+      // Too many buffers for the device, or one prim it cannot do: halves are tried in
+      // turn, down to single prims; only a prim that cannot run alone goes to torch.
+      if (region.subsymbols.size() > 1) {
+        const std::size_t mid = region.subsymbols.size() / 2;
+        const Value& outputs = region.output;
+        const BoundSymbol second = part_of(region, mid, region.subsymbols.size(), outputs);
+        run_region(index, part_of(region, 0, mid, outputs, &second));
+        run_region(index, second);
+        return;
+      }
       if (strict_) throw;
       report_.fallbacks.push_back({region.symbol->qualified_name(), e.what()});
-      flush();
+      // The rest of this region may read what its earlier parts left on the device.
+      flush(/*download_all=*/true);
       for (const BoundSymbol& sub : region.subsymbols)
         run_on_torch(sub, std::string(kFallbackExecutor));
       return;
@@ -209,6 +220,74 @@ private:
     report_.prims[spirv_.name()] += codegen::flatten_to_prims(region.subsymbols).size();
   }
 
+  // Subsymbols [begin, end) of a region as a region of their own: its inputs are what they
+  // read and do not define; its outputs what they define that `later` reads or that is in
+  // `outputs` (the whole region's).
+  static BoundSymbol part_of(const BoundSymbol& region, std::size_t begin, std::size_t end,
+                             const Value& outputs, const BoundSymbol* later = nullptr) {
+    BoundSymbol part;
+    part.symbol = region.symbol;
+    part.executor = region.executor;
+    part.location = region.location;
+    part.subsymbols.assign(region.subsymbols.begin() + static_cast<std::ptrdiff_t>(begin),
+                           region.subsymbols.begin() + static_cast<std::ptrdiff_t>(end));
+    std::set<std::string> defined, seen;
+    for (const BoundSymbol& member : part.subsymbols) {
+      const auto read = [&](const Value& v) {
+        v.for_each_proxy([&](const Proxy& p) {
+          if (defined.count(p.name()) == 0 && seen.insert(p.name()).second) {
+            part.args.push_back(find_value(member, p.name()));
+          }
+        });
+      };
+      for (const Value& arg : member.args)
+        read(arg);
+      for (const auto& [name, value] : member.kwargs)
+        read(value);
+      for (const Proxy* p : member.output_proxies())
+        defined.insert(p->name());
+    }
+    std::set<std::string> wanted;
+    outputs.for_each_proxy([&](const Proxy& p) { wanted.insert(p.name()); });
+    if (later != nullptr) {
+      for (const Proxy* p : later->input_proxies())
+        wanted.insert(p->name());
+    }
+    std::vector<Value> out;
+    for (const BoundSymbol& member : part.subsymbols) {
+      if (member.output.is_proxy() && wanted.count(member.output.proxy()->name()) != 0) {
+        out.push_back(member.output);
+      }
+    }
+    if (out.size() == 1) {
+      part.output = out.front();
+    } else if (!out.empty()) {
+      part.output = Value(std::move(out));
+    }
+    return part;
+  }
+
+  // The Value of the proxy `name` among a bound symbol's arguments.
+  static Value find_value(const BoundSymbol& bsym, const std::string& name) {
+    std::optional<Value> found;
+    const auto search = [&](const Value& v, const auto& self) -> void {
+      if (found) return;
+      if (v.is_proxy() && v.proxy()->name() == name) {
+        found = v;
+      } else if (v.is_list()) {
+        for (const Value& item : v.as_list())
+          self(item, self);
+      }
+    };
+    for (const Value& arg : bsym.args)
+      search(arg, search);
+    for (const auto& [key, value] : bsym.kwargs)
+      search(value, search);
+    THUNDER_INTERNAL_ASSERT(found.has_value())
+        << name << " is not an argument of " << bsym.call_string();
+    return *found;
+  }
+
   bool read_outside_batch(const std::string& name) const {
     if (returned_.count(name) != 0) return true;
     const auto it = users_.find(name);
@@ -218,7 +297,7 @@ private:
   }
 
   // Submits the pending batch and brings back what the rest of the trace reads.
-  void flush() {
+  void flush(bool download_all = false) {
     if (members_.empty()) return;
     if (batch_) {
       batch_->submit();
@@ -227,7 +306,7 @@ private:
     }
     VulkanRuntime& rt = spirv_.runtime();
     for (auto& [name, value] : device_values_) {
-      if (!read_outside_batch(name)) continue;
+      if (!download_all && !read_outside_batch(name)) continue;
       at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
                                at::TensorOptions().dtype(to_scalar_type(value.dtype)));
       const std::size_t bytes = t.numel() * t.element_size();
