@@ -33,10 +33,16 @@ namespace {
 
 #ifdef THUNDER_HAVE_SPIRV
 // One spirv executor for the process: one Vulkan device, one pipeline cache shared by every
-// compiled module. It opens the device on first use.
+// compiled module. The device is opened inside the static's initializer, so the layers and
+// driver the loader brings in register their exit-time teardown before the executor does,
+// and the executor is destroyed first at exit.
 spirv::SpirvExecutor& spirv_executor() {
-  static spirv::SpirvExecutor executor;
-  return executor;
+  static const std::unique_ptr<spirv::SpirvExecutor> executor = [] {
+    auto opened = std::make_unique<spirv::SpirvExecutor>();
+    opened->availability();
+    return opened;
+  }();
+  return *executor;
 }
 #endif
 
@@ -254,8 +260,8 @@ private:
       all.push_back(input.kind == InputKind::UserInput ? inputs[next_user++]
                                                        : c10::IValue(state_[next_state++]));
     }
-    std::vector<at::Tensor> out = backend_ == "spirv" ? run_spirv(all)
-                                                      : TorchExecutor().run(last_->traces.back(), all);
+    std::vector<at::Tensor> out =
+        backend_ == "spirv" ? run_spirv(all) : TorchExecutor().run(last_->traces.back(), all);
     stats_.run_ms += ms_since(start);
     return out;
   }

@@ -37,10 +37,15 @@ namespace lt = thunder::ltorch;
 
 constexpr DType kF32 = DType::Float32;
 
-// One executor for the whole binary: the device is opened once.
+// One executor for the whole binary: the device is opened once, inside the initializer, so
+// at exit the executor goes before the validation layer the loader brought in.
 SpirvExecutor& spirv() {
-  static SpirvExecutor executor;
-  return executor;
+  static const std::unique_ptr<SpirvExecutor> executor = [] {
+    auto opened = std::make_unique<SpirvExecutor>();
+    opened->availability();
+    return opened;
+  }();
+  return *executor;
 }
 
 #define THUNDER_SPIRV_OR_SKIP()                                                                    \

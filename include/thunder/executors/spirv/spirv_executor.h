@@ -40,6 +40,8 @@ public:
   static constexpr int kPriority = 20;
 
   /// The Vulkan device is opened on first need (availability() or runtime()), not here.
+  /// A static executor should open it in its initializer: layers the loader brings in
+  /// register their exit-time teardown then, before the executor's, so it is destroyed first.
   explicit SpirvExecutor(RuntimeOptions options = {});
   ~SpirvExecutor() override;
 
