@@ -212,16 +212,22 @@ int run_model(const RunArgs& a) {
 
   const auto& traces = module->last_traces();
   const thunder::CompileStats& stats = module->stats();
-  // Every bound symbol runs on the torch executor until the GPU executors claim some.
-  const std::map<std::string, int> executors = {
-      {"torch", static_cast<int>(traces.back().bound_symbols.size())}};
+  // Who ran what, from the executor each bound symbol of the final trace was given: a
+  // fusion region counts the prims inside it; what no executor was named for ran on torch.
+  std::map<std::string, int> executors;
+  for (const thunder::BoundSymbol& b : traces.back().bound_symbols) {
+    if (b.symbol == &thunder::python_del()) continue;
+    const std::string name = b.executor.empty() ? "torch" : b.executor;
+    const bool region = b.symbol->ns == thunder::SymbolNamespace::Fusion;
+    executors[name] += region ? static_cast<int>(b.subsymbols.size()) : 1;
+  }
   std::vector<std::string> fallback_ops;
   for (const std::string& f : stats.fallbacks) {
     const std::string op = f.substr(0, f.find(": "));
     if (std::find(fallback_ops.begin(), fallback_ops.end(), op) == fallback_ops.end())
       fallback_ops.push_back(op);
   }
-  const std::string device = inputs.empty() ? "cpu" : inputs.front().device().str();
+  const std::string device = module->device();
 
   if (a.json) {
     nlohmann::json j;
@@ -248,14 +254,9 @@ int run_model(const RunArgs& a) {
   } else {
     std::cout << traces.back().to_string(compact) << "\n";
   }
-  std::map<std::string, int> kinds;
-  for (const thunder::BoundSymbol& b : traces.back().bound_symbols) {
-    ++kinds[b.symbol->ns == thunder::SymbolNamespace::Torch ? "torch (fallback)"
-                                                            : "torch (ATen)"];
-  }
   std::cout << "backend: " << module->backend() << "\ninputs: " << input_source
-            << "\nexecutors:";
-  for (const auto& [name, count] : kinds)
+            << "\nexecutors (bound symbols run; a fusion region counts its prims):";
+  for (const auto& [name, count] : executors)
     std::cout << " " << name << " x" << count;
   std::cout << "\nfallback ops: " << stats.fallbacks.size() << "\n";
   for (const std::string& f : stats.fallbacks)
@@ -268,8 +269,8 @@ int run_model(const RunArgs& a) {
                 against_recorded.max_abs, against_recorded.max_rel,
                 against_recorded.ok ? "PASS" : "FAIL");
   }
-  std::printf("time per call: %.3f ms (mean of %d warm calls, %s, torch executor)\n",
-              ms_per_call, a.repeat, device.c_str());
+  std::printf("time per call: %.3f ms (mean of %d warm calls, %s, backend %s)\n", ms_per_call,
+              a.repeat, device.c_str(), module->backend().c_str());
   std::printf("cache: %d hits, %d misses, %d recompiles%s%s\n", stats.cache_hits,
               stats.cache_misses, stats.recompiles, module->cache_dir().empty() ? "" : "; dir ",
               module->cache_dir().c_str());

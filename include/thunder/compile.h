@@ -9,8 +9,9 @@
 // (the guards: shapes, dtypes, devices, requires_grad, layout, number values) and the
 // traces its passes made. A call hashes its inputs' guard key and looks it up (O(1)); a
 // miss traces the program again for the new inputs and caches the result. A torch edge.
-// Today: torch.export archives, run by the torch executor; the GPU backends come with
-// their issues.
+// Models: torch.export archives and TorchScript files. Backends: torch (ATen) and spirv
+// (fusion regions as generated Vulkan compute shaders, the rest on torch); cuda comes with
+// its issue.
 #pragma once
 
 #include "thunder/core/trace.h"
@@ -76,6 +77,9 @@ public:
   virtual const CompileStats& stats() const = 0;
   /// The backend that runs it.
   virtual const std::string& backend() const = 0;
+  /// The device that runs it: "cpu" for the torch backend, the Vulkan device's name
+  /// ("llvmpipe (LLVM 15.0.6, 256 bits)") for spirv.
+  virtual std::string device() const = 0;
   /// Options::cache_dir, or THUNDER_CACHE_DIR; empty: none.
   virtual const std::string& cache_dir() const = 0;
   /// The user inputs, by name, as the model was exported with them (nullopt where the

@@ -198,6 +198,12 @@ public:
   }
   const CompileStats& stats() const override { return stats_; }
   const std::string& backend() const override { return backend_; }
+  std::string device() const override {
+#ifdef THUNDER_HAVE_SPIRV
+    if (backend_ == "spirv") return spirv_executor().runtime().device().name;
+#endif
+    return "cpu";
+  }
   const std::string& cache_dir() const override { return cache_dir_; }
   const std::vector<std::pair<std::string, std::optional<InputMeta>>>&
   user_inputs() const override {
