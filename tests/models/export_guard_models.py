@@ -6,11 +6,11 @@ dtypes:
   pointwise  forward(x, y) = tanh(x) * y + x.mean(-1, keepdim=True)
   embed      forward(tokens, x) = emb(tokens) + x, an int64 input beside a float one
 Usage: export_guard_models.py OUT_DIR"""
-import json
 import os
 import sys
 
 import torch
+from model_io import write_io
 
 
 class Pointwise(torch.nn.Module):
@@ -33,11 +33,6 @@ MODELS = {
 }
 
 
-def tensor_json(t):
-    return {"dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
-            "data": t.detach().double().flatten().tolist()}
-
-
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for name, (make, inputs) in MODELS.items():
@@ -48,9 +43,7 @@ def main(out_dir):
             expected = model(*args)
         program = torch.export.export(model, args)
         torch.export.save(program, os.path.join(out_dir, name + ".pt2"))
-        with open(os.path.join(out_dir, name + ".io.json"), "w") as f:
-            json.dump({"inputs": [tensor_json(a) for a in args],
-                       "outputs": [tensor_json(expected)]}, f)
+        write_io(os.path.join(out_dir, name + ".io.json"), args, expected)
         print(f"exported {name}")
 
 

@@ -2,12 +2,12 @@
 NAME.pt2 (torch.export.save) and NAME.io.json (sample inputs and the outputs eager torch
 gives for them, as flat lists with dtype and shape). Random weights, fixed seed; nothing
 is downloaded. Usage: export_models.py OUT_DIR"""
-import json
 import os
 import sys
 
 import torch
 import torch.nn.functional as F
+from model_io import write_io
 
 
 class MLP(torch.nn.Module):
@@ -63,11 +63,6 @@ MODELS = {
 }
 
 
-def tensor_json(t):
-    return {"dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
-            "data": t.detach().double().flatten().tolist()}
-
-
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for name, (make, inputs) in MODELS.items():
@@ -78,10 +73,7 @@ def main(out_dir):
             expected = model(*args)
         program = torch.export.export(model, args)
         torch.export.save(program, os.path.join(out_dir, name + ".pt2"))
-        outputs = expected if isinstance(expected, tuple) else (expected,)
-        with open(os.path.join(out_dir, name + ".io.json"), "w") as f:
-            json.dump({"inputs": [tensor_json(a) for a in args],
-                       "outputs": [tensor_json(o) for o in outputs]}, f)
+        write_io(os.path.join(out_dir, name + ".io.json"), args, expected)
         print(f"exported {name}")
 
 

@@ -4,7 +4,6 @@ the outputs eager torch gives for them). Random weights from small configs, fixe
 eval mode, no KV cache, SDPA attention; nothing is downloaded.
 Usage: export_transformers.py [--only NAME[,NAME...]] OUT_DIR"""
 import argparse
-import json
 import os
 import sys
 import warnings
@@ -12,6 +11,7 @@ import warnings
 import torch
 
 import transformers
+from model_io import write_io
 
 VOCAB = 128
 BATCH, SEQ = 2, 16
@@ -56,11 +56,6 @@ class Wrapper(torch.nn.Module):
         return getattr(self.model(input_ids=input_ids, attention_mask=attention_mask), self.output)
 
 
-def tensor_json(t):
-    return {"dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
-            "data": t.detach().double().flatten().tolist()}
-
-
 def export(name, out_dir):
     torch.manual_seed(0)
     model, output, with_mask = MODELS[name]()
@@ -78,9 +73,7 @@ def export(name, out_dir):
         expected = model(*args)
         program = torch.export.export(model, args)
     torch.export.save(program, os.path.join(out_dir, name + ".pt2"))
-    with open(os.path.join(out_dir, name + ".io.json"), "w") as f:
-        json.dump({"inputs": [tensor_json(a) for a in args],
-                   "outputs": [tensor_json(expected)]}, f)
+    write_io(os.path.join(out_dir, name + ".io.json"), args, expected)
     print(f"exported {name}")
 
 

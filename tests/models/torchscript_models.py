@@ -7,13 +7,13 @@ ops (torch.cond, while_loop) is exported here too, as NAME.pt2, beside its Torch
 counterparts. Random weights, fixed seed; nothing is downloaded.
 Usage: torchscript_models.py OUT_DIR"""
 import inspect
-import json
 import os
 import sys
 from typing import List
 
 import torch
 import torch.nn.functional as F
+from model_io import write_io
 
 
 class Flag(torch.nn.Module):
@@ -109,27 +109,11 @@ MODELS = {
 }
 
 
-def tensor_json(t):
-    return {"dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
-            "data": t.detach().double().flatten().tolist()}
-
-
 def error_line(model, marker):
     """file:line of the first line of model.forward that starts with marker."""
     lines, first = inspect.getsourcelines(type(model).forward)
     line = first + next(i for i, l in enumerate(lines) if l.strip().startswith(marker))
     return f"{os.path.basename(__file__)}:{line}"
-
-
-def write_io(path, args, expected, error, error_at):
-    outputs = expected if isinstance(expected, tuple) else (expected,)
-    io = {"inputs": [tensor_json(a) for a in args],
-          "outputs": [tensor_json(o) for o in outputs]}
-    if error is not None:
-        io["error"] = error
-        io["error_at"] = error_at
-    with open(path, "w") as f:
-        json.dump(io, f)
 
 
 def main(out_dir):
@@ -142,9 +126,9 @@ def main(out_dir):
             expected = model(*args)
         scripted = torch.jit.script(model)
         torch.jit.save(scripted, os.path.join(out_dir, name + ".pt"))
-        write_io(os.path.join(out_dir, name + ".io.json"), args, expected, error,
-                 error_line(model, "return torch.cumprod" if "opaque" in (error or "") else "if ")
-                 if error else None)
+        write_io(os.path.join(out_dir, name + ".io.json"), args, expected, error=error,
+                 error_at=error_line(model, "return torch.cumprod" if "opaque" in (error or "")
+                                     else "if ") if error else None)
         print(f"scripted {name}")
     for name, (make, inputs, error) in EXPORTS.items():
         torch.manual_seed(0)
@@ -153,8 +137,8 @@ def main(out_dir):
         with torch.no_grad():
             expected = model(*args)
         torch.export.save(torch.export.export(model, args), os.path.join(out_dir, name + ".pt2"))
-        write_io(os.path.join(out_dir, name + ".io.json"), args, expected, error,
-                 error_line(model, name.removeprefix("hop_") + "_ ="))
+        write_io(os.path.join(out_dir, name + ".io.json"), args, expected, error=error,
+                 error_at=error_line(model, name.removeprefix("hop_") + "_ =") if error else None)
         print(f"exported {name}")
 
 

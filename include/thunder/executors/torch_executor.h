@@ -32,6 +32,11 @@ c10::Device to_torch_device(const Device& device);
 /// Runtime values of a trace's proxies, by proxy name.
 using TorchEnvironment = std::unordered_map<std::string, c10::IValue>;
 
+/// Checks input `index` of a trace against its proxy (tensor: shape, dtype, device; number:
+/// kind, and the value where the trace fixed it) and returns it as the trace uses it (an
+/// int given for a float proxy becomes a float). ArgumentError naming the input otherwise.
+c10::IValue check_trace_input(const Value& proxy, const c10::IValue& input, std::size_t index);
+
 /// Runs traces through ATen.
 class TorchExecutor {
 public:

@@ -36,31 +36,15 @@ std::size_t span_bytes(const at::Tensor& t) {
   return static_cast<std::size_t>(last + 1) * t.element_size();
 }
 
+// The torch executor's check, and CPU tensors only: the runner uploads them itself.
 c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std::size_t index) {
-  const Proxy& proxy = *proxy_value.proxy();
-  const std::string where = str("spirv executor: input ", index, " ('", proxy.name(), "')");
-  if (proxy_value.is_tensor()) {
-    const TensorProxy& t = *proxy_value.as_tensor();
-    if (!input.isTensor()) {
-      throw ArgumentError(
-          str(where, ": expected a tensor ", t.type_string(), ", got ", input.tagKind()));
-    }
-    const at::Tensor& tensor = input.toTensor();
-    const Shape shape(tensor.sizes().begin(), tensor.sizes().end());
-    if (!tensor.device().is_cpu() || t.device() != Device::cpu() || shape != t.shape() ||
-        tensor.scalar_type() != to_scalar_type(t.dtype())) {
-      throw ArgumentError(str(where, ": expected ", t.type_string(), ", got ",
-                              tensor.device().str(), " ", tensor.scalar_type(),
-                              shape_to_string(shape),
-                              "; the spirv executor takes CPU tensors and copies them"));
-    }
-    return input;
+  c10::IValue checked = check_trace_input(proxy_value, input, index);
+  if (checked.isTensor() && !checked.toTensor().device().is_cpu()) {
+    throw ArgumentError(str("spirv executor: input ", index, " ('", proxy_value.proxy()->name(),
+                            "') is on ", checked.toTensor().device().str(),
+                            "; the spirv executor takes CPU tensors and copies them"));
   }
-  const NumberProxy& n = *proxy_value.as_number();
-  if (n.number_kind() == NumberKind::Float && input.isInt()) {
-    return c10::IValue(static_cast<double>(input.toInt()));
-  }
-  return input;
+  return checked;
 }
 
 // Runs one trace. Regions are recorded into a pending batch that is submitted (flushed)

@@ -317,49 +317,6 @@ const std::map<std::string, Implementation, std::less<>>& implementations() {
   return table;
 }
 
-c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std::size_t index) {
-  const Proxy& proxy = *proxy_value.proxy();
-  const std::string where = str("input ", index, " ('", proxy.name(), "')");
-  if (proxy_value.is_tensor()) {
-    const TensorProxy& t = *proxy_value.as_tensor();
-    if (!input.isTensor()) {
-      throw ArgumentError(
-          str(where, ": expected a tensor ", t.type_string(), ", got ", input.tagKind()));
-    }
-    const at::Tensor& tensor = input.toTensor();
-    const Shape shape(tensor.sizes().begin(), tensor.sizes().end());
-    const bool dtype_known = tensor.scalar_type() == c10::ScalarType::Bool ||
-                             at::isFloatingType(tensor.scalar_type()) ||
-                             at::isIntegralType(tensor.scalar_type(), false);
-    const Device device =
-        tensor.device().is_cuda()
-            ? Device::cuda(tensor.device().index() < 0 ? 0 : tensor.device().index())
-            : Device::cpu();
-    if (!(tensor.device().is_cpu() || tensor.device().is_cuda()) || device != t.device() ||
-        !dtype_known || from_scalar_type(tensor.scalar_type()) != t.dtype() || shape != t.shape()) {
-      throw ArgumentError(str(where, ": expected ", t.type_string(), ", got ",
-                              tensor.device().str(), " ", tensor.scalar_type(),
-                              shape_to_string(shape)));
-    }
-    return input;
-  }
-  const NumberProxy& n = *proxy_value.as_number();
-  const bool kind_ok =
-      (n.number_kind() == NumberKind::Bool && input.isBool()) ||
-      (n.number_kind() == NumberKind::Int && input.isInt()) ||
-      (n.number_kind() == NumberKind::Float && (input.isDouble() || input.isInt()));
-  if (!kind_ok) {
-    throw ArgumentError(str(where, ": expected ", n.type_string(), ", got ", input.tagKind()));
-  }
-  if (n.value()) {
-    const at::Scalar expected = std::visit([](auto v) { return at::Scalar(v); }, *n.value());
-    if (input.toScalar().toDouble() != expected.toDouble()) {
-      throw ArgumentError(str(where, ": the trace was specialized for ", n.type_string(), ", got ",
-                              input.toScalar().toDouble()));
-    }
-  }
-  return n.number_kind() == NumberKind::Float ? c10::IValue(input.toScalar().toDouble()) : input;
-}
 
 void bind_outputs(const Value& output, const c10::IValue& result, Environment& env,
                   const BoundSymbol& bsym);
@@ -413,6 +370,50 @@ void bind_outputs(const Value& output, const c10::IValue& result, Environment& e
 }
 
 } // namespace
+
+c10::IValue check_trace_input(const Value& proxy_value, const c10::IValue& input, std::size_t index) {
+  const Proxy& proxy = *proxy_value.proxy();
+  const std::string where = str("input ", index, " ('", proxy.name(), "')");
+  if (proxy_value.is_tensor()) {
+    const TensorProxy& t = *proxy_value.as_tensor();
+    if (!input.isTensor()) {
+      throw ArgumentError(
+          str(where, ": expected a tensor ", t.type_string(), ", got ", input.tagKind()));
+    }
+    const at::Tensor& tensor = input.toTensor();
+    const Shape shape(tensor.sizes().begin(), tensor.sizes().end());
+    const bool dtype_known = tensor.scalar_type() == c10::ScalarType::Bool ||
+                             at::isFloatingType(tensor.scalar_type()) ||
+                             at::isIntegralType(tensor.scalar_type(), false);
+    const Device device =
+        tensor.device().is_cuda()
+            ? Device::cuda(tensor.device().index() < 0 ? 0 : tensor.device().index())
+            : Device::cpu();
+    if (!(tensor.device().is_cpu() || tensor.device().is_cuda()) || device != t.device() ||
+        !dtype_known || from_scalar_type(tensor.scalar_type()) != t.dtype() || shape != t.shape()) {
+      throw ArgumentError(str(where, ": expected ", t.type_string(), ", got ",
+                              tensor.device().str(), " ", tensor.scalar_type(),
+                              shape_to_string(shape)));
+    }
+    return input;
+  }
+  const NumberProxy& n = *proxy_value.as_number();
+  const bool kind_ok =
+      (n.number_kind() == NumberKind::Bool && input.isBool()) ||
+      (n.number_kind() == NumberKind::Int && input.isInt()) ||
+      (n.number_kind() == NumberKind::Float && (input.isDouble() || input.isInt()));
+  if (!kind_ok) {
+    throw ArgumentError(str(where, ": expected ", n.type_string(), ", got ", input.tagKind()));
+  }
+  if (n.value()) {
+    const at::Scalar expected = std::visit([](auto v) { return at::Scalar(v); }, *n.value());
+    if (input.toScalar().toDouble() != expected.toDouble()) {
+      throw ArgumentError(str(where, ": the trace was specialized for ", n.type_string(), ", got ",
+                              input.toScalar().toDouble()));
+    }
+  }
+  return n.number_kind() == NumberKind::Float ? c10::IValue(input.toScalar().toDouble()) : input;
+}
 
 c10::ScalarType to_scalar_type(DType dtype) {
   switch (dtype) {
@@ -489,7 +490,7 @@ std::vector<at::Tensor> TorchExecutor::run(const Trace& trace,
   }
   Environment env;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    env[trace.inputs[i].proxy()->name()] = check_input(trace.inputs[i], inputs[i], i);
+    env[trace.inputs[i].proxy()->name()] = check_trace_input(trace.inputs[i], inputs[i], i);
   }
   c10::NoGradGuard no_grad;
   for (const BoundSymbol& bsym : trace.bound_symbols)
