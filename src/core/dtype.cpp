@@ -3,6 +3,7 @@
 #include "thunder/core/error.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace thunder {
 namespace {
@@ -130,6 +131,32 @@ DType result_type(std::span<const PromotionOperand> operands) {
   const std::optional<DType> result = combine_tiers(tiers[0], combine_tiers(tiers[1], tiers[2]));
   THUNDER_INTERNAL_ASSERT(result.has_value());
   return *result;
+}
+
+std::pair<double, double> finite_range(DType dtype) {
+  switch (dtype) {
+  case DType::UInt8:
+    return {0, 255};
+  case DType::Int8:
+    return {-128, 127};
+  case DType::Int16:
+    return {-32768, 32767};
+  case DType::Int32:
+    return {-2147483648.0, 2147483647.0};
+  case DType::Int64:
+    return {static_cast<double>(std::numeric_limits<std::int64_t>::lowest()),
+            static_cast<double>(std::numeric_limits<std::int64_t>::max())};
+  case DType::Float16:
+    return {-65504.0, 65504.0};
+  case DType::BFloat16:
+    return {-3.38953138925153547590470800371487866880e+38,
+            3.38953138925153547590470800371487866880e+38};
+  case DType::Float32:
+    return {static_cast<double>(std::numeric_limits<float>::lowest()),
+            static_cast<double>(std::numeric_limits<float>::max())};
+  default:
+    return {std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max()};
+  }
 }
 
 } // namespace thunder

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace thunder {
 
@@ -45,6 +46,8 @@ std::string_view short_name(DType dtype);
 std::string_view torch_name(DType dtype);
 /// c10's ScalarType name, as torch's messages print it: "Float", "Long", "Half", "Bool".
 std::string_view c10_name(DType dtype);
+/// The lowest and highest finite values of a dtype, as doubles (bool: those of double).
+std::pair<double, double> finite_range(DType dtype);
 /// Parses a short or a torch name ("f16", "float16", "half" ...); nullopt if unknown.
 std::optional<DType> parse_dtype(std::string_view name);
 

@@ -51,29 +51,7 @@ std::optional<ScalarValue> known_number(const Value& v) {
 // targets take inf and nan, bool takes anything.
 bool overflows(const ScalarValue& value, DType dtype) {
   if (dtype == DType::Bool || std::holds_alternative<bool>(value)) return false;
-  const auto limits = [](DType d) -> std::pair<double, double> {
-    switch (d) {
-    case DType::UInt8:
-      return {0, 255};
-    case DType::Int8:
-      return {-128, 127};
-    case DType::Int16:
-      return {-32768, 32767};
-    case DType::Int32:
-      return {-2147483648.0, 2147483647.0};
-    case DType::Int64:
-      return {-9223372036854775808.0, 9223372036854775807.0};
-    case DType::Float16:
-      return {-65504, 65504};
-    case DType::BFloat16:
-      return {-3.3895313892515355e38, 3.3895313892515355e38};
-    case DType::Float32:
-      return {-3.4028234663852886e38, 3.4028234663852886e38};
-    default:
-      return {-std::numeric_limits<double>::max(), std::numeric_limits<double>::max()};
-    }
-  };
-  const auto [lowest, highest] = limits(dtype);
+  const auto [lowest, highest] = finite_range(dtype);
   if (const auto* i = std::get_if<std::int64_t>(&value)) {
     if (dtype == DType::Int64) return false;
     if (dtype == DType::UInt8) return *i > 255 || *i < -255;

@@ -230,33 +230,6 @@ DType fill_dtype(const BoundArgs& args, const Value& fill_value) {
   return is_floating(dtype) ? kDefaultFloatDType : dtype;
 }
 
-// The range of finite values of a dtype, as doubles.
-std::pair<double, double> finite_range(DType dtype) {
-  switch (dtype) {
-  case DType::UInt8:
-    return {0, 255};
-  case DType::Int8:
-    return {-128, 127};
-  case DType::Int16:
-    return {-32768, 32767};
-  case DType::Int32:
-    return {-2147483648.0, 2147483647.0};
-  case DType::Int64:
-    return {static_cast<double>(std::numeric_limits<std::int64_t>::lowest()),
-            static_cast<double>(std::numeric_limits<std::int64_t>::max())};
-  case DType::Float16:
-    return {-65504.0, 65504.0};
-  case DType::BFloat16:
-    return {-3.38953138925153547590470800371487866880e+38,
-            3.38953138925153547590470800371487866880e+38};
-  case DType::Float32:
-    return {static_cast<double>(std::numeric_limits<float>::lowest()),
-            static_cast<double>(std::numeric_limits<float>::max())};
-  default:
-    return {std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max()};
-  }
-}
-
 // torch fills through Scalar::to<T>, which rejects values that overflow T (c10::overflows):
 // out-of-range numbers, and NaN for integers. Bool targets take anything; unsigned
 // targets take negative ints down to -max (they wrap); inf and NaN fit floating types.
