@@ -117,9 +117,46 @@ if(THUNDER_BUILD_TESTS)
   thunder_summary("GoogleTest" "found" "${GTest_VERSION}")
 endif()
 
-if(THUNDER_WITH_PYTHON)
-  message(FATAL_ERROR "thunder: THUNDER_WITH_PYTHON: the Python binding is not part of this "
-                      "build yet (it comes with the ThunderCompiler); configure with it OFF")
+# The thunder_cpp Python package's binding: pybind11 (found through `python -m pybind11
+# --cmakedir`), the Python headers, and torch's Python library (libtorch_python) for the
+# at::Tensor casters. Left out of sanitizer builds: an ASan extension needs libasan preloaded
+# into the interpreter.
+set(THUNDER_HAVE_PYTHON OFF)
+if(THUNDER_WITH_PYTHON AND THUNDER_SANITIZE)
+  thunder_summary("Python binding" "off" "not built with THUNDER_SANITIZE")
+elseif(THUNDER_WITH_PYTHON)
+  find_package(Python COMPONENTS Interpreter Development.Module QUIET)
+  set(_missing)
+  if(Python_FOUND)
+    execute_process(COMMAND "${Python_EXECUTABLE}" -m pybind11 --cmakedir
+      OUTPUT_VARIABLE _thunder_pybind11_dir OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    if(_thunder_pybind11_dir)
+      find_package(pybind11 CONFIG QUIET HINTS "${_thunder_pybind11_dir}")
+    endif()
+    execute_process(COMMAND "${Python_EXECUTABLE}" -c
+      "import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))"
+      OUTPUT_VARIABLE THUNDER_TORCH_LIB_DIR OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    find_library(THUNDER_TORCH_PYTHON_LIBRARY torch_python HINTS "${THUNDER_TORCH_LIB_DIR}"
+      NO_DEFAULT_PATH)
+    if(NOT pybind11_FOUND)
+      list(APPEND _missing "pybind11 (pip install pybind11)")
+    endif()
+    if(NOT THUNDER_TORCH_PYTHON_LIBRARY)
+      list(APPEND _missing "libtorch_python in the torch wheel of ${Python_EXECUTABLE}")
+    endif()
+  else()
+    list(APPEND _missing "Python interpreter and headers (Development.Module)")
+  endif()
+  if(_missing)
+    list(JOIN _missing ", " _missing_text)
+    thunder_summary("Python binding" "missing" "${_missing_text}; run tools/bootstrap.sh")
+  else()
+    set(THUNDER_HAVE_PYTHON ON)
+    thunder_summary("Python binding" "found"
+      "Python ${Python_VERSION}, pybind11 ${pybind11_VERSION}, ${THUNDER_TORCH_PYTHON_LIBRARY}")
+  endif()
+else()
+  thunder_summary("Python binding" "off" "THUNDER_WITH_PYTHON=OFF")
 endif()
 
 function(thunder_print_summary)

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "thunder/core/trace.h"
+#include "thunder/frontends/loaded_model.h"
 #include "thunder/jit/prologue.h"
 
 #include <ATen/core/Tensor.h>
@@ -93,6 +94,12 @@ public:
 /// Loads and compiles a torch.export archive (.pt2). ModelError for a bad file,
 /// BackendError for an unavailable backend, UnsupportedError for what is not supported.
 std::unique_ptr<CompiledModule> compile(const std::string& path, const Options& options = {});
+
+/// Compiles a model already in memory, as a front end loaded it (the Python binding builds
+/// one from a Dynamo graph). name stands for the model file in messages and provenance.
+/// Errors as compile(path).
+std::unique_ptr<CompiledModule> compile(LoadedModel model, const std::string& name,
+                                        const Options& options = {});
 
 /// The example inputs torch.export.save stored in a .pt2 archive (data/sample_inputs/),
 /// flattened in order; empty if the archive has none. ModelError if they cannot be read.

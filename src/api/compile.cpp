@@ -153,12 +153,29 @@ private:
 class ExportedModule final : public CompiledModule {
 public:
   ExportedModule(const std::string& path, const Options& options)
+      : ExportedModule(path, options, std::chrono::steady_clock::now()) {}
+
+  // A model a front end has loaded already; name stands for its file in messages.
+  ExportedModule(LoadedModel model, const std::string& name, const Options& options)
+      : path_(name), options_(options), backend_(select_backend(options.backend)),
+        cache_dir_(options.cache_dir.empty() ? env_or("THUNDER_CACHE_DIR", "")
+                                             : options.cache_dir),
+        exported_(std::move(model)) {
+    init();
+  }
+
+private:
+  ExportedModule(const std::string& path, const Options& options,
+                 std::chrono::steady_clock::time_point start)
       : path_(path), options_(options), backend_(select_backend(options.backend)),
         cache_dir_(options.cache_dir.empty() ? env_or("THUNDER_CACHE_DIR", "")
-                                             : options.cache_dir) {
-    auto start = std::chrono::steady_clock::now();
-    exported_ = load_model(path);
+                                             : options.cache_dir),
+        exported_(load_model(path)) {
     stats_.load_ms = ms_since(start);
+    init();
+  }
+
+  void init() {
 
     const Program& program = exported_.program;
     GuardKey recorded;
@@ -184,6 +201,7 @@ public:
     }
   }
 
+public:
   std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) override {
     return call(std::vector<c10::IValue>(inputs.begin(), inputs.end()));
   }
@@ -468,6 +486,11 @@ std::string select_backend(const std::string& requested) {
 
 std::unique_ptr<CompiledModule> compile(const std::string& path, const Options& options) {
   return std::make_unique<ExportedModule>(path, options);
+}
+
+std::unique_ptr<CompiledModule> compile(LoadedModel model, const std::string& name,
+                                        const Options& options) {
+  return std::make_unique<ExportedModule>(std::move(model), name, options);
 }
 
 std::vector<at::Tensor> load_sample_inputs(const std::string& path) {
