@@ -4,7 +4,8 @@
 #       GoogleTest, nlohmann-json, and optionally ccache and the Vulkan validation layers;
 #   (b) cmake and ninja from pip (if not already on PATH);
 #   (c) torch 2.13.0 (+cpu build) from pip, for the Python reference tests;
-#   (d) transformers (pinned, torch left as it is) from pip, for the exported test models.
+#   (d) transformers (pinned, torch left as it is) from pip, for the exported test models;
+#   (e) pybind11 and pytest from pip, for the thunder_cpp Python package and its tests.
 # It does not configure or build anything and exports nothing.
 # Idempotent: when everything is present it prints a single line and returns in well under 3 s.
 #
@@ -191,10 +192,31 @@ transformers_step() {
   installed_any=1
 }
 
+# ---------------------------------------------------------------------------------------------
+# (e) pybind11 and pytest, for the thunder_cpp Python package (its binding and its tests)
+# ---------------------------------------------------------------------------------------------
+python_package_ok() {
+  "$PYTHON" - <<'EOF' >/dev/null 2>&1
+import importlib.metadata as m
+for name in ("pybind11", "pytest"):
+    m.version(name)
+EOF
+}
+
+python_package_step() {
+  python_package_ok && return 0
+  log "installing pybind11 and pytest (pip)"
+  run_quiet "${PIP[@]}" install "pybind11>=2.12" pytest "torch==$TORCH_VERSION$TORCH_LOCAL"
+  torch_ok || die "installing pybind11/pytest changed torch; expected $TORCH_VERSION$TORCH_LOCAL"
+  python_package_ok || die "pip did not install pybind11 and pytest"
+  installed_any=1
+}
+
 apt_step
 build_tools_step
 torch_step
 transformers_step
+python_package_step
 
 if ((installed_any == 0)); then
   log "everything present"

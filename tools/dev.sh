@@ -2,8 +2,9 @@
 # The two commands of README.md.
 #   tools/dev.sh main   install what is missing, build, run the main job: export a small
 #                       GPT-2 (transformers, random weights) and run it with thunder-run
-#   tools/dev.sh test   install what is missing, build, run every test: the default build,
-#                       then the ASan+UBSan build; ends with one summary line
+#   tools/dev.sh test   install what is missing, build, run every test: the default build
+#                       (with the thunder_cpp pytest suite), then the ASan+UBSan build; ends
+#                       with one summary line
 # Both are safe to run again: installs and builds are incremental (ccache when present).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,6 +45,10 @@ main)
 test)
   failed=0
   build default
+  # The default build makes the thunder_cpp package; ctest runs its pytest suite
+  # (thunder_cpp_pytest). A build that left it out would skip that suite silently.
+  ls build/default/python/thunder_cpp/_C.*.so >/dev/null 2>&1 ||
+    { echo "the thunder_cpp Python binding was not built: see build/configure-default.log" >&2; exit 1; }
   run_tests default
   build asan
   run_tests asan

@@ -132,6 +132,7 @@ def describe(graph: torch.fx.Graph, name: str):
     tensors = {}
     inputs, nodes, outputs, plan = [], [], [], []
     producers = set()
+    undescribed = {}  # value name -> (split reason kind, the op that made it)
 
     def define(node: Node, value_name: str):
         names[node] = value_name
@@ -157,7 +158,7 @@ def describe(graph: torch.fx.Graph, name: str):
         elif node.op == "call_function" and node.target is operator.getitem and node.args[0] in producers:
             continue  # named as an output of the node it reads
         elif node.op == "call_function":
-            plan.append(_describe_node(node, names, define, tensors, nodes, getitems.get(node, {})))
+            plan.append(_describe_node(node, names, define, tensors, nodes, getitems.get(node, {}), undescribed))
             producers.add(node)
         elif node.op == "get_attr":
             continue  # sub-graphs of higher-order ops: their nodes read them in eager
@@ -166,7 +167,7 @@ def describe(graph: torch.fx.Graph, name: str):
     return {"name": name, "inputs": inputs, "outputs": outputs, "tensors": tensors, "nodes": nodes}, plan, by_name
 
 
-def _describe_node(node, names, define, tensors, nodes, items):
+def _describe_node(node, names, define, tensors, nodes, items, undescribed):
     target = op_name(node.target)
     value = node.meta.get("val")
     reason = None
@@ -206,6 +207,10 @@ def _describe_node(node, names, define, tensors, nodes, items):
         define(node, node.name)
 
     inputs = []
+    for item in node.all_input_nodes:
+        if reason is None and item in names and names[item] in undescribed:
+            kind, producer = undescribed[names[item]]
+            reason = (kind, f"it reads {names[item]}, which {producer} made and thunder cannot describe")
     if not isinstance(node.target, torch._ops.OpOverload):
         reason = reason or ("missing_op", "it is not an ATen operator")
     else:
@@ -215,6 +220,10 @@ def _describe_node(node, names, define, tensors, nodes, items):
             reason = reason or (e.kind, e.message)
     if reason is not None and not inputs:
         inputs = _reads(node, names)
+    if reason is not None:
+        for value_name in out_names:
+            if value_name not in tensors:
+                undescribed[value_name] = (reason[0], target)
     nodes.append({"target": target, "inputs": inputs, "outputs": out_names, "returns_list": returns_list,
                   "location": location(node), "reason": reason})
     return ProgramNode(node, item_nodes)

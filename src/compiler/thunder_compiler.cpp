@@ -29,11 +29,16 @@ bool mirrored(const std::string& target) {
          target == "aten::_assert_tensor_metadata.default";
 }
 
-// None for each output of a node whose call could not be described (its outputs have no
-// metadata); the nodes that read them have reasons of their own.
-Value nones(const Node& node) {
-  if (node.returns_list || node.outputs.size() > 1) return Value(Value::List(node.outputs.size()));
-  return Value();
+// Stand-ins for the outputs of a node whose call could not be described (its outputs have
+// no metadata): tensor proxies, so that the nodes reading them reach the handler rather than
+// the Interpreter's own evaluation of concrete values; those nodes have reasons of their own
+// (the front end gives one to every node that reads an undescribed value).
+Value stand_ins(const Node& node) {
+  Value::List outputs;
+  for (std::size_t i = 0; i < node.outputs.size(); ++i)
+    outputs.emplace_back(new_tensor({}, DType::Float32, Device::cpu()));
+  if (node.returns_list || node.outputs.size() > 1) return Value(std::move(outputs));
+  return outputs.empty() ? Value() : outputs.front();
 }
 
 // The OperatorHandler of the split analysis: thunder's JitExtension in strict mode for each
@@ -90,7 +95,7 @@ private:
     try {
       return opaque_.call(node, std::move(args), std::move(kwargs));
     } catch (const Error&) {
-      return nones(node);
+      return stand_ins(node);
     }
   }
 
