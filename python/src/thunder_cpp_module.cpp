@@ -45,7 +45,8 @@ ProgramArg program_arg(const py::handle& encoded, const std::string& where) {
     if (!dtype) throw UnsupportedError(str(where, ": dtype ", name, " is not one thunder has"));
     return ProgramArg::of_constant(Value(*dtype));
   }
-  if (tag == "device") return ProgramArg::of_constant(Value(Device::parse(item().cast<std::string>())));
+  if (tag == "device")
+    return ProgramArg::of_constant(Value(Device::parse(item().cast<std::string>())));
   if (tag == "list") {
     Value::List items;
     for (const py::handle& entry : item().cast<py::list>()) {
@@ -86,8 +87,8 @@ Description program_from_description(const py::dict& d) {
     const auto dtype_name = meta[1].cast<std::string>();
     const std::optional<DType> dtype = parse_dtype(dtype_name);
     if (!dtype) {
-      throw UnsupportedError(where_in(name, str("tensor '", tensor, "' has dtype ", dtype_name,
-                                                ", which thunder lacks")));
+      throw UnsupportedError(where_in(
+          name, str("tensor '", tensor, "' has dtype ", dtype_name, ", which thunder lacks")));
     }
     info.dtype = *dtype;
     info.device = Device::parse(meta[2].cast<std::string>());
@@ -98,11 +99,13 @@ Description program_from_description(const py::dict& d) {
     const auto n = entry.cast<py::dict>();
     Node node;
     node.target = n["target"].cast<std::string>();
-    const std::string where = where_in(name, str("node ", program.nodes.size(), " (", node.target, ")"));
+    const std::string where =
+        where_in(name, str("node ", program.nodes.size(), " (", node.target, ")"));
     for (const py::handle& input : n["inputs"].cast<py::list>()) {
       const auto t = input.cast<py::tuple>();
       if (t.size() != 3) throw ModelError(str(where, ": an input is (name, arg, keyword)"));
-      node.inputs.push_back({t[0].cast<std::string>(), program_arg(t[1], where), t[2].cast<bool>()});
+      node.inputs.push_back(
+          {t[0].cast<std::string>(), program_arg(t[1], where), t[2].cast<bool>()});
     }
     node.outputs = n["outputs"].cast<std::vector<std::string>>();
     node.returns_list = n["returns_list"].cast<bool>();
@@ -113,9 +116,8 @@ Description program_from_description(const py::dict& d) {
     std::optional<SplitReason> reason;
     if (!n["reason"].is_none()) {
       const auto r = n["reason"].cast<py::tuple>();
-      reason = SplitReason{parse_split_reason_kind(r[0].cast<std::string>()),
-                           program.nodes.size(), node.target, r[1].cast<std::string>(),
-                           node.location};
+      reason = SplitReason{parse_split_reason_kind(r[0].cast<std::string>()), program.nodes.size(),
+                           node.target, r[1].cast<std::string>(), node.location};
     }
     out.known.push_back(std::move(reason));
     program.nodes.push_back(std::move(node));
@@ -132,7 +134,8 @@ struct Region {
   std::shared_ptr<CompiledModule> module;
 
   CompiledModule& compiled() const {
-    if (!module) throw ArgumentError("this region runs in PyTorch eager; thunder compiled nothing for it");
+    if (!module)
+      throw ArgumentError("this region runs in PyTorch eager; thunder compiled nothing for it");
     return *module;
   }
 };
@@ -222,11 +225,12 @@ PYBIND11_MODULE(_C, m) {
                out.push_back(trace.to_string());
              return out;
            })
-      .def("prologue", [](const Region& r) { return r.compiled().last_prologue_trace().to_string(); })
+      .def("prologue",
+           [](const Region& r) { return r.compiled().last_prologue_trace().to_string(); })
       .def("stats", [](const Region& r) { return stats_dict(r.compiled().stats()); })
       .def("cache_size", [](const Region& r) { return r.compiled().cache_size(); })
-      .def_property_readonly("backend",
-                             [](const Region& r) { return r.thunder ? r.compiled().backend() : "eager"; })
+      .def_property_readonly(
+          "backend", [](const Region& r) { return r.thunder ? r.compiled().backend() : "eager"; })
       .def_property_readonly("device", [](const Region& r) {
         return r.thunder ? r.compiled().device() : std::string();
       });
@@ -263,9 +267,10 @@ PYBIND11_MODULE(_C, m) {
         graph.backend = compiled.backend;
         graph.reasons = std::move(compiled.reasons);
         for (GraphRegion& region : compiled.regions) {
-          graph.regions.push_back(Region{region.thunder, std::move(region.nodes),
-                                         std::move(region.inputs), std::move(region.outputs),
-                                         std::shared_ptr<CompiledModule>(std::move(region.module))});
+          graph.regions.push_back(
+              Region{region.thunder, std::move(region.nodes), std::move(region.inputs),
+                     std::move(region.outputs),
+                     std::shared_ptr<CompiledModule>(std::move(region.module))});
         }
         return graph;
       });

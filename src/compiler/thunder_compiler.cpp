@@ -14,7 +14,8 @@
 namespace thunder {
 namespace {
 
-constexpr std::string_view kStrictSuffix = " (strict mode allows no fallback to the torch executor)";
+constexpr std::string_view kStrictSuffix =
+    " (strict mode allows no fallback to the torch executor)";
 
 std::string without_suffix(std::string text, std::string_view suffix) {
   if (text.size() >= suffix.size() &&
@@ -178,7 +179,8 @@ bool demote_undescribed_reads(const Program& program, const std::vector<GraphReg
         const auto from = producer.find(name);
         if (from != producer.end() && reasons[from->second]) {
           const SplitReason::Kind kind = reasons[from->second]->kind;
-          if (kind == SplitReason::Kind::DataDependence || kind == SplitReason::Kind::UnsupportedDType)
+          if (kind == SplitReason::Kind::DataDependence ||
+              kind == SplitReason::Kind::UnsupportedDType)
             reason.kind = kind;
         }
         reason.message = str("it reads '", name,
@@ -215,11 +217,16 @@ Program region_program(const Program& program, const GraphRegion& region, std::s
 
 std::string_view kind_name(SplitReason::Kind kind) {
   switch (kind) {
-  case SplitReason::Kind::MissingOp: return "missing_op";
-  case SplitReason::Kind::UnsupportedArguments: return "unsupported_arguments";
-  case SplitReason::Kind::MetaFailure: return "meta_failure";
-  case SplitReason::Kind::UnsupportedDType: return "unsupported_dtype";
-  case SplitReason::Kind::DataDependence: return "data_dependence";
+  case SplitReason::Kind::MissingOp:
+    return "missing_op";
+  case SplitReason::Kind::UnsupportedArguments:
+    return "unsupported_arguments";
+  case SplitReason::Kind::MetaFailure:
+    return "meta_failure";
+  case SplitReason::Kind::UnsupportedDType:
+    return "unsupported_dtype";
+  case SplitReason::Kind::DataDependence:
+    return "data_dependence";
   }
   THUNDER_INTERNAL_ASSERT(false) << "unknown split reason kind " << static_cast<int>(kind);
   return "";
@@ -250,8 +257,8 @@ ThunderCompiler::ThunderCompiler(Options options)
 CompiledGraph ThunderCompiler::compile(const Program& program, const std::string& name,
                                        const std::vector<std::optional<SplitReason>>& known) const {
   if (!known.empty() && known.size() != program.nodes.size()) {
-    throw ArgumentError(str(name, ": ", known.size(), " known split reasons for ",
-                            program.nodes.size(), " nodes"));
+    throw ArgumentError(
+        str(name, ": ", known.size(), " known split reasons for ", program.nodes.size(), " nodes"));
   }
   for (const Node& node : program.nodes) {
     if (!node.blocks.empty()) {
@@ -300,8 +307,9 @@ CompiledGraph ThunderCompiler::compile(const Program& program, const std::string
   std::size_t number = 0;
   for (GraphRegion& region : regions) {
     if (region.thunder) {
-      region.module = thunder::compile(LoadedModel{region_program(program, region, number), {}, "", "dynamo"},
-                                       str(name, " region ", number), region_options);
+      region.module =
+          thunder::compile(LoadedModel{region_program(program, region, number), {}, "", "dynamo"},
+                           str(name, " region ", number), region_options);
     }
     ++number;
   }
