@@ -88,24 +88,40 @@ else()
   thunder_summary("Vulkan stack" "off" "THUNDER_WITH_VULKAN=OFF")
 endif()
 
-# CUDA toolkit for the cuda executor: nvcc's headers and NVRTC. The driver is loaded at run
-# time, so none is needed to build.
+# The cuda executor needs nothing to build: the driver and NVRTC are opened at run time.
+# Where NVRTC lives is looked up here (the CUDA toolkit's lib64, the nvidia-cuda-nvrtc pip
+# wheel) and handed to the library as a hint; the compile-only tests need it.
 set(THUNDER_HAVE_CUDA OFF)
+set(THUNDER_NVRTC_HINT_DIRS)
 if(THUNDER_WITH_CUDA)
+  set(THUNDER_HAVE_CUDA ON)
   find_package(CUDAToolkit QUIET)
   if(CUDAToolkit_FOUND)
-    if(TARGET CUDA::nvrtc)
-      set(THUNDER_HAVE_CUDA ON)
-      thunder_summary("CUDA toolkit" "found" "${CUDAToolkit_VERSION} with NVRTC")
-    else()
-      thunder_summary("CUDA toolkit" "partial"
-        "${CUDAToolkit_VERSION} at ${CUDAToolkit_BIN_DIR}, but no NVRTC library")
+    list(APPEND THUNDER_NVRTC_HINT_DIRS "${CUDAToolkit_LIBRARY_DIR}")
+  endif()
+  find_package(Python3 COMPONENTS Interpreter QUIET)
+  if(Python3_Interpreter_FOUND)
+    execute_process(
+      COMMAND "${Python3_EXECUTABLE}" -c
+        "import os, nvidia; print(';'.join(os.path.join(p, d, 'lib') for p in nvidia.__path__ for d in ('cu13', 'cuda_nvrtc')))"
+      OUTPUT_VARIABLE _thunder_pip_nvrtc OUTPUT_STRIP_TRAILING_WHITESPACE
+      RESULT_VARIABLE _thunder_pip_rc ERROR_QUIET)
+    if(_thunder_pip_rc EQUAL 0)
+      list(APPEND THUNDER_NVRTC_HINT_DIRS ${_thunder_pip_nvrtc})
     endif()
+  endif()
+  find_library(THUNDER_NVRTC_LIBRARY NAMES nvrtc libnvrtc.so.13 libnvrtc.so.12
+    HINTS ${THUNDER_NVRTC_HINT_DIRS} NO_CACHE)
+  if(THUNDER_NVRTC_LIBRARY)
+    thunder_summary("cuda executor" "built"
+      "driver loaded at run time, NVRTC ${THUNDER_NVRTC_LIBRARY}")
   else()
-    thunder_summary("CUDA toolkit" "missing" "no CUDA toolkit found (nvcc, NVRTC)")
+    thunder_summary("cuda executor" "built"
+      "driver and NVRTC loaded at run time, no NVRTC found now so the compile-only tests "
+      "skip (pip install nvidia-cuda-nvrtc, or run tools/bootstrap.sh)")
   endif()
 else()
-  thunder_summary("CUDA toolkit" "off" "THUNDER_WITH_CUDA=OFF")
+  thunder_summary("cuda executor" "off" "THUNDER_WITH_CUDA=OFF")
 endif()
 
 if(THUNDER_BUILD_TESTS)
@@ -173,10 +189,8 @@ function(thunder_print_summary)
     message(STATUS "  ${name}${spaces}${status}: ${detail}")
   endforeach()
   message(STATUS "  built           ${THUNDER_BUILT_COMPONENTS}")
-  if(THUNDER_HAVE_VULKAN)
-    message(STATUS "  not built yet   cuda executor, Python binding")
-  else()
-    message(STATUS "  not built yet   spirv executor (needs the Vulkan stack), cuda executor, Python binding")
+  if(NOT THUNDER_HAVE_VULKAN)
+    message(STATUS "  not built       spirv executor (needs the Vulkan stack)")
   endif()
   message(STATUS "  sanitizers      ${THUNDER_SANITIZE}   warnings as errors ${THUNDER_WERROR}")
   message(STATUS "")

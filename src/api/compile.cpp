@@ -9,6 +9,9 @@
 #include "thunder/jit/prologue.h"
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+#include "thunder/executors/cuda/cuda_torch.h"
+#endif
 #ifdef THUNDER_HAVE_SPIRV
 #include "thunder/executors/spirv/spirv_torch.h"
 #include "thunder/passes/assign_executors.h"
@@ -43,6 +46,15 @@ spirv::SpirvExecutor& spirv_executor() {
     return opened;
   }();
   return *executor;
+}
+#endif
+
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+// One cuda executor for the process: one device, one kernel cache shared by every compiled
+// module. The driver and NVRTC are opened on first need (availability()).
+cuda::CudaExecutor& cuda_executor() {
+  static cuda::CudaExecutor executor;
+  return executor;
 }
 #endif
 
@@ -220,6 +232,9 @@ public:
 #ifdef THUNDER_HAVE_SPIRV
     if (backend_ == "spirv") return spirv_executor().runtime().device().name;
 #endif
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+    if (backend_ == "cuda") return cuda_executor().runtime().description();
+#endif
     return "cpu";
   }
   const std::string& cache_dir() const override { return cache_dir_; }
@@ -284,19 +299,31 @@ private:
       all.push_back(input.kind == InputKind::UserInput ? inputs[next_user++]
                                                        : c10::IValue(state_[next_state++]));
     }
-    std::vector<at::Tensor> out =
-        backend_ == "spirv" ? run_spirv(all) : TorchExecutor().run(last_->traces.back(), all);
+    std::vector<at::Tensor> out = backend_ == "torch" ? TorchExecutor().run(last_->traces.back(), all)
+                                                      : run_kernels(all);
     stats_.run_ms += ms_since(start);
     return out;
   }
 
-  // The last trace on the spirv executor; a fusion region it could not compile here runs on
-  // torch, and says so on stderr once per region.
-  std::vector<at::Tensor> run_spirv(const std::vector<c10::IValue>& inputs) {
+  // The last trace on the kernel backend (spirv or cuda); a fusion region it could not
+  // compile here runs on torch, and says so on stderr once per region.
+  std::vector<at::Tensor> run_kernels(const std::vector<c10::IValue>& inputs) {
+    ExecutionReport report;
+    std::vector<at::Tensor> out;
+    bool ran = false;
 #ifdef THUNDER_HAVE_SPIRV
-    spirv::ExecutionReport report;
-    std::vector<at::Tensor> out =
-        spirv::run_spirv_trace(spirv_executor(), last_->traces.back(), inputs, &report);
+    if (backend_ == "spirv") {
+      out = spirv::run_spirv_trace(spirv_executor(), last_->traces.back(), inputs, &report);
+      ran = true;
+    }
+#endif
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+    if (backend_ == "cuda") {
+      out = cuda::run_cuda_trace(cuda_executor(), last_->traces.back(), inputs, &report);
+      ran = true;
+    }
+#endif
+    THUNDER_INTERNAL_ASSERT(ran) << "backend " << backend_ << " selected in a build without it";
     for (const Fallback& f : report.fallbacks) {
       if (warned_regions_.insert(f.op).second) {
         std::cerr << "thunder: warning: " << exported_.program.name << " of " << path_ << ": "
@@ -304,11 +331,6 @@ private:
       }
     }
     return out;
-#else
-    (void)inputs;
-    THUNDER_INTERNAL_ASSERT(false) << "backend spirv selected in a build without it";
-    return {};
-#endif
   }
 
   // Traces the program for inputs described by key, runs the passes, caches the result.
@@ -365,16 +387,21 @@ private:
     start = std::chrono::steady_clock::now();
     entry->traces.push_back(dead_code_elimination(entry->traces.back()));
     entry->traces.push_back(common_subexpression_elimination(entry->traces.back()));
+    // Kernel backends: matmuls and what else generated kernels do not compute go to torch;
+    // the trace shows each call's executor.
+    const Executor* kernels = nullptr;
 #ifdef THUNDER_HAVE_SPIRV
-    if (backend_ == "spirv") {
-      // Matmuls and what else generated kernels do not compute go to torch; the trace
-      // shows each call's executor.
-      const spirv::TorchFallbackExecutor torch;
-      const std::vector<const Executor*> executors{&spirv_executor(), &torch};
+    if (backend_ == "spirv") kernels = &spirv_executor();
+#endif
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+    if (backend_ == "cuda") kernels = &cuda_executor();
+#endif
+    if (kernels != nullptr) {
+      const TorchFallbackExecutor torch;
+      const std::vector<const Executor*> executors{kernels, &torch};
       entry->traces.push_back(assign_executors(entry->traces.back(), executors));
       entry->traces.push_back(fuse(entry->traces.back(), executors));
     }
-#endif
     stats_.passes_ms += ms_since(start);
 
     for (const std::string& fallback : entry->fallbacks) {
@@ -440,7 +467,7 @@ private:
   const Specialization* last_ = nullptr;
   CompileStats stats_;
   std::mutex mutex_;
-  std::set<std::string> warned_regions_; // spirv regions that ran on torch, warned about once
+  std::set<std::string> warned_regions_; // kernel regions that ran on torch, warned about once
 };
 
 void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,
@@ -466,7 +493,19 @@ void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,
 
 std::string select_backend(const std::string& requested) {
   const std::string name = requested.empty() ? env_or("THUNDER_BACKEND", "auto") : requested;
-  if (name == "torch" || name == "auto") return "torch";
+  if (name == "torch") return "torch";
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+  if (name == "cuda" || name == "auto") {
+    const Availability availability = cuda_executor().availability();
+    if (availability.available) return "cuda";
+    if (name == "cuda") {
+      throw BackendError(str("backend 'cuda' is not available: ", availability.reason));
+    }
+  }
+#endif
+  // auto: cuda where a GPU is, else torch. spirv is only taken when asked for: the
+  // device it would find first may be a CPU implementation (lavapipe), slower than torch.
+  if (name == "auto") return "torch";
 #ifdef THUNDER_HAVE_SPIRV
   if (name == "spirv") {
     const Availability availability = spirv_executor().availability();

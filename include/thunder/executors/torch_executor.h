@@ -6,10 +6,14 @@
 #pragma once
 
 #include "thunder/core/trace.h"
+#include "thunder/executors/executor.h"
+#include "thunder/passes/assign_executors.h"
 
 #include <ATen/core/Tensor.h>
 #include <ATen/core/ivalue.h>
 
+#include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -62,6 +66,31 @@ public:
   /// rest to torch. Inputs are not checked; run() checks a whole trace's.
   void run_bound_symbol(const BoundSymbol& bsym, TorchEnvironment& env,
                         TorchExecutionLevel level = TorchExecutionLevel::Symbols) const;
+};
+
+/// The torch executor as an Executor for assign_executors: the fallback of the kernel
+/// backends (spirv, cuda), claiming every symbol it has an ATen implementation of, fusing
+/// nothing.
+class TorchFallbackExecutor final : public Executor {
+public:
+  TorchFallbackExecutor() : Executor(std::string(kFallbackExecutor), 0) {}
+  Availability availability() const override { return Availability::yes(); }
+  bool claims(const BoundSymbol& bsym) const override;
+};
+
+/// What one run of a kernel backend's trace did: which executor ran each prim, so a test
+/// or a user sees what fell back to torch; nothing falls back silently.
+struct ExecutionReport {
+  /// Prims run, by the executor that ran them ("spirv"/"cuda": inside generated kernels).
+  std::map<std::string, std::size_t> prims;
+  std::size_t regions = 0;  ///< Fusion regions run as generated kernels.
+  std::size_t batches = 0;  ///< spirv: batches submitted.
+  std::size_t barriers = 0; ///< spirv: barriers recorded between dependent dispatches.
+  /// Regions that ran on torch instead (the kernel could not be made), and why.
+  std::vector<Fallback> fallbacks;
+
+  /// "spirv: 9 prims in 2 regions (1 batch), torch: 3 prims; fallbacks: none".
+  std::string to_string() const;
 };
 
 } // namespace thunder

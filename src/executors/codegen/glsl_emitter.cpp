@@ -1,5 +1,6 @@
 #include "thunder/executors/codegen/glsl_emitter.h"
 
+#include "kernel_printer.h"
 #include "thunder/core/error.h"
 
 #include <charconv>
@@ -14,10 +15,6 @@ namespace thunder::codegen {
 namespace {
 
 using prims::PrimId;
-
-std::string prim_name(PrimId id) {
-  return prims::symbol(id).qualified_name();
-}
 
 // Helper functions a shader may need, printed before main() in this (enum) order.
 enum class Helper {
@@ -154,7 +151,7 @@ const char* helper_source(Helper helper) {
   return "";
 }
 
-const char* compute_type(DType dtype) {
+const char* glsl_compute_type(DType dtype) {
   switch (dtype) {
   case DType::Bool:
     return "bool";
@@ -200,7 +197,7 @@ const char* storage_type(DType dtype) {
   return "";
 }
 
-std::string float_literal(double value, bool is_double) {
+std::string glsl_float_literal(double value, bool is_double) {
   if (std::isnan(value)) {
     return is_double ? "packDouble2x32(uvec2(0u, 0x7FF80000u))" : "uintBitsToFloat(0x7FC00000u)";
   }
@@ -223,46 +220,9 @@ std::string float_literal(double value, bool is_double) {
   return text[0] == '-' ? "(" + text + ")" : text;
 }
 
-std::string int_literal(std::int64_t value, DType dtype) {
-  if (dtype == DType::Int64) {
-    if (value == std::numeric_limits<std::int64_t>::min()) return "(-9223372036854775807l - 1l)";
-    return value < 0 ? str("(", value, "l)") : str(value, "l");
-  }
-  // Narrow integers hold their dtype's value (wrapped), computed as int.
-  std::int64_t v = value;
-  switch (dtype) {
-  case DType::UInt8:
-    v = static_cast<std::uint8_t>(value);
-    break;
-  case DType::Int8:
-    v = static_cast<std::int8_t>(value);
-    break;
-  case DType::Int16:
-    v = static_cast<std::int16_t>(value);
-    break;
-  default:
-    v = static_cast<std::int32_t>(value);
-    break;
-  }
-  if (v == std::numeric_limits<std::int32_t>::min()) return "(-2147483647 - 1)";
-  return v < 0 ? str("(", v, ")") : str(v);
-}
-
-std::string literal(const ScalarValue& value, DType dtype) {
-  const DType c = compute_dtype(dtype);
-  if (c == DType::Bool) {
-    return std::visit([](auto v) { return v != 0 ? "true" : "false"; }, value);
-  }
-  if (is_floating(c)) {
-    return float_literal(std::visit([](auto v) { return static_cast<double>(v); }, value),
-                         c == DType::Float64);
-  }
-  return int_literal(std::visit([](auto v) { return static_cast<std::int64_t>(v); }, value), dtype);
-}
-
 // An integer result wrapped to its dtype's width (narrow types are computed as int); expr
 // is a primary expression (a name, a call or parenthesized).
-std::string wrap(const std::string& expr, DType dtype) {
+std::string glsl_wrap(const std::string& expr, DType dtype) {
   switch (dtype) {
   case DType::UInt8:
     return "(" + expr + " & 255)";
@@ -275,69 +235,43 @@ std::string wrap(const std::string& expr, DType dtype) {
   }
 }
 
-class GlslEmitter {
+// GLSL 450 for Vulkan (see glsl_emitter.h for the shader's interface).
+class GlslEmitter final : public KernelPrinter {
 public:
-  explicit GlslEmitter(const Kernel& kernel) : kernel_(kernel) {}
+  explicit GlslEmitter(const Kernel& kernel) : KernelPrinter(kernel, "emit_glsl") {}
   std::string emit();
 
 private:
-  const Node& node(NodeId id) const { return kernel_.nodes[static_cast<std::size_t>(id)]; }
-  [[noreturn]] void unsupported(PrimId prim, DType dtype, const std::string& why) const;
-  void line(const std::string& text) { body_ << std::string(indent_ * 2, ' ') << text << "\n"; }
-  std::string name_of(NodeId id) const;
-  void emit_block(int scope, const std::vector<NodeId>& roots);
-  void emit_node(NodeId id);
-  std::string index_expr(const Node& n);
-  std::string value_expr(const Node& n);
-  std::string unary(const Node& n, const std::string& a, DType in);
-  std::string binary(const Node& n, const std::string& a, const std::string& b, DType in);
-  std::string convert(const std::string& a, DType from, DType to);
-  std::string load(const Node& n);
-  std::string store(const Buffer& buffer, const std::string& value);
-  std::string zero(DType dtype) const { return literal(std::int64_t{0}, dtype); }
-
-  const Kernel& kernel_;
-  std::ostringstream body_;
-  int indent_ = 1;
-  std::set<Helper> helpers_;
-  std::map<NodeId, std::string> names_;
-  int next_index_ = 0;
-  int next_value_ = 0;
-  int next_loop_ = 0;
+  const char* compute_type(DType dtype) const override { return glsl_compute_type(dtype); }
+  const char* index_type() const override { return "uint"; }
+  std::string float_literal(double value, bool is_double) const override {
+    return glsl_float_literal(value, is_double);
+  }
+  const char* int64_suffix() const override { return "l"; }
+  std::string cast(const char* type, const std::string& expr) const override {
+    return str(type, "(", expr, ")");
+  }
+  std::string wrap(const std::string& expr, DType dtype) const override {
+    return glsl_wrap(expr, dtype);
+  }
+  std::string round_to(DType dtype, const std::string& expr) override;
+  std::string load(const Node& n) override;
+  std::string store(int output, const Buffer& buffer, const std::string& value) override;
+  std::string unary(const Node& n, const std::string& a, DType in) override;
+  std::string binary(const Node& n, const std::string& a, const std::string& b,
+                     DType in) override;
+  void use(Helper h) { helpers_.insert(static_cast<int>(h)); }
 };
 
-void GlslEmitter::unsupported(PrimId prim, DType dtype, const std::string& why) const {
-  throw UnsupportedError(str("emit_glsl: kernel ", kernel_.name, ": ", prim_name(prim), " on ",
-                             torch_name(dtype), " ", why,
-                             "; leave this region to another executor"));
-}
-
-std::string GlslEmitter::name_of(NodeId id) const {
-  const Node& n = node(id);
-  if (n.kind == NodeKind::IndexConstant) return str(n.integer, "u");
-  if (n.kind == NodeKind::Constant) return literal(n.constant, n.dtype);
-  if (n.kind == NodeKind::ThreadIndex) return "idx";
-  const auto it = names_.find(id);
-  THUNDER_INTERNAL_ASSERT(it != names_.end()) << "node " << id << " used before it is emitted";
-  return it->second;
-}
-
-std::string GlslEmitter::index_expr(const Node& n) {
-  const std::string a = name_of(n.operands[0]);
-  const std::string b = name_of(n.operands[1]);
-  switch (n.kind) {
-  case NodeKind::IndexAdd:
-    return a + " + " + b;
-  case NodeKind::IndexMul:
-    return a + " * " + b;
-  case NodeKind::IndexDiv:
-    return a + " / " + b;
-  case NodeKind::IndexMod:
-    return a + " % " + b;
-  default:
-    THUNDER_INTERNAL_ASSERT(false) << "not an index expression";
+std::string GlslEmitter::round_to(DType dtype, const std::string& expr) {
+  if (dtype == DType::Float16) {
+    use(Helper::RoundF16);
+    return "thunder_round_f16(" + expr + ")";
   }
-  return "";
+  use(Helper::Bf16ToFloat);
+  use(Helper::FloatToBf16);
+  use(Helper::RoundBf16);
+  return "thunder_round_bf16(" + expr + ")";
 }
 
 std::string GlslEmitter::load(const Node& n) {
@@ -353,59 +287,32 @@ std::string GlslEmitter::load(const Node& n) {
   case DType::Float16:
     return "float(" + element + ")";
   case DType::BFloat16:
-    helpers_.insert(Helper::Bf16ToFloat);
+    use(Helper::Bf16ToFloat);
     return "thunder_bf16_to_float(uint(" + element + "))";
   default:
     return element;
   }
 }
 
-std::string GlslEmitter::store(const Buffer& buffer, const std::string& value) {
+std::string GlslEmitter::store(int output, const Buffer& buffer, const std::string& value) {
+  const std::string target = str("out", output, ".data[idx] = ");
   switch (buffer.dtype) {
   case DType::Bool:
-    return "uint8_t(" + value + " ? 1u : 0u)";
+    return target + "uint8_t(" + value + " ? 1u : 0u)";
   case DType::UInt8:
-    return "uint8_t(" + value + ")";
+    return target + "uint8_t(" + value + ")";
   case DType::Int8:
-    return "int8_t(" + value + ")";
+    return target + "int8_t(" + value + ")";
   case DType::Int16:
-    return "int16_t(" + value + ")";
+    return target + "int16_t(" + value + ")";
   case DType::Float16:
-    return "float16_t(" + value + ")";
+    return target + "float16_t(" + value + ")";
   case DType::BFloat16:
-    helpers_.insert(Helper::FloatToBf16);
-    return "uint16_t(thunder_float_to_bf16(" + value + "))";
+    use(Helper::FloatToBf16);
+    return target + "uint16_t(thunder_float_to_bf16(" + value + "))";
   default:
-    return value;
+    return target + value;
   }
-}
-
-std::string GlslEmitter::convert(const std::string& a, DType from, DType to) {
-  const DType cf = compute_dtype(from);
-  const DType ct = compute_dtype(to);
-  std::string out;
-  if (ct == DType::Bool) return "(" + a + " != " + zero(from) + ")";
-  const bool same_type = std::strcmp(compute_type(from), compute_type(to)) == 0;
-  if (cf == DType::Bool) {
-    out = "(" + a + " ? " + literal(std::int64_t{1}, to) + " : " + zero(to) + ")";
-  } else if (same_type) {
-    out = a;
-  } else {
-    out = str(compute_type(to), "(", a, ")");
-  }
-  if (!is_floating(to)) return wrap(out, to);
-  // A conversion to f16/bf16 rounds: later ops see the rounded value, as in eager torch.
-  if (to == DType::Float16 && from != DType::Float16) {
-    helpers_.insert(Helper::RoundF16);
-    return "thunder_round_f16(" + out + ")";
-  }
-  if (to == DType::BFloat16 && from != DType::BFloat16) {
-    helpers_.insert(Helper::Bf16ToFloat);
-    helpers_.insert(Helper::FloatToBf16);
-    helpers_.insert(Helper::RoundBf16);
-    return "thunder_round_bf16(" + out + ")";
-  }
-  return out;
 }
 
 std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
@@ -447,13 +354,13 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
     return float_only("exp2");
   case PrimId::log:
     float_only("log");
-    helpers_.insert(Helper::LogSeries);
-    helpers_.insert(Helper::Log);
+    use(Helper::LogSeries);
+    use(Helper::Log);
     return "thunder_log(" + a + ")";
   case PrimId::log2:
     float_only("log2");
-    helpers_.insert(Helper::LogSeries);
-    helpers_.insert(Helper::Log2);
+    use(Helper::LogSeries);
+    use(Helper::Log2);
     return "thunder_log2(" + a + ")";
   case PrimId::sin:
     return float_only("sin");
@@ -463,20 +370,20 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
     return float_only("tan");
   case PrimId::log1p:
     float_only("log1p");
-    helpers_.insert(Helper::LogSeries);
-    helpers_.insert(Helper::Log1p);
+    use(Helper::LogSeries);
+    use(Helper::Log1p);
     return "thunder_log1p(" + a + ")";
   case PrimId::expm1:
     float_only("expm1");
-    helpers_.insert(Helper::Expm1);
+    use(Helper::Expm1);
     return "thunder_expm1(" + a + ")";
   case PrimId::tanh:
     float_only("tanh");
-    helpers_.insert(Helper::Tanh);
+    use(Helper::Tanh);
     return "thunder_tanh(" + a + ")";
   case PrimId::erf:
     float_only("erf");
-    helpers_.insert(Helper::Erf);
+    use(Helper::Erf);
     return "thunder_erf(" + a + ")";
   case PrimId::sqrt:
     return "sqrt(" + a + ")";
@@ -530,28 +437,15 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
     if (c != DType::Float32) {
       unsupported(n.prim, in, "is not generated yet (only float32, float16 and bfloat16)");
     }
-    helpers_.insert(Helper::Pow);
+    use(Helper::Pow);
     return "thunder_pow(" + a + ", " + b + ")";
   case PrimId::maximum:
   case PrimId::minimum: {
     const bool max = n.prim == PrimId::maximum;
     if (boolean) return str("(", a, max ? " || " : " && ", b, ")");
     const std::string builtin = str(max ? "max(" : "min(", a, ", ", b, ")");
-    // torch propagates NaN; GLSL's max and min leave it undefined. A constant that is not
-    // NaN needs no test.
-    if (fp) {
-      std::string test;
-      for (const NodeId id : n.operands) {
-        const Node& op = node(id);
-        const bool nan_free =
-            op.kind == NodeKind::Constant &&
-            !std::isnan(std::visit([](auto v) { return static_cast<double>(v); }, op.constant));
-        if (nan_free) continue;
-        test += str(test.empty() ? "" : " || ", "isnan(", name_of(id), ")");
-      }
-      if (test.empty()) return builtin;
-      return str("(", test, " ? ", a, " + ", b, " : ", builtin, ")");
-    }
+    // torch propagates NaN; GLSL's max and min leave it undefined.
+    if (fp) return nan_propagating(n, a, b, builtin);
     return builtin;
   }
   case PrimId::fmod:
@@ -563,7 +457,7 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
     if (boolean) unsupported(n.prim, in, "is not defined (torch refuses it too)");
     // GLSL's mod is x - y * floor(x / y): the divisor's sign, as Python's remainder.
     if (fp) return str("mod(", a, ", ", b, ")");
-    helpers_.insert(c == DType::Int64 ? Helper::RemainderInt64 : Helper::RemainderInt);
+    use(c == DType::Int64 ? Helper::RemainderInt64 : Helper::RemainderInt);
     return wrap(str("thunder_remainder(", a, ", ", b, ")"), in);
   case PrimId::atan2:
     if (c == DType::Float64) {
@@ -600,196 +494,8 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
   return "";
 }
 
-std::string GlslEmitter::value_expr(const Node& n) {
-  switch (n.kind) {
-  case NodeKind::Load:
-    return load(n);
-  case NodeKind::Unary:
-    return unary(n, name_of(n.operands[0]), node(n.operands[0]).dtype);
-  case NodeKind::Binary:
-    return binary(n, name_of(n.operands[0]), name_of(n.operands[1]), node(n.operands[0]).dtype);
-  case NodeKind::Where:
-    return str("(", name_of(n.operands[0]), " ? ", name_of(n.operands[1]), " : ",
-               name_of(n.operands[2]), ")");
-  case NodeKind::Convert:
-    return convert(name_of(n.operands[0]), node(n.operands[0]).dtype, n.dtype);
-  default:
-    THUNDER_INTERNAL_ASSERT(false) << "not a value expression";
-  }
-  return "";
-}
-
-void GlslEmitter::emit_node(NodeId id) {
-  const Node& n = node(id);
-  switch (n.kind) {
-  case NodeKind::ThreadIndex:
-  case NodeKind::IndexConstant:
-  case NodeKind::Constant:
-    return; // printed where used
-  case NodeKind::LoopIndex:
-    THUNDER_INTERNAL_ASSERT(false) << "a loop index is defined by its loop";
-    return;
-  case NodeKind::IndexAdd:
-  case NodeKind::IndexMul:
-  case NodeKind::IndexDiv:
-  case NodeKind::IndexMod: {
-    const std::string e = index_expr(n);
-    const std::string name = str("i", next_index_++);
-    line(str("uint ", name, " = ", e, ";"));
-    names_[id] = name;
-    return;
-  }
-  case NodeKind::Reduce: {
-    const DType dtype = n.dtype;
-    const DType c = compute_dtype(dtype);
-    const bool fp = is_floating(c);
-    const bool boolean = c == DType::Bool;
-    if (boolean && (n.prim == PrimId::sum || n.prim == PrimId::prod)) {
-      unsupported(n.prim, dtype, "is not generated (ltorch reduces bool as int64)");
-    }
-    std::string init;
-    const bool max = n.prim == PrimId::amax;
-    switch (n.prim) {
-    case PrimId::sum:
-      init = zero(dtype);
-      break;
-    case PrimId::prod:
-      init = literal(std::int64_t{1}, dtype);
-      break;
-    case PrimId::amax:
-    case PrimId::amin:
-      if (boolean) {
-        init = max ? "false" : "true";
-      } else if (fp) {
-        init = literal(max ? -std::numeric_limits<double>::infinity()
-                           : std::numeric_limits<double>::infinity(),
-                       dtype);
-      } else {
-        std::int64_t lo = std::numeric_limits<std::int64_t>::min();
-        std::int64_t hi = std::numeric_limits<std::int64_t>::max();
-        switch (dtype) {
-        case DType::UInt8:
-          lo = 0;
-          hi = 255;
-          break;
-        case DType::Int8:
-          lo = -128;
-          hi = 127;
-          break;
-        case DType::Int16:
-          lo = -32768;
-          hi = 32767;
-          break;
-        case DType::Int32:
-          lo = std::numeric_limits<std::int32_t>::min();
-          hi = std::numeric_limits<std::int32_t>::max();
-          break;
-        default:
-          break;
-        }
-        init = literal(max ? lo : hi, dtype);
-      }
-      break;
-    default:
-      THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not a reduction";
-    }
-    const std::string acc = str("v", next_value_++);
-    const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
-    const std::string r = str("r", next_loop_++);
-    line(str(compute_type(dtype), " ", acc, " = ", init, ";"));
-    line(str("for (uint ", r, " = 0u; ", r, " < ", loop.extent, "u; ++", r, ") {"));
-    names_[loop.index] = r;
-    ++indent_;
-    emit_block(n.loop, {n.operands[0]});
-    const std::string v = name_of(n.operands[0]);
-    std::string next;
-    switch (n.prim) {
-    case PrimId::sum:
-      next = wrap(str("(", acc, " + ", v, ")"), dtype);
-      break;
-    case PrimId::prod:
-      next = wrap(str("(", acc, " * ", v, ")"), dtype);
-      break;
-    default:
-      if (boolean) {
-        next = str(acc, max ? " || " : " && ", v);
-      } else if (fp) {
-        // NaN wins, as in torch: once acc is NaN no comparison replaces it.
-        next = str("(isnan(", v, ") || ", v, max ? " > " : " < ", acc, ") ? ", v, " : ", acc);
-      } else {
-        next = str(max ? "max(" : "min(", acc, ", ", v, ")");
-      }
-    }
-    line(str(acc, " = ", next, ";"));
-    --indent_;
-    line("}");
-    names_[id] = acc;
-    return;
-  }
-  default: {
-    const std::string e = value_expr(n);
-    const std::string name = str("v", next_value_++);
-    line(str(compute_type(n.dtype), " ", name, " = ", e, ";"));
-    names_[id] = name;
-    return;
-  }
-  }
-}
-
-void GlslEmitter::emit_block(int scope, const std::vector<NodeId>& roots) {
-  std::set<NodeId> reachable;
-  std::vector<NodeId> stack(roots.begin(), roots.end());
-  while (!stack.empty()) {
-    const NodeId id = stack.back();
-    stack.pop_back();
-    if (!reachable.insert(id).second) continue;
-    for (const NodeId op : node(id).operands)
-      stack.push_back(op);
-  }
-  // Ids are a topological order; the nodes of inner loops are emitted by their Reduce.
-  for (const NodeId id : reachable) {
-    const Node& n = node(id);
-    if (n.scope != scope || names_.count(id) != 0 || n.kind == NodeKind::LoopIndex) continue;
-    emit_node(id);
-  }
-}
-
 std::string GlslEmitter::emit() {
-  // Stores grouped by element count: those of the largest run in every invocation, the
-  // others in a guarded block each.
-  std::vector<std::int64_t> counts;
-  std::map<std::int64_t, std::vector<const Store*>> groups;
-  for (const Store& s : kernel_.stores) {
-    std::int64_t numel = 1;
-    for (const std::int64_t e : kernel_.outputs[static_cast<std::size_t>(s.output)].shape)
-      numel *= e;
-    if (groups.count(numel) == 0) counts.push_back(numel);
-    groups[numel].push_back(&s);
-  }
-  // The full-size group first, so its values are visible in the guarded blocks.
-  std::stable_partition(counts.begin(), counts.end(),
-                        [&](std::int64_t c) { return c == kernel_.num_invocations; });
-  for (const std::int64_t count : counts) {
-    const bool guarded = count != kernel_.num_invocations;
-    const std::map<NodeId, std::string> saved = names_;
-    if (guarded) {
-      line(str("if (idx < ", count, "u) {"));
-      ++indent_;
-    }
-    std::vector<NodeId> roots;
-    for (const Store* s : groups[count])
-      roots.push_back(s->value);
-    emit_block(0, roots);
-    for (const Store* s : groups[count]) {
-      const Buffer& out = kernel_.outputs[static_cast<std::size_t>(s->output)];
-      line(str("out", s->output, ".data[idx] = ", store(out, name_of(s->value)), ";"));
-    }
-    if (guarded) {
-      --indent_;
-      line("}");
-      names_ = saved;
-    }
-  }
+  const std::string body = print_body();
 
   // Extensions, from the storage and compute types in use.
   bool storage8 = false;
@@ -832,16 +538,17 @@ std::string GlslEmitter::emit() {
     declare(kernel_.outputs[i], "writeonly", str("Out", i).c_str(), str("out", i));
   }
   out << "layout(push_constant) uniform PushConstants { uint numel; } pc;\n";
-  for (const Helper h : helpers_)
-    out << "\n" << helper_source(h);
+  for (const int h : helpers_)
+    out << "\n" << helper_source(static_cast<Helper>(h));
   out << "\nvoid main() {\n";
   out << "  uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * " << kGlslLocalSize
       << "u) + gl_GlobalInvocationID.x;\n";
   out << "  if (idx >= pc.numel) return;\n";
-  out << body_.str();
+  out << body;
   out << "}\n";
   return out.str();
 }
+
 
 } // namespace
 

@@ -392,10 +392,13 @@ Coords KernelBuilder::unravel(NodeId linear, const Shape& shape) {
   coords.linear = linear;
   coords.shape = shape;
   const Strides strides = contiguous_strides(shape);
+  // A shape with no elements is never indexed (no invocation and no loop iteration
+  // reaches it), and its strides may be 0: every coordinate is 0.
+  const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
   // The leading dim that is not 1 needs no modulo: linear < numel.
   bool leading = true;
   for (std::size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) {
+    if (shape[d] == 1 || empty) {
       coords.dims.push_back(index_constant(0));
       continue;
     }

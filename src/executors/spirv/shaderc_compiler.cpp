@@ -83,36 +83,8 @@ std::string options_key(const CompileOptions& options) {
 
 } // namespace
 
-std::string stable_hash(const std::string& text) {
-  uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 std::string save_shader_file(const std::string& file_name, const std::string& contents) {
-  namespace fs = std::filesystem;
-  fs::path dir;
-  if (const char* cache = std::getenv("THUNDER_CACHE_DIR"); cache && *cache) {
-    dir = fs::path(cache) / "spirv";
-  } else {
-    dir = fs::temp_directory_path() / "thunder-spirv";
-  }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  fs::path path = dir / file_name;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << contents;
-  out.close();
-  if (ec || !out) {
-    throw BackendError(str("spirv: cannot write '", path.string(),
-                           "' (set THUNDER_CACHE_DIR to a writable directory)"));
-  }
-  return path.string();
+  return save_cache_file("spirv", file_name, contents);
 }
 
 void validate_spirv(std::span<const uint32_t> words, const std::string& name,

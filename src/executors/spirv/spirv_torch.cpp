@@ -324,27 +324,6 @@ private:
 
 } // namespace
 
-bool TorchFallbackExecutor::claims(const BoundSymbol& bsym) const {
-  return bsym.symbol != nullptr && TorchExecutor::implements(*bsym.symbol);
-}
-
-std::string ExecutionReport::to_string() const {
-  std::string out;
-  for (const auto& [executor, count] : prims) {
-    out += str(out.empty() ? "" : ", ", executor, ": ", count, " prims");
-    if (executor == "spirv") {
-      out += str(" in ", regions, " regions (", batches, batches == 1 ? " batch" : " batches", ")");
-    }
-  }
-  if (out.empty()) out = "nothing ran";
-  out += "; fallbacks: ";
-  if (fallbacks.empty()) out += "none";
-  for (std::size_t i = 0; i < fallbacks.size(); ++i) {
-    out += str(i == 0 ? "" : "; ", fallbacks[i].op, " (", fallbacks[i].reason, ")");
-  }
-  return out;
-}
-
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&spirv, &torch};

@@ -506,4 +506,26 @@ std::vector<at::Tensor> TorchExecutor::run(const Trace& trace,
   return outputs;
 }
 
+bool TorchFallbackExecutor::claims(const BoundSymbol& bsym) const {
+  return bsym.symbol != nullptr && TorchExecutor::implements(*bsym.symbol);
+}
+
+std::string ExecutionReport::to_string() const {
+  std::string out;
+  for (const auto& [executor, count] : prims) {
+    out += str(out.empty() ? "" : ", ", executor, ": ", count, " prims");
+    if (executor != kFallbackExecutor && regions > 0) {
+      out += str(" in ", regions, regions == 1 ? " region" : " regions");
+      if (batches > 0) out += str(" (", batches, batches == 1 ? " batch" : " batches", ")");
+    }
+  }
+  if (out.empty()) out = "nothing ran";
+  out += "; fallbacks: ";
+  if (fallbacks.empty()) out += "none";
+  for (std::size_t i = 0; i < fallbacks.size(); ++i) {
+    out += str(i == 0 ? "" : "; ", fallbacks[i].op, " (", fallbacks[i].reason, ")");
+  }
+  return out;
+}
+
 } // namespace thunder

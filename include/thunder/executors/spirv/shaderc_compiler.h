@@ -5,6 +5,8 @@
 // Torch-free.
 #pragma once
 
+#include "thunder/core/cache_files.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -55,8 +57,7 @@ private:
 void validate_spirv(std::span<const uint32_t> words, const std::string& name,
                     uint32_t vulkan_minor = 1);
 
-/// Stable 64-bit FNV-1a hash of `text`, as 16 hex digits (cache keys, file names).
-std::string stable_hash(const std::string& text);
+using thunder::stable_hash;
 
 /// Writes `contents` to `<dir>/<file_name>`, where dir is $THUNDER_CACHE_DIR/spirv if the
 /// variable is set, else <temp>/thunder-spirv; returns the path written. Throws

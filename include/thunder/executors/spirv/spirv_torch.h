@@ -27,28 +27,8 @@
 
 namespace thunder::spirv {
 
-/// The torch executor as an Executor for assign_executors: the fallback, claiming every
-/// symbol it has an ATen implementation of, fusing nothing.
-class TorchFallbackExecutor final : public Executor {
-public:
-  TorchFallbackExecutor() : Executor(std::string(kFallbackExecutor), 0) {}
-  Availability availability() const override { return Availability::yes(); }
-  bool claims(const BoundSymbol& bsym) const override;
-};
-
-/// What one run did.
-struct ExecutionReport {
-  /// Prims run, by the executor that ran them ("spirv": inside generated kernels; "torch").
-  std::map<std::string, std::size_t> prims;
-  std::size_t regions = 0;  ///< spirv fusion regions dispatched.
-  std::size_t batches = 0;  ///< Batches submitted.
-  std::size_t barriers = 0; ///< Barriers recorded between dependent dispatches.
-  /// spirv regions that ran on torch instead (the kernel could not be made), and why.
-  std::vector<Fallback> fallbacks;
-
-  /// "spirv: 9 prims in 2 regions (1 batch), torch: 3 prims; fallbacks: none".
-  std::string to_string() const;
-};
+using thunder::ExecutionReport;
+using thunder::TorchFallbackExecutor;
 
 /// assign_executors([spirv, torch]) then fuse: the trace run_spirv_trace takes. Prims that
 /// went to torch because spirv does not claim them are appended to `fallbacks`.

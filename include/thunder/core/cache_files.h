@@ -1,0 +1,28 @@
+// Files the GPU backends keep: generated sources saved for a person to read after a
+// compile failure, and compiled kernels kept between runs. One place decides where they
+// go ($THUNDER_CACHE_DIR/<backend>, else <temp>/thunder-<backend>) and how they are named
+// (a stable hash of what they were made from).
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace thunder {
+
+/// Stable 64-bit FNV-1a hash of `text`, as 16 hex digits (cache keys, file names).
+std::string stable_hash(const std::string& text);
+
+/// $THUNDER_CACHE_DIR/<backend> when the variable is set, else <temp>/thunder-<backend>.
+std::string cache_directory(const std::string& backend);
+
+/// Writes `contents` to `<dir>/<file_name>` (dir: `dir` if given, else
+/// cache_directory(backend)), creating the directory, through a temporary file renamed into
+/// place so a concurrent reader never sees half a file. Returns the path. BackendError,
+/// naming the path and THUNDER_CACHE_DIR, when it cannot be written.
+std::string save_cache_file(const std::string& backend, const std::string& file_name,
+                            const std::string& contents, const std::string& dir = {});
+
+/// The contents of `<dir>/<file_name>`, or nothing when there is no such readable file.
+std::optional<std::string> read_cache_file(const std::string& dir, const std::string& file_name);
+
+} // namespace thunder

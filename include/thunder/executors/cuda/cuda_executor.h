@@ -1,0 +1,94 @@
+// The cuda executor (DESIGN.md "Backends"), the primary backend: claims the prims that
+// generated kernels compute (elementwise in every dtype including f16, bf16 and f64,
+// where, converts, broadcast/reshape/transpose/squeeze/slice, full, and the sum/prod/amax/
+// amin reductions), fuses them, and turns each fusion region into one kernel:
+// make_kernel -> emit_cuda (CudaEmitter) -> NvrtcCompiler -> CudaRuntime. What it does not
+// claim (matmul, convolution, indexing, random numbers) goes to the torch executor.
+//
+// Without a GPU it still renders and compiles: render() and compile_for() need only NVRTC,
+// which is how CI checks that every kernel the op database and the models generate
+// compiles for sm_80 and sm_90. Torch-free; cuda_torch.h is its torch edge.
+#pragma once
+
+#include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/executors/cuda/cuda_runtime.h"
+#include "thunder/executors/cuda/nvrtc_compiler.h"
+#include "thunder/executors/executor.h"
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace thunder::cuda {
+
+/// A fusion region as a kernel: its IR, its CUDA source, what NVRTC made of it, and (when
+/// compiled for this machine's device) the loaded kernel.
+struct CompiledRegion {
+  codegen::Kernel kernel;
+  std::string source;
+  std::string source_hash; ///< stable_hash(source)
+  std::shared_ptr<const CompiledCode> code;
+  std::shared_ptr<const LoadedKernel> loaded; ///< Null from compile_for().
+};
+
+struct CudaExecutorOptions {
+  RuntimeOptions runtime;
+  /// Where NVRTC's results are kept; empty: $THUNDER_CACHE_DIR/cuda when set, else none.
+  std::string cache_dir;
+};
+
+class CudaExecutor final : public Executor {
+public:
+  /// First in "auto".
+  static constexpr int kPriority = 30;
+
+  /// Neither NVRTC nor the driver is opened here; each on first need.
+  explicit CudaExecutor(CudaExecutorOptions options = {});
+  ~CudaExecutor() override;
+
+  /// Available when the driver opens a device and NVRTC loads; otherwise the first
+  /// missing piece, in words, is the reason.
+  Availability availability() const override;
+  /// Prims whose one-prim kernel make_kernel builds and emit_cuda prints, on tensors on the
+  /// CPU (copied to the device) or on a CUDA device. Composites are not claimed:
+  /// assign_executors offers their prims instead.
+  bool claims(const BoundSymbol& bsym) const override;
+  bool fusible(const BoundSymbol& bsym) const override;
+
+  /// The kernel and CUDA source of a region ("cuda.fusionN"), with the given strides for
+  /// inputs that are not contiguous; needs neither NVRTC nor a GPU.
+  std::shared_ptr<CompiledRegion>
+  render(const BoundSymbol& region,
+         const std::map<std::string, codegen::Strides>& input_strides = {}) const;
+  /// render() then NVRTC for `arch`, without loading it (compile-only mode: no GPU needed).
+  std::shared_ptr<const CompiledRegion>
+  compile_for(const BoundSymbol& region, GpuArch arch,
+              const std::map<std::string, codegen::Strides>& input_strides = {}) const;
+  /// render() then NVRTC for this device, loaded and ready to launch; cached by source.
+  std::shared_ptr<const CompiledRegion>
+  compile(const BoundSymbol& region,
+          const std::map<std::string, codegen::Strides>& input_strides = {}) const;
+
+  /// The runtime (BackendError with the reason where there is no GPU or driver).
+  CudaRuntime& runtime() const;
+  /// NVRTC (BackendError with the reason where it is not found).
+  NvrtcCompiler& compiler() const;
+
+  std::size_t kernel_cache_size() const;
+  std::size_t kernel_cache_hits() const;
+
+private:
+  CudaExecutorOptions options_;
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<CudaRuntime> runtime_;
+  mutable std::optional<std::string> runtime_unavailable_;
+  mutable std::unique_ptr<NvrtcCompiler> compiler_;
+  mutable std::optional<std::string> compiler_unavailable_;
+  mutable std::map<std::string, std::shared_ptr<const CompiledRegion>> kernels_; ///< By source hash.
+  mutable std::size_t kernel_hits_ = 0;
+};
+
+} // namespace thunder::cuda

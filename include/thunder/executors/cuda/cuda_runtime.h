@@ -1,0 +1,130 @@
+// CudaRuntime: one CUDA device through the driver API, loaded at run time (dlopen of
+// libcuda.so.1), so a machine without a driver builds and loads the library and is told
+// "no driver" in words. It holds the device's primary context (the one LibTorch uses, so
+// device pointers pass between them), a caching allocator, and the kernels loaded from
+// NVRTC's CUBIN or PTX. Work goes to the legacy default stream, the stream LibTorch uses
+// unless told otherwise, so generated kernels are ordered with torch's own CUDA work.
+// Every driver call is checked; with sync_after_launch (debug builds, or
+// THUNDER_CUDA_SYNC=1) each launch is followed by a synchronize and a check, so a fault
+// names the kernel that caused it. Torch-free.
+#pragma once
+
+#include "thunder/executors/cuda/nvrtc_compiler.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace thunder::cuda {
+
+struct RuntimeOptions {
+  /// The device ordinal; -1: $THUNDER_CUDA_DEVICE, else 0.
+  int device = -1;
+  /// Synchronize and check after every launch (default: on in debug builds and with
+  /// THUNDER_CUDA_SYNC=1).
+  bool sync_after_launch = false;
+};
+
+class CudaRuntime;
+
+/// Device memory from the runtime's caching allocator; returned to its cache when
+/// destroyed (reuse is safe: all work is ordered on one stream).
+class DeviceMemory {
+public:
+  DeviceMemory() = default;
+  DeviceMemory(CudaRuntime* runtime, std::uint64_t address, std::size_t bytes)
+      : runtime_(runtime), address_(address), bytes_(bytes) {}
+  ~DeviceMemory();
+  DeviceMemory(DeviceMemory&& other) noexcept;
+  DeviceMemory& operator=(DeviceMemory&& other) noexcept;
+  DeviceMemory(const DeviceMemory&) = delete;
+  DeviceMemory& operator=(const DeviceMemory&) = delete;
+
+  std::uint64_t address() const { return address_; }
+  std::size_t bytes() const { return bytes_; }
+
+private:
+  CudaRuntime* runtime_ = nullptr;
+  std::uint64_t address_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+/// A kernel loaded into the device's context.
+struct LoadedKernel {
+  std::string name;
+  void* module = nullptr;   ///< CUmodule
+  void* function = nullptr; ///< CUfunction
+};
+
+/// The allocator's counters.
+struct MemoryStats {
+  std::size_t in_use = 0;          ///< Bytes handed out now.
+  std::size_t cached = 0;          ///< Bytes held for reuse.
+  std::size_t peak_in_use = 0;
+  std::size_t driver_allocations = 0; ///< cuMemAlloc calls.
+  std::size_t reuses = 0;             ///< Allocations answered from the cache.
+};
+
+class CudaRuntime {
+public:
+  /// Loads the driver, opens the device and retains its primary context. BackendError,
+  /// in words, when there is no driver, no device or no such device.
+  explicit CudaRuntime(RuntimeOptions options = {});
+  ~CudaRuntime();
+  CudaRuntime(const CudaRuntime&) = delete;
+  CudaRuntime& operator=(const CudaRuntime&) = delete;
+
+  /// "NVIDIA H100 80GB HBM3 (sm_90, driver 13.0)".
+  std::string description() const;
+  const std::string& device_name() const { return device_name_; }
+  int device_index() const { return device_; }
+  GpuArch arch() const { return arch_; }
+  /// The driver's CUDA version, "13.0".
+  std::string driver_version() const;
+
+  /// Loads compiled code and finds its entry point `name`. BackendError with the driver's
+  /// error when the driver refuses it (e.g. PTX newer than the driver).
+  std::shared_ptr<const LoadedKernel> load(const CompiledCode& code, const std::string& name);
+
+  /// Device memory of at least `bytes` (1 byte minimum). Out of memory: the cache is
+  /// released and the allocation tried once more, then a BackendError naming the size,
+  /// `what` it was for, and the device's free and total memory.
+  DeviceMemory allocate(std::size_t bytes, const std::string& what);
+  void upload(std::uint64_t device_address, const void* host, std::size_t bytes);
+  /// Copies to the host after all work before it has finished.
+  void download(void* host, std::uint64_t device_address, std::size_t bytes);
+  /// Launches `kernel` with `blocks` x `threads` and the kernel's parameters.
+  void launch(const LoadedKernel& kernel, unsigned blocks, unsigned threads, void** params);
+  /// Waits for all work; a fault is reported here.
+  void synchronize(const std::string& after = {});
+
+  MemoryStats memory_stats() const;
+  /// Frees what the allocator holds for reuse.
+  void release_cached_memory();
+
+private:
+  friend class DeviceMemory;
+  void free(std::uint64_t address, std::size_t bytes) noexcept;
+  void make_current() const;
+  void check(int result, const std::string& what) const;
+
+  struct Driver;
+  std::unique_ptr<Driver> driver_;
+  RuntimeOptions options_;
+  int device_ = 0;
+  int device_handle_ = 0;
+  void* context_ = nullptr;
+  std::string device_name_;
+  GpuArch arch_;
+  int driver_version_ = 0;
+  mutable std::mutex mutex_;
+  std::map<std::size_t, std::vector<std::uint64_t>> free_blocks_; ///< By block size.
+  MemoryStats stats_;
+  std::vector<std::shared_ptr<LoadedKernel>> kernels_;
+};
+
+} // namespace thunder::cuda

@@ -1,0 +1,44 @@
+// The cuda executor's torch edge: runs a trace that assign_executors([cuda, torch]) and
+// fuse made, on at::Tensors. Each "cuda.fusionN" region is one launch of its generated
+// kernel (CudaExecutor::compile); every other call runs on the torch executor.
+// - CUDA tensors (LibTorch built with CUDA) are used in place: kernels read and write
+//   their memory, outputs are allocated by torch on the same device, and launches go to
+//   the stream torch uses by default, so no copy and no synchronization is added.
+// - CPU tensors are copied to the device as they are (a transposed input is read through
+//   its strides, not made contiguous first) and each is uploaded once per run; a value one
+//   region writes for another stays on the device, and only what torch or the caller reads
+//   comes back, as a contiguous CPU tensor.
+// Which executor ran what is counted (ExecutionReport), so a region that fell back to torch
+// is always visible. This is the only cuda file that includes LibTorch headers.
+#pragma once
+
+#include "thunder/core/trace.h"
+#include "thunder/executors/cuda/cuda_executor.h"
+#include "thunder/executors/torch_executor.h"
+#include "thunder/passes/assign_executors.h"
+
+#include <ATen/core/Tensor.h>
+#include <ATen/core/ivalue.h>
+
+#include <vector>
+
+namespace thunder::cuda {
+
+/// assign_executors([cuda, torch]) then fuse: the trace run_cuda_trace takes. Prims that
+/// went to torch because cuda does not claim them are appended to `fallbacks`.
+Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
+                         const TorchFallbackExecutor& torch,
+                         std::vector<Fallback>* fallbacks = nullptr);
+
+/// Runs a trace from prepare_cuda_trace (delete_last_used may have run after it) on
+/// `inputs`, in the order of trace.inputs (tensors on the CPU or on the executor's CUDA
+/// device, of the proxies' shapes and dtypes, any strides; numbers for number proxies).
+/// Returns the trace's output tensors, flattened in order, on the device the trace says. A
+/// region that cannot become a kernel (UnsupportedError) runs on torch and is listed in
+/// report->fallbacks; with `strict`, that is an UnsupportedError instead. BackendError and
+/// ShaderError from the driver or NVRTC propagate.
+std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,
+                                       const std::vector<c10::IValue>& inputs,
+                                       ExecutionReport* report = nullptr, bool strict = false);
+
+} // namespace thunder::cuda

@@ -1,0 +1,322 @@
+#include "kernel_printer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace thunder::codegen {
+
+using prims::PrimId;
+
+std::string prim_name(PrimId id) {
+  return prims::symbol(id).qualified_name();
+}
+
+double as_double(const ScalarValue& value) {
+  return std::visit([](auto v) { return static_cast<double>(v); }, value);
+}
+
+void KernelPrinter::unsupported(PrimId prim, DType dtype, const std::string& why) const {
+  throw UnsupportedError(str(emitter_name_, ": kernel ", kernel_.name, ": ", prim_name(prim),
+                             " on ", torch_name(dtype), " ", why,
+                             "; leave this region to another executor"));
+}
+
+std::string KernelPrinter::name_of(NodeId id) const {
+  const Node& n = node(id);
+  if (n.kind == NodeKind::IndexConstant) return str(n.integer, "u");
+  if (n.kind == NodeKind::Constant) return literal(n.constant, n.dtype);
+  if (n.kind == NodeKind::ThreadIndex) return "idx";
+  const auto it = names_.find(id);
+  THUNDER_INTERNAL_ASSERT(it != names_.end()) << "node " << id << " used before it is emitted";
+  return it->second;
+}
+
+std::string KernelPrinter::int_literal(std::int64_t value, DType dtype) const {
+  const std::string l = int64_suffix();
+  if (dtype == DType::Int64) {
+    if (value == std::numeric_limits<std::int64_t>::min()) {
+      return str("(-9223372036854775807", l, " - 1", l, ")");
+    }
+    return value < 0 ? str("(", value, l, ")") : str(value, l);
+  }
+  // Narrow integers hold their dtype's value (wrapped), computed as int.
+  std::int64_t v = value;
+  switch (dtype) {
+  case DType::UInt8:
+    v = static_cast<std::uint8_t>(value);
+    break;
+  case DType::Int8:
+    v = static_cast<std::int8_t>(value);
+    break;
+  case DType::Int16:
+    v = static_cast<std::int16_t>(value);
+    break;
+  default:
+    v = static_cast<std::int32_t>(value);
+    break;
+  }
+  if (v == std::numeric_limits<std::int32_t>::min()) return "(-2147483647 - 1)";
+  return v < 0 ? str("(", v, ")") : str(v);
+}
+
+std::string KernelPrinter::literal(const ScalarValue& value, DType dtype) const {
+  const DType c = compute_dtype(dtype);
+  if (c == DType::Bool) {
+    return std::visit([](auto v) { return v != 0 ? "true" : "false"; }, value);
+  }
+  if (is_floating(c)) return float_literal(as_double(value), c == DType::Float64);
+  return int_literal(std::visit([](auto v) { return static_cast<std::int64_t>(v); }, value), dtype);
+}
+
+std::string KernelPrinter::convert(const std::string& a, DType from, DType to) {
+  const DType cf = compute_dtype(from);
+  const DType ct = compute_dtype(to);
+  std::string out;
+  if (ct == DType::Bool) return "(" + a + " != " + zero(from) + ")";
+  const bool same_type = std::strcmp(compute_type(from), compute_type(to)) == 0;
+  if (cf == DType::Bool) {
+    out = "(" + a + " ? " + literal(std::int64_t{1}, to) + " : " + zero(to) + ")";
+  } else if (same_type) {
+    out = a;
+  } else {
+    out = cast(compute_type(to), a);
+  }
+  if (!is_floating(to)) return wrap(out, to);
+  // A conversion to f16/bf16 rounds: later ops see the rounded value, as in eager torch.
+  if ((to == DType::Float16 || to == DType::BFloat16) && from != to) return round_to(to, out);
+  return out;
+}
+
+std::string KernelPrinter::nan_propagating(const Node& n, const std::string& a,
+                                           const std::string& b,
+                                           const std::string& builtin) const {
+  std::string test;
+  for (const NodeId id : n.operands) {
+    const Node& op = node(id);
+    const bool nan_free = op.kind == NodeKind::Constant && !std::isnan(as_double(op.constant));
+    if (nan_free) continue;
+    test += str(test.empty() ? "" : " || ", "isnan(", name_of(id), ")");
+  }
+  if (test.empty()) return builtin;
+  return str("(", test, " ? ", a, " + ", b, " : ", builtin, ")");
+}
+
+std::string KernelPrinter::index_expr(const Node& n) const {
+  const std::string a = name_of(n.operands[0]);
+  const std::string b = name_of(n.operands[1]);
+  switch (n.kind) {
+  case NodeKind::IndexAdd:
+    return a + " + " + b;
+  case NodeKind::IndexMul:
+    return a + " * " + b;
+  case NodeKind::IndexDiv:
+    return a + " / " + b;
+  case NodeKind::IndexMod:
+    return a + " % " + b;
+  default:
+    THUNDER_INTERNAL_ASSERT(false) << "not an index expression";
+  }
+  return "";
+}
+
+std::string KernelPrinter::value_expr(const Node& n) {
+  switch (n.kind) {
+  case NodeKind::Load:
+    return load(n);
+  case NodeKind::Unary:
+    return unary(n, name_of(n.operands[0]), node(n.operands[0]).dtype);
+  case NodeKind::Binary:
+    return binary(n, name_of(n.operands[0]), name_of(n.operands[1]), node(n.operands[0]).dtype);
+  case NodeKind::Where:
+    return str("(", name_of(n.operands[0]), " ? ", name_of(n.operands[1]), " : ",
+               name_of(n.operands[2]), ")");
+  case NodeKind::Convert:
+    return convert(name_of(n.operands[0]), node(n.operands[0]).dtype, n.dtype);
+  default:
+    THUNDER_INTERNAL_ASSERT(false) << "not a value expression";
+  }
+  return "";
+}
+
+void KernelPrinter::emit_reduce(NodeId id) {
+  const Node& n = node(id);
+  const DType dtype = n.dtype;
+  const DType c = compute_dtype(dtype);
+  const bool fp = is_floating(c);
+  const bool boolean = c == DType::Bool;
+  if (boolean && (n.prim == PrimId::sum || n.prim == PrimId::prod)) {
+    unsupported(n.prim, dtype, "is not generated (ltorch reduces bool as int64)");
+  }
+  std::string init;
+  const bool max = n.prim == PrimId::amax;
+  switch (n.prim) {
+  case PrimId::sum:
+    init = zero(dtype);
+    break;
+  case PrimId::prod:
+    init = literal(std::int64_t{1}, dtype);
+    break;
+  case PrimId::amax:
+  case PrimId::amin:
+    if (boolean) {
+      init = max ? "false" : "true";
+    } else if (fp) {
+      init = literal(max ? -std::numeric_limits<double>::infinity()
+                         : std::numeric_limits<double>::infinity(),
+                     dtype);
+    } else {
+      // Integer limits exactly (finite_range's doubles cannot hold int64's).
+      std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+      std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+      switch (dtype) {
+      case DType::UInt8:
+        lo = 0;
+        hi = 255;
+        break;
+      case DType::Int8:
+        lo = -128;
+        hi = 127;
+        break;
+      case DType::Int16:
+        lo = -32768;
+        hi = 32767;
+        break;
+      case DType::Int32:
+        lo = std::numeric_limits<std::int32_t>::min();
+        hi = std::numeric_limits<std::int32_t>::max();
+        break;
+      default:
+        break;
+      }
+      init = literal(max ? lo : hi, dtype);
+    }
+    break;
+  default:
+    THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not a reduction";
+  }
+  const std::string acc = str("v", next_value_++);
+  const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
+  const std::string r = str("r", next_loop_++);
+  line(str(compute_type(dtype), " ", acc, " = ", init, ";"));
+  line(str("for (", index_type(), " ", r, " = 0u; ", r, " < ", loop.extent, "u; ++", r, ") {"));
+  names_[loop.index] = r;
+  ++indent_;
+  emit_block(n.loop, {n.operands[0]});
+  const std::string v = name_of(n.operands[0]);
+  std::string next;
+  switch (n.prim) {
+  case PrimId::sum:
+    next = wrap(str("(", acc, " + ", v, ")"), dtype);
+    break;
+  case PrimId::prod:
+    next = wrap(str("(", acc, " * ", v, ")"), dtype);
+    break;
+  default:
+    if (boolean) {
+      next = str(acc, max ? " || " : " && ", v);
+    } else if (fp) {
+      // NaN wins, as in torch: once acc is NaN no comparison replaces it.
+      next = str("(isnan(", v, ") || ", v, max ? " > " : " < ", acc, ") ? ", v, " : ", acc);
+    } else {
+      next = str(max ? "max(" : "min(", acc, ", ", v, ")");
+    }
+  }
+  line(str(acc, " = ", next, ";"));
+  --indent_;
+  line("}");
+  names_[id] = acc;
+}
+
+void KernelPrinter::emit_node(NodeId id) {
+  const Node& n = node(id);
+  switch (n.kind) {
+  case NodeKind::ThreadIndex:
+  case NodeKind::IndexConstant:
+  case NodeKind::Constant:
+    return; // printed where used
+  case NodeKind::LoopIndex:
+    THUNDER_INTERNAL_ASSERT(false) << "a loop index is defined by its loop";
+    return;
+  case NodeKind::IndexAdd:
+  case NodeKind::IndexMul:
+  case NodeKind::IndexDiv:
+  case NodeKind::IndexMod: {
+    const std::string e = index_expr(n);
+    const std::string name = str("i", next_index_++);
+    line(str(index_type(), " ", name, " = ", e, ";"));
+    names_[id] = name;
+    return;
+  }
+  case NodeKind::Reduce:
+    emit_reduce(id);
+    return;
+  default: {
+    const std::string e = value_expr(n);
+    const std::string name = str("v", next_value_++);
+    line(str(compute_type(n.dtype), " ", name, " = ", e, ";"));
+    names_[id] = name;
+    return;
+  }
+  }
+}
+
+void KernelPrinter::emit_block(int scope, const std::vector<NodeId>& roots) {
+  std::set<NodeId> reachable;
+  std::vector<NodeId> stack(roots.begin(), roots.end());
+  while (!stack.empty()) {
+    const NodeId id = stack.back();
+    stack.pop_back();
+    if (!reachable.insert(id).second) continue;
+    for (const NodeId op : node(id).operands)
+      stack.push_back(op);
+  }
+  // Ids are a topological order; the nodes of inner loops are emitted by their Reduce.
+  for (const NodeId id : reachable) {
+    const Node& n = node(id);
+    if (n.scope != scope || names_.count(id) != 0 || n.kind == NodeKind::LoopIndex) continue;
+    emit_node(id);
+  }
+}
+
+std::string KernelPrinter::print_body() {
+  // Stores grouped by element count: those of the largest run in every invocation, the
+  // others in a guarded block each.
+  std::vector<std::int64_t> counts;
+  std::map<std::int64_t, std::vector<const Store*>> groups;
+  for (const Store& s : kernel_.stores) {
+    std::int64_t numel = 1;
+    for (const std::int64_t e : kernel_.outputs[static_cast<std::size_t>(s.output)].shape)
+      numel *= e;
+    if (groups.count(numel) == 0) counts.push_back(numel);
+    groups[numel].push_back(&s);
+  }
+  // The full-size group first, so its values are visible in the guarded blocks.
+  std::stable_partition(counts.begin(), counts.end(),
+                        [&](std::int64_t c) { return c == kernel_.num_invocations; });
+  for (const std::int64_t count : counts) {
+    const bool guarded = count != kernel_.num_invocations;
+    const std::map<NodeId, std::string> saved = names_;
+    if (guarded) {
+      line(str("if (idx < ", count, "u) {"));
+      ++indent_;
+    }
+    std::vector<NodeId> roots;
+    for (const Store* s : groups[count])
+      roots.push_back(s->value);
+    emit_block(0, roots);
+    for (const Store* s : groups[count]) {
+      const Buffer& out = kernel_.outputs[static_cast<std::size_t>(s->output)];
+      line(store(s->output, out, name_of(s->value)) + ";");
+    }
+    if (guarded) {
+      --indent_;
+      line("}");
+      names_ = saved;
+    }
+  }
+  return body_.str();
+}
+
+} // namespace thunder::codegen

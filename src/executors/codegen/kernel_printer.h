@@ -1,0 +1,86 @@
+// KernelPrinter: what every kernel emitter shares (GlslEmitter, CudaEmitter). A Kernel's
+// DAG is printed the same way in any C-like language: one named local per node, in id
+// order, reduction loops around the nodes that depend on their index, the stores grouped
+// by output size. A dialect says how to spell types, literals, loads, stores, casts and
+// the operations themselves, and which helper functions go before the kernel. Private to
+// the codegen library.
+#pragma once
+
+#include "thunder/core/error.h"
+#include "thunder/executors/codegen/kernel_ir.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace thunder::codegen {
+
+/// "prims.add": a prim's qualified name, for messages.
+std::string prim_name(prims::PrimId id);
+
+/// A scalar as a number of a dtype (NaN, infinities and narrow integers handled).
+double as_double(const ScalarValue& value);
+
+class KernelPrinter {
+public:
+  explicit KernelPrinter(const Kernel& kernel, std::string emitter_name)
+      : kernel_(kernel), emitter_name_(std::move(emitter_name)) {}
+  virtual ~KernelPrinter() = default;
+
+protected:
+  // The dialect.
+  virtual const char* compute_type(DType dtype) const = 0;
+  virtual const char* index_type() const = 0;
+  /// A float or double literal; NaN and infinities by bit pattern.
+  virtual std::string float_literal(double value, bool is_double) const = 0;
+  virtual const char* int64_suffix() const = 0;
+  /// `type(expr)` in GLSL, `((type)(expr))` in C++.
+  virtual std::string cast(const char* type, const std::string& expr) const = 0;
+  /// An int result wrapped to a narrow integer dtype's width.
+  virtual std::string wrap(const std::string& expr, DType dtype) const = 0;
+  /// A float rounded to f16 or bf16 and back (what convert_element_type does).
+  virtual std::string round_to(DType dtype, const std::string& expr) = 0;
+  virtual std::string load(const Node& n) = 0;
+  virtual std::string store(int output, const Buffer& buffer, const std::string& value) = 0;
+  virtual std::string unary(const Node& n, const std::string& a, DType in) = 0;
+  virtual std::string binary(const Node& n, const std::string& a, const std::string& b,
+                             DType in) = 0;
+
+  // Shared machinery.
+  [[noreturn]] void unsupported(prims::PrimId prim, DType dtype, const std::string& why) const;
+  const Node& node(NodeId id) const { return kernel_.nodes[static_cast<std::size_t>(id)]; }
+  std::string name_of(NodeId id) const;
+  std::string literal(const ScalarValue& value, DType dtype) const;
+  std::string int_literal(std::int64_t value, DType dtype) const;
+  std::string zero(DType dtype) const { return literal(std::int64_t{0}, dtype); }
+  std::string convert(const std::string& a, DType from, DType to);
+  /// `(isnan(a) || isnan(b) ? a + b : builtin)`: torch's NaN-propagating maximum/minimum
+  /// around a builtin that leaves NaN to chance; constants that are not NaN need no test.
+  std::string nan_propagating(const Node& n, const std::string& a, const std::string& b,
+                              const std::string& builtin) const;
+  /// The body: every store, each group of one output size in its own guarded block.
+  std::string print_body();
+
+  const Kernel& kernel_;
+  std::set<int> helpers_; ///< The dialect's helper functions in use, by its own enum.
+
+private:
+  void line(const std::string& text) { body_ << std::string(indent_ * 2, ' ') << text << "\n"; }
+  void emit_block(int scope, const std::vector<NodeId>& roots);
+  void emit_node(NodeId id);
+  void emit_reduce(NodeId id);
+  std::string index_expr(const Node& n) const;
+  std::string value_expr(const Node& n);
+
+  std::string emitter_name_;
+  std::ostringstream body_;
+  int indent_ = 1;
+  std::map<NodeId, std::string> names_;
+  int next_index_ = 0;
+  int next_value_ = 0;
+  int next_loop_ = 0;
+};
+
+} // namespace thunder::codegen

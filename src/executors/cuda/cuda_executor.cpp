@@ -1,0 +1,148 @@
+#include "thunder/executors/cuda/cuda_executor.h"
+
+#include "thunder/core/cache_files.h"
+#include "thunder/core/error.h"
+#include "thunder/executors/codegen/cuda_emitter.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace thunder::cuda {
+namespace {
+
+std::vector<std::string> output_names(const BoundSymbol& bsym) {
+  std::vector<std::string> names;
+  for (const Proxy* p : bsym.output_proxies())
+    names.push_back(p->name());
+  return names;
+}
+
+bool on_cpu_or_cuda(const Device& device) {
+  return device == Device::cpu() || device.type == DeviceType::CUDA;
+}
+
+} // namespace
+
+CudaExecutor::CudaExecutor(CudaExecutorOptions options)
+    : Executor("cuda", kPriority), options_(std::move(options)) {}
+
+CudaExecutor::~CudaExecutor() = default;
+
+CudaRuntime& CudaExecutor::runtime() const {
+  const std::lock_guard lock(mutex_);
+  if (runtime_) return *runtime_;
+  if (!runtime_unavailable_) {
+    try {
+      runtime_ = std::make_unique<CudaRuntime>(options_.runtime);
+      return *runtime_;
+    } catch (const BackendError& e) {
+      runtime_unavailable_ = e.what();
+    }
+  }
+  throw BackendError(*runtime_unavailable_);
+}
+
+NvrtcCompiler& CudaExecutor::compiler() const {
+  const std::lock_guard lock(mutex_);
+  if (compiler_) return *compiler_;
+  if (!compiler_unavailable_) {
+    try {
+      compiler_ = std::make_unique<NvrtcCompiler>(options_.cache_dir);
+      return *compiler_;
+    } catch (const BackendError& e) {
+      compiler_unavailable_ = e.what();
+    }
+  }
+  throw BackendError(*compiler_unavailable_);
+}
+
+Availability CudaExecutor::availability() const {
+  try {
+    runtime();
+    compiler();
+    return Availability::yes();
+  } catch (const BackendError& e) {
+    return Availability::no(e.what());
+  }
+}
+
+bool CudaExecutor::claims(const BoundSymbol& bsym) const {
+  if (bsym.symbol == nullptr || bsym.symbol->ns != SymbolNamespace::Prims ||
+      !bsym.symbol->is_prim()) {
+    return false;
+  }
+  const std::vector<const Proxy*> outputs = bsym.output_proxies();
+  if (outputs.size() != 1 || outputs[0]->kind() != ProxyKind::Tensor) return false;
+  std::vector<const Proxy*> proxies = bsym.input_proxies();
+  proxies.push_back(outputs[0]);
+  for (const Proxy* p : proxies) {
+    if (p->kind() != ProxyKind::Tensor) continue;
+    if (!on_cpu_or_cuda(static_cast<const TensorProxy&>(*p).device())) return false;
+  }
+  // Ask the code generator itself: the prim alone must become a kernel it can print.
+  try {
+    codegen::emit_cuda(codegen::make_kernel("probe", {&bsym}, {outputs[0]->name()}));
+  } catch (const Error&) {
+    return false;
+  }
+  return true;
+}
+
+bool CudaExecutor::fusible(const BoundSymbol& bsym) const {
+  return claims(bsym);
+}
+
+std::shared_ptr<CompiledRegion>
+CudaExecutor::render(const BoundSymbol& region,
+                     const std::map<std::string, codegen::Strides>& input_strides) const {
+  THUNDER_INTERNAL_ASSERT(region.symbol != nullptr &&
+                          region.symbol->ns == SymbolNamespace::Fusion && region.executor == name())
+      << "CudaExecutor takes a cuda fusion region, got " << region.call_string();
+  auto out = std::make_shared<CompiledRegion>();
+  // "cuda.fusion0" -> "cuda_fusion0": kernel names are identifiers.
+  std::string kernel_name = region.symbol->name;
+  std::replace(kernel_name.begin(), kernel_name.end(), '.', '_');
+  const std::vector<const BoundSymbol*> prims = codegen::flatten_to_prims(region.subsymbols);
+  out->kernel = codegen::make_kernel(kernel_name, prims, output_names(region), input_strides);
+  out->source = codegen::emit_cuda(out->kernel);
+  out->source_hash = stable_hash(out->source);
+  return out;
+}
+
+std::shared_ptr<const CompiledRegion>
+CudaExecutor::compile_for(const BoundSymbol& region, GpuArch arch,
+                          const std::map<std::string, codegen::Strides>& input_strides) const {
+  std::shared_ptr<CompiledRegion> out = render(region, input_strides);
+  out->code = compiler().compile(out->source, out->kernel.name, arch);
+  return out;
+}
+
+std::shared_ptr<const CompiledRegion>
+CudaExecutor::compile(const BoundSymbol& region,
+                      const std::map<std::string, codegen::Strides>& input_strides) const {
+  std::shared_ptr<CompiledRegion> out = render(region, input_strides);
+  CudaRuntime& rt = runtime();
+  {
+    const std::lock_guard lock(mutex_);
+    if (const auto it = kernels_.find(out->source_hash); it != kernels_.end()) {
+      ++kernel_hits_;
+      return it->second;
+    }
+  }
+  out->code = compiler().compile(out->source, out->kernel.name, rt.arch());
+  out->loaded = rt.load(*out->code, out->kernel.name);
+  const std::lock_guard lock(mutex_);
+  return kernels_.emplace(out->source_hash, out).first->second;
+}
+
+std::size_t CudaExecutor::kernel_cache_size() const {
+  const std::lock_guard lock(mutex_);
+  return kernels_.size();
+}
+
+std::size_t CudaExecutor::kernel_cache_hits() const {
+  const std::lock_guard lock(mutex_);
+  return kernel_hits_;
+}
+
+} // namespace thunder::cuda

@@ -1,0 +1,283 @@
+#include "thunder/executors/cuda/cuda_runtime.h"
+
+#include "cuda_api.h"
+#include "dynamic_library.h"
+#include "thunder/core/error.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace thunder::cuda {
+
+struct CudaRuntime::Driver : api::DriverApi {
+  std::unique_ptr<DynamicLibrary> library;
+};
+
+namespace {
+
+bool env_flag(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != 0 && std::strcmp(value, "0") != 0;
+}
+
+// Blocks are rounded up so that a freed block serves later requests of similar size.
+std::size_t block_size(std::size_t bytes) {
+  const std::size_t granule = bytes < (1u << 20) ? 512 : (2u << 20);
+  return (std::max<std::size_t>(bytes, 1) + granule - 1) / granule * granule;
+}
+
+} // namespace
+
+DeviceMemory::~DeviceMemory() {
+  if (runtime_ != nullptr && address_ != 0) runtime_->free(address_, bytes_);
+}
+
+DeviceMemory::DeviceMemory(DeviceMemory&& other) noexcept
+    : runtime_(other.runtime_), address_(other.address_), bytes_(other.bytes_) {
+  other.runtime_ = nullptr;
+  other.address_ = 0;
+}
+
+DeviceMemory& DeviceMemory::operator=(DeviceMemory&& other) noexcept {
+  if (this != &other) {
+    if (runtime_ != nullptr && address_ != 0) runtime_->free(address_, bytes_);
+    runtime_ = other.runtime_;
+    address_ = other.address_;
+    bytes_ = other.bytes_;
+    other.runtime_ = nullptr;
+    other.address_ = 0;
+  }
+  return *this;
+}
+
+CudaRuntime::CudaRuntime(RuntimeOptions options)
+    : driver_(std::make_unique<Driver>()), options_(options) {
+  std::vector<std::string> candidates{"libcuda.so.1", "libcuda.so"};
+  if (const char* path = std::getenv("THUNDER_CUDA_DRIVER_LIBRARY"); path != nullptr && *path) {
+    candidates = {path};
+  }
+  driver_->library = std::make_unique<DynamicLibrary>(
+      "the NVIDIA driver (libcuda.so.1)", candidates,
+      "The cuda backend needs an NVIDIA GPU and its driver; use THUNDER_BACKEND=spirv or torch "
+      "on this machine");
+  const DynamicLibrary& lib = *driver_->library;
+  Driver& d = *driver_;
+  lib.bind(d.cuInit, "cuInit");
+  lib.bind(d.cuDriverGetVersion, "cuDriverGetVersion");
+  lib.bind(d.cuGetErrorName, "cuGetErrorName");
+  lib.bind(d.cuGetErrorString, "cuGetErrorString");
+  lib.bind(d.cuDeviceGetCount, "cuDeviceGetCount");
+  lib.bind(d.cuDeviceGet, "cuDeviceGet");
+  lib.bind(d.cuDeviceGetName, "cuDeviceGetName");
+  lib.bind(d.cuDeviceGetAttribute, "cuDeviceGetAttribute");
+  lib.bind(d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  lib.bind(d.cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+  lib.bind(d.cuCtxSetCurrent, "cuCtxSetCurrent");
+  lib.bind(d.cuModuleLoadData, "cuModuleLoadData");
+  lib.bind(d.cuModuleUnload, "cuModuleUnload");
+  lib.bind(d.cuModuleGetFunction, "cuModuleGetFunction");
+  lib.bind(d.cuLaunchKernel, "cuLaunchKernel");
+  lib.bind(d.cuMemAlloc, "cuMemAlloc_v2");
+  lib.bind(d.cuMemFree, "cuMemFree_v2");
+  lib.bind(d.cuMemGetInfo, "cuMemGetInfo_v2");
+  lib.bind(d.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+  lib.bind(d.cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+  lib.bind(d.cuStreamSynchronize, "cuStreamSynchronize");
+
+#ifndef NDEBUG
+  options_.sync_after_launch = true;
+#endif
+  if (env_flag("THUNDER_CUDA_SYNC")) options_.sync_after_launch = true;
+
+  check(d.cuInit(0), "cuInit");
+  d.cuDriverGetVersion(&driver_version_);
+  int count = 0;
+  check(d.cuDeviceGetCount(&count), "cuDeviceGetCount");
+  if (count == 0) throw BackendError("cuda: the NVIDIA driver is loaded but sees no GPU");
+  device_ = options_.device;
+  if (device_ < 0) {
+    device_ = 0;
+    if (const char* env = std::getenv("THUNDER_CUDA_DEVICE"); env != nullptr && *env != 0) {
+      char* end = nullptr;
+      const long value = std::strtol(env, &end, 10);
+      if (end == env || *end != 0 || value < 0) {
+        throw ArgumentError(str("cuda: THUNDER_CUDA_DEVICE='", env, "' is not a device index"));
+      }
+      device_ = static_cast<int>(value);
+    }
+  }
+  if (device_ >= count) {
+    throw BackendError(str("cuda: device ", device_, " requested, but the driver sees ", count,
+                           count == 1 ? " GPU" : " GPUs", " (indices 0..", count - 1, ")"));
+  }
+  check(d.cuDeviceGet(&device_handle_, device_), "cuDeviceGet");
+  char name[256] = {};
+  check(d.cuDeviceGetName(name, sizeof name - 1, device_handle_), "cuDeviceGetName");
+  device_name_ = name;
+  check(d.cuDeviceGetAttribute(&arch_.major, api::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                               device_handle_),
+        "cuDeviceGetAttribute(major)");
+  check(d.cuDeviceGetAttribute(&arch_.minor, api::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                               device_handle_),
+        "cuDeviceGetAttribute(minor)");
+  api::CUcontext context = nullptr;
+  check(d.cuDevicePrimaryCtxRetain(&context, device_handle_), "cuDevicePrimaryCtxRetain");
+  context_ = context;
+}
+
+CudaRuntime::~CudaRuntime() {
+  try {
+    make_current();
+    driver_->cuStreamSynchronize(nullptr);
+    release_cached_memory();
+    for (const auto& kernel : kernels_) {
+      driver_->cuModuleUnload(static_cast<api::CUmodule>(kernel->module));
+    }
+  } catch (...) {
+    // Destruction must not throw; a failing driver at this point has nothing left to lose.
+  }
+  if (context_ != nullptr) driver_->cuDevicePrimaryCtxRelease(device_handle_);
+}
+
+void CudaRuntime::check(int result, const std::string& what) const {
+  if (result == api::CUDA_SUCCESS) return;
+  const char* name = nullptr;
+  const char* text = nullptr;
+  driver_->cuGetErrorName(result, &name);
+  driver_->cuGetErrorString(result, &text);
+  std::string where = device_name_.empty() ? "" : str(" on ", device_name_);
+  if (result == api::CUDA_ERROR_NO_DEVICE) {
+    throw BackendError(str("cuda: ", what, " failed: no CUDA-capable GPU is visible (",
+                           name != nullptr ? name : "?", ")"));
+  }
+  throw BackendError(str("cuda: ", what, " failed", where, ": ", name != nullptr ? name : "error",
+                         " (", text != nullptr ? text : "no description", ", code ", result, ")"));
+}
+
+void CudaRuntime::make_current() const {
+  check(driver_->cuCtxSetCurrent(static_cast<api::CUcontext>(context_)), "cuCtxSetCurrent");
+}
+
+std::string CudaRuntime::driver_version() const {
+  return str(driver_version_ / 1000, ".", (driver_version_ % 1000) / 10);
+}
+
+std::string CudaRuntime::description() const {
+  return str(device_name_, " (", arch_.name(), ", CUDA driver ", driver_version(), ")");
+}
+
+std::shared_ptr<const LoadedKernel> CudaRuntime::load(const CompiledCode& code,
+                                                      const std::string& name) {
+  const std::lock_guard lock(mutex_);
+  make_current();
+  api::CUmodule module = nullptr;
+  check(driver_->cuModuleLoadData(&module, code.image.data()),
+        str("loading kernel ", name, " (", code.is_cubin ? "CUBIN for " : "PTX for ",
+            code.arch.name(), ", driver ", driver_version(), ")"));
+  api::CUfunction function = nullptr;
+  const int rc = driver_->cuModuleGetFunction(&function, module, name.c_str());
+  if (rc != api::CUDA_SUCCESS) {
+    driver_->cuModuleUnload(module);
+    check(rc, str("finding kernel ", name, " in its module"));
+  }
+  auto kernel = std::make_shared<LoadedKernel>(LoadedKernel{name, module, function});
+  kernels_.push_back(kernel);
+  return kernel;
+}
+
+DeviceMemory CudaRuntime::allocate(std::size_t bytes, const std::string& what) {
+  const std::size_t size = block_size(bytes);
+  const std::lock_guard lock(mutex_);
+  if (auto it = free_blocks_.find(size); it != free_blocks_.end() && !it->second.empty()) {
+    const std::uint64_t address = it->second.back();
+    it->second.pop_back();
+    stats_.cached -= size;
+    stats_.in_use += size;
+    stats_.peak_in_use = std::max(stats_.peak_in_use, stats_.in_use);
+    ++stats_.reuses;
+    return DeviceMemory(this, address, size);
+  }
+  make_current();
+  api::CUdeviceptr address = 0;
+  int rc = driver_->cuMemAlloc(&address, size);
+  if (rc == api::CUDA_ERROR_OUT_OF_MEMORY) {
+    // Give back what the cache holds (after the work that may still use it), then retry.
+    driver_->cuStreamSynchronize(nullptr);
+    for (auto& [block, addresses] : free_blocks_) {
+      for (const std::uint64_t a : addresses)
+        driver_->cuMemFree(a);
+    }
+    free_blocks_.clear();
+    stats_.cached = 0;
+    rc = driver_->cuMemAlloc(&address, size);
+  }
+  if (rc == api::CUDA_ERROR_OUT_OF_MEMORY) {
+    std::size_t free_bytes = 0;
+    std::size_t total = 0;
+    driver_->cuMemGetInfo(&free_bytes, &total);
+    throw BackendError(str("cuda: out of device memory on ", device_name_, ": ", size,
+                           " bytes for ", what, " (free ", free_bytes, " of ", total,
+                           " bytes; thunder holds ", stats_.in_use, " bytes in use)"));
+  }
+  check(rc, str("cuMemAlloc(", size, " bytes for ", what, ")"));
+  ++stats_.driver_allocations;
+  stats_.in_use += size;
+  stats_.peak_in_use = std::max(stats_.peak_in_use, stats_.in_use);
+  return DeviceMemory(this, address, size);
+}
+
+void CudaRuntime::free(std::uint64_t address, std::size_t bytes) noexcept {
+  const std::lock_guard lock(mutex_);
+  free_blocks_[bytes].push_back(address);
+  stats_.in_use -= bytes;
+  stats_.cached += bytes;
+}
+
+void CudaRuntime::release_cached_memory() {
+  const std::lock_guard lock(mutex_);
+  make_current();
+  driver_->cuStreamSynchronize(nullptr);
+  for (auto& [block, addresses] : free_blocks_) {
+    for (const std::uint64_t a : addresses)
+      driver_->cuMemFree(a);
+  }
+  free_blocks_.clear();
+  stats_.cached = 0;
+}
+
+MemoryStats CudaRuntime::memory_stats() const {
+  const std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void CudaRuntime::upload(std::uint64_t device_address, const void* host, std::size_t bytes) {
+  if (bytes == 0) return;
+  make_current();
+  check(driver_->cuMemcpyHtoDAsync(device_address, host, bytes, nullptr),
+        str("copying ", bytes, " bytes to the device"));
+}
+
+void CudaRuntime::download(void* host, std::uint64_t device_address, std::size_t bytes) {
+  if (bytes == 0) return;
+  make_current();
+  check(driver_->cuMemcpyDtoHAsync(host, device_address, bytes, nullptr),
+        str("copying ", bytes, " bytes from the device"));
+  synchronize("the copy to the host");
+}
+
+void CudaRuntime::launch(const LoadedKernel& kernel, unsigned blocks, unsigned threads,
+                         void** params) {
+  make_current();
+  check(driver_->cuLaunchKernel(static_cast<api::CUfunction>(kernel.function), blocks, 1, 1,
+                                threads, 1, 1, 0, nullptr, params, nullptr),
+        str("launching ", kernel.name, " (", blocks, " blocks of ", threads, ")"));
+  if (options_.sync_after_launch) synchronize("kernel " + kernel.name);
+}
+
+void CudaRuntime::synchronize(const std::string& after) {
+  make_current();
+  check(driver_->cuStreamSynchronize(nullptr),
+        after.empty() ? std::string("synchronizing") : "synchronizing after " + after);
+}
+
+} // namespace thunder::cuda

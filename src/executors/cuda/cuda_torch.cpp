@@ -1,0 +1,226 @@
+#include "thunder/executors/cuda/cuda_torch.h"
+
+#include "thunder/core/error.h"
+#include "thunder/executors/codegen/cuda_emitter.h"
+#include "thunder/passes/fusion.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace thunder::cuda {
+namespace {
+
+std::size_t prim_count(const BoundSymbol& bsym) {
+  if (bsym.symbol->is_prim()) return 1;
+  return codegen::flatten_to_prims(bsym.subsymbols).size();
+}
+
+// The bytes a strided tensor's elements span, from its first element to its last.
+std::size_t span_bytes(const at::Tensor& t) {
+  if (t.numel() == 0) return 0;
+  std::int64_t last = 0;
+  for (std::int64_t d = 0; d < t.dim(); ++d)
+    last += (t.size(d) - 1) * t.stride(d);
+  return static_cast<std::size_t>(last + 1) * t.element_size();
+}
+
+class Runner {
+public:
+  Runner(const CudaExecutor& cuda, const Trace& trace, ExecutionReport& report, bool strict)
+      : cuda_(cuda), trace_(trace), report_(report), strict_(strict) {}
+
+  std::vector<at::Tensor> run(const std::vector<c10::IValue>& inputs) {
+    if (inputs.size() != trace_.inputs.size()) {
+      throw ArgumentError(str(trace_.function_name, " takes ", trace_.inputs.size(),
+                              " inputs, got ", inputs.size()));
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      env_[trace_.inputs[i].proxy()->name()] = check_trace_input(trace_.inputs[i], inputs[i], i);
+    }
+    c10::NoGradGuard no_grad;
+    for (const BoundSymbol& bsym : trace_.bound_symbols) {
+      if (bsym.symbol == &python_del()) {
+        for (const Proxy* p : bsym.input_proxies()) {
+          env_.erase(p->name());
+          device_values_.erase(p->name());
+          uploads_.erase(p->name());
+        }
+      } else if (bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == cuda_.name()) {
+        run_region(bsym);
+      } else if (bsym.executor == cuda_.name()) {
+        throw ArgumentError(str("cuda executor: ", bsym.call_string(),
+                                " is assigned to cuda but not in a fusion region; run fuse "
+                                "after assign_executors (prepare_cuda_trace does both)"));
+      } else {
+        run_on_torch(bsym, bsym.executor.empty() ? std::string(kFallbackExecutor) : bsym.executor);
+      }
+    }
+    std::vector<at::Tensor> outputs;
+    trace_.output.for_each_proxy([&](const Proxy& p) {
+      outputs.push_back(materialize(p.name()).toTensor());
+    });
+    return outputs;
+  }
+
+private:
+  // A value a region wrote into thunder's own device memory (the trace's tensors are on
+  // the CPU); it comes back to the host only when something there reads it.
+  struct DeviceValue {
+    DeviceMemory memory;
+    Shape shape;
+    DType dtype;
+  };
+
+  const c10::IValue& materialize(const std::string& name) {
+    if (const auto it = env_.find(name); it != env_.end()) return it->second;
+    const auto it = device_values_.find(name);
+    THUNDER_INTERNAL_ASSERT(it != device_values_.end()) << name << " was never computed";
+    const DeviceValue& value = it->second;
+    at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
+                             at::TensorOptions().dtype(to_scalar_type(value.dtype)));
+    cuda_.runtime().download(t.data_ptr(), value.memory.address(),
+                             static_cast<std::size_t>(t.numel()) * t.element_size());
+    return env_[name] = std::move(t);
+  }
+
+  void run_on_torch(const BoundSymbol& bsym, const std::string& executor) {
+    for (const Proxy* p : bsym.input_proxies()) {
+      if (p->kind() == ProxyKind::Tensor) materialize(p->name());
+    }
+    torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
+    report_.prims[executor] += prim_count(bsym);
+  }
+
+  // The device address of a region input, uploading a CPU tensor once per run.
+  std::uint64_t input_address(const codegen::Buffer& in) {
+    if (const auto it = device_values_.find(in.name); it != device_values_.end()) {
+      return it->second.memory.address();
+    }
+    const auto found = env_.find(in.name);
+    THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
+        << "cuda region input " << in.name << " is not a computed tensor";
+    const at::Tensor& t = found->second.toTensor();
+    if (t.is_cuda()) {
+      check_device(t, in.name);
+      return reinterpret_cast<std::uintptr_t>(t.const_data_ptr());
+    }
+    if (const auto it = uploads_.find(in.name); it != uploads_.end()) return it->second.address();
+    const std::size_t bytes = span_bytes(t);
+    DeviceMemory memory = cuda_.runtime().allocate(bytes, "input " + in.name);
+    cuda_.runtime().upload(memory.address(), t.const_data_ptr(), bytes);
+    const std::uint64_t address = memory.address();
+    uploads_.emplace(in.name, std::move(memory));
+    return address;
+  }
+
+  void check_device(const at::Tensor& t, const std::string& name) const {
+    if (t.device().index() != cuda_.runtime().device_index()) {
+      throw ArgumentError(str("cuda executor: ", name, " is on ", t.device().str(),
+                              ", but the cuda executor runs on cuda:",
+                              cuda_.runtime().device_index(), " (THUNDER_CUDA_DEVICE)"));
+    }
+  }
+
+  void run_region(const BoundSymbol& region) {
+    // Host and torch CUDA tensors keep their strides; values of thunder's are contiguous.
+    std::map<std::string, codegen::Strides> strides;
+    for (const Proxy* p : region.input_proxies()) {
+      if (p->kind() != ProxyKind::Tensor || device_values_.count(p->name()) != 0) continue;
+      const auto it = env_.find(p->name());
+      if (it == env_.end() || !it->second.isTensor()) continue;
+      const at::Tensor& t = it->second.toTensor();
+      if (!t.is_contiguous()) strides[p->name()] = codegen::Strides(t.strides().begin(), t.strides().end());
+    }
+    std::shared_ptr<const CompiledRegion> compiled;
+    try {
+      compiled = cuda_.compile(region, strides);
+      if (compiled->kernel.num_invocations > std::numeric_limits<std::uint32_t>::max()) {
+        throw UnsupportedError(str("cuda executor: region ", region.symbol->name, " writes ",
+                                   compiled->kernel.num_invocations,
+                                   " elements; generated kernels index with 32 bits"));
+      }
+    } catch (const UnsupportedError& e) {
+      if (strict_) throw;
+      report_.fallbacks.push_back({region.symbol->qualified_name(), e.what()});
+      for (const BoundSymbol& sub : region.subsymbols)
+        run_on_torch(sub, std::string(kFallbackExecutor));
+      return;
+    }
+    const codegen::Kernel& kernel = compiled->kernel;
+    std::vector<std::uint64_t> addresses;
+    for (const codegen::Buffer& in : kernel.inputs)
+      addresses.push_back(input_address(in));
+    // Outputs go where the trace says: torch CUDA tensors for cuda proxies, else memory of
+    // thunder's own until the host needs them.
+    std::map<std::string, const TensorProxy*> output_proxies;
+    for (const Proxy* p : region.output_proxies())
+      output_proxies[p->name()] = static_cast<const TensorProxy*>(p);
+    for (const codegen::Buffer& out : kernel.outputs) {
+      const TensorProxy* proxy = output_proxies.at(out.name);
+      const std::vector<std::int64_t> shape(out.shape.begin(), out.shape.end());
+      if (proxy->device().type == DeviceType::CUDA) {
+        at::Tensor t = at::empty(shape, at::TensorOptions()
+                                            .dtype(to_scalar_type(out.dtype))
+                                            .device(to_torch_device(proxy->device())));
+        check_device(t, out.name);
+        addresses.push_back(reinterpret_cast<std::uintptr_t>(t.data_ptr()));
+        env_[out.name] = std::move(t);
+      } else {
+        std::int64_t numel = 1;
+        for (const std::int64_t s : out.shape)
+          numel *= s;
+        const std::size_t bytes =
+            static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(out.dtype));
+        DeviceValue value{cuda_.runtime().allocate(bytes, "output " + out.name), out.shape,
+                          out.dtype};
+        addresses.push_back(value.memory.address());
+        device_values_.insert_or_assign(out.name, std::move(value));
+      }
+    }
+    if (kernel.num_invocations > 0) {
+      auto numel = static_cast<unsigned int>(kernel.num_invocations);
+      std::vector<void*> params;
+      for (std::uint64_t& a : addresses)
+        params.push_back(&a);
+      params.push_back(&numel);
+      const auto blocks = static_cast<unsigned int>(
+          (kernel.num_invocations + codegen::kCudaBlockSize - 1) / codegen::kCudaBlockSize);
+      cuda_.runtime().launch(*compiled->loaded, blocks, codegen::kCudaBlockSize, params.data());
+    }
+    ++report_.regions;
+    report_.prims[cuda_.name()] += codegen::flatten_to_prims(region.subsymbols).size();
+  }
+
+  const CudaExecutor& cuda_;
+  const Trace& trace_;
+  ExecutionReport& report_;
+  bool strict_;
+  TorchExecutor torch_;
+  TorchEnvironment env_;
+  std::map<std::string, DeviceValue> device_values_;
+  std::map<std::string, DeviceMemory> uploads_;
+};
+
+} // namespace
+
+Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
+                         const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
+  const std::vector<const Executor*> executors{&cuda, &torch};
+  return fuse(assign_executors(trace, executors, fallbacks), executors);
+}
+
+std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,
+                                       const std::vector<c10::IValue>& inputs,
+                                       ExecutionReport* report, bool strict) {
+  ExecutionReport local;
+  Runner runner(cuda, trace, report != nullptr ? *report : local, strict);
+  return runner.run(inputs);
+}
+
+} // namespace thunder::cuda

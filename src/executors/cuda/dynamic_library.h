@@ -1,0 +1,36 @@
+// A shared library opened at run time (dlopen), closed with its owner: how the cuda
+// executor reaches libcuda and NVRTC without linking them. Private to the cuda executor.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace thunder::cuda {
+
+class DynamicLibrary {
+public:
+  /// Opens the first of `candidates` (sonames or paths) that loads. On none, BackendError:
+  /// "cuda: <what> not found; tried: a (reason), b (reason). <hint>".
+  DynamicLibrary(const std::string& what, const std::vector<std::string>& candidates,
+                 const std::string& hint);
+  ~DynamicLibrary();
+  DynamicLibrary(const DynamicLibrary&) = delete;
+  DynamicLibrary& operator=(const DynamicLibrary&) = delete;
+
+  /// The address of `symbol`; BackendError naming the library if it has none.
+  void* symbol(const char* name) const;
+  /// Fills a function pointer from the symbol of that name.
+  template <typename F>
+  void bind(F*& function, const char* name) const {
+    function = reinterpret_cast<F*>(symbol(name));
+  }
+  /// The file it was loaded from.
+  const std::string& path() const { return path_; }
+
+private:
+  void* handle_ = nullptr;
+  std::string what_;
+  std::string path_;
+};
+
+} // namespace thunder::cuda

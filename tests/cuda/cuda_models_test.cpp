@@ -1,0 +1,96 @@
+// The exported models (tests/models/export_models.py and export_transformers.py) on the
+// cuda executor: every fusion region their traces make is rendered and NVRTC-compiled for
+// sm_80 and sm_90 (CI, no GPU); where a GPU is present, thunder::compile with backend
+// "cuda" runs them and must give what the torch backend gives, within the model tolerance.
+#include "thunder/compile.h"
+#include "thunder/core/error.h"
+#include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/executors/cuda/cuda_torch.h"
+#include "thunder/opdb/opdb.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace thunder::cuda {
+namespace {
+
+std::string model_path(const std::string& name) {
+  const char* dir = std::getenv("THUNDER_TEST_MODELS");
+  return dir == nullptr ? std::string() : std::string(dir) + "/" + name + ".pt2";
+}
+
+class CudaModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaModels, EveryRegionCompilesForSm80AndSm90) {
+  const std::string path = model_path(GetParam());
+  if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  const CudaExecutor cuda;
+  try {
+    cuda.compiler();
+  } catch (const BackendError& e) {
+    if (std::getenv("THUNDER_EXPECT_NVRTC") != nullptr) FAIL() << e.what();
+    GTEST_SKIP() << "NVRTC not available here: " << e.what();
+  }
+  Options options;
+  options.backend = "torch";
+  const auto module = compile(path, options);
+  const Trace prepared =
+      prepare_cuda_trace(module->last_traces().back(), cuda, TorchFallbackExecutor());
+  std::size_t regions = 0, prims = 0;
+  for (const BoundSymbol& b : prepared.bound_symbols) {
+    if (b.executor != "cuda") continue;
+    ++regions;
+    prims += codegen::flatten_to_prims(b.subsymbols).size();
+    for (const GpuArch arch : {GpuArch{8, 0}, GpuArch{9, 0}}) {
+      try {
+        EXPECT_FALSE(cuda.compile_for(b, arch)->code->image.empty());
+      } catch (const ShaderError& e) {
+        ADD_FAILURE() << e.what();
+      }
+    }
+  }
+  std::cout << "[cuda] " << GetParam() << ": " << regions << " regions (" << prims
+            << " prims) compiled for sm_80 and sm_90\n";
+  EXPECT_GT(regions, 0u) << prepared.to_string();
+}
+
+TEST_P(CudaModels, RunsOnTheGpuLikeTheTorchBackend) {
+  const std::string path = model_path(GetParam());
+  if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  try {
+    select_backend("cuda");
+  } catch (const BackendError& e) {
+    GTEST_SKIP() << e.what();
+  }
+  Options cuda_options;
+  cuda_options.backend = "cuda";
+  const auto on_cuda = compile(path, cuda_options);
+  Options torch_options;
+  torch_options.backend = "torch";
+  const auto on_torch = compile(path, torch_options);
+  const std::vector<at::Tensor> inputs = load_sample_inputs(path);
+  ASSERT_FALSE(inputs.empty());
+  const std::vector<at::Tensor> got = on_cuda->forward(inputs);
+  const std::vector<at::Tensor> want = on_torch->forward(inputs);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const opdb::Tolerance tol = opdb::model_tolerance(from_scalar_type(want[i].scalar_type()));
+    const double max_abs =
+        (got[i].to(at::kDouble) - want[i].to(at::kDouble)).abs().max().item<double>();
+    std::cout << "[cuda] " << GetParam() << " on " << on_cuda->device() << ", output " << i
+              << ": max abs difference from the torch backend " << max_abs << "\n";
+    EXPECT_TRUE(at::allclose(got[i], want[i], tol.rtol, tol.atol)) << "max abs " << max_abs;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, CudaModels,
+                         ::testing::Values("mlp", "attention", "cnn", "cumprod", "gpt2", "llama",
+                                           "bert"));
+
+} // namespace
+} // namespace thunder::cuda
