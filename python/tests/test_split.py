@@ -45,6 +45,8 @@ def test_unsupported_op_is_split_with_reason(backend):
     assert reason.location is not None and reason.location.endswith(f"test_split.py:{_line_of('torch.cumprod(y')}")
     report = compiler.explain()
     assert "split, 1 node(s) in eager" in report and "aten::cumprod.default" in report
+    with_traces = compiler.explain(traces=True)
+    assert "def region0(" in with_traces and "def region2(" in with_traces, with_traces
     # Each thunder region ran once, with its own traces.
     for region in graph.thunder_regions():
         assert region.stats()["calls"] == 1

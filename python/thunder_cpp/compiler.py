@@ -195,8 +195,9 @@ class ThunderCompiler:
         compiled_graph.report = report
         return compiled_graph
 
-    def explain(self) -> str:
-        """The graphs compiled so far: regions, executors, and the reason for every split."""
+    def explain(self, traces: bool = False) -> str:
+        """The graphs compiled so far: regions, executors, and the reason for every split;
+        with traces=True also the last trace of each thunder region (what runs)."""
         lines = [f"thunder_cpp.ThunderCompiler (backend {self.backend}): {len(self.graphs)} graph(s)"]
         for g in self.graphs:
             if g.fallback is not None:
@@ -209,6 +210,8 @@ class ThunderCompiler:
                 lines.append(f"  region {r.index}: {r.executor}: {len(r.ops)} node(s): {summary}")
                 if r.thunder:
                     lines.append(f"    inputs {len(r.inputs)}, outputs {len(r.outputs)}")
+                    if traces:
+                        lines.extend("    " + line for line in r.last_traces()[-1].splitlines())
             for reason in g.reasons:
                 lines.append(f"  split: {reason}")
         return "\n".join(lines)
