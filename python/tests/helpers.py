@@ -8,7 +8,7 @@ import thunder_cpp
 def backends():
     """The thunder backends this machine has; the others are skipped with the reason."""
     out = []
-    for name in ("torch", "spirv"):
+    for name in ("torch", "spirv", "cuda"):
         try:
             thunder_cpp.select_backend(name)
             out.append(pytest.param(name, id=name))
