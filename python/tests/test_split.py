@@ -152,3 +152,27 @@ def _line_of(text):
             if text in line and "_line_of" not in line:
                 return number
     raise AssertionError(text)
+
+
+class DataDependentModel(torch.nn.Module):
+    def forward(self, x):
+        y = x.sin()
+        s = y.sum().item()  # a Python number computed from tensor data
+        z = y * s
+        return z.cos(), torch.nonzero(z > 0).float().sum()  # a data-dependent shape
+
+
+def test_data_dependence_is_split_with_reason():
+    compiler = thunder_cpp.ThunderCompiler(backend="torch")
+    x = torch.randn(4, 8)
+    with torch._dynamo.config.patch(capture_scalar_outputs=True, capture_dynamic_output_shape_ops=True):
+        result = torch.compile(DataDependentModel(), backend=compiler, dynamic=False)(x)
+    torch.testing.assert_close(result, DataDependentModel()(x))
+    (graph,) = compiler.graphs
+    assert graph.fallback is None, graph.fallback
+    kinds = {r.op: r.kind for r in graph.reasons}
+    assert kinds["aten::item.default"] == "data_dependence"
+    assert kinds["aten::mul.Tensor"] == "data_dependence"
+    assert kinds["aten::nonzero.default"] == "data_dependence"
+    assert graph.regions[0].thunder and graph.regions[0].ops == ["aten::sin.default", "aten::sum.default"]
+    assert any(r.thunder and "aten::cos.default" in r.ops for r in graph.regions), compiler.explain()

@@ -266,6 +266,14 @@ CompiledGraph ThunderCompiler::compile(const Program& program, const std::string
                                  " has nested blocks; the ThunderCompiler takes flat graphs"));
     }
   }
+  // The analysis interprets a copy in which each node the front end already left out has a
+  // target of its own, so that the Interpreter hands it to the handler (an opaque call)
+  // rather than evaluating it (aten::item would make a Python value the Interpreter
+  // refuses to let reach a tensor op; here that op is left to eager too).
+  Program analysis = program;
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    if (known[i]) analysis.nodes[i].target = "eager::" + analysis.nodes[i].target;
+  }
   std::vector<std::optional<SplitReason>> reasons;
   {
     // Interpret the whole graph once, on proxies of the recorded inputs.
@@ -281,8 +289,8 @@ CompiledGraph ThunderCompiler::compile(const Program& program, const std::string
       inputs.emplace_back(
           scope.input_tensor(input.name, info.shape, info.dtype, info.device, info.requires_grad));
     }
-    SplitHandler handler(program, known);
-    interpret(program, inputs, handler);
+    SplitHandler handler(analysis, known);
+    interpret(analysis, inputs, handler);
     reasons = handler.take_reasons();
   }
 
