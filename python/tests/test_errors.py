@@ -79,3 +79,8 @@ def test_region_called_with_wrong_inputs_raises_the_library_error():
 def test_last_traces_before_any_graph():
     with pytest.raises(thunder_cpp.ArgumentError, match="no graph compiled yet"):
         thunder_cpp.ThunderCompiler(backend="torch").last_traces()
+
+
+def test_unknown_training_mode():
+    with pytest.raises(thunder_cpp.ArgumentError, match="training must be 'aot' or 'eager', got 'sgd'"):
+        thunder_cpp.ThunderCompiler(backend="torch", training="sgd")

@@ -70,3 +70,26 @@ def test_model_matches_eager_without_split(make, backend):
     # What runs: ltorch calls on torch; fusion regions the spirv executor claimed on spirv.
     assert ("spirv" if backend == "spirv" else "ltorch.") in traces[-1], traces[-1][:2000]
     assert region.executor.startswith(f"thunder ({backend}")
+
+
+def test_gpt2_training_step_matches_eager():
+    """With gradients, AOTAutograd's forward and backward graphs go through thunder: the
+    operators it has symbols for run there, the rest (post-dispatch ATen such as
+    native_layer_norm and its backward) in eager, and the gradients are eager's."""
+    torch.manual_seed(0)
+    model, output, _ = gpt2()
+    model.eval()  # no dropout, so both runs compute the same function
+    reference = copy.deepcopy(model)
+    input_ids = torch.randint(0, VOCAB, (BATCH, SEQ))
+    compiler = thunder_cpp.ThunderCompiler(backend="torch")
+    result = getattr(torch.compile(model, backend=compiler, dynamic=False)(input_ids=input_ids), output)
+    result.pow(2).mean().backward()
+    expected = getattr(reference(input_ids=input_ids), output)
+    expected.pow(2).mean().backward()
+    torch.testing.assert_close(result, expected, rtol=1e-4, atol=1e-4)
+    for (name, got), want in zip(model.named_parameters(), reference.parameters()):
+        torch.testing.assert_close(got.grad, want.grad, rtol=1e-4, atol=1e-5, msg=name)
+    whats = [g.what for g in compiler.graphs]
+    assert whats == ["dynamo graph", "forward of graph 0", "backward of graph 0"], compiler.explain()
+    for graph in compiler.graphs[1:]:
+        assert graph.thunder_regions() and all(r.stats()["calls"] == 1 for r in graph.thunder_regions())

@@ -1,7 +1,7 @@
 """Graphs thunder takes only in part: the nodes it cannot take run in PyTorch eager, each
 with its recorded reason, and the result is still right. Several graphs from one model
 (graph breaks) and recompiles on guard misses."""
-import warnings
+import copy
 
 import pytest
 import torch
@@ -133,16 +133,39 @@ def test_registered_backend_name():
     assert "aten::cumprod.default" in report and "missing_op" in report
 
 
-def test_graph_needing_gradients_runs_in_eager_with_reason():
+def test_training_compiles_forward_and_backward_through_aot_autograd():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.GELU(), torch.nn.LayerNorm(8), torch.nn.Linear(8, 2))
+    reference = copy.deepcopy(model)
+    compiler = thunder_cpp.ThunderCompiler(backend="torch")
+    x = torch.randn(4, 8)
+    result = torch.compile(model, backend=compiler, dynamic=False)(x)
+    result.sum().backward()
+    expected = reference(x)
+    expected.sum().backward()
+    torch.testing.assert_close(result, expected)
+    for got, want in zip(model.parameters(), reference.parameters()):
+        torch.testing.assert_close(got.grad, want.grad)
+    parent, forward, backward = compiler.graphs
+    assert "AOTAutograd" in parent.note
+    assert forward.what == "forward of graph 0" and backward.what == "backward of graph 0"
+    # Post-dispatch ATen: thunder takes addmm and mm; what has no symbol yet runs in eager.
+    assert any(r.thunder and "aten::addmm.default" in r.ops for r in forward.regions), compiler.explain()
+    assert "aten::gelu_backward.default" in {r.op for r in backward.reasons}
+    assert all(r.stats()["calls"] == 1 for g in (forward, backward) for r in g.thunder_regions())
+    assert "graph 2 (backward of graph 0)" in compiler.explain()
+
+
+def test_training_eager_option_leaves_the_graph_to_eager():
     torch.manual_seed(0)
     model = torch.nn.Linear(8, 4)
-    compiler = thunder_cpp.ThunderCompiler(backend="torch")
+    compiler = thunder_cpp.ThunderCompiler(backend="torch", training="eager")
     x = torch.randn(2, 8)
-    with pytest.warns(UserWarning, match="inference graphs only"):
+    with pytest.warns(UserWarning, match="needs gradients and training='eager'"):
         result = torch.compile(model, backend=compiler)(x)
     result.sum().backward()  # eager kept autograd
     assert model.weight.grad is not None
-    assert "inference graphs only" in compiler.graphs[0].fallback
+    assert "training='eager'" in compiler.graphs[0].fallback
     assert "runs in PyTorch eager" in compiler.explain()
 
 

@@ -11,6 +11,8 @@ For each graph Dynamo captures, the backend
      (torch or spirv), recording a SplitReason for each node it leaves out;
   3. builds an FX graph that calls the compiled regions and runs the other nodes as they
      are, in PyTorch eager, and returns it.
+A graph that needs gradients goes to AOTAutograd instead, and its forward and backward
+graphs (ATen already) take steps 2 and 3.
 `explain()` prints the graphs, their regions, the executor of each, and every reason;
 `last_traces()` gives a region's traces.
 """
@@ -24,6 +26,9 @@ import torch
 import torch.utils._pytree as pytree
 
 from . import _C
+from torch._functorch.aot_autograd import aot_module_simplified
+from functorch.compile import make_boxed_func
+
 from ._convert import Unsupported, describe, op_name
 
 
@@ -70,9 +75,11 @@ class RegionReport:
 class GraphReport:
     """One graph Dynamo captured and what the backend made of it."""
     index: int
+    what: str = "dynamo graph"  # or "forward of graph N" / "backward of graph N" (AOTAutograd)
     regions: list = field(default_factory=list)
     reasons: list = field(default_factory=list)
     fallback: str | None = None  # why the whole graph runs in eager, if it does
+    note: str | None = None  # what became of it otherwise (handed to AOTAutograd)
     num_nodes: int = 0
 
     @property
@@ -92,11 +99,19 @@ class ThunderCompiler:
     strict: a node thunder cannot take raises thunder_cpp.UnsupportedError instead of
         running in eager.
     cache_dir: where compiled kernels are kept (THUNDER_CACHE_DIR when None).
+    training: what a graph that needs gradients becomes: "aot" (default), its forward and
+        backward as AOTAutograd traces them (post-dispatch ATen: addmm, native_layer_norm,
+        gelu_backward ...), each split and compiled like any graph, so the operators thunder
+        has no symbols for yet run in eager; "eager": the whole graph in eager.
     """
 
-    def __init__(self, backend: str | None = None, strict: bool = False, cache_dir: str | None = None):
+    def __init__(self, backend: str | None = None, strict: bool = False, cache_dir: str | None = None,
+                 training: str = "aot"):
+        if training not in ("aot", "eager"):
+            raise _C.ArgumentError(f"training must be 'aot' or 'eager', got {training!r}")
         self._compiler = _C.Compiler(backend=backend or "", strict=strict, cache_dir=cache_dir or "")
         self.strict = strict
+        self.training = training
         self.graphs: list[GraphReport] = []
 
     @property
@@ -110,6 +125,15 @@ class ThunderCompiler:
         reason = _eager_only_reason(example_inputs)
         if reason is not None:
             return self._fall_back(report, gm, reason)
+        if torch.is_grad_enabled() and any(t.requires_grad for t in example_inputs):
+            if self.training == "eager":
+                return self._fall_back(report, gm, "it needs gradients and training='eager'")
+            # AOTAutograd traces the forward and the backward into ATen graphs and hands
+            # each to thunder, which compiles the parts it has symbols for.
+            report.note = ("it needs gradients: AOTAutograd traces its forward and backward, "
+                           "compiled as the graphs that follow")
+            return aot_module_simplified(gm, example_inputs, fw_compiler=self._compile_aten("forward", report.index),
+                                         bw_compiler=self._compile_aten("backward", report.index))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -134,44 +158,71 @@ class ThunderCompiler:
         signature = exported.graph_signature
         if any(spec.kind != torch.export.graph_signature.OutputKind.USER_OUTPUT for spec in signature.output_specs):
             raise Unsupported("unsupported_arguments", "the graph mutates its inputs or buffers")
-        graph = exported.graph
+        kinds = torch.export.graph_signature.InputKind
+        lifted = []  # tensors the exporter lifted into inputs; they come first
+        seen_user = False
+        for spec in signature.input_specs:
+            if spec.kind == kinds.USER_INPUT:
+                seen_user = True
+                continue
+            if seen_user:
+                raise Unsupported("unsupported_arguments", "lifted parameters follow user inputs")
+            if spec.kind in (kinds.PARAMETER, kinds.BUFFER):
+                lifted.append(exported.state_dict[spec.target] if spec.target in exported.state_dict
+                              else exported.constants[spec.target])
+            elif spec.kind == kinds.CONSTANT_TENSOR:
+                lifted.append(exported.constants[spec.target])
+            else:
+                raise Unsupported("unsupported_arguments", f"graph input {spec.arg.name} is a {spec.kind.name}")
+        runner = self._split(report, exported.graph, exported.graph_module)
+        out_spec = exported.call_spec.out_spec
+
+        def compiled_graph(*args):
+            return pytree.tree_unflatten(runner(*lifted, *args), out_spec)
+
+        compiled_graph.report = report
+        return compiled_graph
+
+    def _compile_aten(self, what, parent):
+        """An AOTAutograd fw_compiler / bw_compiler: the graph is ATen already."""
+
+        def compile_graph(gm, example_inputs):
+            report = GraphReport(index=len(self.graphs), what=f"{what} of graph {parent}")
+            self.graphs.append(report)
+            try:
+                runner = self._split(report, gm.graph, gm)
+            except Unsupported as e:
+                if self.strict:
+                    raise _C.UnsupportedError(f"graph {report.index}: {e.message}") from None
+                report.fallback = f"{e.kind}: {e.message}"
+                warnings.warn(f"thunder_cpp: graph {report.index} runs in PyTorch eager: {report.fallback}", stacklevel=2)
+                runner = gm
+            return make_boxed_func(runner)
+
+        return compile_graph
+
+    def _split(self, report, graph, root):
+        """Splits and compiles an ATen graph; returns the GraphModule that runs it: thunder's
+        regions called, the other nodes as they are."""
         description, plan, by_name = describe(graph, f"graph{report.index}")
         compiled = self._compiler.compile(description)
         report.num_nodes = len(plan)
-
         for r in compiled.reasons:
             report.reasons.append(SplitReason(r["kind"], r["op"], r["message"], plan[r["node"]].node.name, r["location"]))
-        module = exported.graph_module
         g = torch.fx.Graph()
         env = {}
-        lifted = []  # tensors the exporter lifted into inputs, in placeholder order
-        user = torch.export.graph_signature.InputKind.USER_INPUT
-        specs = signature.input_specs
-        placeholders = [n for n in graph.nodes if n.op == "placeholder"]
-        for node, spec in zip(placeholders, specs):
-            env[node] = g.placeholder(node.name)
-            env[node].meta = dict(node.meta)
-            if spec.kind == user:
-                continue
-            if any(s.kind == user for s in specs[: specs.index(spec)]):
-                raise Unsupported("unsupported_arguments", "lifted parameters follow user inputs")
-            if spec.kind in (torch.export.graph_signature.InputKind.PARAMETER, torch.export.graph_signature.InputKind.BUFFER):
-                lifted.append(exported.state_dict[spec.target] if spec.target in exported.state_dict
-                              else exported.constants[spec.target])
-            elif spec.kind == torch.export.graph_signature.InputKind.CONSTANT_TENSOR:
-                lifted.append(exported.constants[spec.target])
-            else:
-                raise Unsupported("unsupported_arguments", f"graph input {node.name} is a {spec.kind.name}")
         for node in graph.nodes:
-            if node.op == "get_attr":
+            if node.op == "placeholder":
+                env[node] = g.placeholder(node.name)
+                env[node].meta = dict(node.meta)
+            elif node.op == "get_attr":
                 env[node] = g.get_attr(node.target)
-
         for index, region in enumerate(compiled.regions):
             ops = [op_name(plan[i].node.target) for i in region.nodes]
             if region.thunder:
                 executor = f"thunder ({region.backend}" + (f": {region.device}" if region.backend != "torch" else "") + ")"
                 attr = f"_thunder_region{index}"
-                setattr(module, attr, region)
+                setattr(root, attr, region)
                 call = g.call_function(_run_region, (g.get_attr(attr), [env[by_name[x]] for x in region.inputs]))
                 for k, name in enumerate(region.outputs):
                     env[by_name[name]] = g.call_function(operator.getitem, (call, k))
@@ -186,25 +237,22 @@ class ThunderCompiler:
                 report.regions.append(RegionReport(index, "torch eager", ops, list(region.inputs), list(region.outputs)))
         output = next(n for n in graph.nodes if n.op == "output")
         g.output(pytree.tree_map(lambda x: env[x] if isinstance(x, torch.fx.Node) else x, output.args[0]))
-        runner = torch.fx.GraphModule(module, g)
-        out_spec = exported.call_spec.out_spec
-
-        def compiled_graph(*args):
-            return pytree.tree_unflatten(runner(*lifted, *args), out_spec)
-
-        compiled_graph.report = report
-        return compiled_graph
+        return torch.fx.GraphModule(root, g)
 
     def explain(self, traces: bool = False) -> str:
         """The graphs compiled so far: regions, executors, and the reason for every split;
         with traces=True also the last trace of each thunder region (what runs)."""
         lines = [f"thunder_cpp.ThunderCompiler (backend {self.backend}): {len(self.graphs)} graph(s)"]
         for g in self.graphs:
+            name = f"graph {g.index}" + (f" ({g.what})" if g.what != "dynamo graph" else "")
             if g.fallback is not None:
-                lines.append(f"graph {g.index}: runs in PyTorch eager: {g.fallback}")
+                lines.append(f"{name}: runs in PyTorch eager: {g.fallback}")
+                continue
+            if g.note is not None:
+                lines.append(f"{name}: {g.note}")
                 continue
             verdict = "no split" if not g.reasons else f"split, {len(g.reasons)} node(s) in eager"
-            lines.append(f"graph {g.index}: {g.num_nodes} nodes, {len(g.regions)} region(s), {verdict}")
+            lines.append(f"{name}: {g.num_nodes} nodes, {len(g.regions)} region(s), {verdict}")
             for r in g.regions:
                 summary = ", ".join(_count(r.ops))
                 lines.append(f"  region {r.index}: {r.executor}: {len(r.ops)} node(s): {summary}")
@@ -241,9 +289,6 @@ def _count(ops):
 
 
 def _eager_only_reason(example_inputs):
-    if torch.is_grad_enabled() and any(isinstance(t, torch.Tensor) and t.requires_grad for t in example_inputs):
-        return ("it needs gradients (grad mode is on and an input requires grad); thunder_cpp compiles "
-                "inference graphs only: run the model under torch.no_grad() or torch.inference_mode()")
     if any(not isinstance(t, torch.Tensor) for t in example_inputs):
         kinds = sorted({type(t).__name__ for t in example_inputs if not isinstance(t, torch.Tensor)})
         return f"it takes inputs that are not tensors ({', '.join(kinds)}); compile with dynamic=False"
