@@ -114,6 +114,9 @@ class ThunderCompiler:
         self.training = training
         self.graphs: list[GraphReport] = []
 
+    def __repr__(self):
+        return f"thunder_cpp.ThunderCompiler(backend={self.backend!r}, strict={self.strict}, training={self.training!r})"
+
     @property
     def backend(self) -> str:
         """The backend thunder regions run on."""
