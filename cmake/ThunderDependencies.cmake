@@ -3,9 +3,11 @@
 # use it); Vulkan and CUDA are looked for when their options are on.
 
 set(THUNDER_SUMMARY_LINES)
-macro(thunder_summary name status detail)
-  list(APPEND THUNDER_SUMMARY_LINES "${name}|${status}|${detail}")
-endmacro()
+function(thunder_summary name status detail)
+  # A ';' would split the entry: the summary's lines are a CMake list.
+  string(REPLACE ";" "," detail "${detail}")
+  set(THUNDER_SUMMARY_LINES ${THUNDER_SUMMARY_LINES} "${name}|${status}|${detail}" PARENT_SCOPE)
+endfunction()
 
 # LibTorch: from the torch wheel of the Python on PATH unless Torch_DIR or
 # CMAKE_PREFIX_PATH already point at one.

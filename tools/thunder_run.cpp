@@ -4,13 +4,16 @@
 //                                    ltorch and prims levels, checks both against float64
 //                                    LibTorch eager
 //   thunder-run MODEL.pt2 [--inputs IO.json | --shapes 4x16,2x3] [--backend B] [--strict]
-//               [--print-traces] [--json] [--repeat N]
+//               [--print-traces] [--json] [--repeat N] [--device D]
 //                                    compiles a torch.export archive, runs it on the sample
 //                                    inputs stored in it (or those of IO.json, or random ones
 //                                    of the given shapes), checks the result against torch
 //                                    running the original program (every node as its ATen
 //                                    call) and, with --inputs, against the outputs eager torch
 //                                    recorded in IO.json; times N warm calls (default 20).
+//                                    --device cuda runs the model with its weights and
+//                                    inputs on that device (Options::device); the check
+//                                    runs the original program on the CPU.
 //                                    --json prints one JSON object instead: model, backend,
 //                                    device, max_abs_error, max_rel_error, pass, executors,
 //                                    fallback_ops, ms_per_call, cache {hits, misses}
@@ -135,7 +138,7 @@ struct RunArgs {
 
 constexpr const char* kUsage =
     "usage: thunder-run [MODEL.pt2 [--inputs IO.json | --shapes 4x16,2x3] [--backend B] "
-    "[--strict] [--print-traces] [--json] [--repeat N]]\n";
+    "[--strict] [--print-traces] [--json] [--repeat N] [--device D]]\n";
 
 // Torch running the original program: a TorchScript module runs itself; a torch.export
 // program runs with every node as its ATen call (lookasides off), since LibTorch has no
@@ -176,11 +179,26 @@ int run_model(const RunArgs& a) {
     input_source = "the sample inputs stored in the archive";
   }
 
-  // The first call may compile (new shapes); then warm, steady-state calls are timed.
-  const std::vector<at::Tensor> out = module->forward(inputs);
+  // --device: the model's inputs go where its weights went; results come back to the CPU
+  // for the checks.
+  std::vector<at::Tensor> device_inputs = inputs;
+  if (!a.options.device.empty()) {
+    for (at::Tensor& t : device_inputs)
+      t = t.to(c10::Device(a.options.device));
+  }
+  const auto to_cpu = [](std::vector<at::Tensor> ts) {
+    for (at::Tensor& t : ts)
+      t = t.cpu();
+    return ts;
+  };
+  // The first call may compile (new shapes); then warm, steady-state calls are timed, up
+  // to the moment their last result is on the host (GPU work is asynchronous).
+  const std::vector<at::Tensor> out = to_cpu(module->forward(device_inputs));
   const auto start = std::chrono::steady_clock::now();
+  std::vector<at::Tensor> last;
   for (int i = 0; i < a.repeat; ++i)
-    module->forward(inputs);
+    last = module->forward(device_inputs);
+  to_cpu(std::move(last));
   const double ms_per_call =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
           .count() /
@@ -291,6 +309,8 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
       r.shapes = args[++i];
     } else if (a == "--backend" && has_value) {
       r.options.backend = args[++i];
+    } else if (a == "--device" && has_value) {
+      r.options.device = args[++i];
     } else if (a == "--repeat" && has_value) {
       r.repeat = static_cast<int>(parse_count(args[++i], "--repeat"));
     } else if (a == "--strict") {

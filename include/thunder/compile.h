@@ -38,8 +38,14 @@ struct Options {
   /// program, which is what results are checked against.
   bool reference = false;
   /// Where compiled kernels are kept between runs; empty: THUNDER_CACHE_DIR, else none.
-  /// Stored and reported for now (the cuda executor will use it).
+  /// Reported by cache_dir(); the cuda executor, one per process, keeps its NVRTC results
+  /// under $THUNDER_CACHE_DIR/cuda.
   std::string cache_dir;
+  /// Where the model runs: "cpu", "cuda" or "cuda:N"; empty: where it was exported. The
+  /// weights move there at compile time and the program's device arguments (torch.export
+  /// records `device=cpu` for the tensors a model creates) are rewritten to it, as
+  /// torch.export's move_to_device_pass does; inputs must then be on that device.
+  std::string device;
   /// After this many recompiles (a call whose inputs no cached specialization fits), one
   /// warning on stderr naming the function and the guard that failed; 0: never. 8, as
   /// torch._dynamo's cache_size_limit.

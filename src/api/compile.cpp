@@ -7,15 +7,15 @@
 #include "thunder/frontends/model_loader.h"
 #include "thunder/jit/jit_extension.h"
 #include "thunder/jit/prologue.h"
+#include "thunder/passes/assign_executors.h"
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
+#include "thunder/passes/fusion.h"
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
 #include "thunder/executors/cuda/cuda_torch.h"
 #endif
 #ifdef THUNDER_HAVE_SPIRV
 #include "thunder/executors/spirv/spirv_torch.h"
-#include "thunder/passes/assign_executors.h"
-#include "thunder/passes/fusion.h"
 #endif
 
 #include <caffe2/serialize/inline_container.h>
@@ -68,6 +68,20 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+// Options::device: "cpu", "cuda", "cuda:1".
+Device parse_device(const std::string& text) {
+  std::optional<c10::Device> device;
+  try {
+    device = c10::Device(text);
+  } catch (const std::exception&) {
+  }
+  if (!device || (!device->is_cpu() && !device->is_cuda())) {
+    throw ArgumentError(str("Options::device '", text, "': thunder runs models on cpu or cuda[:N]"));
+  }
+  if (device->is_cpu()) return Device::cpu();
+  return Device::cuda(device->has_index() ? device->index() : 0);
+}
+
 Device thunder_device(const c10::Device& device, const std::string& input) {
   if (device.is_cpu()) return Device::cpu();
   if (device.is_cuda()) return Device::cuda(device.has_index() ? device.index() : 0);
@@ -101,6 +115,9 @@ struct Specialization {
   Trace prologue;
   std::vector<Trace> traces; ///< First (interpreted) to last (what runs).
   std::vector<std::string> fallbacks;
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+  mutable cuda::RegionCache cuda_regions; ///< The last trace's kernels, compiled on its first run.
+#endif
 };
 
 // Why tracing the program for new inputs failed where it had worked for the recorded ones.
@@ -188,6 +205,7 @@ private:
   }
 
   void init() {
+    if (!options_.device.empty()) move_to_device(parse_device(options_.device));
 
     const Program& program = exported_.program;
     GuardKey recorded;
@@ -213,6 +231,36 @@ private:
     }
   }
 
+  // Options::device: the weights, the recorded input metadata and every device argument
+  // of the program go to `device`.
+  void move_to_device(const Device& device) {
+    for (auto& [name, tensor] : exported_.state) {
+      try {
+        tensor = tensor.to(to_torch_device(device));
+      } catch (const c10::Error& e) {
+        const std::string why = e.what_without_backtrace();
+        throw BackendError(str("Options::device '", options_.device, "': LibTorch cannot move ",
+                               path_, "'s weight ", name, " there: ",
+                               why.substr(0, why.find('\n'))));
+      }
+    }
+    for (auto& [name, info] : exported_.program.tensors)
+      info.device = device;
+    const auto retarget = [&](std::vector<Node>& nodes, const auto& self) -> void {
+      for (Node& node : nodes) {
+        for (NodeInput& input : node.inputs) {
+          if (input.arg.kind == ProgramArg::Kind::Constant &&
+              input.arg.constant.kind() == ValueKind::Device) {
+            input.arg.constant = Value(device);
+          }
+        }
+        for (Block& block : node.blocks)
+          self(block.nodes, self);
+      }
+    };
+    retarget(exported_.program.nodes, retarget);
+  }
+
 public:
   std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) override {
     return call(std::vector<c10::IValue>(inputs.begin(), inputs.end()));
@@ -235,7 +283,7 @@ public:
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
     if (backend_ == "cuda") return cuda_executor().runtime().description();
 #endif
-    return "cpu";
+    return options_.device.empty() ? "cpu" : options_.device;
   }
   const std::string& cache_dir() const override { return cache_dir_; }
   const std::vector<std::pair<std::string, std::optional<InputMeta>>>&
@@ -319,7 +367,8 @@ private:
 #endif
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
     if (backend_ == "cuda") {
-      out = cuda::run_cuda_trace(cuda_executor(), last_->traces.back(), inputs, &report);
+      out = cuda::run_cuda_trace(cuda_executor(), last_->traces.back(), inputs, &report,
+                                 /*strict=*/false, &last_->cuda_regions);
       ran = true;
     }
 #endif

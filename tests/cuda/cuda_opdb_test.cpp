@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,21 @@ bool have_gpu() {
 std::map<std::string, std::size_t>& totals() {
   static std::map<std::string, std::size_t> t;
   return t;
+}
+
+// A small tensor's values, for failure messages.
+std::string small_text(const at::Tensor& t) {
+  if (t.numel() > 64) return str(t.sizes(), " (", t.numel(), " elements)");
+  std::ostringstream os;
+  os << t.flatten().to(at::kDouble);
+  return os.str();
+}
+
+std::string inputs_text(const TracedSample& traced) {
+  std::string out;
+  for (const c10::IValue& v : traced.inputs)
+    out += v.isTensor() ? small_text(v.toTensor()) + "; " : str(v.tagKind(), "; ");
+  return out;
 }
 
 class CudaOpDatabase : public ::testing::TestWithParam<const OpInfo*> {};
@@ -110,7 +126,9 @@ TEST_P(CudaOpDatabase, EveryRegionCompilesAndMatchesTheReferenceOnTheGpu) {
         const Comparison c = compare(results[i], torch_results[i], references[i], tolerance);
         EXPECT_TRUE(c.pass) << "output " << i << ": " << c.rule << " (max abs error "
                             << c.max_abs << "); ran: " << report.to_string() << "\n"
-                            << prepared.to_string();
+                            << prepared.to_string() << "\ninputs: " << inputs_text(traced)
+                            << "\ncuda: " << small_text(results[i])
+                            << "\ntorch: " << small_text(torch_results[i]);
       }
       totals()["samples run on the GPU"] += 1;
       totals()["prims in cuda kernels"] += report.prims["cuda"];

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <cstdio>
+#include <ftw.h>
 #include <unistd.h>
 
 namespace thunder::cuda {
@@ -40,6 +42,15 @@ private:
   const char* name_;
   std::optional<std::string> old_;
 };
+
+// rm -r without std::filesystem::remove_all: LibTorch 2.11's libtorch.so exports a copy of
+// it that crashed (a null call) when the test binary resolved it there, on the GPU machine.
+void remove_tree(const std::filesystem::path& dir) {
+  ::nftw(
+      dir.c_str(),
+      [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
 
 std::unique_ptr<NvrtcCompiler> nvrtc_or_skip(std::string cache_dir = {}) {
   try {
@@ -114,7 +125,7 @@ TEST(NvrtcCompiler, CompileFailureCarriesTheLogAndTheNumberedSource) {
 TEST(NvrtcCompiler, CachesInMemoryAndOnDisk) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                     ("thunder-cuda-cache-test-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  remove_tree(dir);
   const std::string source = "extern \"C\" __global__ void twice(float* out, unsigned int n) {\n"
                              "  unsigned int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
                              "  if (i < n) out[i] = 2.0f * out[i];\n"
@@ -138,7 +149,7 @@ TEST(NvrtcCompiler, CachesInMemoryAndOnDisk) {
   EXPECT_EQ(again->disk_hits(), 1u);
   EXPECT_EQ(again->compiles(), 0u);
   EXPECT_FALSE(loaded->image.empty());
-  std::filesystem::remove_all(dir);
+  remove_tree(dir);
 }
 
 TEST(NvrtcCompiler, DeviceNewerThanNvrtcGetsPtxOfTheNewestArchItKnows) {

@@ -271,9 +271,9 @@ std::string CudaEmitter::unary(const Node& n, const std::string& a, DType in) {
     return fp ? math("rint") : a; // torch rounds half to even, as rint does
   case PrimId::sign:
     if (boolean) return a;
-    // NaN stays NaN and zero keeps its sign, as in torch.
+    // torch: sign(NaN) and sign(-0.0) are 0.
     return str("(", a, " > ", zero(in), " ? ", literal(std::int64_t{1}, in), " : (", a, " < ",
-               zero(in), " ? ", literal(std::int64_t{-1}, in), " : ", a, "))");
+               zero(in), " ? ", literal(std::int64_t{-1}, in), " : ", zero(in), "))");
   case PrimId::bitwise_not:
     return boolean ? "(!" + a + ")" : wrap("(~" + a + ")", in);
   case PrimId::exp:

@@ -342,7 +342,7 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
   case PrimId::round:
     return fp ? "roundEven(" + a + ")" : a; // torch rounds half to even
   case PrimId::sign:
-    if (fp) return "sign(" + a + ")";
+    // Not GLSL's sign: torch's sign(NaN) is 0, GLSL leaves it undefined.
     if (boolean) return a;
     return str("(", a, " > ", zero(in), " ? ", literal(std::int64_t{1}, in), " : (", a, " < ",
                zero(in), " ? ", literal(std::int64_t{-1}, in), " : ", zero(in), "))");

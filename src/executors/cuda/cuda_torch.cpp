@@ -32,8 +32,9 @@ std::size_t span_bytes(const at::Tensor& t) {
 
 class Runner {
 public:
-  Runner(const CudaExecutor& cuda, const Trace& trace, ExecutionReport& report, bool strict)
-      : cuda_(cuda), trace_(trace), report_(report), strict_(strict) {}
+  Runner(const CudaExecutor& cuda, const Trace& trace, ExecutionReport& report, bool strict,
+         RegionCache* cache)
+      : cuda_(cuda), trace_(trace), report_(report), strict_(strict), cache_(cache) {}
 
   std::vector<at::Tensor> run(const std::vector<c10::IValue>& inputs) {
     if (inputs.size() != trace_.inputs.size()) {
@@ -138,8 +139,18 @@ private:
       if (!t.is_contiguous()) strides[p->name()] = codegen::Strides(t.strides().begin(), t.strides().end());
     }
     std::shared_ptr<const CompiledRegion> compiled;
+    std::pair<const BoundSymbol*, std::string> key;
+    if (cache_ != nullptr) {
+      key.first = &region;
+      for (const auto& [name, s] : strides)
+        key.second += str(name, Value::ints(s).repr(), ";");
+      if (const auto it = cache_->regions.find(key); it != cache_->regions.end()) {
+        compiled = it->second;
+      }
+    }
     try {
-      compiled = cuda_.compile(region, strides);
+      if (!compiled) compiled = cuda_.compile(region, strides);
+      if (cache_ != nullptr) cache_->regions.emplace(key, compiled);
       if (compiled->kernel.num_invocations > std::numeric_limits<std::uint32_t>::max()) {
         throw UnsupportedError(str("cuda executor: region ", region.symbol->name, " writes ",
                                    compiled->kernel.num_invocations,
@@ -201,6 +212,7 @@ private:
   const Trace& trace_;
   ExecutionReport& report_;
   bool strict_;
+  RegionCache* cache_;
   TorchExecutor torch_;
   TorchEnvironment env_;
   std::map<std::string, DeviceValue> device_values_;
@@ -217,9 +229,10 @@ Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
 
 std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,
                                        const std::vector<c10::IValue>& inputs,
-                                       ExecutionReport* report, bool strict) {
+                                       ExecutionReport* report, bool strict,
+                                       RegionCache* cache) {
   ExecutionReport local;
-  Runner runner(cuda, trace, report != nullptr ? *report : local, strict);
+  Runner runner(cuda, trace, report != nullptr ? *report : local, strict, cache);
   return runner.run(inputs);
 }
 

@@ -20,6 +20,10 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/core/ivalue.h>
 
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace thunder::cuda {
@@ -30,15 +34,25 @@ Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
                          const TorchFallbackExecutor& torch,
                          std::vector<Fallback>* fallbacks = nullptr);
 
+/// The compiled kernels of one trace's regions, by region and input strides: what a
+/// compiled function keeps so that a call on a cache hit launches without rendering a
+/// kernel again. Valid as long as the trace it was filled from.
+struct RegionCache {
+  std::map<std::pair<const BoundSymbol*, std::string>, std::shared_ptr<const CompiledRegion>>
+      regions;
+};
+
 /// Runs a trace from prepare_cuda_trace (delete_last_used may have run after it) on
 /// `inputs`, in the order of trace.inputs (tensors on the CPU or on the executor's CUDA
 /// device, of the proxies' shapes and dtypes, any strides; numbers for number proxies).
 /// Returns the trace's output tensors, flattened in order, on the device the trace says. A
 /// region that cannot become a kernel (UnsupportedError) runs on torch and is listed in
 /// report->fallbacks; with `strict`, that is an UnsupportedError instead. BackendError and
-/// ShaderError from the driver or NVRTC propagate.
+/// ShaderError from the driver or NVRTC propagate. With `cache`, regions compiled before
+/// for this trace (same input strides) are launched as they are.
 std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,
                                        const std::vector<c10::IValue>& inputs,
-                                       ExecutionReport* report = nullptr, bool strict = false);
+                                       ExecutionReport* report = nullptr, bool strict = false,
+                                       RegionCache* cache = nullptr);
 
 } // namespace thunder::cuda
