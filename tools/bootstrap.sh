@@ -5,7 +5,9 @@
 #   (b) cmake and ninja from pip (if not already on PATH);
 #   (c) torch 2.13.0 (+cpu build) from pip, for the Python reference tests;
 #   (d) transformers (pinned, torch left as it is) from pip, for the exported test models;
-#   (e) pybind11 and pytest from pip, for the thunder_cpp Python package and its tests.
+#   (e) pybind11 and pytest from pip, for the thunder_cpp Python package and its tests;
+#   (f) NVRTC (the nvidia-cuda-nvrtc wheel, pinned) from pip, so the cuda executor's kernels
+#       are compiled in the tests on a machine without a GPU.
 # It does not configure or build anything and exports nothing.
 # Idempotent: when everything is present it prints a single line and returns in well under 3 s.
 #
@@ -212,11 +214,29 @@ python_package_step() {
   installed_any=1
 }
 
+# ---------------------------------------------------------------------------------------------
+# (f) NVRTC for the cuda executor's compile-only tests (no driver, no GPU needed)
+# ---------------------------------------------------------------------------------------------
+NVRTC_VERSION=13.0.88
+nvrtc_ok() {
+  "$PYTHON" -c "import importlib.metadata as m; assert m.version('nvidia-cuda-nvrtc') == '$NVRTC_VERSION'" \
+    >/dev/null 2>&1
+}
+
+nvrtc_step() {
+  nvrtc_ok && return 0
+  log "installing nvidia-cuda-nvrtc==$NVRTC_VERSION (pip)"
+  run_quiet "${PIP[@]}" install --no-deps "nvidia-cuda-nvrtc==$NVRTC_VERSION"
+  nvrtc_ok || die "pip did not install nvidia-cuda-nvrtc==$NVRTC_VERSION"
+  installed_any=1
+}
+
 apt_step
 build_tools_step
 torch_step
 transformers_step
 python_package_step
+nvrtc_step
 
 if ((installed_any == 0)); then
   log "everything present"
