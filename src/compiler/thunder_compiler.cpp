@@ -5,6 +5,8 @@
 #include "thunder/interpreter/interpreter.h"
 #include "thunder/jit/jit_extension.h"
 
+#include <ATen/core/dispatch/Dispatcher.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -115,20 +117,95 @@ void for_each_read(const Node& node, const std::function<void(const std::string&
   }
 }
 
-// Maximal runs of nodes with the same verdict, with the values each reads from before it
-// and defines for after it.
+// Whether a node must keep its place among the others: it mutates an argument, draws random
+// numbers (moving it would change which numbers it gets), or is no operator the dispatcher
+// knows (its effects are unknown).
+bool keeps_its_place(const Node& node) {
+  const std::size_t dot = node.target.find('.');
+  const std::string name = node.target.substr(0, dot);
+  std::string overload = dot == std::string::npos ? "" : node.target.substr(dot + 1);
+  if (overload == "default") overload.clear();
+  const auto op = c10::Dispatcher::singleton().findSchema({name, overload});
+  if (!op) return true;
+  return op->schema().is_mutable() || op->hasTag(at::Tag::nondeterministic_seeded);
+}
+
+// The order the regions run in: the program's nodes, each after the values it reads, taken
+// so that a run of nodes of one verdict goes on while any node of that verdict is ready (the
+// lowest-numbered first). Nodes that keep their place (keeps_its_place) are fences: nothing
+// moves across them. Where program order alternates between thunder and eager only because
+// independent nodes interleave (the weight transposes of a backward graph), this makes one
+// region of what would be several.
+std::vector<std::size_t> schedule(const Program& program,
+                                  const std::vector<std::optional<SplitReason>>& reasons) {
+  const std::size_t n = program.nodes.size();
+  std::map<std::string, std::size_t> producer;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const std::string& name : program.nodes[i].outputs) {
+      if (!name.empty()) producer[name] = i;
+    }
+  }
+  std::vector<std::set<std::size_t>> deps(n);
+  std::optional<std::size_t> fence;
+  std::size_t since_fence = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    for_each_read(program.nodes[i], [&](const std::string& name) {
+      const auto it = producer.find(name);
+      if (it != producer.end() && it->second < i) deps[i].insert(it->second);
+    });
+    if (fence) deps[i].insert(*fence);
+    if (keeps_its_place(program.nodes[i])) {
+      for (std::size_t j = since_fence; j < i; ++j)
+        deps[i].insert(j);
+      fence = i;
+      since_fence = i + 1;
+    }
+  }
+  std::vector<std::vector<std::size_t>> users(n);
+  std::vector<std::size_t> waiting(n);
+  std::set<std::size_t> ready[2]; // [0]: eager, [1]: thunder
+  for (std::size_t i = 0; i < n; ++i) {
+    waiting[i] = deps[i].size();
+    for (std::size_t d : deps[i])
+      users[d].push_back(i);
+    if (waiting[i] == 0) ready[reasons[i] ? 0 : 1].insert(i);
+  }
+  std::vector<std::size_t> order;
+  order.reserve(n);
+  int kind = n == 0 ? 1 : (reasons[0] ? 0 : 1);
+  while (order.size() < n) {
+    if (ready[kind].empty()) kind = 1 - kind;
+    THUNDER_INTERNAL_ASSERT(!ready[kind].empty()) << "the program's nodes have a cycle";
+    const std::size_t i = *ready[kind].begin();
+    ready[kind].erase(ready[kind].begin());
+    order.push_back(i);
+    for (std::size_t u : users[i]) {
+      if (--waiting[u] == 0) ready[reasons[u] ? 0 : 1].insert(u);
+    }
+  }
+  return order;
+}
+
+// Maximal runs of nodes with the same verdict in the order of schedule(), with the values
+// each reads from before it and defines for after it.
 std::vector<GraphRegion> partition(const Program& program,
                                    const std::vector<std::optional<SplitReason>>& reasons) {
+  const std::vector<std::size_t> order = schedule(program, reasons);
   std::vector<GraphRegion> regions;
-  for (std::size_t i = 0; i < program.nodes.size(); ++i) {
+  std::vector<std::size_t> ends; // per region: its end position in order
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    const std::size_t i = order[position];
     const bool thunder = !reasons[i].has_value();
     if (regions.empty() || regions.back().thunder != thunder) {
       regions.emplace_back();
       regions.back().thunder = thunder;
+      ends.push_back(position);
     }
     regions.back().nodes.push_back(i);
+    ends.back() = position + 1;
   }
-  for (GraphRegion& region : regions) {
+  for (std::size_t r = 0; r < regions.size(); ++r) {
+    GraphRegion& region = regions[r];
     std::set<std::string> defined, read;
     for (std::size_t i : region.nodes) {
       for_each_read(program.nodes[i], [&](const std::string& name) {
@@ -140,8 +217,9 @@ std::vector<GraphRegion> partition(const Program& program,
     }
     // What later nodes and the outputs read, in definition order.
     std::set<std::string> later;
-    for (std::size_t i = region.nodes.back() + 1; i < program.nodes.size(); ++i)
-      for_each_read(program.nodes[i], [&](const std::string& name) { later.insert(name); });
+    for (std::size_t position = ends[r]; position < order.size(); ++position)
+      for_each_read(program.nodes[order[position]],
+                    [&](const std::string& name) { later.insert(name); });
     later.insert(program.outputs.begin(), program.outputs.end());
     for (std::size_t i : region.nodes) {
       for (const std::string& name : program.nodes[i].outputs) {

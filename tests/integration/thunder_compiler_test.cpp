@@ -151,6 +151,53 @@ TEST(ThunderCompiler, StrictModeRefusesASplitNamingEveryNode) {
   }
 }
 
+// relu(x) [T]; <first>(x, 1) [E]; tanh(r) [T]; cumprod(x, 0) [E]; add(t, c1) [T];
+// add(o1, c2) [T]: in program order five regions.
+Program interleaved(const std::string& first) {
+  Program p;
+  p.inputs = {{"x", InputKind::UserInput, ""}};
+  p.nodes.push_back(node("aten::relu.default", {named("self", "x")}, "r", 1));
+  p.nodes.push_back(node(first, {named("self", "x"), constant("dim", 1)}, "c1", 2));
+  p.nodes.push_back(node("aten::tanh.default", {named("self", "r")}, "t", 3));
+  p.nodes.push_back(
+      node("aten::cumprod.default", {named("self", "x"), constant("dim", 0)}, "c2", 4));
+  p.nodes.push_back(node("aten::add.Tensor", {named("self", "t"), named("other", "c1")}, "o1", 5));
+  p.nodes.push_back(
+      node("aten::add.Tensor", {named("self", "o1"), named("other", "c2")}, "out", 6));
+  p.outputs = {"out"};
+  for (const char* name : {"x", "r", "c1", "t", "c2", "o1", "out"})
+    p.tensors[name] = TensorInfo{{4, 8}, DType::Float32, Device::cpu(), false};
+  return p;
+}
+
+std::vector<std::vector<std::size_t>> region_nodes(const CompiledGraph& graph) {
+  std::vector<std::vector<std::size_t>> out;
+  for (const GraphRegion& region : graph.regions)
+    out.push_back(region.nodes);
+  return out;
+}
+
+TEST(ThunderCompiler, IndependentNodesAreGroupedByVerdict) {
+  const CompiledGraph graph =
+      ThunderCompiler(Options{"torch"}).compile(interleaved("aten::cumprod.default"), "g");
+  EXPECT_EQ(region_nodes(graph), (std::vector<std::vector<std::size_t>>{{0, 2}, {1, 3}, {4, 5}}));
+  EXPECT_EQ(graph.regions[0].outputs, (std::vector<std::string>{"t"}));
+  EXPECT_EQ(graph.regions[1].outputs, (std::vector<std::string>{"c1", "c2"}));
+  EXPECT_EQ(graph.regions[2].inputs, (std::vector<std::string>{"t", "c1", "c2"}));
+  const at::Tensor x = at::randn({4, 8});
+  const at::Tensor t = run(graph.regions[0], {x}).at(0);
+  const at::Tensor out = run(graph.regions[2], {t, at::cumprod(x, 1), at::cumprod(x, 0)}).at(0);
+  EXPECT_TRUE(at::allclose(out, at::tanh(at::relu(x)) + at::cumprod(x, 1) + at::cumprod(x, 0)));
+}
+
+TEST(ThunderCompiler, AMutatingNodeKeepsItsPlace) {
+  // cumprod_ writes into x: nothing moves across it. relu stays before it, alone, and tanh
+  // after it; the nodes after it are grouped among themselves.
+  const CompiledGraph graph =
+      ThunderCompiler(Options{"torch"}).compile(interleaved("aten::cumprod_.default"), "g");
+  EXPECT_EQ(region_nodes(graph), (std::vector<std::vector<std::size_t>>{{0}, {1, 3}, {2, 4, 5}}));
+}
+
 TEST(ThunderCompiler, BackendIsCheckedWhenItIsMade) {
   EXPECT_THROW(ThunderCompiler(Options{"vulcan"}), ArgumentError);
   EXPECT_EQ(ThunderCompiler(Options{"auto"}).backend(), "torch");
