@@ -1,7 +1,5 @@
 """pytest configuration of the thunder_cpp suite: the package must be importable (the build
 puts it in <build>/python; ctest sets PYTHONPATH to it, or pip install ./python)."""
-import os
-
 import pytest
 import torch
 

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.utils._pytree as pytree
+from functorch.compile import make_boxed_func
+from torch._functorch.aot_autograd import aot_module_simplified
 
 from . import _C
-from torch._functorch.aot_autograd import aot_module_simplified
-from functorch.compile import make_boxed_func
-
 from ._convert import Unsupported, describe, op_name
 
 
