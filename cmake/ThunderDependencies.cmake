@@ -146,17 +146,26 @@ elseif(THUNDER_WITH_PYTHON)
   find_package(Python COMPONENTS Interpreter Development.Module QUIET)
   set(_missing)
   if(Python_FOUND)
-    execute_process(COMMAND "${Python_EXECUTABLE}" -m pybind11 --cmakedir
-      OUTPUT_VARIABLE _thunder_pybind11_dir OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-    if(_thunder_pybind11_dir)
-      find_package(pybind11 CONFIG QUIET HINTS "${_thunder_pybind11_dir}")
+    # Where pybind11 is not installed (the lent GPU machines), the headers torch bundles
+    # (the ones its own casters were built with) do; THUNDER_PYBIND11_FROM_TORCH forces them.
+    option(THUNDER_PYBIND11_FROM_TORCH "Build the binding with torch's bundled pybind11 headers" OFF)
+    if(NOT THUNDER_PYBIND11_FROM_TORCH)
+      execute_process(COMMAND "${Python_EXECUTABLE}" -m pybind11 --cmakedir
+        OUTPUT_VARIABLE _thunder_pybind11_dir OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+      if(_thunder_pybind11_dir)
+        find_package(pybind11 CONFIG QUIET HINTS "${_thunder_pybind11_dir}")
+      endif()
     endif()
     execute_process(COMMAND "${Python_EXECUTABLE}" -c
       "import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))"
       OUTPUT_VARIABLE THUNDER_TORCH_LIB_DIR OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
     find_library(THUNDER_TORCH_PYTHON_LIBRARY torch_python HINTS "${THUNDER_TORCH_LIB_DIR}"
       NO_DEFAULT_PATH)
-    if(NOT pybind11_FOUND)
+    if(pybind11_FOUND)
+      set(THUNDER_PYBIND11 "pybind11 ${pybind11_VERSION}")
+    elseif(EXISTS "${THUNDER_TORCH_LIB_DIR}/../include/pybind11/pybind11.h")
+      set(THUNDER_PYBIND11 "torch's bundled pybind11 headers")
+    else()
       list(APPEND _missing "pybind11 (pip install pybind11)")
     endif()
     if(NOT THUNDER_TORCH_PYTHON_LIBRARY)
@@ -171,7 +180,7 @@ elseif(THUNDER_WITH_PYTHON)
   else()
     set(THUNDER_HAVE_PYTHON ON)
     thunder_summary("Python binding" "found"
-      "Python ${Python_VERSION}, pybind11 ${pybind11_VERSION}, ${THUNDER_TORCH_PYTHON_LIBRARY}")
+      "Python ${Python_VERSION}, ${THUNDER_PYBIND11}, ${THUNDER_TORCH_PYTHON_LIBRARY}")
   endif()
 else()
   thunder_summary("Python binding" "off" "THUNDER_WITH_PYTHON=OFF")
