@@ -6,7 +6,11 @@
 // torch, spirv and cuda executors implement this interface in their own libraries.
 #pragma once
 
+#include "thunder/core/error.h"
+
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +51,36 @@ public:
 private:
   std::string name_;
   int priority_;
+};
+
+/// A backend's runtime or compiler, opened on first need and kept; a failure to open (a
+/// BackendError: no device, no driver, library not found) is remembered and thrown again,
+/// with its first message, on every later call, so availability() is cheap and stable.
+/// Thread-safe.
+template <typename T>
+class OpenOnce {
+public:
+  /// The object, made by `open` (returning std::unique_ptr<T>) the first time;
+  /// BackendError with the reason otherwise.
+  template <typename Open>
+  T& get(Open&& open) const {
+    const std::lock_guard lock(mutex_);
+    if (object_) return *object_;
+    if (!failure_) {
+      try {
+        object_ = open();
+        return *object_;
+      } catch (const BackendError& e) {
+        failure_ = e.what();
+      }
+    }
+    throw BackendError(*failure_);
+  }
+
+private:
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<T> object_;
+  mutable std::optional<std::string> failure_;
 };
 
 /// The fallback executor's name: prims nobody else claims go to it.

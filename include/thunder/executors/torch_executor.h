@@ -33,6 +33,10 @@ DType from_scalar_type(c10::ScalarType type);
 /// The torch device of a cpu or cuda device (BackendError for vulkan).
 c10::Device to_torch_device(const Device& device);
 
+/// The bytes a strided tensor's elements span, from its first element to its last (what
+/// a device copy of it, read through its strides, needs).
+std::size_t span_bytes(const at::Tensor& t);
+
 /// Runtime values of a trace's proxies, by proxy name.
 using TorchEnvironment = std::unordered_map<std::string, c10::IValue>;
 

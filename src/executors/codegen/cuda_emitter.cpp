@@ -84,27 +84,6 @@ const char* helper_source(Helper helper) {
   return "";
 }
 
-const char* cuda_compute_type(DType dtype) {
-  switch (dtype) {
-  case DType::Bool:
-    return "bool";
-  case DType::UInt8:
-  case DType::Int8:
-  case DType::Int16:
-  case DType::Int32:
-    return "int";
-  case DType::Int64:
-    return "long long";
-  case DType::Float16:
-  case DType::BFloat16:
-  case DType::Float32:
-    return "float";
-  case DType::Float64:
-    return "double";
-  }
-  return "";
-}
-
 const char* cuda_storage_type(DType dtype) {
   switch (dtype) {
   case DType::Bool:
@@ -135,7 +114,7 @@ public:
   std::string emit();
 
 private:
-  const char* compute_type(DType dtype) const override { return cuda_compute_type(dtype); }
+  const char* int64_type() const override { return "long long"; }
   const char* index_type() const override { return "unsigned int"; }
   std::string float_literal(double value, bool is_double) const override;
   const char* int64_suffix() const override { return "LL"; }

@@ -151,27 +151,6 @@ const char* helper_source(Helper helper) {
   return "";
 }
 
-const char* glsl_compute_type(DType dtype) {
-  switch (dtype) {
-  case DType::Bool:
-    return "bool";
-  case DType::UInt8:
-  case DType::Int8:
-  case DType::Int16:
-  case DType::Int32:
-    return "int";
-  case DType::Int64:
-    return "int64_t";
-  case DType::Float16:
-  case DType::BFloat16:
-  case DType::Float32:
-    return "float";
-  case DType::Float64:
-    return "double";
-  }
-  return "";
-}
-
 const char* storage_type(DType dtype) {
   switch (dtype) {
   case DType::Bool:
@@ -242,7 +221,7 @@ public:
   std::string emit();
 
 private:
-  const char* compute_type(DType dtype) const override { return glsl_compute_type(dtype); }
+  const char* int64_type() const override { return "int64_t"; }
   const char* index_type() const override { return "uint"; }
   std::string float_literal(double value, bool is_double) const override {
     return glsl_float_literal(value, is_double);

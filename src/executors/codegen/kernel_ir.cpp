@@ -742,4 +742,34 @@ std::vector<const BoundSymbol*> flatten_to_prims(const std::vector<BoundSymbol>&
   return out;
 }
 
+std::optional<Kernel> one_prim_kernel(const BoundSymbol& bsym,
+                                      const std::function<bool(const TensorProxy&)>& tensor_ok,
+                                      const std::function<bool(const Kernel&)>& printable) {
+  if (bsym.symbol == nullptr || bsym.symbol->ns != SymbolNamespace::Prims ||
+      !bsym.symbol->is_prim()) {
+    return std::nullopt;
+  }
+  const std::vector<const Proxy*> outputs = bsym.output_proxies();
+  if (outputs.size() != 1 || outputs[0]->kind() != ProxyKind::Tensor) return std::nullopt;
+  std::vector<const Proxy*> proxies = bsym.input_proxies();
+  proxies.push_back(outputs[0]);
+  for (const Proxy* p : proxies) {
+    if (p->kind() == ProxyKind::Tensor && !tensor_ok(static_cast<const TensorProxy&>(*p))) {
+      return std::nullopt;
+    }
+  }
+  try {
+    Kernel kernel = make_kernel("probe", {&bsym}, {outputs[0]->name()});
+    if (!printable(kernel)) return std::nullopt;
+    return kernel;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+std::size_t prim_count(const BoundSymbol& bsym) {
+  if (bsym.symbol != nullptr && bsym.symbol->is_prim()) return 1;
+  return flatten_to_prims(bsym.subsymbols).size();
+}
+
 } // namespace thunder::codegen

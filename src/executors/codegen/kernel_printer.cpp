@@ -23,6 +23,27 @@ void KernelPrinter::unsupported(PrimId prim, DType dtype, const std::string& why
                              "; leave this region to another executor"));
 }
 
+const char* KernelPrinter::compute_type(DType dtype) const {
+  switch (dtype) {
+  case DType::Bool:
+    return "bool";
+  case DType::UInt8:
+  case DType::Int8:
+  case DType::Int16:
+  case DType::Int32:
+    return "int";
+  case DType::Int64:
+    return int64_type();
+  case DType::Float16:
+  case DType::BFloat16:
+  case DType::Float32:
+    return "float";
+  case DType::Float64:
+    return "double";
+  }
+  return "";
+}
+
 std::string KernelPrinter::name_of(NodeId id) const {
   const Node& n = node(id);
   if (n.kind == NodeKind::IndexConstant) return str(n.integer, "u");

@@ -31,7 +31,8 @@ public:
 
 protected:
   // The dialect.
-  virtual const char* compute_type(DType dtype) const = 0;
+  /// int64's type name ("int64_t", "long long"); the others are the same in every dialect.
+  virtual const char* int64_type() const = 0;
   virtual const char* index_type() const = 0;
   /// A float or double literal; NaN and infinities by bit pattern.
   virtual std::string float_literal(double value, bool is_double) const = 0;
@@ -49,6 +50,9 @@ protected:
                              DType in) = 0;
 
   // Shared machinery.
+  /// The type a value of `dtype` is computed in (compute_dtype): bool, int for the narrow
+  /// integers, int64, float for f16/bf16/f32, double.
+  const char* compute_type(DType dtype) const;
   [[noreturn]] void unsupported(prims::PrimId prim, DType dtype, const std::string& why) const;
   const Node& node(NodeId id) const { return kernel_.nodes[static_cast<std::size_t>(id)]; }
   std::string name_of(NodeId id) const;

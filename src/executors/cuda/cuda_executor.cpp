@@ -29,31 +29,11 @@ CudaExecutor::CudaExecutor(CudaExecutorOptions options)
 CudaExecutor::~CudaExecutor() = default;
 
 CudaRuntime& CudaExecutor::runtime() const {
-  const std::lock_guard lock(mutex_);
-  if (runtime_) return *runtime_;
-  if (!runtime_unavailable_) {
-    try {
-      runtime_ = std::make_unique<CudaRuntime>(options_.runtime);
-      return *runtime_;
-    } catch (const BackendError& e) {
-      runtime_unavailable_ = e.what();
-    }
-  }
-  throw BackendError(*runtime_unavailable_);
+  return runtime_.get([&] { return std::make_unique<CudaRuntime>(options_.runtime); });
 }
 
 NvrtcCompiler& CudaExecutor::compiler() const {
-  const std::lock_guard lock(mutex_);
-  if (compiler_) return *compiler_;
-  if (!compiler_unavailable_) {
-    try {
-      compiler_ = std::make_unique<NvrtcCompiler>(options_.cache_dir);
-      return *compiler_;
-    } catch (const BackendError& e) {
-      compiler_unavailable_ = e.what();
-    }
-  }
-  throw BackendError(*compiler_unavailable_);
+  return compiler_.get([&] { return std::make_unique<NvrtcCompiler>(options_.cache_dir); });
 }
 
 Availability CudaExecutor::availability() const {
@@ -67,25 +47,13 @@ Availability CudaExecutor::availability() const {
 }
 
 bool CudaExecutor::claims(const BoundSymbol& bsym) const {
-  if (bsym.symbol == nullptr || bsym.symbol->ns != SymbolNamespace::Prims ||
-      !bsym.symbol->is_prim()) {
-    return false;
-  }
-  const std::vector<const Proxy*> outputs = bsym.output_proxies();
-  if (outputs.size() != 1 || outputs[0]->kind() != ProxyKind::Tensor) return false;
-  std::vector<const Proxy*> proxies = bsym.input_proxies();
-  proxies.push_back(outputs[0]);
-  for (const Proxy* p : proxies) {
-    if (p->kind() != ProxyKind::Tensor) continue;
-    if (!on_cpu_or_cuda(static_cast<const TensorProxy&>(*p).device())) return false;
-  }
+  const auto tensor_ok = [](const TensorProxy& t) { return on_cpu_or_cuda(t.device()); };
   // Ask the code generator itself: the prim alone must become a kernel it can print.
-  try {
-    codegen::emit_cuda(codegen::make_kernel("probe", {&bsym}, {outputs[0]->name()}));
-  } catch (const Error&) {
-    return false;
-  }
-  return true;
+  const auto printable = [](const codegen::Kernel& kernel) {
+    codegen::emit_cuda(kernel);
+    return true;
+  };
+  return codegen::one_prim_kernel(bsym, tensor_ok, printable).has_value();
 }
 
 bool CudaExecutor::fusible(const BoundSymbol& bsym) const {

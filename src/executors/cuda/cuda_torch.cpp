@@ -16,20 +16,6 @@
 namespace thunder::cuda {
 namespace {
 
-std::size_t prim_count(const BoundSymbol& bsym) {
-  if (bsym.symbol->is_prim()) return 1;
-  return codegen::flatten_to_prims(bsym.subsymbols).size();
-}
-
-// The bytes a strided tensor's elements span, from its first element to its last.
-std::size_t span_bytes(const at::Tensor& t) {
-  if (t.numel() == 0) return 0;
-  std::int64_t last = 0;
-  for (std::int64_t d = 0; d < t.dim(); ++d)
-    last += (t.size(d) - 1) * t.stride(d);
-  return static_cast<std::size_t>(last + 1) * t.element_size();
-}
-
 class Runner {
 public:
   Runner(const CudaExecutor& cuda, const Trace& trace, ExecutionReport& report, bool strict,
@@ -95,7 +81,7 @@ private:
       if (p->kind() == ProxyKind::Tensor) materialize(p->name());
     }
     torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
-    report_.prims[executor] += prim_count(bsym);
+    report_.prims[executor] += codegen::prim_count(bsym);
   }
 
   // The device address of a region input, uploading a CPU tensor once per run.

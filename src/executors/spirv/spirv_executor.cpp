@@ -61,17 +61,7 @@ SpirvExecutor::SpirvExecutor(RuntimeOptions options)
 SpirvExecutor::~SpirvExecutor() = default;
 
 VulkanRuntime& SpirvExecutor::runtime() const {
-  const std::lock_guard lock(mutex_);
-  if (runtime_) return *runtime_;
-  if (!unavailable_) {
-    try {
-      runtime_ = std::make_unique<VulkanRuntime>(options_);
-      return *runtime_;
-    } catch (const BackendError& e) {
-      unavailable_ = e.what();
-    }
-  }
-  throw BackendError(*unavailable_);
+  return runtime_.get([&] { return std::make_unique<VulkanRuntime>(options_); });
 }
 
 Availability SpirvExecutor::availability() const {
@@ -84,31 +74,19 @@ Availability SpirvExecutor::availability() const {
 }
 
 bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
-  if (bsym.symbol == nullptr || bsym.symbol->ns != SymbolNamespace::Prims ||
-      !bsym.symbol->is_prim()) {
-    return false;
-  }
-  const std::vector<const Proxy*> outputs = bsym.output_proxies();
-  if (outputs.size() != 1 || outputs[0]->kind() != ProxyKind::Tensor) return false;
-  std::vector<const Proxy*> proxies = bsym.input_proxies();
-  proxies.push_back(outputs[0]);
-  for (const Proxy* p : proxies) {
-    if (p->kind() != ProxyKind::Tensor) continue;
-    const auto& t = static_cast<const TensorProxy&>(*p);
-    // The torch edge copies between host tensors and device buffers.
-    if (t.device() != Device::cpu() || !storable(t.dtype())) return false;
-  }
+  // The torch edge copies between host tensors and device buffers.
+  const auto tensor_ok = [](const TensorProxy& t) {
+    return t.device() == Device::cpu() && storable(t.dtype());
+  };
   // Ask the code generator itself: the prim alone must become a kernel it can print.
-  try {
-    const codegen::Kernel kernel = codegen::make_kernel("probe", {&bsym}, {outputs[0]->name()});
+  const auto printable = [](const codegen::Kernel& kernel) {
     for (const codegen::Node& n : kernel.nodes) {
       if (!codegen::is_index(n.kind) && !computable(n.dtype)) return false;
     }
     codegen::emit_glsl(kernel);
-  } catch (const Error&) {
-    return false;
-  }
-  return true;
+    return true;
+  };
+  return codegen::one_prim_kernel(bsym, tensor_ok, printable).has_value();
 }
 
 bool SpirvExecutor::fusible(const BoundSymbol& bsym) const {

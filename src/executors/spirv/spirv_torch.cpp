@@ -18,22 +18,8 @@
 namespace thunder::spirv {
 namespace {
 
-std::size_t prim_count(const BoundSymbol& bsym) {
-  if (bsym.symbol->is_prim()) return 1;
-  return codegen::flatten_to_prims(bsym.subsymbols).size();
-}
-
 bool is_spirv_region(const BoundSymbol& bsym, const SpirvExecutor& spirv) {
   return bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == spirv.name();
-}
-
-// The bytes a strided tensor's elements span, from its first element to its last.
-std::size_t span_bytes(const at::Tensor& t) {
-  if (t.numel() == 0) return 0;
-  std::int64_t last = 0;
-  for (std::int64_t d = 0; d < t.dim(); ++d)
-    last += (t.size(d) - 1) * t.stride(d);
-  return static_cast<std::size_t>(last + 1) * t.element_size();
 }
 
 // The torch executor's check, and CPU tensors only: the runner uploads them itself.
@@ -108,7 +94,7 @@ private:
   void run_on_torch(const BoundSymbol& bsym, const std::string& executor) {
     flush();
     torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
-    report_.prims[executor] += prim_count(bsym);
+    report_.prims[executor] += codegen::prim_count(bsym);
   }
 
   const at::Tensor& host_tensor(const std::string& name) const {

@@ -506,6 +506,14 @@ std::vector<at::Tensor> TorchExecutor::run(const Trace& trace,
   return outputs;
 }
 
+std::size_t span_bytes(const at::Tensor& t) {
+  if (t.numel() == 0) return 0;
+  std::int64_t last = 0;
+  for (std::int64_t d = 0; d < t.dim(); ++d)
+    last += (t.size(d) - 1) * t.stride(d);
+  return static_cast<std::size_t>(last + 1) * t.element_size();
+}
+
 bool TorchFallbackExecutor::claims(const BoundSymbol& bsym) const {
   return bsym.symbol != nullptr && TorchExecutor::implements(*bsym.symbol);
 }

@@ -22,7 +22,9 @@
 #include "thunder/ops/prims.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,6 +117,17 @@ Kernel make_kernel(const std::string& name, const std::vector<const BoundSymbol*
 /// The prims of these bound symbols in execution order: composites replaced, recursively, by
 /// their subsymbols.
 std::vector<const BoundSymbol*> flatten_to_prims(const std::vector<BoundSymbol>& bound_symbols);
+
+/// The kernel of one prim alone, as an executor asks before claiming it: nullopt unless
+/// bsym is a prim with one tensor output, every tensor it reads or writes passes
+/// `tensor_ok`, and make_kernel builds it; then `printable` (the emitter, and any check of
+/// the executor's) is tried on it, and any thunder::Error it throws means no.
+std::optional<Kernel> one_prim_kernel(const BoundSymbol& bsym,
+                                      const std::function<bool(const TensorProxy&)>& tensor_ok,
+                                      const std::function<bool(const Kernel&)>& printable);
+
+/// The prims a bound symbol stands for: 1 for a prim, else those of its decomposition.
+std::size_t prim_count(const BoundSymbol& bsym);
 
 /// Row-major strides of a shape, in elements.
 Strides contiguous_strides(const Shape& shape);

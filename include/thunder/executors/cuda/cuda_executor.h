@@ -83,10 +83,8 @@ public:
 private:
   CudaExecutorOptions options_;
   mutable std::mutex mutex_;
-  mutable std::unique_ptr<CudaRuntime> runtime_;
-  mutable std::optional<std::string> runtime_unavailable_;
-  mutable std::unique_ptr<NvrtcCompiler> compiler_;
-  mutable std::optional<std::string> compiler_unavailable_;
+  OpenOnce<CudaRuntime> runtime_;
+  OpenOnce<NvrtcCompiler> compiler_;
   mutable std::map<std::string, std::shared_ptr<const CompiledRegion>> kernels_; ///< By source hash.
   mutable std::size_t kernel_hits_ = 0;
 };

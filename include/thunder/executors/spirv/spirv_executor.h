@@ -77,8 +77,7 @@ private:
   RuntimeOptions options_;
   std::unique_ptr<ShadercCompiler> compiler_;
   mutable std::mutex mutex_;
-  mutable std::unique_ptr<VulkanRuntime> runtime_;
-  mutable std::optional<std::string> unavailable_; ///< Set once opening failed.
+  OpenOnce<VulkanRuntime> runtime_;
   mutable std::map<std::string, std::shared_ptr<const Pipeline>> pipelines_; ///< By source hash.
   mutable std::size_t pipeline_hits_ = 0;
 };
