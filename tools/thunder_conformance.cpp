@@ -666,19 +666,17 @@ struct Run {
           o.reason = str(b->name, " threw: ", first_line(e.what()));
         }
         r.executors = o.executors;
-        if (o.ran) {
-          judge_outputs(r, o.outputs, torch_results, references, tolerance_of);
-        } else {
-          r.tolerance = tolerance_of(dtype);
-        }
+        // Without outputs (compile-only, or the run threw) nothing is compared: no
+        // tolerance, no errors.
+        if (o.ran) judge_outputs(r, o.outputs, torch_results, references, tolerance_of);
         // A failing comparison stays a failure; otherwise a decided verdict (fallback,
         // skip, compile-only) replaces "pass".
         if (!o.verdict.empty() && r.verdict != "fail") {
           r.verdict = o.verdict;
           r.reason = o.reason;
           if (o.verdict == "pass") r.rule = o.reason;
-        } else if (!o.verdict.empty() && r.verdict == "fail" && !o.ran) {
-          r.reason = o.reason;
+        } else if (!o.verdict.empty() && r.verdict == "fail") {
+          r.reason = o.ran ? str(r.reason, "; and ", o.reason) : o.reason;
         }
         if (r.verdict == "pass" && !o.note.empty()) r.reason = o.note;
         if (r.verdict.empty()) {
@@ -705,6 +703,9 @@ struct Run {
       if (!be->produces_outputs()) return str(name, " is compile-only");
       const auto it = outcomes.find(name);
       if (it == outcomes.end() || !it->second.ran) return str(name, " produced no result");
+      // Nothing of the sample ran on that backend's kernels: the comparison would be
+      // torch against torch.
+      if (it->second.verdict == "skip") return str(name, ": ", it->second.reason);
       return {};
     };
     std::string why = usable(a);
@@ -725,7 +726,16 @@ struct Run {
     for (const at::Tensor& t : ob.outputs)
       refs.push_back(t.is_floating_point() ? t.to(at::kDouble) : t);
     judge_outputs(r, oa.outputs, ob.outputs, refs, tolerance_of);
-    if (r.verdict == "fail") r.reason = str(a, " and ", b, " differ: ", r.reason);
+    if (r.verdict == "fail") {
+      r.reason = str(a, " and ", b, " differ: ", r.reason);
+    } else {
+      for (const Outcome* o : {&oa, &ob}) {
+        if (o->verdict == "fallback") {
+          r.verdict = "fallback";
+          r.reason = o->reason;
+        }
+      }
+    }
     results.push_back(std::move(r));
   }
 
@@ -1009,8 +1019,13 @@ Hover a cell for counts, the worst error and the reasons.</p>
     out << "</tr>\n";
   }
   out << "</table>\n<h2>Matrix</h2><table id=\"matrix\"><tr><th>op</th>";
-  for (const auto& [backend, dtype] : c.columns)
-    out << "<th class=\"col\">" << xml_escape(backend + " " + dtype) << "</th>";
+  for (const auto& [backend, dtype] : c.columns) {
+    bool compile_only = false;
+    for (const auto& b : run.backends)
+      compile_only |= b->name == backend && b->available && !b->produces_outputs();
+    out << "<th class=\"col\">" << xml_escape(backend + " " + dtype)
+        << (compile_only ? " (compile-only)" : "") << "</th>";
+  }
   out << "</tr>\n";
   for (const std::string& op : c.ops) {
     out << "<tr><td class=\"op\">" << xml_escape(op) << "</td>";
@@ -1042,7 +1057,9 @@ Hover a cell for counts, the worst error and the reasons.</p>
       if (verdict == "pass") {
         // 0 (exact) .. 1 (at the tolerance) -> lightness 80% .. 30%.
         const double x = std::clamp(worst_ratio, 0.0, 1.0);
-        style = str(" style=\"background:hsl(135,55%,", static_cast<int>(80 - 50 * x), "%)\"");
+        const int lightness = static_cast<int>(80 - 50 * x);
+        style = str(" style=\"background:hsl(135,55%,", lightness, "%);color:",
+                    lightness > 55 ? "#222" : "#fff", "\"");
       }
       out << "<td class=\"cell " << verdict << "\"" << style << " title=\"" << xml_escape(title)
           << "\">" << it->second.size() << "</td>";

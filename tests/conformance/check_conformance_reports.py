@@ -67,7 +67,7 @@ def check_schema(j, name):
         check(t is None or (isinstance(t, dict) and "rule" in t), f"{name}: tolerance {t}")
         if isinstance(t, dict) and "rtol" in t:
             check(set(t) == {"rtol", "atol", "torch_error_factor", "rule"}, f"{name}: tolerance {t}")
-        if r["verdict"] == "pass":
+        if r["verdict"] == "pass" and not r["device"].startswith("compile-only"):
             check(r["max_abs"] is not None and t is not None, f"{name}: a pass with nothing compared: {r}")
         if r["verdict"] != "pass":
             check(r["reason"] != "", f"{name}: {r['verdict']} without a reason: {r}")
