@@ -43,8 +43,8 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -106,8 +106,8 @@ Config parse_args(int argc, char** argv) {
       } else {
         for (const std::string& b : split(v, ',')) {
           if (!known.contains(b))
-            throw ArgumentError(str("--backends: unknown backend '", b,
-                                    "' (torch, spirv, cuda or 'available')"));
+            throw ArgumentError(
+                str("--backends: unknown backend '", b, "' (torch, spirv, cuda or 'available')"));
           if (std::find(c.backends.begin(), c.backends.end(), b) == c.backends.end())
             c.backends.push_back(b);
         }
@@ -115,7 +115,9 @@ Config parse_args(int argc, char** argv) {
     } else if (a == "--dtypes") {
       for (const std::string& d : split(value(), ',')) {
         const std::optional<DType> dtype = parse_dtype(d);
-        if (!dtype) throw ArgumentError(str("--dtypes: unknown dtype '", d, "' (f32, f16, bf16, f64, i64, i32, ...)"));
+        if (!dtype)
+          throw ArgumentError(
+              str("--dtypes: unknown dtype '", d, "' (f32, f16, bf16, f64, i64, i32, ...)"));
         c.dtypes.push_back(*dtype);
       }
     } else if (a == "--ops") {
@@ -162,7 +164,9 @@ Config parse_args(int argc, char** argv) {
   return c;
 }
 
-bool is_glob(const std::string& p) { return p.find_first_of("*?") != std::string::npos; }
+bool is_glob(const std::string& p) {
+  return p.find_first_of("*?") != std::string::npos;
+}
 
 // '*' (any run) and '?' (any one character); everything else literal, so that sample
 // descriptions ("add(f32[3, 1], f32[5, 1])") can be matched as they print.
@@ -225,7 +229,8 @@ struct Outcome {
 std::size_t count_prims(const std::vector<BoundSymbol>& bsyms) {
   std::size_t n = 0;
   for (const BoundSymbol& b : bsyms) {
-    if (b.symbol->is_prim()) {
+    // A fusion region has no decomposition either, but counts the prims inside it.
+    if (b.symbol->is_prim() && b.symbol->ns != SymbolNamespace::Fusion) {
       ++n;
     } else {
       n += count_prims(b.subsymbols);
@@ -234,7 +239,9 @@ std::size_t count_prims(const std::vector<BoundSymbol>& bsyms) {
   return n;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 std::string fallbacks_text(const std::vector<Fallback>& fallbacks) {
   std::string out;
@@ -303,7 +310,8 @@ void judge_kernel_run(Outcome& o, const std::string& backend, std::size_t total_
                    fallbacks_text(assigned_to_torch), ")");
   } else if (!assigned_to_torch.empty()) {
     // Not a verdict: the comparison decides, and the reason says what torch ran.
-    o.note = str("prims not claimed by ", backend, " ran on torch: ", fallbacks_text(assigned_to_torch));
+    o.note =
+        str("prims not claimed by ", backend, " ran on torch: ", fallbacks_text(assigned_to_torch));
   }
 }
 
@@ -443,9 +451,9 @@ std::unique_ptr<Backend> make_backend(const std::string& name, bool compile_only
   auto absent = std::make_unique<Absent>();
   absent->name = name;
   absent->device = "none";
-  absent->reason = str("this build has no ", name, " executor (",
-                       name == "spirv" ? "the Vulkan stack" : "CUDA/NVRTC",
-                       " was not found at configure time)");
+  absent->reason =
+      str("this build has no ", name, " executor (",
+          name == "spirv" ? "the Vulkan stack" : "CUDA/NVRTC", " was not found at configure time)");
   (void)compile_only;
   return absent;
 }
@@ -471,7 +479,8 @@ std::vector<Expectation> read_expectations(const std::string& path) {
     if (body.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::size_t colon = body.find(" : ");
     if (colon == std::string::npos)
-      throw ArgumentError(str(where, ": no reason: write 'BACKEND DTYPE OP VERDICT [SAMPLE] : REASON'"));
+      throw ArgumentError(
+          str(where, ": no reason: write 'BACKEND DTYPE OP VERDICT [SAMPLE] : REASON'"));
     Expectation e;
     e.where = where;
     e.reason = body.substr(colon + 3);
@@ -483,8 +492,8 @@ std::vector<Expectation> read_expectations(const std::string& path) {
     if (e.verdict.empty())
       throw ArgumentError(str(where, ": expected 'BACKEND DTYPE OP VERDICT [SAMPLE] : REASON'"));
     if (e.verdict != "fail" && e.verdict != "fallback" && e.verdict != "skip")
-      throw ArgumentError(str(where, ": expected verdict '", e.verdict,
-                              "' is not one of fail, fallback, skip"));
+      throw ArgumentError(
+          str(where, ": expected verdict '", e.verdict, "' is not one of fail, fallback, skip"));
     if (e.sample.empty()) e.sample = "*";
     out.push_back(std::move(e));
   }
@@ -632,8 +641,9 @@ struct Run {
     base.sample = sample.describe(op.name());
     base.dtype = std::string(short_name(dtype));
     const auto tolerance_of = [&](DType result_dtype) {
-      return is_floating(dtype) || !is_floating(result_dtype) ? op.tolerance(dtype)
-                                                              : opdb::default_tolerance(result_dtype);
+      return is_floating(dtype) || !is_floating(result_dtype)
+                 ? op.tolerance(dtype)
+                 : opdb::default_tolerance(result_dtype);
     };
     std::optional<opdb::TracedSample> traced;
     std::string trace_error;
@@ -837,8 +847,10 @@ nlohmann::json to_json(const Run& run, const std::vector<Expectation>& expectati
   j["version"] = 1;
   j["backends"] = nlohmann::json::array();
   for (const auto& b : run.backends) {
-    j["backends"].push_back(
-        {{"name", b->name}, {"device", b->device}, {"available", b->available}, {"reason", b->reason}});
+    j["backends"].push_back({{"name", b->name},
+                             {"device", b->device},
+                             {"available", b->available},
+                             {"reason", b->reason}});
   }
   j["results"] = nlohmann::json::array();
   for (const Result& r : run.results) {
@@ -878,11 +890,21 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (const char c : s) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
     default:
       // XML 1.0 allows no control characters but tab and newlines.
       if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
@@ -895,7 +917,9 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
-bool is_ok(const std::string& verdict) { return verdict == "pass" || verdict == "xfail"; }
+bool is_ok(const std::string& verdict) {
+  return verdict == "pass" || verdict == "xfail";
+}
 
 // Cells: (op, backend, dtype) -> result indices, in order of appearance.
 struct Cells {
@@ -918,7 +942,8 @@ Cells group(const std::vector<Result>& results) {
 
 // The verdict a cell shows: its worst result.
 std::string worst_verdict(const std::vector<const Result*>& rs) {
-  static const std::vector<std::string> order = {"fail", "xpass", "fallback", "skip", "xfail", "pass"};
+  static const std::vector<std::string> order = {"fail", "xpass", "fallback",
+                                                 "skip", "xfail", "pass"};
   std::size_t best = order.size() - 1;
   for (const Result* r : rs) {
     const auto it = std::find(order.begin(), order.end(), r->verdict);
@@ -1058,8 +1083,8 @@ Hover a cell for counts, the worst error and the reasons.</p>
         // 0 (exact) .. 1 (at the tolerance) -> lightness 80% .. 30%.
         const double x = std::clamp(worst_ratio, 0.0, 1.0);
         const int lightness = static_cast<int>(80 - 50 * x);
-        style = str(" style=\"background:hsl(135,55%,", lightness, "%);color:",
-                    lightness > 55 ? "#222" : "#fff", "\"");
+        style = str(" style=\"background:hsl(135,55%,", lightness,
+                    "%);color:", lightness > 55 ? "#222" : "#fff", "\"");
       }
       out << "<td class=\"cell " << verdict << "\"" << style << " title=\"" << xml_escape(title)
           << "\">" << it->second.size() << "</td>";
@@ -1119,9 +1144,9 @@ int main(int argc, char** argv) {
     Run run{config, {}, {}};
     for (const std::string& name : config.backends) {
       std::unique_ptr<Backend> b = make_backend(name, config.compile_only);
-      const bool asked = !config.available_only ||
-                         (config.compare && (name == config.compare->first ||
-                                             name == config.compare->second));
+      const bool asked =
+          !config.available_only ||
+          (config.compare && (name == config.compare->first || name == config.compare->second));
       if (!b->available) {
         std::cerr << "thunder-conformance: backend " << name << " is absent: " << b->reason
                   << (asked ? " (its results are 'skip')" : " (left out: --backends available)")
@@ -1165,8 +1190,10 @@ int main(int argc, char** argv) {
     for (const Result& r : run.results) {
       if (is_ok(r.verdict)) continue;
       if (++unexpected <= 50) {
-        std::cout << r.verdict << ": " << r.backend << " " << r.dtype << " " << r.sample << ": "
-                  << r.reason << "\n";
+        const bool names_op = r.sample.starts_with(r.op.substr(r.op.find('.') + 1) + "(") ||
+                              r.sample.starts_with(r.op + "(");
+        std::cout << r.verdict << ": " << r.backend << " " << r.dtype << " "
+                  << (names_op ? r.sample : str(r.op, " ", r.sample)) << ": " << r.reason << "\n";
       }
     }
     if (unexpected > 50) std::cout << "... " << unexpected - 50 << " more unexpected results\n";
