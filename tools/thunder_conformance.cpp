@@ -84,14 +84,25 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 const char* const kUsage =
     "usage: thunder-conformance [--backends LIST|available] [--dtypes f32,f16,...] "
-    "[--ops PATTERN[,PATTERN]] [--models DIR] [--compare A,B] [--compile-only] [--junit FILE] "
+    "[--devices spirv:DEV,cuda:N] [--ops PATTERN[,PATTERN]] [--models DIR] [--compare A,B] "
+    "[--compile-only] [--junit FILE] "
     "[--json FILE] [--html FILE] [--expectations FILE] [--quiet]\n"
     "  backends: torch, spirv, cuda (default: available). --compile-only: cuda regions are "
     "NVRTC-compiled for sm_80 and sm_90, not run.\n";
 
+// "spirv" of "spirv:1"; a backend names one device after the colon (--devices).
+std::string kind_of(const std::string& backend) {
+  return backend.substr(0, backend.find(':'));
+}
+
 Config parse_args(int argc, char** argv) {
   Config c;
-  const std::set<std::string> known = {"torch", "spirv", "cuda"};
+  const std::set<std::string> kinds = {"torch", "spirv", "cuda"};
+  const auto known = [&](const std::string& b) {
+    return kinds.contains(kind_of(b)) &&
+           (b.find(':') == std::string::npos || kind_of(b) != "torch");
+  };
+  std::vector<std::string> devices;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto value = [&]() -> std::string {
@@ -105,7 +116,7 @@ Config parse_args(int argc, char** argv) {
         c.backends = {"torch", "spirv", "cuda"};
       } else {
         for (const std::string& b : split(v, ',')) {
-          if (!known.contains(b))
+          if (!known(b))
             throw ArgumentError(
                 str("--backends: unknown backend '", b, "' (torch, spirv, cuda or 'available')"));
           if (std::find(c.backends.begin(), c.backends.end(), b) == c.backends.end())
@@ -128,10 +139,17 @@ Config parse_args(int argc, char** argv) {
         throw ArgumentError(str("--models: '", c.models_dir, "' is not a directory"));
     } else if (a == "--compare") {
       const std::vector<std::string> pair = split(value(), ',');
-      if (pair.size() != 2 || pair[0] == pair[1] || !known.contains(pair[0]) ||
-          !known.contains(pair[1]))
+      if (pair.size() != 2 || pair[0] == pair[1] || !known(pair[0]) || !known(pair[1]))
         throw ArgumentError("--compare: give two different backends, e.g. --compare cuda,spirv");
       c.compare = std::make_pair(pair[0], pair[1]);
+    } else if (a == "--devices") {
+      for (const std::string& d : split(value(), ',')) {
+        if (d.find(':') == std::string::npos || !known(d) || d.size() == kind_of(d).size() + 1)
+          throw ArgumentError(str("--devices: '", d,
+                                  "' is not spirv:DEVICE (a Vulkan device index or part of its "
+                                  "name) or cuda:ORDINAL"));
+        devices.push_back(d);
+      }
     } else if (a == "--junit") {
       c.junit = value();
     } else if (a == "--json") {
@@ -154,6 +172,12 @@ Config parse_args(int argc, char** argv) {
   if (c.backends.empty()) {
     c.available_only = true;
     c.backends = {"torch", "spirv", "cuda"};
+  }
+  // Each device replaces its backend's default device.
+  for (const std::string& d : devices) {
+    std::erase(c.backends, kind_of(d));
+    if (std::find(c.backends.begin(), c.backends.end(), d) == c.backends.end())
+      c.backends.push_back(d);
   }
   if (c.compare) {
     for (const std::string& b : {c.compare->first, c.compare->second}) {
@@ -260,7 +284,8 @@ std::string fallbacks_text(const std::vector<Fallback>& fallbacks) {
 class Backend {
 public:
   virtual ~Backend() = default;
-  std::string name;
+  std::string name; ///< "spirv", or "spirv:1" for one device of several.
+  std::string kind; ///< The executor: torch, spirv, cuda.
   std::string device;
   bool available = false;
   std::string reason; ///< Why it is absent (or what mode it runs in).
@@ -269,13 +294,13 @@ public:
   /// Whether outputs are produced (false for compile-only).
   virtual bool produces_outputs() const { return true; }
   /// Runs a model: the backend name thunder::compile takes.
-  virtual std::string compile_backend() const { return name; }
+  virtual std::string compile_backend() const { return kind; }
 };
 
 class TorchBackend final : public Backend {
 public:
   TorchBackend() {
-    name = "torch";
+    name = kind = "torch";
     device = "cpu (ATen, prims level)";
     available = true;
   }
@@ -293,7 +318,7 @@ public:
 // The verdict of a kernel backend's run before comparing: a region that fell back to torch
 // is "fallback"; a sample of which the backend claimed no prim is "skip" (unsupported);
 // a trace with no prims at all has nothing to run.
-void judge_kernel_run(Outcome& o, const std::string& backend, std::size_t total_prims,
+[[maybe_unused]] void judge_kernel_run(Outcome& o, const std::string& backend, std::size_t total_prims,
                       const std::vector<Fallback>& region_fallbacks,
                       const std::vector<Fallback>& assigned_to_torch) {
   const auto it = o.executors.find(backend);
@@ -318,8 +343,10 @@ void judge_kernel_run(Outcome& o, const std::string& backend, std::size_t total_
 #ifdef THUNDER_CONFORMANCE_SPIRV
 class SpirvBackend final : public Backend {
 public:
-  SpirvBackend() : executor_(std::make_unique<spirv::SpirvExecutor>()) {
-    name = "spirv";
+  explicit SpirvBackend(const std::string& spec)
+      : executor_(std::make_unique<spirv::SpirvExecutor>(options(spec))) {
+    name = spec;
+    kind = "spirv";
     const Availability a = executor_->availability();
     available = a.available;
     reason = a.reason;
@@ -338,11 +365,16 @@ public:
     o.outputs = spirv::run_spirv_trace(*executor_, prepared, inputs, &report, /*strict=*/false);
     o.executors = report.prims;
     o.ran = true;
-    judge_kernel_run(o, name, count_prims(trace.bound_symbols), report.fallbacks, assigned);
+    judge_kernel_run(o, kind, count_prims(trace.bound_symbols), report.fallbacks, assigned);
     return o;
   }
 
 private:
+  static spirv::RuntimeOptions options(const std::string& spec) {
+    spirv::RuntimeOptions o;
+    if (spec.find(':') != std::string::npos) o.device = spec.substr(spec.find(':') + 1);
+    return o;
+  }
   std::unique_ptr<spirv::SpirvExecutor> executor_;
   TorchFallbackExecutor torch_;
 };
@@ -351,8 +383,10 @@ private:
 #ifdef THUNDER_CONFORMANCE_CUDA
 class CudaBackend final : public Backend {
 public:
-  explicit CudaBackend(bool compile_only) : compile_only_(compile_only) {
-    name = "cuda";
+  CudaBackend(const std::string& spec, bool compile_only)
+      : compile_only_(compile_only), executor_(options(spec)) {
+    name = spec;
+    kind = "cuda";
     if (compile_only) {
       try {
         const cuda::NvrtcCompiler& c = executor_.compiler();
@@ -384,7 +418,7 @@ public:
       t = t.cpu();
     o.executors = report.prims;
     o.ran = true;
-    judge_kernel_run(o, name, count_prims(trace.bound_symbols), report.fallbacks, assigned);
+    judge_kernel_run(o, kind, count_prims(trace.bound_symbols), report.fallbacks, assigned);
     return o;
   }
 
@@ -416,7 +450,7 @@ private:
     }
     if (o.verdict.empty()) {
       if (regions == 0) {
-        judge_kernel_run(o, name, count_prims(trace.bound_symbols), {}, assigned);
+        judge_kernel_run(o, kind, count_prims(trace.bound_symbols), {}, assigned);
       } else {
         o.verdict = "pass";
         o.reason = str("compile-only: ", regions, " region(s) compiled for sm_80 and sm_90");
@@ -425,6 +459,16 @@ private:
     return o;
   }
 
+  static cuda::CudaExecutorOptions options(const std::string& spec) {
+    cuda::CudaExecutorOptions o;
+    if (spec.find(':') != std::string::npos) {
+      const std::string ordinal = spec.substr(spec.find(':') + 1);
+      if (ordinal.find_first_not_of("0123456789") != std::string::npos || ordinal.size() > 4)
+        throw ArgumentError(str("--devices: '", spec, "': a cuda device is an ordinal (cuda:0)"));
+      o.runtime.device = std::stoi(ordinal);
+    }
+    return o;
+  }
   bool compile_only_;
   cuda::CudaExecutor executor_;
   TorchFallbackExecutor torch_;
@@ -433,14 +477,14 @@ private:
 
 std::unique_ptr<Backend> make_backend(const std::string& name, bool compile_only) {
   if (name == "torch") return std::make_unique<TorchBackend>();
-  if (name == "spirv") {
+  if (kind_of(name) == "spirv") {
 #ifdef THUNDER_CONFORMANCE_SPIRV
-    return std::make_unique<SpirvBackend>();
+    return std::make_unique<SpirvBackend>(name);
 #endif
   }
-  if (name == "cuda") {
+  if (kind_of(name) == "cuda") {
 #ifdef THUNDER_CONFORMANCE_CUDA
-    return std::make_unique<CudaBackend>(compile_only);
+    return std::make_unique<CudaBackend>(name, compile_only);
 #endif
   }
   // Not built: a backend that cannot run, with the reason.
@@ -450,10 +494,11 @@ std::unique_ptr<Backend> make_backend(const std::string& name, bool compile_only
   };
   auto absent = std::make_unique<Absent>();
   absent->name = name;
+  absent->kind = kind_of(name);
   absent->device = "none";
-  absent->reason =
-      str("this build has no ", name, " executor (",
-          name == "spirv" ? "the Vulkan stack" : "CUDA/NVRTC", " was not found at configure time)");
+  absent->reason = str("this build has no ", absent->kind, " executor (",
+                       absent->kind == "spirv" ? "the Vulkan stack" : "CUDA/NVRTC",
+                       " was not found at configure time)");
   (void)compile_only;
   return absent;
 }
@@ -815,14 +860,14 @@ struct Run {
             const std::size_t n = count_prims({bs});
             r.executors[ex] += n;
           }
-          const std::vector<at::Tensor>& expected = b->name == "torch" ? original : reference;
+          const std::vector<at::Tensor>& expected = b->kind == "torch" ? original : reference;
           std::vector<at::Tensor> refs;
           for (const at::Tensor& t : expected)
             refs.push_back(t.is_floating_point() ? t.to(at::kDouble) : t);
           judge_outputs(r, out, expected, refs, [](DType d) { return opdb::model_tolerance(d); });
-          if (r.verdict == "pass" && b->name != "torch" && r.executors[b->name] == 0) {
+          if (r.verdict == "pass" && b->kind != "torch" && r.executors[b->kind] == 0) {
             r.verdict = "skip";
-            r.reason = str("unsupported: no prim of the model ran on ", b->name);
+            r.reason = str("unsupported: no prim of the model ran on ", b->kind);
           }
           for (const std::string& f : module->stats().fallbacks) {
             r.reason += (r.reason.empty() ? "" : "; ") + str("ATen fallback ", first_line(f));
@@ -1109,7 +1154,7 @@ void print_summary(const Run& run) {
     ++totals[r.backend][r.verdict];
     if (!is_ok(r.verdict) && r.verdict != "skip") ++bad_ops[r.backend][r.op];
   }
-  std::printf("\n%-16s %6s %6s %8s %6s %6s %6s  %s\n", "backend", "pass", "fail", "fallback",
+  std::printf("\n%-26s %6s %6s %8s %6s %6s %6s  %s\n", "backend", "pass", "fail", "fallback",
               "skip", "xfail", "xpass", "worst ops (unexpected results)");
   for (const std::string& b : order) {
     auto& t = totals[b];
@@ -1121,7 +1166,7 @@ void print_summary(const Run& run) {
     for (std::size_t i = 0; i < worst.size() && i < 4; ++i)
       worst_text += str(i ? ", " : "", worst[i].second, " (", -worst[i].first, ")");
     if (worst.size() > 4) worst_text += str(", +", worst.size() - 4, " more");
-    std::printf("%-16s %6d %6d %8d %6d %6d %6d  %s\n", b.c_str(), t["pass"], t["fail"],
+    std::printf("%-26s %6d %6d %8d %6d %6d %6d  %s\n", b.c_str(), t["pass"], t["fail"],
                 t["fallback"], t["skip"], t["xfail"], t["xpass"],
                 worst_text.empty() ? "-" : worst_text.c_str());
   }

@@ -131,7 +131,17 @@ p = run(["--backends", "torch", "--dtypes", "f32", "--ops", "ltorch.abs", "--exp
 j = check_schema(json.load(open(j_path)), "xpass")
 check(all(r["verdict"] == "xpass" for r in j["results"]), "every ltorch.abs result is xpass")
 
-# 4. Bad input: clear errors, exit 2.
+# 4. --devices: a Vulkan device that is not here is an absent backend, listed with the reason.
+p = run(["--backends", "torch", "--devices", "spirv:no_such_device", "--ops", "ltorch.abs",
+         "--dtypes", "f32", "--json", j_path], 1)
+j = check_schema(json.load(open(j_path)), "devices")
+absent = [b for b in j["backends"] if b["name"] == "spirv:no_such_device"]
+check(len(absent) == 1 and not absent[0]["available"] and "no_such_device" in absent[0]["reason"],
+      f"absent device listed: {j['backends']}")
+check(all(r["verdict"] == "skip" for r in j["results"] if r["backend"] == "spirv:no_such_device"),
+      "absent device: skips")
+
+# 5. Bad input: clear errors, exit 2.
 with open(exp, "w") as f:
     f.write("torch f32 ltorch.abs fail\n")
 p = run(["--backends", "torch", "--ops", "ltorch.abs", "--expectations", exp], 2)
