@@ -1174,6 +1174,15 @@ void print_summary(const Run& run) {
 
 } // namespace
 
+namespace {
+// A backend named explicitly (--backends, --devices, --compare): absent, its results are
+// skips; with --backends available, an absent backend is only listed.
+bool wanted(const Config& config, const std::string& name) {
+  return !config.available_only || name.find(':') != std::string::npos ||
+         (config.compare && (name == config.compare->first || name == config.compare->second));
+}
+} // namespace
+
 int main(int argc, char** argv) {
   Config config;
   try {
@@ -1189,9 +1198,7 @@ int main(int argc, char** argv) {
     Run run{config, {}, {}};
     for (const std::string& name : config.backends) {
       std::unique_ptr<Backend> b = make_backend(name, config.compile_only);
-      const bool asked =
-          !config.available_only ||
-          (config.compare && (name == config.compare->first || name == config.compare->second));
+      const bool asked = wanted(config, name);
       if (!b->available) {
         std::cerr << "thunder-conformance: backend " << name << " is absent: " << b->reason
                   << (asked ? " (its results are 'skip')" : " (left out: --backends available)")
@@ -1204,9 +1211,8 @@ int main(int argc, char** argv) {
     if (config.available_only) {
       std::vector<std::unique_ptr<Backend>> kept;
       for (auto& b : run.backends) {
-        const bool in_compare = config.compare && (b->name == config.compare->first ||
-                                                   b->name == config.compare->second);
-        (b->available || in_compare ? kept : listed_only).push_back(std::move(b));
+        const bool keep = b->available || wanted(config, b->name);
+        (keep ? kept : listed_only).push_back(std::move(b));
       }
       run.backends = std::move(kept);
     }
