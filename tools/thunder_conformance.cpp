@@ -318,9 +318,10 @@ public:
 // The verdict of a kernel backend's run before comparing: a region that fell back to torch
 // is "fallback"; a sample of which the backend claimed no prim is "skip" (unsupported);
 // a trace with no prims at all has nothing to run.
-[[maybe_unused]] void judge_kernel_run(Outcome& o, const std::string& backend, std::size_t total_prims,
-                      const std::vector<Fallback>& region_fallbacks,
-                      const std::vector<Fallback>& assigned_to_torch) {
+[[maybe_unused]] void judge_kernel_run(Outcome& o, const std::string& backend,
+                                       std::size_t total_prims,
+                                       const std::vector<Fallback>& region_fallbacks,
+                                       const std::vector<Fallback>& assigned_to_torch) {
   const auto it = o.executors.find(backend);
   const std::size_t on_backend = it == o.executors.end() ? 0 : it->second;
   if (!region_fallbacks.empty()) {
