@@ -12,6 +12,7 @@
 #  3. compute-sanitizer memcheck over the models' GPU runs.
 set -uo pipefail
 out=${OUT:-bench/results/gpu}
+status=0 # set to 1 by any failed step; the script's exit status
 mkdir -p "$out"
 jobs=$(nproc)
 step() { echo "== $*"; }
@@ -38,7 +39,7 @@ export THUNDER_TEST_MODELS=$models
 
 step "thunder_cuda_tests (op database and models on the GPU)"
 (cd build/gpu && ctest -j"$jobs" -V -R 'Cuda|GpuArch|Nvrtc' -FA '.*' --timeout 400 \
-   > "$out/cuda_tests.log" 2>&1)
+   > "$out/cuda_tests.log" 2>&1) || status=1
 grep -E "tests passed|tests failed|Total Test time" "$out/cuda_tests.log"
 grep -E "\((Failed|Timeout|Exception|SEGFAULT)\)" "$out/cuda_tests.log" | head -20
 grep -E "\[cuda\] [a-z0-9_]+ on |regions \(|no GPU run" "$out/cuda_tests.log" | sed 's/^[0-9]*: //' | head -30
@@ -51,7 +52,7 @@ step "models with weights and inputs on the GPU (--device cuda): cuda backend vs
 for m in gpt2 llama bert; do
   for b in cuda torch; do
     ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend $b \
-      --device cuda --repeat 50 > "$out/run.tmp" 2>&1
+      --device cuda --repeat 50 > "$out/run.tmp" 2>&1 || status=1
     echo "$m $b: $(grep -E 'time per call|error:' "$out/run.tmp" | head -1) $(grep -E 'thunder-run:' "$out/run.tmp")"
     cat "$out/run.tmp" >> "$out/runs.log"
   done
@@ -60,7 +61,7 @@ done
 step "thunder-run on cuda (CPU tensors copied) and on spirv (NVIDIA Vulkan)"
 for m in gpt2 llama bert; do
   ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend cuda \
-    --strict --repeat 20 > "$out/run.tmp" 2>&1
+    --strict --repeat 20 > "$out/run.tmp" 2>&1 || status=1
   grep -E "executors|time per call|error|thunder-run:" "$out/run.tmp"; cat "$out/run.tmp" >> "$out/runs.log"
 done
 ./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "$models/gpt2.io.json" --backend torch \
@@ -82,3 +83,4 @@ if [ "${THUNDER_GPU_MEMCHECK:-1}" != 0 ] && command -v compute-sanitizer > /dev/
   echo "memcheck exit $?"; grep -E "ERROR SUMMARY|PASSED|FAILED" "$out/memcheck.log" | head -5
 fi
 rm -f "$out/run.tmp"
+exit "$status"

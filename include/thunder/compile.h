@@ -112,7 +112,10 @@ std::unique_ptr<CompiledModule> compile(LoadedModel model, const std::string& na
 std::vector<at::Tensor> load_sample_inputs(const std::string& path);
 
 /// The backend Options::backend and THUNDER_BACKEND select, after checking it exists
-/// and is available here (the option wins over the variable).
-std::string select_backend(const std::string& requested);
+/// and is available here (the option wins over the variable). "auto" is cuda for a model
+/// that runs on a CUDA device (`device`, Options::device, "cuda" or "cuda:N") when the cuda
+/// backend is available, else torch: a model on the CPU would otherwise copy its weights
+/// to the GPU on every call.
+std::string select_backend(const std::string& requested, const std::string& device = {});
 
 } // namespace thunder

@@ -186,7 +186,7 @@ public:
 
   // A model a front end has loaded already; name stands for its file in messages.
   ExportedModule(LoadedModel model, const std::string& name, const Options& options)
-      : path_(name), options_(options), backend_(select_backend(options.backend)),
+      : path_(name), options_(options), backend_(select_backend(options.backend, options.device)),
         cache_dir_(options.cache_dir.empty() ? env_or("THUNDER_CACHE_DIR", "")
                                              : options.cache_dir),
         exported_(std::move(model)) {
@@ -196,7 +196,7 @@ public:
 private:
   ExportedModule(const std::string& path, const Options& options,
                  std::chrono::steady_clock::time_point start)
-      : path_(path), options_(options), backend_(select_backend(options.backend)),
+      : path_(path), options_(options), backend_(select_backend(options.backend, options.device)),
         cache_dir_(options.cache_dir.empty() ? env_or("THUNDER_CACHE_DIR", "")
                                              : options.cache_dir),
         exported_(load_model(path)) {
@@ -205,7 +205,23 @@ private:
   }
 
   void init() {
-    if (!options_.device.empty()) move_to_device(parse_device(options_.device));
+    if (!options_.device.empty()) {
+      Device device = parse_device(options_.device);
+#ifdef THUNDER_HAVE_CUDA_EXECUTOR
+      // The cuda executor runs on one device (THUNDER_CUDA_DEVICE): "cuda" means that one,
+      // and another index cannot run on it.
+      if (backend_ == "cuda" && device.type == DeviceType::CUDA) {
+        const int executor_device = cuda_executor().runtime().device_index();
+        if (options_.device == "cuda") device = Device::cuda(executor_device);
+        if (device.index != executor_device) {
+          throw ArgumentError(str("Options::device '", options_.device, "': the cuda backend runs on cuda:",
+                                  executor_device, " (THUNDER_CUDA_DEVICE); set it to ",
+                                  device.index, " to run there"));
+        }
+      }
+#endif
+      move_to_device(device);
+    }
 
     const Program& program = exported_.program;
     GuardKey recorded;
@@ -540,11 +556,11 @@ void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,
 
 } // namespace
 
-std::string select_backend(const std::string& requested) {
+std::string select_backend(const std::string& requested, const std::string& device) {
   const std::string name = requested.empty() ? env_or("THUNDER_BACKEND", "auto") : requested;
   if (name == "torch") return "torch";
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
-  if (name == "cuda" || name == "auto") {
+  if (name == "cuda" || (name == "auto" && device.rfind("cuda", 0) == 0)) {
     const Availability availability = cuda_executor().availability();
     if (availability.available) return "cuda";
     if (name == "cuda") {
@@ -552,8 +568,9 @@ std::string select_backend(const std::string& requested) {
     }
   }
 #endif
-  // auto: cuda where a GPU is, else torch. spirv is only taken when asked for: the
-  // device it would find first may be a CPU implementation (lavapipe), slower than torch.
+  // auto: cuda for a model on a CUDA device where the backend is available, else torch.
+  // spirv is only taken when asked for: the device it would find first may be a CPU
+  // implementation (lavapipe), slower than torch.
   if (name == "auto") return "torch";
 #ifdef THUNDER_HAVE_SPIRV
   if (name == "spirv") {

@@ -328,7 +328,7 @@ std::string SplitReason::to_string() const {
 }
 
 ThunderCompiler::ThunderCompiler(Options options)
-    : options_(std::move(options)), backend_(select_backend(options_.backend)) {
+    : options_(std::move(options)), backend_(select_backend(options_.backend, options_.device)) {
   options_.backend = backend_;
 }
 

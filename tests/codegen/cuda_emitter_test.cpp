@@ -69,6 +69,17 @@ TEST(CudaEmitter, IntegerOpsAndInt64Reduction) {
   expect_cuda_golden(emit_region(region_of(scope.finish(m)), "integer_ops"), "integer_ops");
 }
 
+TEST(CudaEmitter, IntegerArithmeticWrapsAsTorchDoes) {
+  // Signed overflow is undefined in C++ (NVRTC folds x + 1 > x to true); torch wraps, so
+  // + - * neg abs and the integer sum go through unsigned arithmetic.
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {4, 8}, DType::Int32);
+  auto b = scope.input_tensor("b", {4, 8}, DType::Int64);
+  auto x = ltorch::mul(ltorch::add(a, 1), ltorch::neg(ltorch::abs(a)));
+  auto s = ltorch::sum(ltorch::sub(ltorch::to(x, DType::Int64), b), Value::ints({1}));
+  expect_cuda_golden(emit_region(region_of(scope.finish(s)), "integer_wrap"), "integer_wrap");
+}
+
 TEST(CudaEmitter, DoubleMathIsPrintedNotRefused) {
   // GLSL has no double-precision exp; CUDA's library does, so the region stays on the GPU.
   TraceScope scope;

@@ -88,6 +88,39 @@ TEST_P(CudaModels, RunsOnTheGpuLikeTheTorchBackend) {
   }
 }
 
+TEST(CompileDevice, BadDevicesAreErrorsThatSayWhy) {
+  const std::string path = model_path("mlp");
+  if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  Options options;
+  options.backend = "torch";
+  options.device = "vulkan";
+  try {
+    compile(path, options);
+    FAIL() << "a model compiled for a vulkan device";
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("Options::device 'vulkan': thunder runs models on cpu or "
+                                         "cuda[:N]"),
+              std::string::npos)
+        << e.what();
+  }
+  options.device = "cpu";
+  EXPECT_EQ(compile(path, options)->device(), "cpu");
+  // auto takes cuda only for a model on a CUDA device: a CPU model stays on torch.
+  EXPECT_EQ(select_backend("auto", "cpu"), "torch");
+  EXPECT_EQ(select_backend("auto"), "torch");
+  if (!at::hasCUDA()) {
+    options.device = "cuda";
+    try {
+      compile(path, options);
+      FAIL() << "weights moved to CUDA by a LibTorch without CUDA";
+    } catch (const BackendError& e) {
+      EXPECT_NE(std::string(e.what()).find("Options::device 'cuda': LibTorch cannot move"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, CudaModels,
                          ::testing::Values("mlp", "attention", "cnn", "cumprod", "gpt2", "llama",
                                            "bert"));

@@ -98,6 +98,8 @@ TEST(GpuArch, ParsesTheUsualSpellingsOnly) {
   EXPECT_EQ(GpuArch::parse("sm_90"), (GpuArch{9, 0}));
   EXPECT_EQ(GpuArch::parse("80"), (GpuArch{8, 0}));
   EXPECT_EQ(GpuArch::parse("8.6"), (GpuArch{8, 6}));
+  EXPECT_EQ(GpuArch::parse("10.0"), (GpuArch{10, 0}));
+  EXPECT_EQ(GpuArch::parse("sm_120"), (GpuArch{12, 0}));
   EXPECT_EQ((GpuArch{10, 0}.name()), "sm_100");
   EXPECT_THROW(GpuArch::parse("hopper"), ArgumentError);
   EXPECT_THROW(GpuArch::parse("sm_9"), ArgumentError);

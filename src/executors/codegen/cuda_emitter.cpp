@@ -122,6 +122,8 @@ private:
     return str("((", type, ")(", expr, "))");
   }
   std::string wrap(const std::string& expr, DType dtype) const override;
+  std::string integer_arith(const char* op, const std::string& a, const std::string& b,
+                            DType dtype) const override;
   std::string round_to(DType dtype, const std::string& expr) override;
   std::string load(const Node& n) override;
   std::string store(int output, const Buffer& buffer, const std::string& value) override;
@@ -132,6 +134,11 @@ private:
 };
 
 std::string CudaEmitter::float_literal(double value, bool is_double) const {
+  // A finite double past float's range is an infinity as a float (and converting it with a
+  // cast would be undefined).
+  if (!is_double && std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max()) {
+    value = std::copysign(std::numeric_limits<double>::infinity(), value);
+  }
   if (std::isnan(value)) {
     return is_double ? "__longlong_as_double(0x7FF8000000000000LL)" : "__int_as_float(0x7FC00000)";
   }
@@ -166,6 +173,16 @@ std::string CudaEmitter::wrap(const std::string& expr, DType dtype) const {
   default:
     return expr;
   }
+}
+
+// Signed overflow is undefined in C++ and NVRTC optimizes on it (x + 1 > x folds to
+// true); torch wraps. Unsigned arithmetic wraps, and converting back is two's complement.
+std::string CudaEmitter::integer_arith(const char* op, const std::string& a, const std::string& b,
+                                       DType dtype) const {
+  if (dtype == DType::Int64) {
+    return str("((long long)((unsigned long long)", a, " ", op, " (unsigned long long)", b, "))");
+  }
+  return wrap(str("((int)((unsigned int)", a, " ", op, " (unsigned int)", b, "))"), dtype);
 }
 
 std::string CudaEmitter::round_to(DType dtype, const std::string& expr) {
@@ -235,11 +252,12 @@ std::string CudaEmitter::unary(const Node& n, const std::string& a, DType in) {
   switch (n.prim) {
   case PrimId::neg:
     if (boolean) unsupported(n.prim, in, "is not defined (torch refuses it too)");
-    return fp ? "(-" + a + ")" : wrap("(-" + a + ")", in);
+    return fp ? "(-" + a + ")" : integer_arith("-", zero(in), a, in);
   case PrimId::abs:
     if (boolean) return a;
     if (fp) return math("fabs");
-    return wrap(str(c == DType::Int64 ? "llabs(" : "abs(", a, ")"), in);
+    // abs(INT_MIN) is INT_MIN in torch, undefined in C++.
+    return str("(", a, " < ", zero(in), " ? ", integer_arith("-", zero(in), a, in), " : ", a, ")");
   case PrimId::floor:
     return fp ? math("floor") : a;
   case PrimId::ceil:
@@ -305,8 +323,11 @@ std::string CudaEmitter::binary(const Node& n, const std::string& a, const std::
   const bool boolean = c == DType::Bool;
   const auto arith = [&](const char* op) {
     if (boolean) unsupported(n.prim, in, "is not defined (torch refuses it too)");
-    const std::string e = str("(", a, " ", op, " ", b, ")");
-    return fp ? e : wrap(e, in);
+    if (fp || std::strcmp(op, "/") == 0) {
+      const std::string e = str("(", a, " ", op, " ", b, ")");
+      return fp ? e : wrap(e, in);
+    }
+    return integer_arith(op, a, b, in);
   };
   const auto math = [&](const char* name) { return str(name, f32 ? "f(" : "(", a, ", ", b, ")"); };
   const auto truth = [&](const std::string& x) {

@@ -229,10 +229,10 @@ void KernelPrinter::emit_reduce(NodeId id) {
   std::string next;
   switch (n.prim) {
   case PrimId::sum:
-    next = wrap(str("(", acc, " + ", v, ")"), dtype);
+    next = fp ? str("(", acc, " + ", v, ")") : integer_arith("+", acc, v, dtype);
     break;
   case PrimId::prod:
-    next = wrap(str("(", acc, " * ", v, ")"), dtype);
+    next = fp ? str("(", acc, " * ", v, ")") : integer_arith("*", acc, v, dtype);
     break;
   default:
     if (boolean) {

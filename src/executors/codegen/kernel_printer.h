@@ -41,6 +41,11 @@ protected:
   virtual std::string cast(const char* type, const std::string& expr) const = 0;
   /// An int result wrapped to a narrow integer dtype's width.
   virtual std::string wrap(const std::string& expr, DType dtype) const = 0;
+  /// `a op b` (+, -, *) on integers of `dtype`, wrapping on overflow as torch does.
+  virtual std::string integer_arith(const char* op, const std::string& a, const std::string& b,
+                                    DType dtype) const {
+    return wrap(str("(", a, " ", op, " ", b, ")"), dtype);
+  }
   /// A float rounded to f16 or bf16 and back (what convert_element_type does).
   virtual std::string round_to(DType dtype, const std::string& expr) = 0;
   virtual std::string load(const Node& n) = 0;

@@ -92,15 +92,24 @@ CudaExecutor::compile(const BoundSymbol& region,
   CudaRuntime& rt = runtime();
   {
     const std::lock_guard lock(mutex_);
-    if (const auto it = kernels_.find(out->source_hash); it != kernels_.end()) {
+    if (const auto it = kernels_.find(out->source); it != kernels_.end()) {
       ++kernel_hits_;
       return it->second;
     }
   }
   out->code = compiler().compile(out->source, out->kernel.name, rt.arch());
-  out->loaded = rt.load(*out->code, out->kernel.name);
+  try {
+    out->loaded = rt.load(*out->code, out->kernel.name);
+  } catch (const BackendError&) {
+    // A cached image the driver refuses (truncated, or from another driver) is compiled
+    // again; a fresh one that fails is the error.
+    if (!out->code->from_disk) throw;
+    out->code = compiler().compile(out->source, out->kernel.name, rt.arch(),
+                                   /*use_disk_cache=*/false);
+    out->loaded = rt.load(*out->code, out->kernel.name);
+  }
   const std::lock_guard lock(mutex_);
-  return kernels_.emplace(out->source_hash, out).first->second;
+  return kernels_.emplace(out->source, out).first->second;
 }
 
 std::size_t CudaExecutor::kernel_cache_size() const {

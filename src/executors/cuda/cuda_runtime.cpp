@@ -13,6 +13,28 @@ struct CudaRuntime::Driver : api::DriverApi {
   std::unique_ptr<DynamicLibrary> library;
 };
 
+// Makes the device's context current for one call and gives the thread back the context
+// it had (LibTorch's current device follows the current context).
+class CudaRuntime::ContextGuard {
+public:
+  explicit ContextGuard(const CudaRuntime& rt) : rt_(rt) {
+    rt_.check(rt_.driver_->cuCtxGetCurrent(&previous_), "cuCtxGetCurrent");
+    if (previous_ != rt_.context_) {
+      rt_.check(rt_.driver_->cuCtxSetCurrent(static_cast<api::CUcontext>(rt_.context_)),
+                "cuCtxSetCurrent");
+    }
+  }
+  ~ContextGuard() {
+    if (previous_ != rt_.context_) rt_.driver_->cuCtxSetCurrent(previous_);
+  }
+  ContextGuard(const ContextGuard&) = delete;
+  ContextGuard& operator=(const ContextGuard&) = delete;
+
+private:
+  const CudaRuntime& rt_;
+  api::CUcontext previous_ = nullptr;
+};
+
 namespace {
 
 bool env_flag(const char* name) {
@@ -73,6 +95,7 @@ CudaRuntime::CudaRuntime(RuntimeOptions options)
   lib.bind(d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
   lib.bind(d.cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
   lib.bind(d.cuCtxSetCurrent, "cuCtxSetCurrent");
+  lib.bind(d.cuCtxGetCurrent, "cuCtxGetCurrent");
   lib.bind(d.cuModuleLoadData, "cuModuleLoadData");
   lib.bind(d.cuModuleUnload, "cuModuleUnload");
   lib.bind(d.cuModuleGetFunction, "cuModuleGetFunction");
@@ -101,7 +124,7 @@ CudaRuntime::CudaRuntime(RuntimeOptions options)
       char* end = nullptr;
       const long value = std::strtol(env, &end, 10);
       if (end == env || *end != 0 || value < 0) {
-        throw ArgumentError(str("cuda: THUNDER_CUDA_DEVICE='", env, "' is not a device index"));
+        throw BackendError(str("cuda: THUNDER_CUDA_DEVICE='", env, "' is not a device index"));
       }
       device_ = static_cast<int>(value);
     }
@@ -127,7 +150,7 @@ CudaRuntime::CudaRuntime(RuntimeOptions options)
 
 CudaRuntime::~CudaRuntime() {
   try {
-    make_current();
+    const ContextGuard context(*this);
     driver_->cuStreamSynchronize(nullptr);
     release_cached_memory();
     for (const auto& kernel : kernels_) {
@@ -154,10 +177,6 @@ void CudaRuntime::check(int result, const std::string& what) const {
                          " (", text != nullptr ? text : "no description", ", code ", result, ")"));
 }
 
-void CudaRuntime::make_current() const {
-  check(driver_->cuCtxSetCurrent(static_cast<api::CUcontext>(context_)), "cuCtxSetCurrent");
-}
-
 std::string CudaRuntime::driver_version() const {
   return str(driver_version_ / 1000, ".", (driver_version_ % 1000) / 10);
 }
@@ -169,7 +188,7 @@ std::string CudaRuntime::description() const {
 std::shared_ptr<const LoadedKernel> CudaRuntime::load(const CompiledCode& code,
                                                       const std::string& name) {
   const std::lock_guard lock(mutex_);
-  make_current();
+  const ContextGuard context(*this);
   api::CUmodule module = nullptr;
   check(driver_->cuModuleLoadData(&module, code.image.data()),
         str("loading kernel ", name, " (", code.is_cubin ? "CUBIN for " : "PTX for ",
@@ -197,7 +216,7 @@ DeviceMemory CudaRuntime::allocate(std::size_t bytes, const std::string& what) {
     ++stats_.reuses;
     return DeviceMemory(this, address, size);
   }
-  make_current();
+  const ContextGuard context(*this);
   api::CUdeviceptr address = 0;
   int rc = driver_->cuMemAlloc(&address, size);
   if (rc == api::CUDA_ERROR_OUT_OF_MEMORY) {
@@ -235,7 +254,7 @@ void CudaRuntime::free(std::uint64_t address, std::size_t bytes) noexcept {
 
 void CudaRuntime::release_cached_memory() {
   const std::lock_guard lock(mutex_);
-  make_current();
+  const ContextGuard context(*this);
   driver_->cuStreamSynchronize(nullptr);
   for (auto& [block, addresses] : free_blocks_) {
     for (const std::uint64_t a : addresses)
@@ -250,33 +269,36 @@ MemoryStats CudaRuntime::memory_stats() const {
   return stats_;
 }
 
-void CudaRuntime::upload(std::uint64_t device_address, const void* host, std::size_t bytes) {
+void CudaRuntime::upload(std::uint64_t device_address, const void* host, std::size_t bytes,
+                         void* stream) {
   if (bytes == 0) return;
-  make_current();
-  check(driver_->cuMemcpyHtoDAsync(device_address, host, bytes, nullptr),
+  const ContextGuard context(*this);
+  check(driver_->cuMemcpyHtoDAsync(device_address, host, bytes, static_cast<api::CUstream>(stream)),
         str("copying ", bytes, " bytes to the device"));
 }
 
-void CudaRuntime::download(void* host, std::uint64_t device_address, std::size_t bytes) {
+void CudaRuntime::download(void* host, std::uint64_t device_address, std::size_t bytes,
+                           void* stream) {
   if (bytes == 0) return;
-  make_current();
-  check(driver_->cuMemcpyDtoHAsync(host, device_address, bytes, nullptr),
+  const ContextGuard context(*this);
+  check(driver_->cuMemcpyDtoHAsync(host, device_address, bytes, static_cast<api::CUstream>(stream)),
         str("copying ", bytes, " bytes from the device"));
-  synchronize("the copy to the host");
+  synchronize("the copy to the host", stream);
 }
 
 void CudaRuntime::launch(const LoadedKernel& kernel, unsigned blocks, unsigned threads,
-                         void** params) {
-  make_current();
+                         void** params, void* stream) {
+  const ContextGuard context(*this);
   check(driver_->cuLaunchKernel(static_cast<api::CUfunction>(kernel.function), blocks, 1, 1,
-                                threads, 1, 1, 0, nullptr, params, nullptr),
+                                threads, 1, 1, 0, static_cast<api::CUstream>(stream), params,
+                                nullptr),
         str("launching ", kernel.name, " (", blocks, " blocks of ", threads, ")"));
-  if (options_.sync_after_launch) synchronize("kernel " + kernel.name);
+  if (options_.sync_after_launch) synchronize("kernel " + kernel.name, stream);
 }
 
-void CudaRuntime::synchronize(const std::string& after) {
-  make_current();
-  check(driver_->cuStreamSynchronize(nullptr),
+void CudaRuntime::synchronize(const std::string& after, void* stream) {
+  const ContextGuard context(*this);
+  check(driver_->cuStreamSynchronize(static_cast<api::CUstream>(stream)),
         after.empty() ? std::string("synchronizing") : "synchronizing after " + after);
 }
 

@@ -5,6 +5,7 @@
 #include "thunder/passes/fusion.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 #include <c10/core/GradMode.h>
 
 #include <cstdint>
@@ -16,20 +17,52 @@
 namespace thunder::cuda {
 namespace {
 
+// Torch's current stream on a CUDA device, as a CUstream: generated kernels that read and
+// write torch's CUDA tensors go to it, ordered with the ATen work around them (which may be
+// on a side stream: torch.cuda.stream, Dynamo), and torch's allocator, which hands out
+// memory per stream, sees them where it expects.
+void* torch_current_stream(int device_index) {
+  const c10::impl::VirtualGuardImpl cuda(c10::DeviceType::CUDA);
+  return cuda.getStream(c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(device_index)))
+      .native_handle();
+}
+
 class Runner {
 public:
   Runner(const CudaExecutor& cuda, const Trace& trace, ExecutionReport& report, bool strict,
          RegionCache* cache)
       : cuda_(cuda), trace_(trace), report_(report), strict_(strict), cache_(cache) {}
+  // thunder's own device memory goes back to its allocator, which reuses blocks in the
+  // order of the legacy default stream: work on torch's stream must be done with it first.
+  ~Runner() {
+    if (stream_ == nullptr || (uploads_.empty() && device_values_.empty())) return;
+    try {
+      cuda_.runtime().synchronize("a run on torch's stream", stream_);
+    } catch (const Error&) {
+      // A fault here was already reported by the call that caused it, or will be by the
+      // next one; a destructor cannot throw it.
+    }
+  }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   std::vector<at::Tensor> run(const std::vector<c10::IValue>& inputs) {
     if (inputs.size() != trace_.inputs.size()) {
       throw ArgumentError(str(trace_.function_name, " takes ", trace_.inputs.size(),
                               " inputs, got ", inputs.size()));
     }
+    bool on_cuda = false;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-      env_[trace_.inputs[i].proxy()->name()] = check_trace_input(trace_.inputs[i], inputs[i], i);
+      c10::IValue value = check_trace_input(trace_.inputs[i], inputs[i], i);
+      on_cuda |= value.isTensor() && value.toTensor().is_cuda();
+      env_[trace_.inputs[i].proxy()->name()] = std::move(value);
     }
+    trace_.output.for_each_proxy([&](const Proxy& p) {
+      on_cuda |= p.kind() == ProxyKind::Tensor &&
+                 static_cast<const TensorProxy&>(p).device().type == DeviceType::CUDA;
+    });
+    // CPU tensors only: the legacy default stream (nullptr); torch's CUDA tensors: torch's.
+    if (on_cuda) stream_ = torch_current_stream(cuda_.runtime().device_index());
     c10::NoGradGuard no_grad;
     for (const BoundSymbol& bsym : trace_.bound_symbols) {
       if (bsym.symbol == &python_del()) {
@@ -72,7 +105,7 @@ private:
     at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
                              at::TensorOptions().dtype(to_scalar_type(value.dtype)));
     cuda_.runtime().download(t.data_ptr(), value.memory.address(),
-                             static_cast<std::size_t>(t.numel()) * t.element_size());
+                             static_cast<std::size_t>(t.numel()) * t.element_size(), stream_);
     return env_[name] = std::move(t);
   }
 
@@ -100,7 +133,7 @@ private:
     if (const auto it = uploads_.find(in.name); it != uploads_.end()) return it->second.address();
     const std::size_t bytes = span_bytes(t);
     DeviceMemory memory = cuda_.runtime().allocate(bytes, "input " + in.name);
-    cuda_.runtime().upload(memory.address(), t.const_data_ptr(), bytes);
+    cuda_.runtime().upload(memory.address(), t.const_data_ptr(), bytes, stream_);
     const std::uint64_t address = memory.address();
     uploads_.emplace(in.name, std::move(memory));
     return address;
@@ -188,7 +221,8 @@ private:
       params.push_back(&numel);
       const auto blocks = static_cast<unsigned int>(
           (kernel.num_invocations + codegen::kCudaBlockSize - 1) / codegen::kCudaBlockSize);
-      cuda_.runtime().launch(*compiled->loaded, blocks, codegen::kCudaBlockSize, params.data());
+      cuda_.runtime().launch(*compiled->loaded, blocks, codegen::kCudaBlockSize, params.data(),
+                             stream_);
     }
     ++report_.regions;
     report_.prims[cuda_.name()] += codegen::flatten_to_prims(region.subsymbols).size();
@@ -199,6 +233,7 @@ private:
   ExecutionReport& report_;
   bool strict_;
   RegionCache* cache_;
+  void* stream_ = nullptr; ///< The CUstream of this run (see run()).
   TorchExecutor torch_;
   TorchEnvironment env_;
   std::map<std::string, DeviceValue> device_values_;

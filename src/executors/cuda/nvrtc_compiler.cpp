@@ -73,7 +73,10 @@ std::string GpuArch::name() const {
 GpuArch GpuArch::parse(const std::string& text) {
   std::string digits = text;
   if (digits.rfind("sm_", 0) == 0) digits = digits.substr(3);
-  if (digits.size() == 3 && digits[1] == '.') digits = str(digits[0], digits[2]);
+  // "9.0", "10.0", "12.1": major and one minor digit.
+  if (const auto dot = digits.find('.'); dot != std::string::npos && dot + 2 == digits.size()) {
+    digits.erase(dot, 1);
+  }
   const bool ok = (digits.size() == 2 || digits.size() == 3) &&
                   std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!ok) {
@@ -135,7 +138,8 @@ const std::string& NvrtcCompiler::library_path() const {
 }
 
 std::shared_ptr<const CompiledCode> NvrtcCompiler::compile(const std::string& source,
-                                                           const std::string& name, GpuArch arch) {
+                                                           const std::string& name, GpuArch arch,
+                                                           bool use_disk_cache) {
   // CUBIN for an arch NVRTC knows; PTX of the newest one below it otherwise.
   const int wanted = arch.number();
   if (wanted < archs_.front()) {
@@ -153,24 +157,28 @@ std::shared_ptr<const CompiledCode> NvrtcCompiler::compile(const std::string& so
   std::string key_text = str("nvrtc ", version(), "\n");
   for (const std::string& o : options)
     key_text += o + "\n";
-  const std::string key = stable_hash(key_text + source);
+  const std::string full_key = key_text + source;
+  const std::string key = stable_hash(full_key);
   const std::string file_name = key + (cubin ? ".cubin" : ".ptx");
 
   {
     const std::lock_guard lock(mutex_);
-    if (const auto it = memory_.find(key); it != memory_.end()) {
+    if (const auto it = memory_.find(full_key); it != memory_.end()) {
       ++memory_hits_;
       return it->second;
     }
-    if (!cache_dir_.empty()) {
-      if (std::optional<std::string> image = read_cache_file(cache_dir_, file_name)) {
+    if (!cache_dir_.empty() && use_disk_cache &&
+        read_cache_file(cache_dir_, key + ".key") == full_key) {
+      if (std::optional<std::string> image = read_cache_file(cache_dir_, file_name);
+          image && !image->empty()) {
         auto code = std::make_shared<CompiledCode>();
         code->image = std::move(*image);
         code->is_cubin = cubin;
         code->arch = {target / 10, target % 10};
         code->key = key;
+        code->from_disk = true;
         ++disk_hits_;
-        memory_.emplace(key, code);
+        memory_.insert_or_assign(full_key, code);
         return code;
       }
     }
@@ -216,14 +224,17 @@ std::shared_ptr<const CompiledCode> NvrtcCompiler::compile(const std::string& so
   }
   auto code = std::make_shared<CompiledCode>();
   std::size_t size = 0;
-  if (cubin) {
-    api_->nvrtcGetCUBINSize(program, &size);
+  const api::nvrtcResult size_rc = cubin ? api_->nvrtcGetCUBINSize(program, &size)
+                                         : api_->nvrtcGetPTXSize(program, &size);
+  if (size_rc == api::NVRTC_SUCCESS && size > 0) {
     code->image.resize(size);
-    api_->nvrtcGetCUBIN(program, code->image.data());
-  } else {
-    api_->nvrtcGetPTXSize(program, &size);
-    code->image.resize(size);
-    api_->nvrtcGetPTX(program, code->image.data());
+    const api::nvrtcResult image_rc = cubin ? api_->nvrtcGetCUBIN(program, code->image.data())
+                                            : api_->nvrtcGetPTX(program, code->image.data());
+    if (image_rc != api::NVRTC_SUCCESS) code->image.clear();
+  }
+  if (code->image.empty()) {
+    throw BackendError(str("cuda: NVRTC ", version(), " compiled kernel ", name,
+                           " but returned no ", cubin ? "CUBIN" : "PTX"));
   }
   code->is_cubin = cubin;
   code->arch = {target / 10, target % 10};
@@ -236,10 +247,11 @@ std::shared_ptr<const CompiledCode> NvrtcCompiler::compile(const std::string& so
     // A cache that cannot be written costs time, not correctness.
     try {
       save_cache_file("cuda", file_name, code->image, cache_dir_);
+      save_cache_file("cuda", key + ".key", full_key, cache_dir_);
     } catch (const BackendError&) {
     }
   }
-  memory_.emplace(key, code);
+  memory_.insert_or_assign(full_key, code);
   return code;
 }
 

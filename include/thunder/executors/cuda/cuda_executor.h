@@ -85,7 +85,8 @@ private:
   mutable std::mutex mutex_;
   OpenOnce<CudaRuntime> runtime_;
   OpenOnce<NvrtcCompiler> compiler_;
-  mutable std::map<std::string, std::shared_ptr<const CompiledRegion>> kernels_; ///< By source hash.
+  /// By the whole source (not a hash: a collision would launch another kernel).
+  mutable std::map<std::string, std::shared_ptr<const CompiledRegion>> kernels_;
   mutable std::size_t kernel_hits_ = 0;
 };
 

@@ -2,8 +2,10 @@
 // libcuda.so.1), so a machine without a driver builds and loads the library and is told
 // "no driver" in words. It holds the device's primary context (the one LibTorch uses, so
 // device pointers pass between them), a caching allocator, and the kernels loaded from
-// NVRTC's CUBIN or PTX. Work goes to the legacy default stream, the stream LibTorch uses
-// unless told otherwise, so generated kernels are ordered with torch's own CUDA work.
+// NVRTC's CUBIN or PTX. Work goes to the stream the caller names (the torch edge passes
+// torch's current stream when it works on CUDA tensors) or to the legacy default stream.
+// Each call makes the device's context current and restores the caller's afterwards, so
+// LibTorch's idea of the current device is left alone.
 // Every driver call is checked; with sync_after_launch (debug builds, or
 // THUNDER_CUDA_SYNC=1) each launch is followed by a synchronize and a check, so a fault
 // names the kernel that caused it. Torch-free.
@@ -94,13 +96,17 @@ public:
   /// released and the allocation tried once more, then a BackendError naming the size,
   /// `what` it was for, and the device's free and total memory.
   DeviceMemory allocate(std::size_t bytes, const std::string& what);
-  void upload(std::uint64_t device_address, const void* host, std::size_t bytes);
-  /// Copies to the host after all work before it has finished.
-  void download(void* host, std::uint64_t device_address, std::size_t bytes);
+  /// `stream`: a CUstream, or nullptr for the legacy default stream.
+  void upload(std::uint64_t device_address, const void* host, std::size_t bytes,
+              void* stream = nullptr);
+  /// Copies to the host after all work before it on `stream` has finished.
+  void download(void* host, std::uint64_t device_address, std::size_t bytes,
+                void* stream = nullptr);
   /// Launches `kernel` with `blocks` x `threads` and the kernel's parameters.
-  void launch(const LoadedKernel& kernel, unsigned blocks, unsigned threads, void** params);
-  /// Waits for all work; a fault is reported here.
-  void synchronize(const std::string& after = {});
+  void launch(const LoadedKernel& kernel, unsigned blocks, unsigned threads, void** params,
+              void* stream = nullptr);
+  /// Waits for the work on `stream`; a fault is reported here.
+  void synchronize(const std::string& after = {}, void* stream = nullptr);
 
   MemoryStats memory_stats() const;
   /// Frees what the allocator holds for reuse.
@@ -109,7 +115,7 @@ public:
 private:
   friend class DeviceMemory;
   void free(std::uint64_t address, std::size_t bytes) noexcept;
-  void make_current() const;
+  class ContextGuard;
   void check(int result, const std::string& what) const;
 
   struct Driver;

@@ -38,6 +38,7 @@ struct CompiledCode {
   GpuArch arch;        ///< The architecture it was compiled for.
   std::string key;     ///< The cache key (hash of source, options and NVRTC version).
   std::string log;     ///< NVRTC's log (warnings), possibly empty.
+  bool from_disk = false; ///< Read from the disk cache rather than compiled now.
 };
 
 class NvrtcCompiler {
@@ -61,9 +62,11 @@ public:
   /// Compiles `source` (whose entry point is `name`) for `arch`: CUBIN when NVRTC supports
   /// the arch, else PTX for the newest arch it supports below it (the driver JIT-compiles
   /// it). ShaderError with the log and source on failure; ArgumentError for an arch older
-  /// than NVRTC supports.
+  /// than NVRTC supports. The disk cache is read only when `use_disk_cache` (a caller whose
+  /// driver refused a cached image asks again without it) and only for an entry whose
+  /// saved source is this source: a hash collision or a stale file is compiled afresh.
   std::shared_ptr<const CompiledCode> compile(const std::string& source, const std::string& name,
-                                              GpuArch arch);
+                                              GpuArch arch, bool use_disk_cache = true);
 
   std::size_t memory_hits() const;
   std::size_t disk_hits() const;
@@ -80,6 +83,8 @@ private:
   int minor_ = 0;
   std::string cache_dir_;
   mutable std::mutex mutex_;
+  /// By options, NVRTC version and the whole source (not a hash: a collision would launch
+  /// another kernel).
   std::unordered_map<std::string, std::shared_ptr<const CompiledCode>> memory_;
   std::size_t memory_hits_ = 0;
   std::size_t disk_hits_ = 0;
