@@ -203,9 +203,10 @@ PYBIND11_MODULE(_C, m) {
     }
   });
 
-  m.def("select_backend", &select_backend, py::arg("requested") = "",
-        "The backend a request and THUNDER_BACKEND select (torch, spirv); BackendError for "
-        "one that is not available here, with the reason.");
+  m.def("select_backend", &select_backend, py::arg("requested") = "", py::arg("device") = "",
+        "The backend a request and THUNDER_BACKEND select (torch, spirv, cuda; auto is cuda "
+        "for a model on a CUDA device); BackendError for one that is not available here, "
+        "with the reason.");
 
   py::class_<Region>(m, "Region")
       .def_readonly("thunder", &Region::thunder)
