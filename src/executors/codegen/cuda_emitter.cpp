@@ -330,10 +330,6 @@ std::string CudaEmitter::binary(const Node& n, const std::string& a, const std::
     return integer_arith(op, a, b, in);
   };
   const auto math = [&](const char* name) { return str(name, f32 ? "f(" : "(", a, ", ", b, ")"); };
-  const auto truth = [&](const std::string& x) {
-    return boolean ? x : "(" + x + " != " + zero(in) + ")";
-  };
-  const auto compare = [&](const char* op) { return str("(", a, " ", op, " ", b, ")"); };
   switch (n.prim) {
   case PrimId::add:
     return boolean ? "(" + a + " || " + b + ")" : arith("+");
@@ -364,34 +360,12 @@ std::string CudaEmitter::binary(const Node& n, const std::string& a, const std::
   case PrimId::atan2:
     if (!fp) unsupported(n.prim, in, "is not defined on integers here (ltorch promotes them)");
     return math("atan2");
-  case PrimId::bitwise_and:
-    return boolean ? "(" + a + " && " + b + ")" : "(" + a + " & " + b + ")";
-  case PrimId::bitwise_or:
-    return boolean ? "(" + a + " || " + b + ")" : "(" + a + " | " + b + ")";
-  case PrimId::bitwise_xor:
-    return boolean ? "(" + a + " != " + b + ")" : "(" + a + " ^ " + b + ")";
-  case PrimId::eq:
-    return compare("==");
-  case PrimId::ne:
-    return compare("!=");
-  case PrimId::lt:
-    return compare("<");
-  case PrimId::le:
-    return compare("<=");
-  case PrimId::gt:
-    return compare(">");
-  case PrimId::ge:
-    return compare(">=");
-  case PrimId::logical_and:
-    return "(" + truth(a) + " && " + truth(b) + ")";
-  case PrimId::logical_or:
-    return "(" + truth(a) + " || " + truth(b) + ")";
-  case PrimId::logical_xor:
-    return "(" + truth(a) + " != " + truth(b) + ")";
   default:
-    THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not binary";
+    break;
   }
-  return "";
+  std::string e = bitwise_compare_or_logical(n, a, b, in, "!=", /*order_bools_as_int=*/false);
+  THUNDER_INTERNAL_ASSERT(!e.empty()) << prim_name(n.prim) << " is not binary";
+  return e;
 }
 
 std::string CudaEmitter::emit() {

@@ -394,15 +394,6 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
     const std::string e = str("(", a, " ", op, " ", b, ")");
     return fp ? e : wrap(e, in);
   };
-  const auto truth = [&](const std::string& x) {
-    return boolean ? x : "(" + x + " != " + zero(in) + ")";
-  };
-  const auto compare = [&](const char* op) {
-    if (boolean && std::strcmp(op, "==") != 0 && std::strcmp(op, "!=") != 0) {
-      return str("(int(", a, ") ", op, " int(", b, "))");
-    }
-    return str("(", a, " ", op, " ", b, ")");
-  };
   switch (n.prim) {
   case PrimId::add:
     return boolean ? "(" + a + " || " + b + ")" : arith("+");
@@ -443,34 +434,12 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
       unsupported(n.prim, in, "cannot be written in GLSL, which has no double-precision atan");
     }
     return str("atan(", a, ", ", b, ")");
-  case PrimId::bitwise_and:
-    return boolean ? "(" + a + " && " + b + ")" : "(" + a + " & " + b + ")";
-  case PrimId::bitwise_or:
-    return boolean ? "(" + a + " || " + b + ")" : "(" + a + " | " + b + ")";
-  case PrimId::bitwise_xor:
-    return boolean ? "(" + a + " ^^ " + b + ")" : "(" + a + " ^ " + b + ")";
-  case PrimId::eq:
-    return compare("==");
-  case PrimId::ne:
-    return compare("!=");
-  case PrimId::lt:
-    return compare("<");
-  case PrimId::le:
-    return compare("<=");
-  case PrimId::gt:
-    return compare(">");
-  case PrimId::ge:
-    return compare(">=");
-  case PrimId::logical_and:
-    return "(" + truth(a) + " && " + truth(b) + ")";
-  case PrimId::logical_or:
-    return "(" + truth(a) + " || " + truth(b) + ")";
-  case PrimId::logical_xor:
-    return "(" + truth(a) + " ^^ " + truth(b) + ")";
   default:
-    THUNDER_INTERNAL_ASSERT(false) << prim_name(n.prim) << " is not binary";
+    break;
   }
-  return "";
+  std::string e = bitwise_compare_or_logical(n, a, b, in, "^^", /*order_bools_as_int=*/true);
+  THUNDER_INTERNAL_ASSERT(!e.empty()) << prim_name(n.prim) << " is not binary";
+  return e;
 }
 
 std::string GlslEmitter::emit() {

@@ -124,6 +124,51 @@ std::string KernelPrinter::nan_propagating(const Node& n, const std::string& a,
   return str("(", test, " ? ", a, " + ", b, " : ", builtin, ")");
 }
 
+std::string KernelPrinter::bitwise_compare_or_logical(const Node& n, const std::string& a,
+                                                      const std::string& b, DType in,
+                                                      const char* bool_xor,
+                                                      bool order_bools_as_int) const {
+  const bool boolean = compute_dtype(in) == DType::Bool;
+  const auto truth = [&](const std::string& x) {
+    return boolean ? x : "(" + x + " != " + zero(in) + ")";
+  };
+  const auto compare = [&](const char* op) {
+    const bool ordering = std::strcmp(op, "==") != 0 && std::strcmp(op, "!=") != 0;
+    if (boolean && ordering && order_bools_as_int) {
+      return str("(", cast("int", a), " ", op, " ", cast("int", b), ")");
+    }
+    return str("(", a, " ", op, " ", b, ")");
+  };
+  switch (n.prim) {
+  case PrimId::bitwise_and:
+    return boolean ? "(" + a + " && " + b + ")" : "(" + a + " & " + b + ")";
+  case PrimId::bitwise_or:
+    return boolean ? "(" + a + " || " + b + ")" : "(" + a + " | " + b + ")";
+  case PrimId::bitwise_xor:
+    return boolean ? str("(", a, " ", bool_xor, " ", b, ")") : "(" + a + " ^ " + b + ")";
+  case PrimId::eq:
+    return compare("==");
+  case PrimId::ne:
+    return compare("!=");
+  case PrimId::lt:
+    return compare("<");
+  case PrimId::le:
+    return compare("<=");
+  case PrimId::gt:
+    return compare(">");
+  case PrimId::ge:
+    return compare(">=");
+  case PrimId::logical_and:
+    return "(" + truth(a) + " && " + truth(b) + ")";
+  case PrimId::logical_or:
+    return "(" + truth(a) + " || " + truth(b) + ")";
+  case PrimId::logical_xor:
+    return str("(", truth(a), " ", bool_xor, " ", truth(b), ")");
+  default:
+    return {};
+  }
+}
+
 std::string KernelPrinter::index_expr(const Node& n) const {
   const std::string a = name_of(n.operands[0]);
   const std::string b = name_of(n.operands[1]);

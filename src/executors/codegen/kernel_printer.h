@@ -69,6 +69,12 @@ protected:
   /// around a builtin that leaves NaN to chance; constants that are not NaN need no test.
   std::string nan_propagating(const Node& n, const std::string& a, const std::string& b,
                               const std::string& builtin) const;
+  /// The bitwise, comparison and logical binary prims, the same in every dialect but for
+  /// the spelling of xor on bools and whether bools must become ints to be ordered (GLSL);
+  /// empty for any other prim.
+  std::string bitwise_compare_or_logical(const Node& n, const std::string& a,
+                                         const std::string& b, DType in, const char* bool_xor,
+                                         bool order_bools_as_int) const;
   /// The body: every store, each group of one output size in its own guarded block.
   std::string print_body();
 

@@ -221,13 +221,7 @@ DeviceMemory CudaRuntime::allocate(std::size_t bytes, const std::string& what) {
   int rc = driver_->cuMemAlloc(&address, size);
   if (rc == api::CUDA_ERROR_OUT_OF_MEMORY) {
     // Give back what the cache holds (after the work that may still use it), then retry.
-    driver_->cuStreamSynchronize(nullptr);
-    for (auto& [block, addresses] : free_blocks_) {
-      for (const std::uint64_t a : addresses)
-        driver_->cuMemFree(a);
-    }
-    free_blocks_.clear();
-    stats_.cached = 0;
+    free_cached_blocks();
     rc = driver_->cuMemAlloc(&address, size);
   }
   if (rc == api::CUDA_ERROR_OUT_OF_MEMORY) {
@@ -255,6 +249,10 @@ void CudaRuntime::free(std::uint64_t address, std::size_t bytes) noexcept {
 void CudaRuntime::release_cached_memory() {
   const std::lock_guard lock(mutex_);
   const ContextGuard context(*this);
+  free_cached_blocks();
+}
+
+void CudaRuntime::free_cached_blocks() {
   driver_->cuStreamSynchronize(nullptr);
   for (auto& [block, addresses] : free_blocks_) {
     for (const std::uint64_t a : addresses)

@@ -115,6 +115,8 @@ public:
 private:
   friend class DeviceMemory;
   void free(std::uint64_t address, std::size_t bytes) noexcept;
+  /// Frees the cached blocks; the caller holds mutex_ and the context.
+  void free_cached_blocks();
   class ContextGuard;
   void check(int result, const std::string& what) const;
 
