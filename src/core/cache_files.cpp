@@ -64,4 +64,33 @@ std::optional<std::string> read_cache_file(const std::string& dir, const std::st
   return contents.str();
 }
 
+std::string kernel_cache_directory(const std::string& backend) {
+  const char* cache = std::getenv("THUNDER_CACHE_DIR");
+  return cache != nullptr && *cache != 0 ? cache_directory(backend) : std::string();
+}
+
+std::optional<std::string> read_keyed_cache_file(const std::string& dir, const std::string& key_text,
+                                                 const std::string& extension) {
+  if (dir.empty()) return std::nullopt;
+  const std::string hash = stable_hash(key_text);
+  if (read_cache_file(dir, hash + ".key") != key_text) return std::nullopt;
+  std::optional<std::string> image = read_cache_file(dir, hash + "." + extension);
+  if (!image || image->empty()) return std::nullopt;
+  return image;
+}
+
+bool write_keyed_cache_file(const std::string& backend, const std::string& dir,
+                            const std::string& key_text, const std::string& extension,
+                            const std::string& image) {
+  if (dir.empty()) return false;
+  const std::string hash = stable_hash(key_text);
+  try {
+    save_cache_file(backend, hash + "." + extension, image, dir);
+    save_cache_file(backend, hash + ".key", key_text, dir);
+    return true;
+  } catch (const BackendError&) {
+    return false;
+  }
+}
+
 } // namespace thunder

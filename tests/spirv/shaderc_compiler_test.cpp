@@ -70,6 +70,56 @@ TEST(ShadercCompiler, OutputIsDeterministic) {
   EXPECT_EQ(stable_hash(""), "cbf29ce484222325"); // FNV-1a 64 offset basis
 }
 
+TEST(ShadercCompiler, CachesOnDiskAcrossCompilersAndRecompilesDamagedEntries) {
+  const auto dir = fresh_dir("disk");
+  std::shared_ptr<const SpirvWords> first;
+  {
+    ShadercCompiler compiler(dir.string());
+    EXPECT_EQ(compiler.cache_dir(), dir.string());
+    first = compiler.compile(kAddShader, {.name = "add"});
+    EXPECT_EQ(compiler.disk_hits(), 0u);
+  }
+  // One image and the key text it was made from, which starts with the compiler versions.
+  std::vector<std::filesystem::path> images;
+  std::filesystem::path key_file;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".spv") images.push_back(entry.path());
+    if (entry.path().extension() == ".key") key_file = entry.path();
+  }
+  ASSERT_EQ(images.size(), 1u);
+  const std::string key_text = read_file(key_file.string());
+  EXPECT_EQ(key_text.rfind(ShadercCompiler::version(), 0), 0u) << key_text;
+  EXPECT_NE(key_text.find(kAddShader), std::string::npos);
+  {
+    ShadercCompiler compiler(dir.string());
+    EXPECT_EQ(*compiler.compile(kAddShader, {.name = "add"}), *first);
+    EXPECT_EQ(compiler.disk_hits(), 1u);
+    // Other options are another entry.
+    compiler.compile(kAddShader, {.name = "add", .optimize = false});
+    EXPECT_EQ(compiler.disk_hits(), 1u);
+  }
+  {
+    // A damaged image is not used: the validator refuses it and the shader is compiled again.
+    std::ofstream(images[0], std::ios::binary | std::ios::trunc) << std::string(64, '\x7f');
+    ShadercCompiler compiler(dir.string());
+    EXPECT_EQ(*compiler.compile(kAddShader, {.name = "add"}), *first);
+    EXPECT_EQ(compiler.disk_hits(), 0u);
+  }
+  {
+    // An entry whose key text is another source (a collision, a stale file) is not used.
+    std::ofstream(key_file, std::ios::binary | std::ios::trunc) << key_text << "// changed";
+    ShadercCompiler compiler(dir.string());
+    compiler.compile(kAddShader, {.name = "add"});
+    EXPECT_EQ(compiler.disk_hits(), 0u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ShadercCompiler, NoDiskCacheWithoutCacheDir) {
+  ScopedEnv cache("THUNDER_CACHE_DIR", std::nullopt);
+  EXPECT_EQ(ShadercCompiler().cache_dir(), "");
+}
+
 TEST(ShadercCompiler, SyntaxErrorCarriesLogAndSavedSource) {
   auto dir = fresh_dir("syntax");
   ScopedEnv cache("THUNDER_CACHE_DIR", dir.string());

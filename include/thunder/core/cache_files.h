@@ -25,4 +25,22 @@ std::string save_cache_file(const std::string& backend, const std::string& file_
 /// The contents of `<dir>/<file_name>`, or nothing when there is no such readable file.
 std::optional<std::string> read_cache_file(const std::string& dir, const std::string& file_name);
 
+/// Where a backend keeps compiled kernels between runs: cache_directory(backend) when
+/// THUNDER_CACHE_DIR is set, else empty (no disk cache; failing sources still go to temp).
+std::string kernel_cache_directory(const std::string& backend);
+
+/// A compiled kernel kept between runs: `<dir>/<hash>.<extension>` beside `<hash>.key`,
+/// which holds the whole key text (tool versions, options, source) it was made from. The
+/// image, or nothing when it is absent, empty, or was made from another key text (a hash
+/// collision or a stale file is compiled afresh, never used).
+std::optional<std::string> read_keyed_cache_file(const std::string& dir, const std::string& key_text,
+                                                 const std::string& extension);
+
+/// Stores `image` under `key_text` as read_keyed_cache_file reads it (image first, key last,
+/// so a reader that finds the key finds the whole image). False when it cannot be written:
+/// a cache that cannot be written costs time, not correctness.
+bool write_keyed_cache_file(const std::string& backend, const std::string& dir,
+                            const std::string& key_text, const std::string& extension,
+                            const std::string& image);
+
 } // namespace thunder

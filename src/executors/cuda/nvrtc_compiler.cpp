@@ -119,12 +119,7 @@ NvrtcCompiler::NvrtcCompiler(std::string cache_dir) : api_(std::make_unique<Api>
     throw BackendError(str("cuda: NVRTC ", version(), " at ", library_->path(),
                            " reports no supported GPU architecture"));
   }
-  if (cache_dir.empty()) {
-    if (const char* env = std::getenv("THUNDER_CACHE_DIR"); env != nullptr && *env != 0) {
-      cache_dir = cache_directory("cuda");
-    }
-  }
-  cache_dir_ = std::move(cache_dir);
+  cache_dir_ = cache_dir.empty() ? kernel_cache_directory("cuda") : std::move(cache_dir);
 }
 
 NvrtcCompiler::~NvrtcCompiler() = default;
@@ -159,7 +154,7 @@ std::shared_ptr<const CompiledCode> NvrtcCompiler::compile(const std::string& so
     key_text += o + "\n";
   const std::string full_key = key_text + source;
   const std::string key = stable_hash(full_key);
-  const std::string file_name = key + (cubin ? ".cubin" : ".ptx");
+  const std::string extension = cubin ? "cubin" : "ptx";
 
   {
     const std::lock_guard lock(mutex_);
@@ -167,20 +162,17 @@ std::shared_ptr<const CompiledCode> NvrtcCompiler::compile(const std::string& so
       ++memory_hits_;
       return it->second;
     }
-    if (!cache_dir_.empty() && use_disk_cache &&
-        read_cache_file(cache_dir_, key + ".key") == full_key) {
-      if (std::optional<std::string> image = read_cache_file(cache_dir_, file_name);
-          image && !image->empty()) {
-        auto code = std::make_shared<CompiledCode>();
-        code->image = std::move(*image);
-        code->is_cubin = cubin;
-        code->arch = {target / 10, target % 10};
-        code->key = key;
-        code->from_disk = true;
-        ++disk_hits_;
-        memory_.insert_or_assign(full_key, code);
-        return code;
-      }
+    if (std::optional<std::string> image =
+            use_disk_cache ? read_keyed_cache_file(cache_dir_, full_key, extension) : std::nullopt) {
+      auto code = std::make_shared<CompiledCode>();
+      code->image = std::move(*image);
+      code->is_cubin = cubin;
+      code->arch = {target / 10, target % 10};
+      code->key = key;
+      code->from_disk = true;
+      ++disk_hits_;
+      memory_.insert_or_assign(full_key, code);
+      return code;
     }
   }
 
@@ -243,14 +235,7 @@ std::shared_ptr<const CompiledCode> NvrtcCompiler::compile(const std::string& so
 
   const std::lock_guard lock(mutex_);
   ++compiles_;
-  if (!cache_dir_.empty()) {
-    // A cache that cannot be written costs time, not correctness.
-    try {
-      save_cache_file("cuda", file_name, code->image, cache_dir_);
-      save_cache_file("cuda", key + ".key", full_key, cache_dir_);
-    } catch (const BackendError&) {
-    }
-  }
+  write_keyed_cache_file("cuda", cache_dir_, full_key, extension, code->image);
   memory_.insert_or_assign(full_key, code);
   return code;
 }

@@ -3,10 +3,15 @@
 #include "thunder/core/error.h"
 
 #include <shaderc/shaderc.hpp>
+#include <spirv-tools/libspirv.h>
 #include <spirv-tools/libspirv.hpp>
+#if __has_include(<glslang/build_info.h>)
+#include <glslang/build_info.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -115,28 +120,65 @@ void validate_spirv(std::span<const uint32_t> words, const std::string& name,
 
 struct ShadercCompiler::Impl {
   shaderc::Compiler compiler;
+  std::string cache_dir;
   mutable std::mutex mutex;
-  // Ordered map: iteration order never depends on hashing (STYLE: deterministic).
+  // By the whole key text, not its hash: a collision would run another kernel. Ordered map:
+  // iteration order never depends on hashing (STYLE: deterministic).
   std::map<std::string, std::shared_ptr<const SpirvWords>> cache;
   std::size_t hits = 0;
+  std::size_t disk_hits = 0;
 };
 
-ShadercCompiler::ShadercCompiler() : impl_(std::make_unique<Impl>()) {
+ShadercCompiler::ShadercCompiler(std::string cache_dir) : impl_(std::make_unique<Impl>()) {
   if (!impl_->compiler.IsValid()) {
     throw BackendError("spirv: shaderc could not create a compiler (libshaderc is unusable)");
   }
+  impl_->cache_dir = cache_dir.empty() ? kernel_cache_directory("spirv") : std::move(cache_dir);
 }
 
 ShadercCompiler::~ShadercCompiler() = default;
 
+std::string ShadercCompiler::version() {
+  unsigned int spv_version = 0;
+  unsigned int spv_revision = 0;
+  shaderc_get_spv_version(&spv_version, &spv_revision);
+#ifdef GLSLANG_VERSION_MAJOR
+  const std::string glslang = str("glslang ", GLSLANG_VERSION_MAJOR, ".", GLSLANG_VERSION_MINOR,
+                                  ".", GLSLANG_VERSION_PATCH, GLSLANG_VERSION_FLAVOR);
+#else
+  const std::string glslang = "glslang (version unknown)";
+#endif
+  return str(glslang, ", shaderc SPIR-V ", spv_version, ".", spv_revision, ", ",
+             spvSoftwareVersionDetailsString());
+}
+
 std::shared_ptr<const SpirvWords> ShadercCompiler::compile(const std::string& glsl,
                                                            const CompileOptions& options) {
-  std::string key = stable_hash(options_key(options) + glsl);
+  const std::string key_text = str(version(), "\n", options_key(options), "\n", glsl);
+  const std::string key = stable_hash(key_text);
   {
     std::lock_guard lock(impl_->mutex);
-    if (auto it = impl_->cache.find(key); it != impl_->cache.end()) {
+    if (auto it = impl_->cache.find(key_text); it != impl_->cache.end()) {
       ++impl_->hits;
       return it->second;
+    }
+  }
+  if (std::optional<std::string> image = read_keyed_cache_file(impl_->cache_dir, key_text, "spv");
+      image && image->size() % sizeof(uint32_t) == 0) {
+    auto words = std::make_shared<SpirvWords>(image->size() / sizeof(uint32_t));
+    std::memcpy(words->data(), image->data(), image->size());
+    // A file on disk may have been damaged since it was written: it reaches a driver only
+    // after the validator accepted it; one it refuses is compiled afresh.
+    bool valid = true;
+    try {
+      validate_spirv(*words, options.name, options.vulkan_minor);
+    } catch (const ShaderError&) {
+      valid = false;
+    }
+    if (valid) {
+      std::lock_guard lock(impl_->mutex);
+      ++impl_->disk_hits;
+      return impl_->cache.emplace(key_text, std::move(words)).first->second;
     }
   }
 
@@ -172,8 +214,11 @@ std::shared_ptr<const SpirvWords> ShadercCompiler::compile(const std::string& gl
     throw ShaderError(str(e.what(), "\nGLSL source saved to ", path));
   }
 
+  write_keyed_cache_file(
+      "spirv", impl_->cache_dir, key_text, "spv",
+      std::string(reinterpret_cast<const char*>(words->data()), words->size() * sizeof(uint32_t)));
   std::lock_guard lock(impl_->mutex);
-  return impl_->cache.emplace(key, std::move(words)).first->second;
+  return impl_->cache.emplace(key_text, std::move(words)).first->second;
 }
 
 std::size_t ShadercCompiler::cache_size() const {
@@ -184,6 +229,15 @@ std::size_t ShadercCompiler::cache_size() const {
 std::size_t ShadercCompiler::cache_hits() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->hits;
+}
+
+std::size_t ShadercCompiler::disk_hits() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->disk_hits;
+}
+
+const std::string& ShadercCompiler::cache_dir() const {
+  return impl_->cache_dir;
 }
 
 } // namespace thunder::spirv

@@ -30,11 +30,14 @@ struct CompileOptions {
 /// several pipelines.
 using SpirvWords = std::vector<uint32_t>;
 
-/// Compiles GLSL 450 compute shaders to validated SPIR-V, with an in-memory cache keyed by
-/// a hash of the source and the options. Thread-safe.
+/// Compiles GLSL 450 compute shaders to validated SPIR-V, cached in memory and on disk,
+/// keyed by the source, the options and the versions of glslang and SPIRV-Tools.
+/// Thread-safe.
 class ShadercCompiler {
 public:
-  ShadercCompiler();
+  /// `cache_dir`: where compiled shaders are kept between runs (`<hash>.spv` beside
+  /// `<hash>.key`, the key text); empty: $THUNDER_CACHE_DIR/spirv when set, else none.
+  explicit ShadercCompiler(std::string cache_dir = {});
   ~ShadercCompiler();
   ShadercCompiler(const ShadercCompiler&) = delete;
   ShadercCompiler& operator=(const ShadercCompiler&) = delete;
@@ -46,6 +49,13 @@ public:
   /// Number of compiled shaders held, and of compile() calls answered from the cache.
   std::size_t cache_size() const;
   std::size_t cache_hits() const;
+  /// compile() calls answered from the disk cache (their words validated again on load).
+  std::size_t disk_hits() const;
+  /// The disk cache directory, or empty when there is none.
+  const std::string& cache_dir() const;
+  /// The compiler versions every cache key starts with, e.g. "glslang 12.0.0, SPIRV-Tools
+  /// v2023.2 ...".
+  static std::string version();
 
 private:
   struct Impl;
