@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 namespace thunder::spirv {
@@ -409,6 +411,49 @@ TEST(VulkanRuntime, ValidationLayerReportsALayoutMismatch) {
   EXPECT_EQ(messages[0].rfind("error: ", 0), 0u) << messages[0];
   rt->clear_validation_messages();
   EXPECT_TRUE(rt->validation_messages().empty());
+}
+
+TEST(VulkanRuntime, PipelineCacheIsSavedAndSeedsTheNextRuntime) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("thunder-pipeline-cache-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ScopedEnv cache("THUNDER_CACHE_DIR", dir.string());
+  std::string path;
+  {
+    THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+    path = rt->pipeline_cache_path();
+    ASSERT_EQ(std::filesystem::path(path).parent_path(), dir / "spirv") << path;
+    rt->save_pipeline_cache(); // nothing created yet: nothing written
+    EXPECT_FALSE(std::filesystem::exists(path));
+    ShadercCompiler compiler;
+    EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
+  } // the runtime saves its cache as it closes
+  ASSERT_TRUE(std::filesystem::exists(path));
+  EXPECT_GT(std::filesystem::file_size(path), 16u); // at least the Vulkan cache header
+  {
+    THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+    EXPECT_EQ(rt->pipeline_cache_path(), path);
+    ShadercCompiler compiler;
+    EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
+    EXPECT_TRUE(rt->validation_messages().empty());
+  }
+  {
+    // Data the driver cannot use (another driver's, or damaged) is ignored, not an error.
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(40, '\x01');
+    THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+    ShadercCompiler compiler;
+    EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(VulkanRuntime, NoPipelineCacheFileWithoutCacheDir) {
+  ScopedEnv cache("THUNDER_CACHE_DIR", std::nullopt);
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  EXPECT_EQ(rt->pipeline_cache_path(), "");
+  ShadercCompiler compiler;
+  EXPECT_EQ(run_add(*rt, compiler, 10), 0u);
+  rt->save_pipeline_cache();
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "thunder/executors/spirv/vulkan_runtime.h"
 
+#include "thunder/core/cache_files.h"
 #include "thunder/core/error.h"
 
 #include <volk.h>
@@ -226,6 +227,12 @@ struct VulkanRuntime::Context {
   std::vector<DeviceInfo> devices;
   // Transfers (staging copies) use one pool; the queue is externally synchronized.
   VkCommandPool transfer_pool = VK_NULL_HANDLE;
+  // The driver's pipeline cache, loaded from and saved to pipeline_cache_path (when
+  // THUNDER_CACHE_DIR is set) so a later process skips the driver's own compile.
+  VkPipelineCache pipeline_cache = VK_NULL_HANDLE;
+  std::string pipeline_cache_path;
+  bool pipeline_cache_grew = false; // guarded by pipeline_cache_mutex
+  std::mutex pipeline_cache_mutex;
   std::mutex queue_mutex;
 
   mutable std::mutex messages_mutex;
@@ -240,6 +247,10 @@ struct VulkanRuntime::Context {
       if (transfer_pool) {
         vk.vkDestroyCommandPool(device, transfer_pool, nullptr);
       }
+      if (pipeline_cache) {
+        save_pipeline_cache();
+        vk.vkDestroyPipelineCache(device, pipeline_cache, nullptr);
+      }
       vk.vkDestroyDevice(device, nullptr);
     }
     if (messenger) {
@@ -251,6 +262,50 @@ struct VulkanRuntime::Context {
   }
 
   std::string where() const { return str("device ", info.index, " '", info.name, "'"); }
+
+  // Creates the pipeline cache, seeded from its file when there is one. The driver checks
+  // the data's header (vendor, device, pipelineCacheUUID) and ignores data it cannot use.
+  void open_pipeline_cache() {
+    if (const std::string dir = kernel_cache_directory("spirv"); !dir.empty()) {
+      std::string uuid;
+      for (const uint8_t byte : props.pipelineCacheUUID)
+        uuid += str(std::hex, static_cast<int>(byte) >> 4, static_cast<int>(byte) & 15);
+      pipeline_cache_path =
+          str(dir, "/pipelines-", std::hex, props.vendorID, "-", props.deviceID, "-",
+              props.driverVersion, "-", uuid, ".bin");
+    }
+    std::optional<std::string> data;
+    if (!pipeline_cache_path.empty()) {
+      const auto slash = pipeline_cache_path.rfind('/');
+      data = read_cache_file(pipeline_cache_path.substr(0, slash),
+                             pipeline_cache_path.substr(slash + 1));
+    }
+    VkPipelineCacheCreateInfo info{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    if (data) {
+      info.initialDataSize = data->size();
+      info.pInitialData = data->data();
+    }
+    THUNDER_VK_CHECK(vk.vkCreatePipelineCache(device, &info, nullptr, &pipeline_cache), where());
+  }
+
+  // Writes the pipeline cache to its file if pipelines were added since it was read. A
+  // cache that cannot be written costs time, not correctness.
+  void save_pipeline_cache() {
+    const std::lock_guard lock(pipeline_cache_mutex);
+    if (!pipeline_cache_grew || pipeline_cache_path.empty()) return;
+    std::size_t size = 0;
+    if (vk.vkGetPipelineCacheData(device, pipeline_cache, &size, nullptr) != VK_SUCCESS) return;
+    std::string data(size, '\0');
+    if (vk.vkGetPipelineCacheData(device, pipeline_cache, &size, data.data()) != VK_SUCCESS) return;
+    data.resize(size);
+    const auto slash = pipeline_cache_path.rfind('/');
+    try {
+      save_cache_file("spirv", pipeline_cache_path.substr(slash + 1), data,
+                      pipeline_cache_path.substr(0, slash));
+      pipeline_cache_grew = false;
+    } catch (const BackendError&) {
+    }
+  }
 
   std::optional<uint32_t> find_memory_type(uint32_t type_bits, VkMemoryPropertyFlags want) const {
     for (uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
@@ -814,6 +869,7 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   pool_info.queueFamilyIndex = ctx.queue_family;
   THUNDER_VK_CHECK(ctx.vk.vkCreateCommandPool(ctx.device, &pool_info, nullptr, &ctx.transfer_pool),
                    ctx.where());
+  ctx.open_pipeline_cache();
 
   // Unified memory: every device-local type is also host-visible and coherent, so buffers
   // are mapped and copied into directly (lavapipe, most integrated GPUs).
@@ -832,6 +888,14 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
 }
 
 VulkanRuntime::~VulkanRuntime() = default;
+
+const std::string& VulkanRuntime::pipeline_cache_path() const {
+  return ctx_->pipeline_cache_path;
+}
+
+void VulkanRuntime::save_pipeline_cache() {
+  ctx_->save_pipeline_cache();
+}
 
 const DeviceInfo& VulkanRuntime::device() const {
   return ctx_->info;
@@ -986,8 +1050,13 @@ Pipeline VulkanRuntime::create_pipeline(std::span<const uint32_t> spirv,
   pipeline_info.stage.module = module;
   pipeline_info.stage.pName = "main";
   pipeline_info.layout = impl->pipeline_layout;
-  VkResult r = ctx.vk.vkCreateComputePipelines(ctx.device, VK_NULL_HANDLE, 1, &pipeline_info,
+  // vkCreateComputePipelines may use one VkPipelineCache from several threads at once.
+  VkResult r = ctx.vk.vkCreateComputePipelines(ctx.device, ctx.pipeline_cache, 1, &pipeline_info,
                                                nullptr, &impl->pipeline);
+  if (r == VK_SUCCESS) {
+    const std::lock_guard lock(ctx.pipeline_cache_mutex);
+    ctx.pipeline_cache_grew = true;
+  }
   // The module is only needed while the pipeline is created.
   ctx.vk.vkDestroyShaderModule(ctx.device, module, nullptr);
   check(r, "vkCreateComputePipelines", str(ctx.where(), " (kernel '", layout.name, "')"));

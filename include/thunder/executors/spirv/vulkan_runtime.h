@@ -157,6 +157,13 @@ public:
   /// An empty batch of dispatches on this device.
   Batch batch();
 
+  /// The file the driver's pipeline cache is read from when the runtime opens and written to
+  /// when it closes: $THUNDER_CACHE_DIR/spirv/pipelines-<vendor>-<device>-<driver>-<uuid>.bin;
+  /// empty when THUNDER_CACHE_DIR is unset (no disk cache).
+  const std::string& pipeline_cache_path() const;
+  /// Writes the pipeline cache now if pipelines were created since it was read or saved.
+  void save_pipeline_cache();
+
   struct Context;
 
 private:
