@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what thunder-cpp needs to build and test on Debian 12/13:
 #   (a) apt packages: Vulkan loader + headers, lavapipe, shaderc/glslc, SPIRV-Tools, volk,
-#       GoogleTest, nlohmann-json, and optionally ccache and the Vulkan validation layers;
+#       GoogleTest, nlohmann-json, and optionally ccache, the Vulkan validation layers and
+#       chromium (the conformance HTML report is checked in it);
 #   (b) cmake and ninja from pip (if not already on PATH);
 #   (c) torch 2.13.0 (+cpu build) from pip, for the Python reference tests;
 #   (d) transformers (pinned, torch left as it is) from pip, for the exported test models;
@@ -58,6 +59,8 @@ APT_DEPS=(
   "pkg-config|required|pkg-config pkgconf"
   "ccache|optional|ccache"
   "validation-layers|optional|vulkan-validationlayers vulkan-validationlayers-dev"
+  # thunder-conformance's HTML report is checked in headless Chromium (conformance_html_in_chromium).
+  "chromium|optional|chromium chromium-browser"
 )
 
 pkg_installed() {
