@@ -6,6 +6,7 @@
 #include "thunder/executors/cuda/cuda_executor.h"
 #include "thunder/executors/cuda/cuda_runtime.h"
 #include "thunder/executors/cuda/nvrtc_compiler.h"
+#include "../common/scoped_env.h"
 
 #include <gtest/gtest.h>
 
@@ -20,28 +21,7 @@
 namespace thunder::cuda {
 namespace {
 
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
-private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using ::thunder::testing::ScopedEnv;
 
 // rm -r without std::filesystem::remove_all: LibTorch 2.11's libtorch.so exports a copy of
 // it that crashed (a null call) when the test binary resolved it there, on the GPU machine.

@@ -10,6 +10,7 @@
 #include "thunder/frontends/export_reader.h"
 #include "thunder/frontends/model_io.h"
 #include "thunder/jit/prologue.h"
+#include "../common/scoped_env.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -47,28 +48,7 @@ void expect_close(const at::Tensor& got, const at::Tensor& expected) {
       << "max abs diff " << (got - expected).abs().max().item<double>();
 }
 
-// Sets an environment variable for one scope, then restores it.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    const char* old = std::getenv(name);
-    if (old != nullptr) old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using ::thunder::testing::ScopedEnv;
 
 class CompiledModuleCache : public ::testing::Test {
 protected:

@@ -6,6 +6,8 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/spirv/vulkan_runtime.h"
 
+#include "../common/scoped_env.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -15,33 +17,7 @@
 
 namespace thunder::spirv::testing {
 
-/// Sets (or unsets, with nullopt) an environment variable for the scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      old_ = old;
-    }
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using ::thunder::testing::ScopedEnv;
 
 /// A runtime, or the reason there is none here (no loader, no device).
 inline std::unique_ptr<VulkanRuntime> open_runtime(std::string& why_not,
