@@ -413,6 +413,64 @@ TEST(VulkanRuntime, ValidationLayerReportsALayoutMismatch) {
   EXPECT_TRUE(rt->validation_messages().empty());
 }
 
+TEST(VulkanRuntime, CountsStorageMemoryAndItsPeak) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  const VulkanRuntime::MemoryStats before = rt->memory_stats();
+  {
+    Buffer a = rt->create_buffer(1000);
+    Buffer b = rt->create_buffer(3000);
+    EXPECT_EQ(rt->memory_stats().in_use, before.in_use + 4000);
+  }
+  const VulkanRuntime::MemoryStats after = rt->memory_stats();
+  EXPECT_EQ(after.in_use, before.in_use);
+  EXPECT_GE(after.peak, before.in_use + 4000);
+  rt->reset_peak_memory();
+  EXPECT_EQ(rt->memory_stats().peak, before.in_use);
+}
+
+TEST(VulkanRuntime, MemoryLimitIsAClearOutOfMemoryErrorThatLeaksNothing) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt, RuntimeOptions{.memory_limit = 10000});
+  EXPECT_EQ(rt->memory_stats().limit, 10000u);
+  Buffer a = rt->create_buffer(6000);
+  try {
+    Buffer b = rt->create_buffer(6000);
+    FAIL() << "a buffer past the memory limit was created";
+  } catch (const BackendError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("spirv: out of device memory: a storage buffer of 6000 bytes would "
+                           "bring what device"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("holds to 12000 bytes, past the limit of 10000"), std::string::npos)
+        << message;
+  }
+  EXPECT_EQ(rt->memory_stats().in_use, 6000u); // the refused buffer holds nothing
+  {
+    Buffer c = rt->create_buffer(4000); // what is left is still usable
+  }
+  ShadercCompiler compiler;
+  EXPECT_EQ(run_add(*rt, compiler, 100), 0u);
+}
+
+TEST(VulkanRuntime, MemoryLimitFromTheEnvironment) {
+  {
+    ScopedEnv limit("THUNDER_VK_MEMORY_LIMIT", "2M");
+    THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+    EXPECT_EQ(rt->memory_stats().limit, 2u << 20);
+  }
+  for (const char* bad : {"lots", "-5", "12X", "3MB"}) {
+    ScopedEnv limit("THUNDER_VK_MEMORY_LIMIT", bad);
+    try {
+      VulkanRuntime rt;
+      ADD_FAILURE() << "THUNDER_VK_MEMORY_LIMIT=" << bad << " was accepted";
+    } catch (const ArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find("is not a byte count"), std::string::npos) << e.what();
+    } catch (const BackendError& e) {
+      GTEST_SKIP() << "no Vulkan device here: " << e.what();
+    }
+  }
+}
+
 TEST(VulkanRuntime, PipelineCacheIsSavedAndSeedsTheNextRuntime) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("thunder-pipeline-cache-" + std::to_string(::getpid()));

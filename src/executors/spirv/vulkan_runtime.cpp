@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -77,6 +79,31 @@ void check(VkResult r, const char* call_text, const std::string& where = {}) {
 }
 
 #define THUNDER_VK_CHECK(call, ...) check((call), #call __VA_OPT__(, ) __VA_ARGS__)
+
+// THUNDER_VK_MEMORY_LIMIT: bytes, or a number with a K, M or G suffix (powers of 1024); 0 or
+// unset for none. Anything else is an ArgumentError naming the variable.
+std::uint64_t memory_limit_from_env() {
+  const char* text = std::getenv("THUNDER_VK_MEMORY_LIMIT");
+  if (text == nullptr || *text == 0) return 0;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long number = std::strtoull(text, &end, 10);
+  std::uint64_t scale = 1;
+  if (end != text && *end != 0 && end[1] == 0) {
+    switch (std::toupper(static_cast<unsigned char>(*end))) {
+    case 'K': scale = 1ULL << 10; ++end; break;
+    case 'M': scale = 1ULL << 20; ++end; break;
+    case 'G': scale = 1ULL << 30; ++end; break;
+    default: break;
+    }
+  }
+  if (end == text || *end != 0 || errno != 0 || *text == '-' ||
+      number > std::numeric_limits<std::uint64_t>::max() / scale) {
+    throw ArgumentError(str("THUNDER_VK_MEMORY_LIMIT='", text,
+                            "' is not a byte count (write e.g. 1073741824, 512M or 2G)"));
+  }
+  return number * scale;
+}
 
 std::string version_string(uint32_t v) {
   return str(VK_API_VERSION_MAJOR(v), ".", VK_API_VERSION_MINOR(v), ".", VK_API_VERSION_PATCH(v));
@@ -227,6 +254,12 @@ struct VulkanRuntime::Context {
   std::vector<DeviceInfo> devices;
   // Transfers (staging copies) use one pool; the queue is externally synchronized.
   VkCommandPool transfer_pool = VK_NULL_HANDLE;
+  // Storage buffers held (bytes requested) and the most held at once; guarded by
+  // memory_mutex. memory_limit: RuntimeOptions::memory_limit, 0 for none.
+  std::uint64_t memory_in_use = 0;
+  std::uint64_t memory_peak = 0;
+  std::uint64_t memory_limit = 0;
+  mutable std::mutex memory_mutex;
   // The driver's pipeline cache, loaded from and saved to pipeline_cache_path (when
   // THUNDER_CACHE_DIR is set) so a later process skips the driver's own compile.
   VkPipelineCache pipeline_cache = VK_NULL_HANDLE;
@@ -405,6 +438,7 @@ struct Buffer::Impl {
   VkDeviceMemory memory = VK_NULL_HANDLE;
   void* mapped = nullptr;
   std::size_t size = 0;
+  std::uint64_t counted = 0; // bytes this buffer adds to the context's memory_in_use
 
   Impl() = default;
   Impl(const Impl&) = delete;
@@ -412,6 +446,10 @@ struct Buffer::Impl {
   ~Impl() {
     if (!ctx) {
       return;
+    }
+    if (counted != 0) {
+      const std::lock_guard lock(ctx->memory_mutex);
+      ctx->memory_in_use -= counted;
     }
     if (mapped) {
       ctx->vk.vkUnmapMemory(ctx->device, memory);
@@ -781,6 +819,7 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   load_vulkan();
   Context& ctx = *ctx_;
   ctx.force_staging = options.force_staging;
+  ctx.memory_limit = options.memory_limit != 0 ? options.memory_limit : memory_limit_from_env();
   ctx.validation = options.validation >= 0 ? options.validation != 0
                                            : env_or_empty("THUNDER_VK_VALIDATION") == "1";
   {
@@ -933,15 +972,49 @@ Buffer VulkanRuntime::create_buffer(std::size_t bytes) {
   constexpr VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
                                        VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                                        VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-  if (ctx_->unified && !ctx_->force_staging) {
-    return Buffer(make_buffer(ctx_, bytes, usage,
-                              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
-                                  VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                  VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                              /*map=*/true));
+  Context& ctx = *ctx_;
+  const std::uint64_t counted = std::max<std::size_t>(bytes, 4);
+  {
+    // Reserved before the driver allocates, so two threads cannot both pass the limit.
+    const std::lock_guard lock(ctx.memory_mutex);
+    if (ctx.memory_limit != 0 && ctx.memory_in_use + counted > ctx.memory_limit) {
+      throw BackendError(str("spirv: out of device memory: a storage buffer of ", bytes,
+                             " bytes would bring what ", ctx.where(), " holds to ",
+                             ctx.memory_in_use + counted, " bytes, past the limit of ",
+                             ctx.memory_limit,
+                             " (THUNDER_VK_MEMORY_LIMIT / RuntimeOptions::memory_limit); free "
+                             "memory, use smaller inputs or raise the limit"));
+    }
+    ctx.memory_in_use += counted;
+    ctx.memory_peak = std::max(ctx.memory_peak, ctx.memory_in_use);
   }
-  return Buffer(
-      make_buffer(ctx_, bytes, usage, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, /*map=*/false));
+  std::unique_ptr<Buffer::Impl> impl;
+  try {
+    if (ctx.unified && !ctx.force_staging) {
+      impl = make_buffer(ctx_, bytes, usage,
+                         VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                             VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                         /*map=*/true);
+    } else {
+      impl = make_buffer(ctx_, bytes, usage, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, /*map=*/false);
+    }
+  } catch (...) {
+    const std::lock_guard lock(ctx.memory_mutex);
+    ctx.memory_in_use -= counted;
+    throw;
+  }
+  impl->counted = counted;
+  return Buffer(std::move(impl));
+}
+
+VulkanRuntime::MemoryStats VulkanRuntime::memory_stats() const {
+  const std::lock_guard lock(ctx_->memory_mutex);
+  return {ctx_->memory_in_use, ctx_->memory_peak, ctx_->memory_limit};
+}
+
+void VulkanRuntime::reset_peak_memory() {
+  const std::lock_guard lock(ctx_->memory_mutex);
+  ctx_->memory_peak = ctx_->memory_in_use;
 }
 
 void VulkanRuntime::upload(Buffer& buffer, std::span<const std::byte> data, std::size_t offset) {

@@ -34,6 +34,10 @@ struct RuntimeOptions {
   std::string device;
   /// Khronos validation layer and a debug messenger: -1 reads THUNDER_VK_VALIDATION=1.
   int validation = -1;
+  /// The most bytes of storage buffers this runtime may hold at once; creating one past it
+  /// is the out-of-memory BackendError a full device gives. 0 reads THUNDER_VK_MEMORY_LIMIT
+  /// (bytes, or with a K/M/G suffix); unset: the device's own limit only.
+  std::uint64_t memory_limit = 0;
   /// Copy through staging buffers even where device memory is host-visible (tests the
   /// path discrete GPUs take on a machine that has only lavapipe).
   bool force_staging = false;
@@ -144,6 +148,17 @@ public:
   bool unified_memory() const;
   /// VkPhysicalDeviceLimits::maxStorageBufferRange.
   uint64_t max_storage_buffer_range() const;
+
+  /// Bytes of storage buffers held now, and the most held at once since the last
+  /// reset_peak_memory() (or since the runtime opened). Staging copies are not counted.
+  struct MemoryStats {
+    std::uint64_t in_use = 0;
+    std::uint64_t peak = 0;
+    std::uint64_t limit = 0; ///< RuntimeOptions::memory_limit; 0: none.
+  };
+  MemoryStats memory_stats() const;
+  /// Starts a new peak from what is held now.
+  void reset_peak_memory();
 
   /// A storage buffer of `bytes` bytes; BackendError if it exceeds maxStorageBufferRange.
   Buffer create_buffer(std::size_t bytes);
