@@ -7,6 +7,7 @@
 #include "../unit/golden.h"
 #include "codegen_test_util.h"
 #include "thunder/ops/ltorch.h"
+#include "thunder/ops/prims.h"
 
 #include <gtest/gtest.h>
 
@@ -86,6 +87,31 @@ TEST(CudaEmitter, DoubleMathIsPrintedNotRefused) {
   auto x = scope.input_tensor("x", {8}, DType::Float64);
   const Region region = region_of(scope.finish(ltorch::erf(ltorch::exp(x))));
   expect_cuda_golden(emit_region(region, "double_math"), "double_math");
+}
+
+TEST(CudaEmitter, EmbeddingWithPositions) {
+  // GPT-2's embeddings: token ids and iota positions index two tables; each gather checks
+  // its index and reports one out of range in the status words.
+  TraceScope scope;
+  auto wte = scope.input_tensor("wte", {50, 16}, DType::Float32);
+  auto wpe = scope.input_tensor("wpe", {32, 16}, DType::Float32);
+  auto ids = scope.input_tensor("ids", {8}, DType::Int64);
+  auto positions = prims::iota(8, 0, 1, DType::Int64, Device::cpu());
+  auto out = ltorch::add(prims::index_select(wte, 0, ids), prims::index_select(wpe, 0, positions));
+  const Region region = region_of(scope.finish(out));
+  const Kernel kernel = make_kernel("embedding", region.prims, {out->name()});
+  EXPECT_EQ(kernel.checks.size(), 2u);
+  const std::string source = emit_cuda(kernel);
+  expect_cuda_golden(source, "embedding");
+  EXPECT_NE(source.find("unsigned int* __restrict__ status"), std::string::npos) << source;
+}
+
+TEST(CudaEmitter, PadThenCat) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 3}, DType::Float32);
+  auto y = scope.input_tensor("y", {2, 4}, DType::Float32);
+  auto out = prims::cat({prims::pad(x, Value(0.5), {{0, 0, 0}, {-1, 2, 1}}), y}, 1);
+  expect_cuda_golden(emit_region(region_of(scope.finish(out)), "pad_cat"), "pad_cat");
 }
 
 } // namespace

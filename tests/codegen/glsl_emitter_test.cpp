@@ -202,5 +202,30 @@ TEST(GlslEmitter, DoubleArithmeticIsEmitted) {
   EXPECT_NE(source.find("double v2 = sqrt(v1);"), std::string::npos) << source;
 }
 
+TEST(GlslEmitter, PadThenCat) {
+  // The padding and the choice among cat's inputs are selects on index ranges, and every
+  // load reads a clamped, in-bounds element.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 3}, DType::Float32);
+  auto y = scope.input_tensor("y", {2, 4}, DType::Float16);
+  auto padded = prims::pad(x, Value(0.5), {{0, 0, 0}, {-1, 2, 1}});
+  auto out = prims::cat({padded, ltorch::to(y, DType::Float32)}, 1);
+  expect_kernel_matches_golden(emit_region(region_of(scope.finish(out)), "pad_cat"), "pad_cat");
+}
+
+TEST(GlslEmitter, IndexSelectChecksItsIndices) {
+  // An int32 index: the status buffer follows the output, and an index out of range
+  // sets it instead of reading past the table.
+  TraceScope scope;
+  auto table = scope.input_tensor("table", {10, 8}, DType::Float32);
+  auto ids = scope.input_tensor("ids", {6}, DType::Int32);
+  auto positions = prims::iota(6, 2, 1, DType::Int64, Device::cpu());
+  auto out = ltorch::add(prims::index_select(table, 0, ids),
+                         ltorch::to(ltorch::unsqueeze(positions, 1), DType::Float32));
+  const std::string source = emit_region(region_of(scope.finish(out)), "index_select");
+  expect_kernel_matches_golden(source, "index_select");
+  EXPECT_NE(source.find("buffer Status { uint data[]; } status;"), std::string::npos) << source;
+}
+
 } // namespace
 } // namespace thunder::codegen

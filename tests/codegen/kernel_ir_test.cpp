@@ -9,6 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
 namespace thunder::codegen {
 namespace {
 
@@ -131,6 +136,197 @@ TEST(KernelIr, FlattenToPrimsReplacesComposites) {
     EXPECT_TRUE(b->symbol->is_prim());
 }
 
+// A host interpreter of the kernel IR for the index, select and gather nodes (no
+// reductions, every value a double), with the status words a runner reads back.
+struct HostRun {
+  std::vector<std::vector<double>> outputs;
+  std::uint32_t status[kStatusWords] = {0, 0, 0, 0};
+};
+
+HostRun run_on_host(const Kernel& kernel, const std::vector<std::vector<double>>& inputs) {
+  HostRun run;
+  for (const Buffer& b : kernel.outputs) {
+    std::int64_t n = 1;
+    for (const std::int64_t e : b.shape)
+      n *= e;
+    run.outputs.emplace_back(static_cast<std::size_t>(n), 0.0);
+  }
+  for (std::int64_t idx = 0; idx < kernel.num_invocations; ++idx) {
+    std::vector<double> v(kernel.nodes.size(), 0.0);
+    for (std::size_t i = 0; i < kernel.nodes.size(); ++i) {
+      const Node& n = kernel.nodes[i];
+      const auto op = [&](std::size_t k) { return v[static_cast<std::size_t>(n.operands[k])]; };
+      const auto u32 = [](double x) {
+        return static_cast<double>(static_cast<std::uint32_t>(static_cast<std::int64_t>(x)));
+      };
+      switch (n.kind) {
+      case NodeKind::ThreadIndex:
+        v[i] = static_cast<double>(idx);
+        break;
+      case NodeKind::IndexConstant:
+        v[i] = static_cast<double>(n.integer);
+        break;
+      case NodeKind::IndexAdd:
+        v[i] = u32(op(0) + op(1));
+        break;
+      case NodeKind::IndexSub:
+        v[i] = u32(op(0) - op(1));
+        break;
+      case NodeKind::IndexMul:
+        v[i] = u32(op(0) * op(1));
+        break;
+      case NodeKind::IndexDiv:
+        v[i] = std::floor(op(0) / op(1));
+        break;
+      case NodeKind::IndexMod:
+        v[i] = std::fmod(op(0), op(1));
+        break;
+      case NodeKind::IndexMin:
+        v[i] = std::min(op(0), op(1));
+        break;
+      case NodeKind::IndexLess:
+        v[i] = op(0) < op(1) ? 1 : 0;
+        break;
+      case NodeKind::IndexValue:
+        v[i] = op(0);
+        break;
+      case NodeKind::CheckedIndex:
+        if (op(0) >= 0 && op(0) < static_cast<double>(n.integer)) {
+          v[i] = op(0);
+        } else {
+          if (run.status[0] == 0) {
+            run.status[0] = static_cast<std::uint32_t>(n.loop + 1);
+            const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(op(0)));
+            run.status[1] = static_cast<std::uint32_t>(bits);
+            run.status[2] = static_cast<std::uint32_t>(bits >> 32);
+          }
+          v[i] = 0;
+        }
+        break;
+      case NodeKind::Load: {
+        const auto& in = inputs.at(static_cast<std::size_t>(n.integer));
+        const auto at = static_cast<std::size_t>(op(0));
+        EXPECT_LT(at, in.size()) << "load out of bounds in " << kernel.name;
+        v[i] = at < in.size() ? in[at] : 0.0;
+        break;
+      }
+      case NodeKind::Constant:
+        v[i] = std::visit([](auto x) { return static_cast<double>(x); }, n.constant);
+        break;
+      case NodeKind::Where:
+        v[i] = op(0) != 0 ? op(1) : op(2);
+        break;
+      case NodeKind::Binary:
+        if (n.prim == prims::PrimId::logical_and) {
+          v[i] = op(0) != 0 && op(1) != 0 ? 1 : 0;
+        } else if (n.prim == prims::PrimId::add) {
+          v[i] = op(0) + op(1);
+        } else if (n.prim == prims::PrimId::mul) {
+          v[i] = op(0) * op(1);
+        } else {
+          ADD_FAILURE() << "binary prim " << static_cast<int>(n.prim) << " not interpreted";
+        }
+        break;
+      default:
+        ADD_FAILURE() << "node kind " << static_cast<int>(n.kind) << " not interpreted";
+      }
+    }
+    for (const Store& s : kernel.stores) {
+      auto& out = run.outputs[static_cast<std::size_t>(s.output)];
+      if (static_cast<std::size_t>(idx) < out.size()) {
+        out[static_cast<std::size_t>(idx)] = v[static_cast<std::size_t>(s.value)];
+      }
+    }
+  }
+  return run;
+}
+
+std::vector<double> counting(std::int64_t n, double from = 1) {
+  std::vector<double> v;
+  for (std::int64_t i = 0; i < n; ++i)
+    v.push_back(from + static_cast<double>(i));
+  return v;
+}
+
+TEST(KernelIr, IotaIsStartPlusIndexTimesStep) {
+  TraceScope scope;
+  auto y = prims::iota(5, 3, -2, DType::Int64, Device::cpu());
+  const Region region = region_of(scope.finish(y));
+  const Kernel kernel = make_kernel("k", region.prims, {y->name()});
+  EXPECT_TRUE(kernel.inputs.empty());
+  EXPECT_EQ(count_kind(kernel, NodeKind::IndexValue), 1);
+  EXPECT_EQ(run_on_host(kernel, {}).outputs[0], (std::vector<double>{3, 1, -1, -3, -5}));
+}
+
+TEST(KernelIr, PadLowHighInteriorAndCrops) {
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
+  // dim 0: one before, two after, one between; dim 1: crop one before, one after, one between.
+  auto y = prims::pad(a, Value(-1.0), {{1, 2, 1}, {-1, 1, 1}});
+  ASSERT_EQ(y->shape(), (Shape{6, 5}));
+  const Region region = region_of(scope.finish(y));
+  const Kernel kernel = make_kernel("k", region.prims, {y->name()});
+  const HostRun run = run_on_host(kernel, {counting(6)});
+  // Rows: pad, a[0], pad, a[1], pad, pad. Columns of a dilated row [x0, p, x1, p, x2]
+  // cropped by one in front and padded by one behind: [p, x1, p, x2, p].
+  const double p = -1;
+  EXPECT_EQ(run.outputs[0], (std::vector<double>{p, p, p, p, p, //
+                                                 p, 2, p, 3, p, //
+                                                 p, p, p, p, p, //
+                                                 p, 5, p, 6, p, //
+                                                 p, p, p, p, p, //
+                                                 p, p, p, p, p}));
+  EXPECT_EQ(run.status[0], 0u);
+}
+
+TEST(KernelIr, PadThatOnlyCropsIsASlice) {
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {4}, DType::Float32);
+  auto y = prims::pad(a, Value(0.0), {{-1, -2, 0}});
+  const Region region = region_of(scope.finish(y));
+  const Kernel kernel = make_kernel("k", region.prims, {y->name()});
+  EXPECT_EQ(count_kind(kernel, NodeKind::Where), 0);
+  EXPECT_EQ(run_on_host(kernel, {counting(4)}).outputs[0], (std::vector<double>{2}));
+}
+
+TEST(KernelIr, CatSelectsTheInputByRange) {
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {2, 1}, DType::Float32);
+  auto b = scope.input_tensor("b", {2, 0}, DType::Float32);
+  auto c = scope.input_tensor("c", {2, 3}, DType::Float32);
+  auto y = prims::cat({a, b, c}, 1);
+  const Region region = region_of(scope.finish(y));
+  const Kernel kernel = make_kernel("k", region.prims, {y->name()});
+  ASSERT_EQ(kernel.inputs.size(), 3u);
+  EXPECT_EQ(count_kind(kernel, NodeKind::Where), 1); // the empty input is never read
+  const HostRun run = run_on_host(kernel, {counting(2, 10), {}, counting(6)});
+  EXPECT_EQ(run.outputs[0], (std::vector<double>{10, 1, 2, 3, 11, 4, 5, 6}));
+}
+
+TEST(KernelIr, IndexSelectGathersAndReportsBadIndices) {
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {3, 4}, DType::Float32);
+  auto index = scope.input_tensor("index", {3}, DType::Int64);
+  auto y = prims::index_select(a, 1, index);
+  const Region region = region_of(scope.finish(y));
+  const Kernel kernel = make_kernel("k", region.prims, {y->name()});
+  ASSERT_EQ(kernel.checks.size(), 1u);
+  EXPECT_EQ(kernel.checks[0].op, "prims.index_select");
+  EXPECT_EQ(kernel.checks[0].extent, 4);
+  EXPECT_EQ(count_kind(kernel, NodeKind::CheckedIndex), 1);
+  const HostRun good = run_on_host(kernel, {counting(12), {3, 0, 3}});
+  EXPECT_EQ(good.outputs[0], (std::vector<double>{4, 1, 4, 8, 5, 8, 12, 9, 12}));
+  EXPECT_EQ(index_error_message(kernel, good.status), "");
+  // 4 would be the next row's first element, -1 the previous row's last: both refused.
+  for (const double bad : {4.0, -1.0}) {
+    const HostRun run = run_on_host(kernel, {counting(12), {0, bad, 1}});
+    EXPECT_EQ(index_error_message(kernel, run.status),
+              str("prims.index_select: index ", static_cast<std::int64_t>(bad),
+                  " is out of range for dim 1 of a, which has 4 elements (torch: index out of "
+                  "range in self); kernel k"));
+  }
+}
+
 TEST(KernelIrErrors, UnsupportedPrimIsNamed) {
   TraceScope scope;
   auto a = scope.input_tensor("a", {2, 3}, DType::Float32);
@@ -140,8 +336,8 @@ TEST(KernelIrErrors, UnsupportedPrimIsNamed) {
   EXPECT_EQ(error_of([&] { make_kernel("k", region.prims, {c->name()}); }),
             "make_kernel: prims.matmul (t0 = prims.matmul(a, b)) is not supported by generated "
             "kernels, which take elementwise prims, where, convert_element_type, "
-            "broadcast_in_dim, reshape, transpose, squeeze, slice, full and the reductions sum, "
-            "prod, amax and amin; leave it to another executor");
+            "broadcast_in_dim, reshape, transpose, squeeze, slice, pad, cat, index_select, full, "
+            "iota and the reductions sum, prod, amax and amin; leave it to another executor");
   try {
     make_kernel("k", region.prims, {c->name()});
   } catch (const UnsupportedError&) {

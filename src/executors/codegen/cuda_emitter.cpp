@@ -24,10 +24,26 @@ enum class Helper {
   RoundBf16,
   RemainderFloat,
   RemainderInt,
+  CheckedIndex,
 };
 
 const char* helper_source(Helper helper) {
   switch (helper) {
+  case Helper::CheckedIndex:
+    return "// An index read from memory, if in [0, extent); else 0, and the first such index\n"
+           "// and its check's number go to the status words, which the runner turns into an\n"
+           "// error after the launch.\n"
+           "__device__ __forceinline__ unsigned int thunder_checked_index(long long v, long long "
+           "extent,\n"
+           "                                                             unsigned int check, "
+           "unsigned int* status) {\n"
+           "  if (v >= 0LL && v < extent) return (unsigned int)v;\n"
+           "  if (atomicCAS(status, 0u, check + 1u) == 0u) {\n"
+           "    status[1] = (unsigned int)(unsigned long long)v;\n"
+           "    status[2] = (unsigned int)((unsigned long long)v >> 32);\n"
+           "  }\n"
+           "  return 0u;\n"
+           "}\n";
   case Helper::F16ToFloat:
     return "__device__ __forceinline__ float thunder_f16_to_float(unsigned short h) {\n"
            "  float f;\n"
@@ -130,6 +146,11 @@ private:
   std::string unary(const Node& n, const std::string& a, DType in) override;
   std::string binary(const Node& n, const std::string& a, const std::string& b,
                      DType in) override;
+  std::string checked_index(const Node& n, const std::string& value, DType /*in*/) override {
+    use(Helper::CheckedIndex);
+    return str("thunder_checked_index(", cast("long long", value), ", ", n.integer, "LL, ", n.loop,
+               "u, status)");
+  }
   void use(Helper h) { helpers_.insert(static_cast<int>(h)); }
 };
 
@@ -385,6 +406,10 @@ std::string CudaEmitter::emit() {
     declare(kernel_.inputs[i], true, str("in", i));
   for (std::size_t i = 0; i < kernel_.outputs.size(); ++i)
     declare(kernel_.outputs[i], false, str("out", i));
+  if (!kernel_.checks.empty()) {
+    out << "    unsigned int* __restrict__ status, // " << kStatusWords
+        << " words, zeroed: the first index out of range\n";
+  }
   out << "    unsigned int numel) {\n";
   out << "  unsigned int idx = blockIdx.x * " << kCudaBlockSize << "u + threadIdx.x;\n";
   out << "  if (idx >= numel) return;\n";

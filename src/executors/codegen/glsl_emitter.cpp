@@ -32,10 +32,33 @@ enum class Helper {
   Pow,
   RemainderInt,
   RemainderInt64,
+  CheckedIndex,
+  CheckedIndex64,
 };
 
 const char* helper_source(Helper helper) {
   switch (helper) {
+  case Helper::CheckedIndex:
+    return "// An index read from memory, if in [0, extent); else 0, and the first such index\n"
+           "// and its check's number go to the status words, which the runner turns into an\n"
+           "// error after the dispatch.\n"
+           "uint thunder_checked_index(int v, int extent, uint check) {\n"
+           "  if (v >= 0 && v < extent) return uint(v);\n"
+           "  if (atomicCompSwap(status.data[0], 0u, check + 1u) == 0u) {\n"
+           "    status.data[1] = uint(v);\n"
+           "    status.data[2] = v < 0 ? 0xFFFFFFFFu : 0u;\n"
+           "  }\n"
+           "  return 0u;\n"
+           "}\n";
+  case Helper::CheckedIndex64:
+    return "uint thunder_checked_index(int64_t v, int64_t extent, uint check) {\n"
+           "  if (v >= 0l && v < extent) return uint(v);\n"
+           "  if (atomicCompSwap(status.data[0], 0u, check + 1u) == 0u) {\n"
+           "    status.data[1] = uint(v & 0xFFFFFFFFl);\n"
+           "    status.data[2] = uint(v >> 32);\n"
+           "  }\n"
+           "  return 0u;\n"
+           "}\n";
   case Helper::Bf16ToFloat:
     return "float thunder_bf16_to_float(uint bits) { return uintBitsToFloat(bits << 16); }\n";
   case Helper::FloatToBf16:
@@ -239,6 +262,12 @@ private:
   std::string unary(const Node& n, const std::string& a, DType in) override;
   std::string binary(const Node& n, const std::string& a, const std::string& b,
                      DType in) override;
+  std::string checked_index(const Node& n, const std::string& value, DType in) override {
+    const bool wide = compute_dtype(in) == DType::Int64;
+    use(wide ? Helper::CheckedIndex64 : Helper::CheckedIndex);
+    return str("thunder_checked_index(", value, ", ", n.integer, wide ? "l, " : ", ", n.loop,
+               "u)");
+  }
   void use(Helper h) { helpers_.insert(static_cast<int>(h)); }
 };
 
@@ -484,6 +513,11 @@ std::string GlslEmitter::emit() {
   }
   for (std::size_t i = 0; i < kernel_.outputs.size(); ++i) {
     declare(kernel_.outputs[i], "writeonly", str("Out", i).c_str(), str("out", i));
+  }
+  if (!kernel_.checks.empty()) {
+    out << "// status: " << kStatusWords << " words, zeroed: the first index out of range\n";
+    out << "layout(std430, set = 0, binding = " << binding++
+        << ") buffer Status { uint data[]; } status;\n";
   }
   out << "layout(push_constant) uniform PushConstants { uint numel; } pc;\n";
   for (const int h : helpers_)

@@ -31,6 +31,10 @@ enum class PrimClass {
   Squeeze,
   Slice,
   Full,
+  Iota,
+  Pad,
+  Cat,
+  IndexSelect,
   Reduction,
   Unsupported
 };
@@ -103,6 +107,14 @@ PrimClass classify(PrimId id) {
     return PrimClass::Slice;
   case PrimId::full:
     return PrimClass::Full;
+  case PrimId::iota:
+    return PrimClass::Iota;
+  case PrimId::pad:
+    return PrimClass::Pad;
+  case PrimId::cat:
+    return PrimClass::Cat;
+  case PrimId::index_select:
+    return PrimClass::IndexSelect;
   case PrimId::sum:
   case PrimId::prod:
   case PrimId::amax:
@@ -154,6 +166,15 @@ private:
   NodeId add_node(Node node);
   NodeId index_constant(std::int64_t value);
   NodeId index_binary(NodeKind kind, NodeId a, NodeId b);
+  NodeId index_less(NodeId a, NodeId b);
+  NodeId logical_and(NodeId a, NodeId b);
+  NodeId where(NodeId condition, NodeId a, NodeId b, DType dtype);
+  /// a - b clamped to [0, extent - 1] (a - b wraps below 0, so it clamps to extent - 1).
+  NodeId clamped_offset(NodeId a, std::int64_t b, std::int64_t extent);
+  NodeId eval_iota(const Definition& def, const Coords& coords);
+  NodeId eval_pad(const Definition& def, const Coords& coords);
+  NodeId eval_cat(const Definition& def, const Coords& coords);
+  NodeId eval_index_select(const Definition& def, const Coords& coords);
   Coords unravel(NodeId linear, const Shape& shape);
   NodeId linearize(const Coords& coords);
   NodeId offset(const Coords& coords, const Strides& strides);
@@ -246,7 +267,8 @@ KernelBuilder::KernelBuilder(const std::string& name, const std::vector<const Bo
       unsupported(definitions_[out->name()],
                   "is not supported by generated kernels, which take elementwise prims, where, "
                   "convert_element_type, broadcast_in_dim, reshape, transpose, squeeze, slice, "
-                  "full and the reductions sum, prod, amax and amin");
+                  "pad, cat, index_select, full, iota and the reductions sum, prod, amax and "
+                  "amin");
     }
   }
   for (const auto& [input, strides] : input_strides) {
@@ -352,39 +374,90 @@ NodeId KernelBuilder::index_binary(NodeKind kind, NodeId a, NodeId b) {
   const bool ca = na.kind == NodeKind::IndexConstant;
   const bool cb = nb.kind == NodeKind::IndexConstant;
   if (ca && cb) {
+    // The emitted arithmetic is unsigned 32-bit; fold as it would compute.
+    const auto u32 = [](std::int64_t v) { return v & 0xFFFFFFFFLL; };
     switch (kind) {
     case NodeKind::IndexAdd:
-      return index_constant(na.integer + nb.integer);
+      return index_constant(u32(na.integer + nb.integer));
+    case NodeKind::IndexSub:
+      return index_constant(u32(na.integer - nb.integer));
     case NodeKind::IndexMul:
-      return index_constant(na.integer * nb.integer);
+      return index_constant(u32(na.integer * nb.integer));
     case NodeKind::IndexDiv:
       return index_constant(na.integer / nb.integer);
     case NodeKind::IndexMod:
       return index_constant(na.integer % nb.integer);
+    case NodeKind::IndexMin:
+      return index_constant(std::min(na.integer, nb.integer));
     default:
       THUNDER_INTERNAL_ASSERT(false) << "not an index operation";
     }
   }
   // Constants go to the right, where they print naturally ("i * 64u").
-  if (ca && (kind == NodeKind::IndexAdd || kind == NodeKind::IndexMul)) {
+  if (ca && (kind == NodeKind::IndexAdd || kind == NodeKind::IndexMul ||
+             kind == NodeKind::IndexMin)) {
     return index_binary(kind, b, a);
   }
   if (cb) {
     const std::int64_t c = nb.integer;
-    if (kind == NodeKind::IndexAdd && c == 0) return a;
+    if ((kind == NodeKind::IndexAdd || kind == NodeKind::IndexSub) && c == 0) return a;
     if (kind == NodeKind::IndexMul && c == 0) return b;
     if ((kind == NodeKind::IndexMul || kind == NodeKind::IndexDiv) && c == 1) return a;
     if (kind == NodeKind::IndexMod && c == 1) return index_constant(0);
-    THUNDER_INTERNAL_ASSERT(c > 0 || kind == NodeKind::IndexAdd || kind == NodeKind::IndexMul)
+    THUNDER_INTERNAL_ASSERT(c > 0 || (kind != NodeKind::IndexDiv && kind != NodeKind::IndexMod))
         << "division by " << c;
   } else {
-    THUNDER_INTERNAL_ASSERT(kind == NodeKind::IndexAdd || kind == NodeKind::IndexMul)
+    THUNDER_INTERNAL_ASSERT(kind != NodeKind::IndexDiv && kind != NodeKind::IndexMod)
         << "division by a non-constant";
   }
   Node node;
   node.kind = kind;
   node.operands = {a, b};
   return add_node(std::move(node));
+}
+
+NodeId KernelBuilder::index_less(NodeId a, NodeId b) {
+  const Node& na = kernel_.nodes[static_cast<std::size_t>(a)];
+  const Node& nb = kernel_.nodes[static_cast<std::size_t>(b)];
+  Node node;
+  node.dtype = DType::Bool;
+  if (na.kind == NodeKind::IndexConstant && nb.kind == NodeKind::IndexConstant) {
+    node.kind = NodeKind::Constant;
+    node.constant = na.integer < nb.integer;
+    return add_node(std::move(node));
+  }
+  node.kind = NodeKind::IndexLess;
+  node.operands = {a, b};
+  return add_node(std::move(node));
+}
+
+NodeId KernelBuilder::logical_and(NodeId a, NodeId b) {
+  for (const auto& [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
+    const Node& nx = kernel_.nodes[static_cast<std::size_t>(x)];
+    if (nx.kind == NodeKind::Constant) return std::get<bool>(nx.constant) ? y : x;
+  }
+  Node node;
+  node.kind = NodeKind::Binary;
+  node.prim = PrimId::logical_and;
+  node.dtype = DType::Bool;
+  node.operands = {a, b};
+  return add_node(std::move(node));
+}
+
+NodeId KernelBuilder::where(NodeId condition, NodeId a, NodeId b, DType dtype) {
+  const Node& c = kernel_.nodes[static_cast<std::size_t>(condition)];
+  if (c.kind == NodeKind::Constant) return std::get<bool>(c.constant) ? a : b;
+  Node node;
+  node.kind = NodeKind::Where;
+  node.dtype = dtype;
+  node.operands = {condition, a, b};
+  return add_node(std::move(node));
+}
+
+NodeId KernelBuilder::clamped_offset(NodeId a, std::int64_t b, std::int64_t extent) {
+  const NodeId shifted = b >= 0 ? index_binary(NodeKind::IndexSub, a, index_constant(b))
+                                : index_binary(NodeKind::IndexAdd, a, index_constant(-b));
+  return index_binary(NodeKind::IndexMin, shifted, index_constant(extent - 1));
 }
 
 Coords KernelBuilder::unravel(NodeId linear, const Shape& shape) {
@@ -609,6 +682,14 @@ NodeId KernelBuilder::eval_prim(const Definition& def, const Coords& coords) {
   }
   case PrimClass::Full:
     return constant(arg(1), def.proxy->dtype(), def);
+  case PrimClass::Iota:
+    return eval_iota(def, coords);
+  case PrimClass::Pad:
+    return eval_pad(def, coords);
+  case PrimClass::Cat:
+    return eval_cat(def, coords);
+  case PrimClass::IndexSelect:
+    return eval_index_select(def, coords);
   case PrimClass::Reduction:
     return eval_reduction(def, coords);
   case PrimClass::Unsupported:
@@ -617,6 +698,141 @@ NodeId KernelBuilder::eval_prim(const Definition& def, const Coords& coords) {
   THUNDER_INTERNAL_ASSERT(false) << "unsupported prims are rejected before evaluation: "
                                  << bsym.call_string();
   return -1;
+}
+
+NodeId KernelBuilder::eval_iota(const Definition& def, const Coords& coords) {
+  const BoundSymbol& bsym = *def.bsym;
+  const DType dtype = def.proxy->dtype();
+  if (dtype == DType::Bool) unsupported(def, "makes bool values");
+  Node node;
+  node.kind = NodeKind::IndexValue;
+  node.dtype = dtype;
+  node.operands = {coords.dims.at(0)};
+  NodeId value = add_node(std::move(node));
+  const auto binary = [&](PrimId prim, NodeId a, NodeId b) {
+    Node n;
+    n.kind = NodeKind::Binary;
+    n.prim = prim;
+    n.dtype = dtype;
+    n.operands = {a, b};
+    return add_node(std::move(n));
+  };
+  // start + i * step, in the dtype's compute type (torch's arange computes so too).
+  const std::int64_t start = bsym.args.at(1).as_int();
+  const std::int64_t step = bsym.args.at(2).as_int();
+  if (step != 1) value = binary(PrimId::mul, value, constant(bsym.args.at(2), dtype, def));
+  if (start != 0) value = binary(PrimId::add, value, constant(bsym.args.at(1), dtype, def));
+  return value;
+}
+
+NodeId KernelBuilder::eval_pad(const Definition& def, const Coords& coords) {
+  const BoundSymbol& bsym = *def.bsym;
+  const TensorProxy& a = *bsym.args.at(0).as_tensor();
+  const DType dtype = def.proxy->dtype();
+  const NodeId padding = constant(bsym.args.at(1), dtype, def);
+  if (a.numel() == 0) return padding;
+  // Output coordinate c of a dim [low, high, interior] reads input element (c - low) / s,
+  // s = interior + 1, when c - low >= 0, (c - low) % s == 0 and (c - low) / s < extent.
+  // c - low wraps below 0 to at least 2^31 > s * extent, so the last test covers the first.
+  // The load's coordinate is clamped, so the element read where padding wins is in bounds.
+  NodeId inside = -1;
+  Coords inner;
+  inner.shape = a.shape();
+  const std::vector<Value>& config = bsym.args.at(2).as_list();
+  for (std::size_t d = 0; d < config.size(); ++d) {
+    const std::vector<std::int64_t> c = config[d].as_ints();
+    const std::int64_t low = c[0];
+    const std::int64_t s = c[2] + 1;
+    const std::int64_t extent = a.shape()[d];
+    const NodeId t = low >= 0 ? index_binary(NodeKind::IndexSub, coords.dims[d], index_constant(low))
+                              : index_binary(NodeKind::IndexAdd, coords.dims[d], index_constant(-low));
+    const NodeId q = index_binary(NodeKind::IndexDiv, t, index_constant(s));
+    NodeId ok = index_less(q, index_constant(extent));
+    if (s > 1) {
+      ok = logical_and(ok, index_less(index_binary(NodeKind::IndexMod, t, index_constant(s)),
+                                      index_constant(1)));
+    }
+    // With no padding on either side nor inside, every coordinate reads the input.
+    if (low <= 0 && c[1] <= 0 && s == 1) {
+      inner.dims.push_back(t);
+      continue;
+    }
+    inside = inside < 0 ? ok : logical_and(inside, ok);
+    inner.dims.push_back(index_binary(NodeKind::IndexMin, q, index_constant(extent - 1)));
+  }
+  const NodeId value = eval(a.name(), inner);
+  if (inside < 0) return value;
+  return where(inside, value, padding, dtype);
+}
+
+NodeId KernelBuilder::eval_cat(const Definition& def, const Coords& coords) {
+  const BoundSymbol& bsym = *def.bsym;
+  const std::vector<Value>& tensors = bsym.args.at(0).as_list();
+  const auto dim = static_cast<std::size_t>(bsym.args.at(1).as_int() < 0
+                                                ? bsym.args.at(1).as_int() + def.proxy->ndim()
+                                                : bsym.args.at(1).as_int());
+  const DType dtype = def.proxy->dtype();
+  // The inputs along dim, from the last: input j holds [offset_j, offset_j + extent_j).
+  // Each reads at its coordinate clamped into its extent, so the loads not chosen stay in
+  // bounds; the first input whose range holds the coordinate wins.
+  std::vector<std::pair<const TensorProxy*, std::int64_t>> parts; // (tensor, offset)
+  std::int64_t offset_along = 0;
+  for (const Value& v : tensors) {
+    const TensorProxy* t = v.as_tensor().get();
+    const std::int64_t extent = t->shape()[dim];
+    if (extent > 0) parts.emplace_back(t, offset_along);
+    offset_along += extent;
+  }
+  // A cat of empty tensors has no elements: nothing reads this value.
+  if (parts.empty()) return constant(Value(0), dtype, def);
+  NodeId result = -1;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    const TensorProxy& t = *it->first;
+    const std::int64_t extent = t.shape()[dim];
+    Coords inner;
+    inner.shape = t.shape();
+    inner.dims = coords.dims;
+    inner.dims[dim] = clamped_offset(coords.dims[dim], it->second, extent);
+    const NodeId value = eval(t.name(), inner);
+    if (result < 0) {
+      result = value;
+      continue;
+    }
+    result = where(index_less(coords.dims[dim], index_constant(it->second + extent)), value,
+                   result, dtype);
+  }
+  return result;
+}
+
+NodeId KernelBuilder::eval_index_select(const Definition& def, const Coords& coords) {
+  const BoundSymbol& bsym = *def.bsym;
+  const TensorProxy& a = *bsym.args.at(0).as_tensor();
+  const TensorProxy& index = *bsym.args.at(2).as_tensor();
+  if (a.ndim() == 0) {
+    unsupported(def, "indexes a 0-dim tensor");
+  }
+  std::int64_t dim = bsym.args.at(1).as_int();
+  if (dim < 0) dim += a.ndim();
+  const auto d = static_cast<std::size_t>(dim);
+  // The integer at the output's coordinate along dim, checked against a's extent there.
+  Coords at;
+  at.shape = index.shape();
+  if (index.ndim() == 1) at.dims = {coords.dims[d]};
+  const NodeId position = eval(index.name(), at);
+  const auto check = static_cast<int>(kernel_.checks.size());
+  kernel_.checks.push_back(IndexCheck{bsym.symbol->qualified_name(), a.name(), static_cast<int>(dim),
+                                      a.shape()[d]});
+  Node node;
+  node.kind = NodeKind::CheckedIndex;
+  node.operands = {position};
+  node.integer = a.shape()[d];
+  node.loop = check;
+  const NodeId checked = add_node(std::move(node));
+  Coords inner;
+  inner.shape = a.shape();
+  inner.dims = coords.dims;
+  inner.dims[d] = checked;
+  return eval(a.name(), inner);
 }
 
 NodeId KernelBuilder::eval_reduction(const Definition& def, const Coords& coords) {
@@ -711,6 +927,9 @@ bool is_index(NodeKind kind) {
   case NodeKind::IndexMul:
   case NodeKind::IndexDiv:
   case NodeKind::IndexMod:
+  case NodeKind::IndexSub:
+  case NodeKind::IndexMin:
+  case NodeKind::CheckedIndex:
     return true;
   default:
     return false;
@@ -765,6 +984,20 @@ std::optional<Kernel> one_prim_kernel(const BoundSymbol& bsym,
   } catch (const Error&) {
     return std::nullopt;
   }
+}
+
+std::string index_error_message(const Kernel& kernel, const std::uint32_t* status) {
+  if (status[0] == 0) return {};
+  const std::size_t which = status[0] - 1;
+  THUNDER_INTERNAL_ASSERT(which < kernel.checks.size())
+      << "kernel " << kernel.name << " reported check " << which << " of "
+      << kernel.checks.size();
+  const IndexCheck& check = kernel.checks[which];
+  const auto value = static_cast<std::int64_t>(static_cast<std::uint64_t>(status[1]) |
+                                               (static_cast<std::uint64_t>(status[2]) << 32));
+  return str(check.op, ": index ", value, " is out of range for dim ", check.dim, " of ",
+             check.tensor, ", which has ", check.extent,
+             " elements (torch: index out of range in self); kernel ", kernel.name);
 }
 
 std::size_t prim_count(const BoundSymbol& bsym) {

@@ -169,8 +169,9 @@ std::string KernelPrinter::bitwise_compare_or_logical(const Node& n, const std::
   }
 }
 
-std::string KernelPrinter::index_expr(const Node& n) const {
+std::string KernelPrinter::index_expr(const Node& n) {
   const std::string a = name_of(n.operands[0]);
+  if (n.kind == NodeKind::CheckedIndex) return checked_index(n, a, node(n.operands[0]).dtype);
   const std::string b = name_of(n.operands[1]);
   switch (n.kind) {
   case NodeKind::IndexAdd:
@@ -181,6 +182,10 @@ std::string KernelPrinter::index_expr(const Node& n) const {
     return a + " / " + b;
   case NodeKind::IndexMod:
     return a + " % " + b;
+  case NodeKind::IndexSub:
+    return a + " - " + b;
+  case NodeKind::IndexMin:
+    return "min(" + a + ", " + b + ")";
   default:
     THUNDER_INTERNAL_ASSERT(false) << "not an index expression";
   }
@@ -200,6 +205,12 @@ std::string KernelPrinter::value_expr(const Node& n) {
                name_of(n.operands[2]), ")");
   case NodeKind::Convert:
     return convert(name_of(n.operands[0]), node(n.operands[0]).dtype, n.dtype);
+  case NodeKind::IndexLess:
+    return str("(", name_of(n.operands[0]), " < ", name_of(n.operands[1]), ")");
+  case NodeKind::IndexValue: {
+    const std::string v = cast(compute_type(n.dtype), name_of(n.operands[0]));
+    return is_floating(n.dtype) ? v : wrap(v, n.dtype);
+  }
   default:
     THUNDER_INTERNAL_ASSERT(false) << "not a value expression";
   }
@@ -308,7 +319,10 @@ void KernelPrinter::emit_node(NodeId id) {
   case NodeKind::IndexAdd:
   case NodeKind::IndexMul:
   case NodeKind::IndexDiv:
-  case NodeKind::IndexMod: {
+  case NodeKind::IndexMod:
+  case NodeKind::IndexSub:
+  case NodeKind::IndexMin:
+  case NodeKind::CheckedIndex: {
     const std::string e = index_expr(n);
     const std::string name = str("i", next_index_++);
     line(str(index_type(), " ", name, " = ", e, ";"));

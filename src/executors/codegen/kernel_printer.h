@@ -53,6 +53,9 @@ protected:
   virtual std::string unary(const Node& n, const std::string& a, DType in) = 0;
   virtual std::string binary(const Node& n, const std::string& a, const std::string& b,
                              DType in) = 0;
+  /// A CheckedIndex: `value` (of integer dtype `in`) as an index below n.integer, or 0 after
+  /// recording check n.loop and the value in the status buffer.
+  virtual std::string checked_index(const Node& n, const std::string& value, DType in) = 0;
 
   // Shared machinery.
   /// The type a value of `dtype` is computed in (compute_dtype): bool, int for the narrow
@@ -86,7 +89,7 @@ private:
   void emit_block(int scope, const std::vector<NodeId>& roots);
   void emit_node(NodeId id);
   void emit_reduce(NodeId id);
-  std::string index_expr(const Node& n) const;
+  std::string index_expr(const Node& n);
   std::string value_expr(const Node& n);
 
   std::string emitter_name_;

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace thunder::cuda {
@@ -213,6 +214,15 @@ private:
         device_values_.insert_or_assign(out.name, std::move(value));
       }
     }
+    // A kernel that indexes by values it reads (index_select) reports an index out of range
+    // in its status words, read back after the launch: torch raises there, so must we.
+    std::optional<DeviceMemory> status;
+    if (!kernel.checks.empty() && kernel.num_invocations > 0) {
+      static constexpr std::uint32_t kZeros[codegen::kStatusWords] = {};
+      status.emplace(cuda_.runtime().allocate(sizeof(kZeros), "status of " + kernel.name));
+      cuda_.runtime().upload(status->address(), kZeros, sizeof(kZeros), stream_);
+      addresses.push_back(status->address());
+    }
     if (kernel.num_invocations > 0) {
       auto numel = static_cast<unsigned int>(kernel.num_invocations);
       std::vector<void*> params;
@@ -223,6 +233,13 @@ private:
           (kernel.num_invocations + codegen::kCudaBlockSize - 1) / codegen::kCudaBlockSize);
       cuda_.runtime().launch(*compiled->loaded, blocks, codegen::kCudaBlockSize, params.data(),
                              stream_);
+    }
+    if (status) {
+      std::uint32_t words[codegen::kStatusWords] = {};
+      cuda_.runtime().download(words, status->address(), sizeof(words), stream_);
+      if (std::string error = codegen::index_error_message(kernel, words); !error.empty()) {
+        throw ArgumentError("cuda executor: " + error);
+      }
     }
     ++report_.regions;
     report_.prims[cuda_.name()] += codegen::flatten_to_prims(region.subsymbols).size();

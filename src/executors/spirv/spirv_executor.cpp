@@ -123,7 +123,9 @@ SpirvExecutor::compile(const BoundSymbol& region,
   options.name = kernel_name;
   const std::shared_ptr<const SpirvWords> words = compiler_->compile(out->glsl, options);
   PipelineLayout layout;
-  layout.buffers = static_cast<uint32_t>(out->kernel.inputs.size() + out->kernel.outputs.size());
+  // Inputs, outputs, and the status words of a kernel that checks indices.
+  layout.buffers = static_cast<uint32_t>(out->kernel.inputs.size() + out->kernel.outputs.size() +
+                                         (out->kernel.checks.empty() ? 0 : 1));
   layout.push_constant_bytes = sizeof(uint32_t); // uint numel
   layout.name = kernel_name;
   out->pipeline = std::make_shared<const Pipeline>(rt.create_pipeline(*words, layout));

@@ -8,6 +8,7 @@
 #include <c10/core/GradMode.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -172,6 +173,15 @@ private:
       bindings.push_back(value.buffer.get());
       device_values_[out.name] = std::move(value);
     }
+    // A kernel that indexes by values it reads (index_select) reports an index out of range
+    // in its status words, read back when the batch is done (flush).
+    if (!kernel.checks.empty()) {
+      auto status = std::make_unique<Buffer>(rt.create_buffer(codegen::kStatusWords * 4));
+      const std::array<std::uint32_t, codegen::kStatusWords> zeros{};
+      rt.upload(*status, std::as_bytes(std::span(zeros)));
+      bindings.push_back(status.get());
+      statuses_.emplace_back(std::move(status), &kernel);
+    }
     if (kernel.num_invocations > 0) {
       if (!batch_) batch_.emplace(rt.batch());
       const auto numel = static_cast<std::uint32_t>(kernel.num_invocations);
@@ -275,6 +285,14 @@ private:
       report_.barriers += batch_->barrier_count();
     }
     VulkanRuntime& rt = spirv_.runtime();
+    for (const auto& [status, kernel] : statuses_) {
+      std::array<std::uint32_t, codegen::kStatusWords> words{};
+      rt.download(*status, std::as_writable_bytes(std::span(words)));
+      if (std::string error = codegen::index_error_message(*kernel, words.data()); !error.empty()) {
+        throw ArgumentError("spirv executor: " + error);
+      }
+    }
+    statuses_.clear();
     for (auto& [name, value] : device_values_) {
       if (!download_all && !read_outside_batch(name)) continue;
       at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
@@ -306,6 +324,8 @@ private:
   std::map<std::string, DeviceValue> device_values_;
   std::map<std::string, std::unique_ptr<Buffer>> uploads_;
   std::vector<std::shared_ptr<const CompiledRegion>> compiled_;
+  // The status buffers of the batch's kernels that check indices, with their kernels.
+  std::vector<std::pair<std::unique_ptr<Buffer>, const codegen::Kernel*>> statuses_;
 };
 
 } // namespace

@@ -50,6 +50,12 @@ enum class NodeKind : std::uint8_t {
   IndexMul,
   IndexDiv, ///< Operands: value, constant divisor.
   IndexMod, ///< Operands: value, constant divisor.
+  IndexSub, ///< Wraps modulo 2^32 when operands[0] < operands[1] (a later min or test sees it).
+  IndexMin,
+  /// An integer value node (operands[0]) as an index into a dim of Node::integer elements,
+  /// checked: a value outside [0, extent) sets the kernel's status (Kernel::checks[loop]) and
+  /// reads index 0 instead, so memory stays safe and the caller raises the error.
+  CheckedIndex,
   // Value nodes: of Node::dtype.
   Load,     ///< inputs[integer].data[operands[0]], converted to the compute type.
   Constant, ///< Node::constant as a value of Node::dtype.
@@ -58,6 +64,8 @@ enum class NodeKind : std::uint8_t {
   Where,    ///< operands[0] ? operands[1] : operands[2].
   Convert,  ///< operands[0] converted to Node::dtype.
   Reduce,   ///< Node::prim (sum/prod/amax/amin) of operands[0] over loop Node::loop.
+  IndexLess,  ///< Bool: index operands[0] < index operands[1].
+  IndexValue, ///< Index operands[0] as a value of Node::dtype (iota).
 };
 
 /// True for the index node kinds.
@@ -83,6 +91,22 @@ struct Loop {
   NodeId index = -1;       ///< The LoopIndex node.
 };
 
+/// A data-dependent index a kernel checks (CheckedIndex). A kernel with checks takes one more
+/// buffer after its outputs, the status: kStatusWords 32-bit words, zero before the launch.
+/// An invocation that meets an index outside [0, extent) sets word 0 to the check's
+/// position + 1 (the first to fail wins, atomically) and words 1 and 2 to the low and high
+/// 32 bits of the index value; the runner reads the status after the launch and raises
+/// IndexError (index_error_message) instead of returning the clamped result.
+struct IndexCheck {
+  std::string op;     ///< "prims.index_select".
+  std::string tensor; ///< The tensor indexed (its proxy's name).
+  int dim = 0;
+  std::int64_t extent = 0; ///< Valid indices are [0, extent).
+};
+
+/// The words of a kernel's status buffer.
+constexpr int kStatusWords = 4;
+
 /// One output: the value node stored at each linear index of the output buffer.
 struct Store {
   int output = 0; ///< Position in Kernel::outputs.
@@ -99,7 +123,13 @@ struct Kernel {
   std::vector<Loop> loops; ///< loops[0] is the invocation.
   std::vector<Store> stores;
   std::int64_t num_invocations = 0; ///< The largest output's element count.
+  std::vector<IndexCheck> checks;   ///< Non-empty: the kernel takes a status buffer.
 };
+
+/// The error a runner raises for a kernel's status words (kStatusWords of them, read back
+/// after the launch): empty when word 0 is 0, else the IndexError message of the failed
+/// check, in the torch executor's words.
+std::string index_error_message(const Kernel& kernel, const std::uint32_t* status);
 
 /// The dtype a value of this dtype is computed in (f16/bf16 -> f32; others themselves).
 DType compute_dtype(DType dtype);
