@@ -1,7 +1,10 @@
 #include "thunder/executors/spirv/spirv_executor.h"
 
+#include "builtin_kernels.h"
+
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/glsl_emitter.h"
+#include "thunder/ops/prims.h"
 
 #include <algorithm>
 #include <vector>
@@ -52,11 +55,39 @@ std::vector<std::string> output_names(const BoundSymbol& bsym) {
   return names;
 }
 
+bool is_matmul(const BoundSymbol& bsym) {
+  return bsym.symbol == &prims::symbol(prims::PrimId::matmul);
+}
+
+// prims.matmul for the matmul kernel: CPU operands (the torch edge uploads them) of a dtype
+// it has a variant for, each buffer within the device's maxStorageBufferRange (a bigger one
+// stays on torch rather than failing in create_buffer).
+bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
+  if (bsym.args.size() != 2 || !bsym.args[0].is_tensor() || !bsym.args[1].is_tensor() ||
+      !bsym.output.is_tensor()) {
+    return false;
+  }
+  const TensorProxy* a = bsym.args[0].as_tensor().get();
+  const TensorProxy* b = bsym.args[1].as_tensor().get();
+  const TensorProxy* c = bsym.output.as_tensor().get();
+  const DType dtype = a->dtype();
+  if (dtype != DType::Float32 && !(dtype == DType::Float16 && rt.features().storage_buffer_16bit)) {
+    return false;
+  }
+  for (const TensorProxy* t : {a, b, c}) {
+    if (t->device() != Device::cpu() || t->dtype() != dtype) return false;
+    const auto bytes = static_cast<uint64_t>(t->numel()) * (dtype == DType::Float16 ? 2u : 4u);
+    if (bytes > rt.max_storage_buffer_range()) return false;
+  }
+  return true;
+}
+
 } // namespace
 
 SpirvExecutor::SpirvExecutor(RuntimeOptions options)
     : Executor("spirv", kPriority), options_(std::move(options)),
-      compiler_(std::make_unique<ShadercCompiler>()) {}
+      compiler_(std::make_unique<ShadercCompiler>()),
+      builtin_kernels_(std::make_unique<BuiltinKernels>()) {}
 
 SpirvExecutor::~SpirvExecutor() = default;
 
@@ -74,6 +105,13 @@ Availability SpirvExecutor::availability() const {
 }
 
 bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
+  if (is_matmul(bsym)) {
+    try {
+      return matmul_claimable(bsym, runtime());
+    } catch (const BackendError&) {
+      return false; // No device: availability() says why.
+    }
+  }
   // The torch edge copies between host tensors and device buffers.
   const auto tensor_ok = [](const TensorProxy& t) {
     return t.device() == Device::cpu() && storable(t.dtype());
@@ -90,7 +128,8 @@ bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
 }
 
 bool SpirvExecutor::fusible(const BoundSymbol& bsym) const {
-  return claims(bsym);
+  // A matmul is a kernel of its own (shaders/matmul.comp), dispatched between regions.
+  return !is_matmul(bsym) && claims(bsym);
 }
 
 std::shared_ptr<const CompiledRegion>
@@ -136,6 +175,10 @@ SpirvExecutor::compile(const BoundSymbol& region,
 std::size_t SpirvExecutor::pipeline_cache_size() const {
   const std::lock_guard lock(mutex_);
   return pipelines_.size();
+}
+
+std::size_t SpirvExecutor::builtin_pipeline_count() const {
+  return builtin_kernels_->size();
 }
 
 std::size_t SpirvExecutor::pipeline_cache_hits() const {

@@ -1,7 +1,10 @@
 #include "thunder/executors/spirv/spirv_torch.h"
 
+#include "builtin_kernels.h"
+
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/glsl_emitter.h"
+#include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
 
 #include <ATen/ATen.h>
@@ -66,6 +69,9 @@ public:
           env_.erase(p->name());
       } else if (is_spirv_region(bsym, spirv_)) {
         run_region(i, bsym);
+      } else if (bsym.executor == spirv_.name() &&
+                 bsym.symbol == &prims::symbol(prims::PrimId::matmul)) {
+        run_matmul(i, bsym);
       } else if (bsym.executor == spirv_.name()) {
         throw ArgumentError(str("spirv executor: ", bsym.call_string(),
                                 " is assigned to spirv but not in a fusion region; run fuse "
@@ -198,6 +204,133 @@ private:
     members_.insert(index);
     ++report_.regions;
     report_.prims[spirv_.name()] += codegen::flatten_to_prims(region.subsymbols).size();
+  }
+
+  // A matmul operand: its buffer and its strides in elements ({batch, row, col}; 0 for a
+  // dim of size 1), or, before upload, the host tensor to upload.
+  struct MatmulOperand {
+    std::array<std::int64_t, 3> strides{};
+    const Buffer* buffer = nullptr;
+    std::optional<at::Tensor> upload; // Set where the buffer is still to be made.
+    std::string upload_key;
+  };
+
+  // Strides over [batch, rows, cols] of a tensor whose batch dims (all but the last two) are
+  // addressed by one stride, or nullopt.
+  static std::optional<std::array<std::int64_t, 3>> collapsed_strides(at::IntArrayRef sizes,
+                                                                      at::IntArrayRef strides) {
+    const std::size_t rank = sizes.size();
+    std::array<std::int64_t, 3> out{0, sizes[rank - 2] == 1 ? 0 : strides[rank - 2],
+                                    sizes[rank - 1] == 1 ? 0 : strides[rank - 1]};
+    std::optional<std::int64_t> next; // The stride the next outer batch dim must have.
+    for (std::size_t d = rank - 2; d-- > 0;) {
+      if (sizes[d] == 1) continue;
+      if (!next) {
+        out[0] = strides[d];
+      } else if (strides[d] != *next) {
+        return std::nullopt;
+      }
+      next = strides[d] * sizes[d];
+    }
+    return out;
+  }
+
+  MatmulOperand matmul_operand(const std::string& name, std::size_t max_bytes) {
+    MatmulOperand op;
+    const auto contiguous = [](const Shape& shape) {
+      const std::size_t rank = shape.size();
+      const std::int64_t rows = shape[rank - 2], cols = shape[rank - 1];
+      std::int64_t batch = 1;
+      for (std::size_t d = 0; d + 2 < rank; ++d)
+        batch *= shape[d];
+      return std::array<std::int64_t, 3>{batch == 1 ? 0 : rows * cols, rows == 1 ? 0 : cols,
+                                         cols == 1 ? 0 : 1};
+    };
+    if (const auto it = device_values_.find(name); it != device_values_.end()) {
+      op.strides = contiguous(it->second.shape);
+      op.buffer = it->second.buffer.get();
+      return op;
+    }
+    const at::Tensor& t = host_tensor(name);
+    // Read as it is (transposed or expanded: no copy) where one stride walks the batch dims
+    // and its span fits a buffer; otherwise a contiguous copy.
+    const std::optional<std::array<std::int64_t, 3>> strides =
+        collapsed_strides(t.sizes(), t.strides());
+    if (strides && span_bytes(t) <= max_bytes) {
+      op.strides = *strides;
+      op.upload_key = name;
+      if (t.numel() == 0) op.strides = {0, 0, 0};
+    } else {
+      op.strides = contiguous(Shape(t.sizes().begin(), t.sizes().end()));
+      op.upload_key = name + "#contiguous";
+    }
+    if (const auto it = uploads_.find(op.upload_key); it != uploads_.end()) {
+      op.buffer = it->second.get();
+    } else {
+      op.upload = strides && span_bytes(t) <= max_bytes ? t : t.contiguous();
+    }
+    return op;
+  }
+
+  const Buffer* uploaded(MatmulOperand& op) {
+    if (op.buffer != nullptr) return op.buffer;
+    VulkanRuntime& rt = spirv_.runtime();
+    const at::Tensor& t = *op.upload;
+    const std::size_t bytes = span_bytes(t);
+    auto buffer = std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4)));
+    if (bytes > 0) {
+      rt.upload(*buffer, std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
+    }
+    op.buffer = buffer.get();
+    uploads_[op.upload_key] = std::move(buffer);
+    return op.buffer;
+  }
+
+  // prims.matmul as the matmul kernel, recorded into the pending batch like a region: its
+  // operands are this batch's device values or uploads, its result stays on the device.
+  void run_matmul(std::size_t index, const BoundSymbol& bsym) {
+    const TensorProxy& a = *bsym.args.at(0).as_tensor();
+    const TensorProxy& b = *bsym.args.at(1).as_tensor();
+    const TensorProxy& c = *bsym.output.as_tensor();
+    const DType dtype = c.dtype();
+    VulkanRuntime& rt = spirv_.runtime();
+    const std::size_t rank = c.shape().size();
+    MatmulProblem problem;
+    problem.m = c.shape()[rank - 2];
+    problem.n = c.shape()[rank - 1];
+    problem.k = a.shape()[rank - 1];
+    for (std::size_t d = 0; d + 2 < rank; ++d)
+      problem.batch *= c.shape()[d];
+    const Pipeline* pipeline = nullptr;
+    std::vector<MatmulDispatch> dispatches;
+    MatmulOperand op_a, op_b;
+    try {
+      const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
+      op_a = matmul_operand(a.name(), max_bytes);
+      op_b = matmul_operand(b.name(), max_bytes);
+      problem.a_strides = op_a.strides;
+      problem.b_strides = op_b.strides;
+      dispatches = plan_matmul(problem);
+      pipeline = &spirv_.builtin_kernels().pipeline(rt, matmul_module(dtype), matmul_layout(dtype));
+    } catch (const UnsupportedError& e) {
+      if (strict_) throw;
+      report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
+      run_on_torch(bsym, std::string(kFallbackExecutor));
+      return;
+    }
+    const std::size_t bytes =
+        static_cast<std::size_t>(c.numel()) * c10::elementSize(to_scalar_type(dtype));
+    DeviceValue value{std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4))),
+                      c.shape(), dtype};
+    const std::array<const Buffer*, 3> bindings{uploaded(op_a), uploaded(op_b), value.buffer.get()};
+    for (const MatmulDispatch& d : dispatches) {
+      if (!batch_) batch_.emplace(rt.batch());
+      batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&d.push, 1)), d.groups_x,
+                       d.groups_y, d.groups_z);
+    }
+    device_values_[c.name()] = std::move(value);
+    members_.insert(index);
+    report_.prims[spirv_.name()] += 1;
   }
 
   // Subsymbols [begin, end) of a region as a region of their own: its inputs are what they

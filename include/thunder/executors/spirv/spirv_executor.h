@@ -3,8 +3,10 @@
 // sum/prod/amax/amin reductions), fuses them, and turns each of its fusion regions into one
 // compute pipeline: make_kernel -> emit_glsl (GlslEmitter) -> ShadercCompiler ->
 // VulkanRuntime. Pipelines are cached by a hash of the generated source, so a region seen
-// again (in this call or a later one) reuses its pipeline. What it does not claim (matmul,
-// convolution, indexing, random numbers) goes to the torch executor.
+// again (in this call or a later one) reuses its pipeline. prims.matmul it claims too, on
+// f32 (and f16 where the device stores 16-bit values) and runs as a hand-written kernel
+// (shaders/matmul.comp, embedded at build time; builtin_kernels.h), never fused. What it
+// does not claim (convolution, indexing, random numbers) goes to the torch executor.
 //
 // Torch-free: it knows kernels, buffers and pipelines; moving at::Tensors in and out of
 // device buffers is the job of the torch edge (spirv_torch.h).
@@ -23,6 +25,8 @@
 #include <string>
 
 namespace thunder::spirv {
+
+class BuiltinKernels;
 
 /// A fusion region ready to dispatch: its kernel (buffers in binding order: inputs, then
 /// outputs), the GLSL it was printed as, and the pipeline compiled from it.
@@ -52,8 +56,10 @@ public:
   /// f32 or i32 (what the runtime's device setup can store: it enables no 8/16-bit
   /// storage, int64 or float64 features yet, so bool, f16 and f64 tensors go to torch).
   /// Composites are not claimed: assign_executors offers their prims instead.
+  /// prims.matmul on CPU f32 tensors (f16 where the device enables 16-bit storage) whose
+  /// buffers fit maxStorageBufferRange is claimed for the matmul kernel.
   bool claims(const BoundSymbol& bsym) const override;
-  /// Every claimed prim may be fused.
+  /// Every claimed prim may be fused but prims.matmul, which runs as its own kernel.
   bool fusible(const BoundSymbol& bsym) const override;
 
   /// The runtime; BackendError with the availability reason where there is none.
@@ -73,6 +79,12 @@ public:
   std::size_t pipeline_cache_size() const;
   std::size_t pipeline_cache_hits() const;
 
+  /// The pipelines of the hand-written kernels (shaders/), made on first use; the torch
+  /// edge dispatches them (see src/executors/spirv/builtin_kernels.h).
+  BuiltinKernels& builtin_kernels() const { return *builtin_kernels_; }
+  /// Pipelines of hand-written kernels made so far (one per module used).
+  std::size_t builtin_pipeline_count() const;
+
 private:
   RuntimeOptions options_;
   std::unique_ptr<ShadercCompiler> compiler_;
@@ -80,6 +92,7 @@ private:
   OpenOnce<VulkanRuntime> runtime_;
   mutable std::map<std::string, std::shared_ptr<const Pipeline>> pipelines_; ///< By source hash.
   mutable std::size_t pipeline_hits_ = 0;
+  std::unique_ptr<BuiltinKernels> builtin_kernels_;
 };
 
 } // namespace thunder::spirv

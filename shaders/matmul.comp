@@ -1,0 +1,114 @@
+// prims.matmul for the spirv executor: C[b] = A[b] @ B[b] for A [batch, M, K], B [batch, K, N]
+// and a contiguous C [batch, M, N]. A and B are read through strides (in elements) given as
+// push constants, so a transposed or expanded operand needs no copy. One workgroup computes a
+// 64 x 64 tile of C (batch gl_WorkGroupID.z + batch_base): it stages 64 x 16 slices of A and
+// 16 x 64 slices of B in shared memory, and each of its 16 x 16 invocations accumulates a
+// 4 x 4 block in registers, always in f32. Edges are bounds-checked (out-of-range elements
+// load as 0 and are not stored), so any M, N, K works, K = 0 included (C is zeros).
+//
+// Variants (cmake/EmbedSpirv.cmake compiles one SPIR-V module for each line below):
+// variant f32
+// variant f16 -DTHUNDER_MATMUL_F16
+// f16: float16_t buffers (VK 16-bit storage feature), f32 shared memory and accumulation.
+#version 450
+
+#ifdef THUNDER_MATMUL_F16
+#extension GL_EXT_shader_16bit_storage : require
+#define STORAGE_T float16_t
+#else
+#define STORAGE_T float
+#endif
+
+// The host side (src/executors/spirv/builtin_kernels.h) must agree on these three.
+#define TILE_M 64
+#define TILE_N 64
+#define TILE_K 16
+#define THREADS 256 // 16 x 16 invocations, each a 4 x 4 block of the tile.
+
+layout(local_size_x = 16, local_size_y = 16, local_size_z = 1) in;
+
+layout(set = 0, binding = 0, std430) readonly buffer ABuffer { STORAGE_T a[]; };
+layout(set = 0, binding = 1, std430) readonly buffer BBuffer { STORAGE_T b[]; };
+layout(set = 0, binding = 2, std430) writeonly buffer CBuffer { STORAGE_T c[]; };
+
+layout(push_constant) uniform Params {
+  uint m;
+  uint n;
+  uint k;
+  uint batch_base; // first batch of this dispatch (batches past the z group limit)
+  uint a_batch;    // strides of A, in elements
+  uint a_row;
+  uint a_col;
+  uint b_batch;    // strides of B, in elements
+  uint b_row;
+  uint b_col;
+}
+p;
+
+// Stored k-major, so the inner loop reads a row of each.
+shared float a_tile[TILE_K][TILE_M];
+shared float b_tile[TILE_K][TILE_N];
+
+void main() {
+  const uint batch = gl_WorkGroupID.z + p.batch_base;
+  const uint row0 = gl_WorkGroupID.y * TILE_M;
+  const uint col0 = gl_WorkGroupID.x * TILE_N;
+  const uint tx = gl_LocalInvocationID.x;
+  const uint ty = gl_LocalInvocationID.y;
+  const uint tid = ty * 16u + tx;
+  const uint a_base = batch * p.a_batch;
+  const uint b_base = batch * p.b_batch;
+
+  float acc[4][4];
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) acc[i][j] = 0.0;
+  }
+
+  for (uint k0 = 0u; k0 < p.k; k0 += TILE_K) {
+    // Each invocation loads 4 elements of each slice; consecutive invocations take
+    // consecutive k of A (a row-major A reads contiguously) and consecutive n of B.
+    for (uint i = 0u; i < (TILE_M * TILE_K) / THREADS; ++i) {
+      const uint e = tid + i * THREADS;
+      const uint r = e / TILE_K;
+      const uint kk = e % TILE_K;
+      const uint row = row0 + r;
+      const uint kg = k0 + kk;
+      float v = 0.0;
+      if (row < p.m && kg < p.k) v = float(a[a_base + row * p.a_row + kg * p.a_col]);
+      a_tile[kk][r] = v;
+    }
+    for (uint i = 0u; i < (TILE_K * TILE_N) / THREADS; ++i) {
+      const uint e = tid + i * THREADS;
+      const uint kk = e / TILE_N;
+      const uint cc = e % TILE_N;
+      const uint col = col0 + cc;
+      const uint kg = k0 + kk;
+      float v = 0.0;
+      if (col < p.n && kg < p.k) v = float(b[b_base + kg * p.b_row + col * p.b_col]);
+      b_tile[kk][cc] = v;
+    }
+    barrier();
+
+    for (uint kk = 0u; kk < TILE_K; ++kk) {
+      float av[4];
+      float bv[4];
+      // Rows ty, ty + 16, ...: neighbouring invocations read neighbouring words.
+      for (int i = 0; i < 4; ++i) av[i] = a_tile[kk][ty + 16u * uint(i)];
+      for (int j = 0; j < 4; ++j) bv[j] = b_tile[kk][tx + 16u * uint(j)];
+      for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < 4; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
+      }
+    }
+    barrier();
+  }
+
+  const uint c_base = batch * p.m * p.n;
+  for (int i = 0; i < 4; ++i) {
+    const uint row = row0 + ty + 16u * uint(i);
+    if (row >= p.m) continue;
+    for (int j = 0; j < 4; ++j) {
+      const uint col = col0 + tx + 16u * uint(j);
+      if (col < p.n) c[c_base + row * p.n + col] = STORAGE_T(acc[i][j]);
+    }
+  }
+}

@@ -1,0 +1,333 @@
+// prims.matmul on the spirv executor's hand-written kernel (shaders/matmul.comp, embedded at
+// build time) on the machine's Vulkan device (lavapipe in CI): shapes with edges that are
+// not multiples of the tile, batches, K = 0, transposed, expanded and sliced operands read
+// through their strides, against torch in float64; the matmul shares its batch with the
+// regions around it; the exported models run their matmuls on spirv. With
+// THUNDER_VK_VALIDATION=1 (ctest sets it) the validation layer must report nothing. Without
+// a Vulkan device the tests skip with the runtime's reason.
+#include "thunder/compile.h"
+#include "thunder/core/tracing.h"
+#include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/executors/spirv/spirv_torch.h"
+#include "thunder/opdb/opdb.h"
+#include "thunder/ops/ltorch.h"
+#include "thunder/ops/prims.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using thunder::DType;
+using thunder::Trace;
+using thunder::spirv::ExecutionReport;
+using thunder::spirv::SpirvExecutor;
+using thunder::spirv::TorchFallbackExecutor;
+namespace lt = thunder::ltorch;
+
+// One executor for the binary, opened in its initializer (see spirv_executor_test.cpp).
+SpirvExecutor& spirv() {
+  static const std::unique_ptr<SpirvExecutor> executor = [] {
+    auto opened = std::make_unique<SpirvExecutor>();
+    opened->availability();
+    return opened;
+  }();
+  return *executor;
+}
+
+#define THUNDER_SPIRV_OR_SKIP()                                                                    \
+  if (const thunder::Availability a = spirv().availability(); !a.available) {                      \
+    GTEST_SKIP() << "spirv executor not available here: " << a.reason;                             \
+  }
+
+using Shape = std::vector<std::int64_t>;
+
+at::Tensor randn(const Shape& shape, at::ScalarType dtype = at::kFloat) {
+  return at::randn(shape, at::kDouble).to(dtype);
+}
+
+void expect_no_validation_messages() {
+  if (spirv().runtime().validation_enabled()) {
+    EXPECT_EQ(spirv().runtime().validation_messages(), std::vector<std::string>{});
+  } else if (const char* v = std::getenv("THUNDER_VK_VALIDATION"); v && std::string(v) == "1") {
+    ADD_FAILURE() << "THUNDER_VK_VALIDATION=1 but the runtime has no validation layer";
+  }
+}
+
+struct MatmulRun {
+  at::Tensor result;
+  ExecutionReport report;
+  Trace prepared;
+  double ms = 0; // wall time of run_spirv_trace
+};
+
+// Prepares and runs `trace` on spirv (strict: a fallback is an error) and checks the
+// validation layer said nothing.
+MatmulRun run_spirv(const Trace& trace, const std::vector<at::Tensor>& inputs) {
+  MatmulRun r;
+  TorchFallbackExecutor torch;
+  r.prepared = thunder::spirv::prepare_spirv_trace(trace, spirv(), torch);
+  spirv().runtime().clear_validation_messages();
+  const std::vector<c10::IValue> values(inputs.begin(), inputs.end());
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<at::Tensor> out =
+      thunder::spirv::run_spirv_trace(spirv(), r.prepared, values, &r.report, /*strict=*/true);
+  r.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(out.size(), 1u);
+  if (!out.empty()) r.result = out[0];
+  expect_no_validation_messages();
+  return r;
+}
+
+std::size_t ran(const ExecutionReport& report, const std::string& executor) {
+  const auto it = report.prims.find(executor);
+  return it == report.prims.end() ? 0 : it->second;
+}
+
+// a @ b through prims.matmul alone, checked against torch (f32) and float64 torch.
+MatmulRun check_matmul(const at::Tensor& a, const at::Tensor& b, const std::string& what) {
+  thunder::TraceScope scope("matmul");
+  const DType dtype = a.scalar_type() == at::kHalf ? DType::Float16 : DType::Float32;
+  auto pa = scope.input_tensor("a", Shape(a.sizes().begin(), a.sizes().end()), dtype);
+  auto pb = scope.input_tensor("b", Shape(b.sizes().begin(), b.sizes().end()), dtype);
+  const Trace trace = scope.finish(thunder::prims::matmul(pa, pb));
+  MatmulRun r = run_spirv(trace, {a, b});
+  const at::Tensor want = at::matmul(a, b);
+  const at::Tensor reference = at::matmul(a.to(at::kDouble), b.to(at::kDouble));
+  EXPECT_EQ(r.result.sizes(), want.sizes()) << what;
+  EXPECT_EQ(r.result.scalar_type(), want.scalar_type()) << what;
+  if (r.result.sizes() == want.sizes()) {
+    const thunder::opdb::Comparison c =
+        thunder::opdb::compare(r.result, want, reference, thunder::opdb::model_tolerance(dtype));
+    std::cout << "[spirv matmul] " << what << " " << a.sizes() << " x " << b.sizes()
+              << ": max abs error " << c.max_abs << ", max rel " << c.max_rel << " (" << c.rule
+              << ")\n";
+    EXPECT_TRUE(c.pass) << what << ": " << c.rule << ", max abs " << c.max_abs;
+  }
+  EXPECT_EQ(ran(r.report, "spirv"), 1u) << what << ": " << r.report.to_string();
+  EXPECT_EQ(ran(r.report, "torch"), 0u) << what << ": " << r.report.to_string();
+  EXPECT_TRUE(r.report.fallbacks.empty()) << r.report.to_string();
+  // The matmul stays a single call of its own, assigned to spirv, in no region.
+  std::size_t matmuls = 0;
+  for (const thunder::BoundSymbol& bsym : r.prepared.bound_symbols) {
+    if (bsym.symbol->qualified_name() != "prims.matmul") continue;
+    ++matmuls;
+    EXPECT_EQ(bsym.executor, "spirv") << r.prepared.to_string();
+  }
+  EXPECT_EQ(matmuls, 1u) << r.prepared.to_string();
+  return r;
+}
+
+struct MatmulCase {
+  Shape a, b;
+  const char* what;
+};
+
+TEST(SpirvMatmul, MatchesFloat64TorchOnEdgeAndBatchedShapes) {
+  THUNDER_SPIRV_OR_SKIP();
+  const std::vector<MatmulCase> cases = {
+      {{1, 1}, {1, 1}, "1x1"},
+      {{33, 17}, {17, 65}, "odd sizes, not multiples of the tile"},
+      {{64, 16}, {16, 64}, "exactly one tile"},
+      {{65, 33}, {33, 129}, "one past the tile"},
+      {{1, 300}, {300, 1}, "a dot product"},
+      {{3, 5, 7}, {3, 7, 4}, "batched"},
+      {{2, 3, 5, 7}, {2, 3, 7, 4}, "two batch dims"},
+      {{100, 1, 9}, {100, 9, 70}, "many batches, one row"},
+  };
+  at::manual_seed(10);
+  for (const MatmulCase& c : cases)
+    check_matmul(randn(c.a), randn(c.b), c.what);
+}
+
+TEST(SpirvMatmul, EmptyInnerDimensionGivesZerosAndEmptyOutputsWork) {
+  THUNDER_SPIRV_OR_SKIP();
+  const MatmulRun k0 = check_matmul(randn({4, 0}), randn({0, 3}), "K = 0");
+  EXPECT_TRUE(at::equal(k0.result, at::zeros({4, 3}))) << k0.result;
+  const MatmulRun k0_batched = check_matmul(randn({2, 5, 0}), randn({2, 0, 6}), "batched K = 0");
+  EXPECT_TRUE(at::equal(k0_batched.result, at::zeros({2, 5, 6})));
+  check_matmul(randn({0, 5}), randn({5, 3}), "M = 0");
+  check_matmul(randn({4, 5}), randn({5, 0}), "N = 0");
+  check_matmul(randn({0, 4, 5}), randn({0, 5, 3}), "no batches");
+}
+
+TEST(SpirvMatmul, ReadsTransposedExpandedAndSlicedOperandsThroughTheirStrides) {
+  THUNDER_SPIRV_OR_SKIP();
+  at::manual_seed(11);
+  const at::Tensor a_t = randn({17, 33}).t(); // [33, 17], strides [1, 33]
+  const at::Tensor b_t = randn({65, 17}).t(); // [17, 65], strides [1, 17]
+  ASSERT_FALSE(a_t.is_contiguous());
+  check_matmul(a_t, b_t, "both transposed");
+  check_matmul(randn({3, 7, 5}).transpose(1, 2), randn({3, 7, 4}), "batched, A transposed");
+  check_matmul(randn({5, 7}).expand({3, 5, 7}), randn({3, 7, 4}), "A expanded over the batch");
+  const at::Tensor big = randn({40, 50});
+  check_matmul(big.slice(0, 3, 20).slice(1, 5, 30), big.slice(0, 10, 35).slice(1, 1, 9),
+               "slices of one tensor");
+  // Batch dims no single stride walks: read from a contiguous copy.
+  check_matmul(randn({5, 3, 4, 6}).transpose(0, 1), randn({3, 5, 6, 2}), "permuted batch dims");
+}
+
+TEST(SpirvMatmul, LargeProductMatchesAndIsTimed) {
+  THUNDER_SPIRV_OR_SKIP();
+  at::manual_seed(12);
+  const at::Tensor a = randn({256, 512});
+  const at::Tensor b = randn({512, 128});
+  const MatmulRun first = check_matmul(a, b, "256x512x128");
+  // Warm runs (pipeline cached, trace prepared once), against torch on this CPU.
+  thunder::TraceScope scope("matmul");
+  auto pa = scope.input_tensor("a", {256, 512}, DType::Float32);
+  auto pb = scope.input_tensor("b", {512, 128}, DType::Float32);
+  const Trace trace = scope.finish(thunder::prims::matmul(pa, pb));
+  TorchFallbackExecutor torch;
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, spirv(), torch);
+  constexpr int kRepeats = 10;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRepeats; ++i)
+    thunder::spirv::run_spirv_trace(spirv(), prepared, {a, b});
+  const double spirv_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+      kRepeats;
+  const auto torch_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRepeats; ++i)
+    (void)at::matmul(a, b);
+  const double torch_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - torch_start)
+          .count() /
+      kRepeats;
+  std::cout << "[spirv matmul] 256x512x128 f32 on " << spirv().runtime().device().name << ": "
+            << spirv_ms << " ms per run (uploads, dispatch, download; first run " << first.ms
+            << " ms), torch on the CPU " << torch_ms << " ms\n";
+}
+
+TEST(SpirvMatmul, SharesOneBatchWithTheRegionsAroundIt) {
+  THUNDER_SPIRV_OR_SKIP();
+  // relu(x @ w1 + b) @ w2: region -> matmul -> region -> matmul, no torch call between.
+  thunder::TraceScope scope("mlp");
+  auto x = scope.input_tensor("x", {8, 32}, DType::Float32);
+  auto w1 = scope.input_tensor("w1", {64, 32}, DType::Float32);
+  auto b1 = scope.input_tensor("b1", {64}, DType::Float32);
+  auto w2 = scope.input_tensor("w2", {64, 16}, DType::Float32);
+  const Trace trace = scope.finish(lt::matmul(lt::relu(lt::linear(lt::mul(x, 0.5), w1, b1)), w2));
+  at::manual_seed(13);
+  const std::vector<at::Tensor> in = {randn({8, 32}), randn({64, 32}), randn({64}),
+                                      randn({64, 16})};
+  const MatmulRun r = run_spirv(trace, in);
+  const auto eager = [](const std::vector<at::Tensor>& t) {
+    return at::matmul(at::relu(at::linear(t[0] * 0.5, t[1], t[2])), t[3]);
+  };
+  std::vector<at::Tensor> f64;
+  for (const at::Tensor& t : in)
+    f64.push_back(t.to(at::kDouble));
+  const thunder::opdb::Comparison c = thunder::opdb::compare(
+      r.result, eager(in), eager(f64), thunder::opdb::model_tolerance(DType::Float32));
+  EXPECT_TRUE(c.pass) << c.rule << ", max abs " << c.max_abs << "\n" << r.prepared.to_string();
+  EXPECT_EQ(ran(r.report, "torch"), 0u) << r.report.to_string() << r.prepared.to_string();
+  EXPECT_EQ(r.report.batches, 1u) << r.report.to_string();
+  // Each matmul reads what a region wrote, and the last region what the first matmul wrote.
+  EXPECT_GE(r.report.barriers, 2u) << r.report.to_string();
+  EXPECT_TRUE(r.report.fallbacks.empty());
+}
+
+TEST(SpirvMatmul, PipelinesAreMadeOncePerVariant) {
+  THUNDER_SPIRV_OR_SKIP();
+  check_matmul(randn({3, 4}), randn({4, 5}), "first");
+  const std::size_t pipelines = spirv().builtin_pipeline_count();
+  check_matmul(randn({7, 2}), randn({2, 9}), "second");
+  EXPECT_EQ(spirv().builtin_pipeline_count(), pipelines);
+  EXPECT_GE(pipelines, 1u);
+}
+
+TEST(SpirvMatmul, LeavesToTorchWhatItCannotTake) {
+  THUNDER_SPIRV_OR_SKIP();
+  thunder::TraceScope scope("claims");
+  // Output of 8192 x 8192 f32 = 256 MiB: past lavapipe's 128 MiB maxStorageBufferRange.
+  const std::int64_t side = 8192;
+  const bool too_big =
+      static_cast<std::uint64_t>(side * side * 4) > spirv().runtime().max_storage_buffer_range();
+  auto a = scope.input_tensor("a", {side, 1}, DType::Float32);
+  auto b = scope.input_tensor("b", {1, side}, DType::Float32);
+  auto d = scope.input_tensor("d", {4, 4}, DType::Float64);
+  auto big = thunder::prims::matmul(a, b);
+  auto f64 = thunder::prims::matmul(d, d);
+  const Trace trace = scope.finish(
+      thunder::Value(std::vector<thunder::Value>{thunder::Value(big), thunder::Value(f64)}));
+  ASSERT_EQ(trace.bound_symbols.size(), 2u);
+  EXPECT_EQ(spirv().claims(trace.bound_symbols[0]), !too_big)
+      << "maxStorageBufferRange " << spirv().runtime().max_storage_buffer_range();
+  EXPECT_FALSE(spirv().claims(trace.bound_symbols[1])); // float64
+  // Claimed, but never fused into an elementwise region.
+  thunder::TraceScope small_scope("small");
+  auto s = small_scope.input_tensor("s", {4, 4}, DType::Float32);
+  const Trace small = small_scope.finish(thunder::prims::matmul(s, s));
+  EXPECT_TRUE(spirv().claims(small.bound_symbols[0]));
+  EXPECT_FALSE(spirv().fusible(small.bound_symbols[0]));
+}
+
+TEST(SpirvMatmul, HalfStorageVariantWhereTheDeviceHasSixteenBitStorage) {
+  THUNDER_SPIRV_OR_SKIP();
+  if (!spirv().runtime().features().storage_buffer_16bit) {
+    GTEST_SKIP() << spirv().runtime().device().name
+                 << " has no storageBuffer16BitAccess enabled: f16 matmuls stay on torch";
+  }
+  at::manual_seed(14);
+  check_matmul(randn({33, 17}, at::kHalf), randn({17, 65}, at::kHalf), "f16 odd sizes");
+  check_matmul(randn({3, 7, 5}, at::kHalf).transpose(1, 2), randn({3, 7, 4}, at::kHalf),
+               "f16 batched, A transposed");
+  check_matmul(randn({128, 256}, at::kHalf), randn({256, 64}, at::kHalf), "f16 128x256x64");
+}
+
+// The exported models: every matmul in the last (fusion) trace is assigned to spirv, none
+// to torch, and the outputs match the torch backend.
+class SpirvMatmulModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SpirvMatmulModels, RunTheirMatmulsOnSpirv) {
+  const char* dir = std::getenv("THUNDER_TEST_MODELS");
+  if (dir == nullptr) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  const std::string path = std::string(dir) + "/" + GetParam() + ".pt2";
+  try {
+    thunder::select_backend("spirv");
+  } catch (const thunder::BackendError& e) {
+    GTEST_SKIP() << e.what();
+  }
+  thunder::Options spirv_options;
+  spirv_options.backend = "spirv";
+  const auto compiled = thunder::compile(path, spirv_options);
+  thunder::Options torch_options;
+  torch_options.backend = "torch";
+  const auto reference = thunder::compile(path, torch_options);
+  const std::vector<at::Tensor> inputs = thunder::load_sample_inputs(path);
+  ASSERT_FALSE(inputs.empty());
+  const std::vector<at::Tensor> got = compiled->forward(inputs);
+  const std::vector<at::Tensor> want = reference->forward(inputs);
+  ASSERT_EQ(got.size(), want.size());
+  const thunder::opdb::Tolerance tol = thunder::opdb::model_tolerance(DType::Float32);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_TRUE(at::allclose(got[i], want[i], tol.rtol, tol.atol))
+        << GetParam() << " output " << i << ": max abs "
+        << (got[i] - want[i]).abs().max().item<double>();
+  }
+  const Trace& last = compiled->last_traces().back();
+  std::size_t on_spirv = 0, on_torch = 0;
+  for (const thunder::BoundSymbol& b : last.bound_symbols) {
+    if (b.symbol->qualified_name() != "prims.matmul") continue;
+    ++(b.executor == "spirv" ? on_spirv : on_torch);
+  }
+  std::cout << "[spirv matmul] " << GetParam() << ": " << on_spirv << " matmuls on spirv, "
+            << on_torch << " on torch\n";
+  EXPECT_GE(on_spirv, 1u) << last.to_string();
+  EXPECT_EQ(on_torch, 0u) << last.to_string();
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, SpirvMatmulModels,
+                         ::testing::Values("mlp", "attention", "cnn", "gpt2"));
+
+} // namespace
