@@ -259,6 +259,10 @@ int run_model(const RunArgs& a) {
     j["fallback_ops"] = fallback_ops;
     j["ms_per_call"] = ms_per_call;
     j["cache"] = {{"hits", stats.cache_hits}, {"misses", stats.cache_misses}};
+    if (stats.peak_device_bytes > 0) {
+      j["peak_device_bytes"] = stats.peak_device_bytes;
+      j["eager_peak_bytes_estimate"] = stats.eager_peak_bytes_estimate;
+    }
     std::cout << j.dump() << std::endl;
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
   }
@@ -289,6 +293,12 @@ int run_model(const RunArgs& a) {
   }
   std::printf("time per call: %.3f ms (mean of %d warm calls, %s, backend %s)\n", ms_per_call,
               a.repeat, device.c_str(), module->backend().c_str());
+  if (stats.peak_device_bytes > 0) {
+    std::printf("device memory: peak %.1f KiB held by %s; eager PyTorch holds at least %.1f KiB "
+                "(estimated from the trace)\n",
+                static_cast<double>(stats.peak_device_bytes) / 1024, module->backend().c_str(),
+                static_cast<double>(stats.eager_peak_bytes_estimate) / 1024);
+  }
   std::printf("cache: %d hits, %d misses, %d recompiles%s%s\n", stats.cache_hits,
               stats.cache_misses, stats.recompiles, module->cache_dir().empty() ? "" : "; dir ",
               module->cache_dir().c_str());

@@ -8,6 +8,7 @@
 #include "thunder/jit/jit_extension.h"
 #include "thunder/jit/prologue.h"
 #include "thunder/passes/assign_executors.h"
+#include "thunder/passes/buffer_lifetimes.h"
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
 #include "thunder/passes/fusion.h"
@@ -115,6 +116,7 @@ struct Specialization {
   Trace prologue;
   std::vector<Trace> traces; ///< First (interpreted) to last (what runs).
   std::vector<std::string> fallbacks;
+  std::int64_t eager_peak_bytes = 0; ///< estimate_peak_bytes of traces.front().
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
   mutable cuda::RegionCache cuda_regions; ///< The last trace's kernels, compiled on its first run.
 #endif
@@ -389,6 +391,8 @@ private:
     }
 #endif
     THUNDER_INTERNAL_ASSERT(ran) << "backend " << backend_ << " selected in a build without it";
+    stats_.peak_device_bytes = report.peak_device_bytes;
+    stats_.eager_peak_bytes_estimate = last_->eager_peak_bytes;
     for (const Fallback& f : report.fallbacks) {
       if (warned_regions_.insert(f.op).second) {
         std::cerr << "thunder: warning: " << exported_.program.name << " of " << path_ << ": "
@@ -466,6 +470,10 @@ private:
       const std::vector<const Executor*> executors{kernels, &torch};
       entry->traces.push_back(assign_executors(entry->traces.back(), executors));
       entry->traces.push_back(fuse(entry->traces.back(), executors));
+      // Last: `del` after each intermediate's last use, where the runner frees or reuses
+      // its device buffer.
+      entry->traces.push_back(delete_last_used(entry->traces.back()));
+      entry->eager_peak_bytes = estimate_peak_bytes(entry->traces.front());
     }
     stats_.passes_ms += ms_since(start);
 

@@ -92,6 +92,9 @@ struct ExecutionReport {
   std::size_t barriers = 0; ///< spirv: barriers recorded between dependent dispatches.
   /// Regions that ran on torch instead (the kernel could not be made), and why.
   std::vector<Fallback> fallbacks;
+  /// spirv: the most bytes of device storage buffers the run held at once (its inputs,
+  /// outputs and intermediates); 0 where the executor does not measure it.
+  std::uint64_t peak_device_bytes = 0;
 
   /// "spirv: 9 prims in 2 regions (1 batch), torch: 3 prims; fallbacks: none".
   std::string to_string() const;
