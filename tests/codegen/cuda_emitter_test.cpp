@@ -114,5 +114,12 @@ TEST(CudaEmitter, PadThenCat) {
   expect_cuda_golden(emit_region(region_of(scope.finish(out)), "pad_cat"), "pad_cat");
 }
 
+TEST(CudaEmitter, ArgminOfIntegers) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {3, 5, 2}, DType::Int32);
+  auto out = prims::argmin(x, 1);
+  expect_cuda_golden(emit_region(region_of(scope.finish(out)), "argmin_int"), "argmin_int");
+}
+
 } // namespace
 } // namespace thunder::codegen

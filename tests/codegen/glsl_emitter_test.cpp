@@ -227,5 +227,13 @@ TEST(GlslEmitter, IndexSelectChecksItsIndices) {
   EXPECT_NE(source.find("buffer Status { uint data[]; } status;"), std::string::npos) << source;
 }
 
+TEST(GlslEmitter, ArgmaxKeepsTheFirstExtreme) {
+  // An index-returning reduction: the value and its int64 index, a NaN the extreme.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 6}, DType::Float32);
+  auto out = prims::argmax(ltorch::mul(x, 2.0), 1);
+  expect_kernel_matches_golden(emit_region(region_of(scope.finish(out)), "argmax"), "argmax");
+}
+
 } // namespace
 } // namespace thunder::codegen

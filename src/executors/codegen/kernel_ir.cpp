@@ -36,6 +36,7 @@ enum class PrimClass {
   Cat,
   IndexSelect,
   Reduction,
+  ArgReduction,
   Unsupported
 };
 
@@ -120,6 +121,9 @@ PrimClass classify(PrimId id) {
   case PrimId::amax:
   case PrimId::amin:
     return PrimClass::Reduction;
+  case PrimId::argmax:
+  case PrimId::argmin:
+    return PrimClass::ArgReduction;
   default:
     return PrimClass::Unsupported;
   }
@@ -182,6 +186,7 @@ private:
   NodeId eval(const std::string& name, const Coords& coords);
   NodeId eval_prim(const Definition& def, const Coords& coords);
   NodeId eval_reduction(const Definition& def, const Coords& coords);
+  NodeId eval_arg_reduction(const Definition& def, const Coords& coords);
   NodeId operand(const Value& v, DType number_dtype, const Coords& coords, const Definition& def);
   int scope_of(const std::vector<NodeId>& operands) const;
 
@@ -267,8 +272,8 @@ KernelBuilder::KernelBuilder(const std::string& name, const std::vector<const Bo
       unsupported(definitions_[out->name()],
                   "is not supported by generated kernels, which take elementwise prims, where, "
                   "convert_element_type, broadcast_in_dim, reshape, transpose, squeeze, slice, "
-                  "pad, cat, index_select, full, iota and the reductions sum, prod, amax and "
-                  "amin");
+                  "pad, cat, index_select, full, iota, the reductions sum, prod, amax and amin, "
+                  "and argmax and argmin");
     }
   }
   for (const auto& [input, strides] : input_strides) {
@@ -692,6 +697,8 @@ NodeId KernelBuilder::eval_prim(const Definition& def, const Coords& coords) {
     return eval_index_select(def, coords);
   case PrimClass::Reduction:
     return eval_reduction(def, coords);
+  case PrimClass::ArgReduction:
+    return eval_arg_reduction(def, coords);
   case PrimClass::Unsupported:
     break;
   }
@@ -833,6 +840,38 @@ NodeId KernelBuilder::eval_index_select(const Definition& def, const Coords& coo
   inner.dims = coords.dims;
   inner.dims[d] = checked;
   return eval(a.name(), inner);
+}
+
+NodeId KernelBuilder::eval_arg_reduction(const Definition& def, const Coords& coords) {
+  const TensorProxy& a = *def.bsym->args.at(0).as_tensor();
+  if (a.dtype() == DType::Bool) unsupported(def, "reduces bool values");
+  // A 0-dim tensor's one element is the extreme.
+  if (a.ndim() == 0) return constant(Value(0), DType::Int64, def);
+  std::int64_t dim = def.bsym->args.at(1).as_int();
+  if (dim < 0) dim += a.ndim();
+  const auto d = static_cast<std::size_t>(dim);
+  const int parent = scope_of(coords.dims);
+  const int loop = static_cast<int>(kernel_.loops.size());
+  kernel_.loops.push_back(
+      Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1, a.shape()[d], -1});
+  Node index;
+  index.kind = NodeKind::LoopIndex;
+  index.loop = loop;
+  index.scope = loop;
+  const NodeId loop_index = add_node(std::move(index));
+  kernel_.loops[static_cast<std::size_t>(loop)].index = loop_index;
+  Coords inner;
+  inner.shape = a.shape();
+  inner.dims = coords.dims;
+  inner.dims.insert(inner.dims.begin() + dim, loop_index);
+  Node node;
+  node.kind = NodeKind::Reduce;
+  node.prim = def.id;
+  node.dtype = DType::Int64;
+  node.operands = {eval(a.name(), inner)};
+  node.loop = loop;
+  node.scope = parent;
+  return add_node(std::move(node));
 }
 
 NodeId KernelBuilder::eval_reduction(const Definition& def, const Coords& coords) {

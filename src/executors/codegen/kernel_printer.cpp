@@ -217,8 +217,81 @@ std::string KernelPrinter::value_expr(const Node& n) {
   return "";
 }
 
+void KernelPrinter::emit_arg_reduce(NodeId id) {
+  const Node& n = node(id);
+  const DType in = node(n.operands[0]).dtype;
+  const DType c = compute_dtype(in);
+  const bool max = n.prim == PrimId::argmax;
+  if (c == DType::Bool) unsupported(n.prim, in, "is not generated");
+  std::string init;
+  if (is_floating(c)) {
+    init = literal(max ? -std::numeric_limits<double>::infinity()
+                       : std::numeric_limits<double>::infinity(),
+                   in);
+  } else {
+    init = int_limit(in, !max);
+  }
+  // The first strictly better value wins, so ties keep the first index; a NaN beats every
+  // number and nothing beats a NaN, so the first NaN wins. Starting from the worst value
+  // at index 0, a run of worst values (or -inf for argmax) gives 0, the first.
+  const std::string best = str("v", next_value_++);
+  const std::string at = str("v", next_value_++);
+  const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
+  const std::string r = str("r", next_loop_++);
+  line(str(compute_type(in), " ", best, " = ", init, ";"));
+  line(str(compute_type(DType::Int64), " ", at, " = ", zero(DType::Int64), ";"));
+  line(str("for (", index_type(), " ", r, " = 0u; ", r, " < ", loop.extent, "u; ++", r, ") {"));
+  names_[loop.index] = r;
+  ++indent_;
+  emit_block(n.loop, {n.operands[0]});
+  const std::string v = name_of(n.operands[0]);
+  const std::string better = str(v, max ? " > " : " < ", best);
+  const std::string take = is_floating(c) ? str("!isnan(", best, ") && (isnan(", v, ") || ", better, ")")
+                                          : better;
+  line(str("if (", take, ") {"));
+  ++indent_;
+  line(str(best, " = ", v, ";"));
+  line(str(at, " = ", cast(compute_type(DType::Int64), r), ";"));
+  --indent_;
+  line("}");
+  --indent_;
+  line("}");
+  names_[id] = at;
+}
+
+std::string KernelPrinter::int_limit(DType dtype, bool high) const {
+  // Integer limits exactly (finite_range's doubles cannot hold int64's).
+  std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+  switch (dtype) {
+  case DType::UInt8:
+    lo = 0;
+    hi = 255;
+    break;
+  case DType::Int8:
+    lo = -128;
+    hi = 127;
+    break;
+  case DType::Int16:
+    lo = -32768;
+    hi = 32767;
+    break;
+  case DType::Int32:
+    lo = std::numeric_limits<std::int32_t>::min();
+    hi = std::numeric_limits<std::int32_t>::max();
+    break;
+  default:
+    break;
+  }
+  return literal(high ? hi : lo, dtype);
+}
+
 void KernelPrinter::emit_reduce(NodeId id) {
   const Node& n = node(id);
+  if (n.prim == PrimId::argmax || n.prim == PrimId::argmin) {
+    emit_arg_reduce(id);
+    return;
+  }
   const DType dtype = n.dtype;
   const DType c = compute_dtype(dtype);
   const bool fp = is_floating(c);
@@ -244,30 +317,7 @@ void KernelPrinter::emit_reduce(NodeId id) {
                          : std::numeric_limits<double>::infinity(),
                      dtype);
     } else {
-      // Integer limits exactly (finite_range's doubles cannot hold int64's).
-      std::int64_t lo = std::numeric_limits<std::int64_t>::min();
-      std::int64_t hi = std::numeric_limits<std::int64_t>::max();
-      switch (dtype) {
-      case DType::UInt8:
-        lo = 0;
-        hi = 255;
-        break;
-      case DType::Int8:
-        lo = -128;
-        hi = 127;
-        break;
-      case DType::Int16:
-        lo = -32768;
-        hi = 32767;
-        break;
-      case DType::Int32:
-        lo = std::numeric_limits<std::int32_t>::min();
-        hi = std::numeric_limits<std::int32_t>::max();
-        break;
-      default:
-        break;
-      }
-      init = literal(max ? lo : hi, dtype);
+      init = int_limit(dtype, !max);
     }
     break;
   default:

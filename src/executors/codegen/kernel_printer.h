@@ -89,6 +89,9 @@ private:
   void emit_block(int scope, const std::vector<NodeId>& roots);
   void emit_node(NodeId id);
   void emit_reduce(NodeId id);
+  void emit_arg_reduce(NodeId id);
+  /// The largest (high) or smallest value of an integer dtype, as a literal.
+  std::string int_limit(DType dtype, bool high) const;
   std::string index_expr(const Node& n);
   std::string value_expr(const Node& n);
 

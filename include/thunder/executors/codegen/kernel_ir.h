@@ -10,8 +10,8 @@
 // each op), bool as bool. f16/bf16 values are rounded only where the region converts to
 // them (convert_element_type) and where they are stored, as fusing executors do.
 //
-// A reduction (sum, prod, amax, amin) is a Reduce node whose body is evaluated once per
-// point of the reduced dims, inside a loop; nodes live in the innermost loop whose index
+// A reduction (sum, prod, amax, amin, argmax, argmin) is a Reduce node whose body is
+// evaluated once per point of the reduced dims, inside a loop; nodes live in the innermost loop whose index
 // they depend on (Node::scope), so a value that does not depend on a loop is computed
 // outside it.
 #pragma once
@@ -63,7 +63,9 @@ enum class NodeKind : std::uint8_t {
   Binary,   ///< Node::prim of operands[0], operands[1] (both of one dtype).
   Where,    ///< operands[0] ? operands[1] : operands[2].
   Convert,  ///< operands[0] converted to Node::dtype.
-  Reduce,   ///< Node::prim (sum/prod/amax/amin) of operands[0] over loop Node::loop.
+  /// Node::prim (sum/prod/amax/amin) of operands[0] over loop Node::loop; argmax/argmin:
+  /// the int64 loop index of the first extreme operands[0] (NaN the extreme for both).
+  Reduce,
   IndexLess,  ///< Bool: index operands[0] < index operands[1].
   IndexValue, ///< Index operands[0] as a value of Node::dtype (iota).
 };
