@@ -178,6 +178,36 @@ TEST(GlslEmitter, IntegerOpsAndInt64Reduction) {
   expect_kernel_matches_golden(emit_region(region, "integer_ops"), "integer_ops");
 }
 
+// Every storage type in one kernel: f64, i64, i16, u8, bf16 buffers in and out. Emission
+// is device-independent: the shader asks only for the storage extensions (and int64) its
+// buffers need, computing 8/16-bit values in 32 bits, and the spirv executor refuses kernels
+// whose dtypes its device lacks the features for (VulkanRuntime::features()).
+TEST(GlslEmitter, EveryStorageDtypeInOneKernel) {
+  TraceScope scope;
+  auto d = scope.input_tensor("d", {8}, DType::Float64);
+  auto l = scope.input_tensor("l", {8}, DType::Int64);
+  auto s = scope.input_tensor("s", {8}, DType::Int16);
+  auto u = scope.input_tensor("u", {8}, DType::UInt8);
+  auto b = scope.input_tensor("b", {8}, DType::BFloat16);
+  auto d2 = ltorch::mul(d, 0.25);
+  auto l2 = ltorch::sub(l, ltorch::to(s, DType::Int64));
+  auto s2 = ltorch::add(s, s); // int16: wraps at 16 bits
+  auto u2 = ltorch::bitwise_xor(u, 255);
+  auto b2 = ltorch::add(b, ltorch::to(d2, DType::BFloat16));
+  const Region region =
+      region_of(scope.finish(Value::List{Value(d2), Value(l2), Value(s2), Value(u2), Value(b2)}));
+  const Kernel kernel = make_kernel("storage_dtypes", region.prims,
+                                    {d2->name(), l2->name(), s2->name(), u2->name(), b2->name()});
+  const std::string source = emit_glsl(kernel);
+  expect_kernel_matches_golden(source, "storage_dtypes");
+  EXPECT_NE(source.find("#extension GL_EXT_shader_8bit_storage : require"), std::string::npos);
+  EXPECT_NE(source.find("#extension GL_EXT_shader_16bit_storage : require"), std::string::npos);
+  EXPECT_NE(source.find("GL_EXT_shader_explicit_arithmetic_types_int64"), std::string::npos);
+  EXPECT_EQ(source.find("arithmetic_types_float16"), std::string::npos) << source;
+  EXPECT_EQ(source.find("arithmetic_types_int8"), std::string::npos) << source;
+  EXPECT_EQ(source.find("arithmetic_types_int16"), std::string::npos) << source;
+}
+
 TEST(GlslEmitter, DoubleExpIsUnsupported) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {8}, DType::Float64);

@@ -168,6 +168,7 @@ TEST(VulkanRuntime, UnknownDeviceNameListsDevices) {
         << message;
     for (const DeviceInfo& d : devices) {
       EXPECT_NE(message.find(d.name), std::string::npos) << message;
+      EXPECT_NE(message.find("features: " + d.features.to_string()), std::string::npos) << message;
     }
     EXPECT_NE(message.find("Set THUNDER_VK_DEVICE to an index or a part of a device name."),
               std::string::npos)
@@ -332,6 +333,125 @@ TEST(VulkanRuntime, StagingCopiesMatchMappedOnes) {
   std::vector<uint32_t> out(3);
   rt->download(b, std::as_writable_bytes(std::span(out)), 100);
   EXPECT_EQ(out, head);
+}
+
+// Lavapipe offers every optional feature the backend uses; a runtime enables what its
+// device offers, and none with minimal_features (option or THUNDER_VK_MINIMAL_FEATURES=1).
+TEST(VulkanRuntime, EnablesTheOptionalFeaturesTheDeviceOffers) {
+  ScopedEnv minimal("THUNDER_VK_MINIMAL_FEATURES", std::nullopt);
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  EXPECT_EQ(rt->features(), rt->device().features) << rt->features().to_string();
+  EXPECT_EQ(rt->devices().at(rt->device().index).features, rt->device().features);
+  if (rt->device().name.find("llvmpipe") != std::string::npos) {
+    EXPECT_EQ(rt->features().to_string(),
+              "storageBuffer16BitAccess storageBuffer8BitAccess shaderFloat16 shaderInt8 "
+              "shaderInt16 shaderInt64 shaderFloat64");
+  }
+  const std::vector<DeviceInfo> listed = VulkanRuntime::list_devices();
+  ASSERT_GT(listed.size(), rt->device().index);
+  EXPECT_EQ(listed[rt->device().index].features, rt->device().features);
+}
+
+TEST(VulkanRuntime, MinimalFeaturesEnablesNone) {
+  ScopedEnv unset("THUNDER_VK_MINIMAL_FEATURES", std::nullopt);
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt, RuntimeOptions{.minimal_features = 1});
+  EXPECT_EQ(rt->features(), DeviceFeatures{}) << rt->features().to_string();
+  EXPECT_EQ(rt->features().to_string(), "none");
+  {
+    ScopedEnv minimal("THUNDER_VK_MINIMAL_FEATURES", "1");
+    VulkanRuntime from_env;
+    EXPECT_EQ(from_env.features(), DeviceFeatures{});
+    // The option wins over the variable.
+    VulkanRuntime full(RuntimeOptions{.minimal_features = 0});
+    EXPECT_EQ(full.features(), full.device().features);
+  }
+  // What runs without features still runs.
+  ShadercCompiler compiler;
+  EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
+}
+
+// One shader that reads and writes f16, u8, i64 and f64 buffers and computes in f16, i8,
+// i16, i64 and f64: it runs, gives the right numbers, and the validation layer (which checks
+// the shader's capabilities against the features enabled) reports nothing.
+TEST(VulkanRuntime, EightSixteenAndSixtyFourBitBuffersRunUnderValidation) {
+  std::unique_ptr<VulkanRuntime> rt;
+  std::string why_not;
+  try {
+    rt = testing::open_runtime(why_not, RuntimeOptions{.validation = 1});
+  } catch (const BackendError& e) {
+    if (std::string(e.what()).find("is not installed (vulkan-validationlayers)") ==
+        std::string::npos) {
+      throw;
+    }
+    rt = testing::open_runtime(why_not, RuntimeOptions{.validation = 0});
+  }
+  if (!rt) GTEST_SKIP() << "no Vulkan device here: " << why_not;
+  const DeviceFeatures& f = rt->features();
+  if (!(f.storage_buffer_16bit && f.storage_buffer_8bit && f.shader_float16 && f.shader_int8 &&
+        f.shader_int16 && f.shader_int64 && f.shader_float64)) {
+    GTEST_SKIP() << rt->device().name << " lacks some of the features: " << f.to_string();
+  }
+  const char* shader = R"(#version 450
+#extension GL_EXT_shader_8bit_storage : require
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int16 : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+layout(local_size_x = 64) in;
+layout(std430, set = 0, binding = 0) buffer H { float16_t h[]; };
+layout(std430, set = 0, binding = 1) buffer U { uint8_t u[]; };
+layout(std430, set = 0, binding = 2) buffer L { int64_t l[]; };
+layout(std430, set = 0, binding = 3) buffer D { double d[]; };
+layout(push_constant) uniform Params { uint n; } params;
+void main() {
+  uint i = gl_GlobalInvocationID.x;
+  if (i >= params.n) return;
+  h[i] = h[i] * float16_t(2.0);
+  u[i] = uint8_t(int8_t(u[i]) + int8_t(int16_t(1)));
+  l[i] = l[i] * 3000000000l;
+  d[i] = d[i] * 3.0lf + 0.25lf;
+}
+)";
+  ShadercCompiler compiler;
+  Pipeline p = rt->create_pipeline(*compiler.compile(shader, {.name = "wide_narrow"}),
+                                   {.buffers = 4, .push_constant_bytes = 4, .name = "wide_narrow"});
+  constexpr uint32_t n = 100;
+  std::vector<uint16_t> h(n, 0x3E00); // 1.5 in f16
+  std::vector<uint8_t> u(n);
+  std::vector<int64_t> l(n);
+  std::vector<double> d(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    u[i] = static_cast<uint8_t>(i * 3);
+    l[i] = static_cast<int64_t>(i) - 50;
+    d[i] = static_cast<double>(i);
+  }
+  Buffer dh = rt->create_buffer(n * 2);
+  Buffer du = rt->create_buffer(n);
+  Buffer dl = rt->create_buffer(n * 8);
+  Buffer dd = rt->create_buffer(n * 8);
+  rt->upload(dh, std::as_bytes(std::span(h)));
+  rt->upload(du, std::as_bytes(std::span(u)));
+  rt->upload(dl, std::as_bytes(std::span(l)));
+  rt->upload(dd, std::as_bytes(std::span(d)));
+  Batch batch = rt->batch();
+  const Buffer* bound[] = {&dh, &du, &dl, &dd};
+  batch.dispatch(p, bound, bytes_of(n), groups(n) * 4);
+  batch.submit();
+  rt->download(dh, std::as_writable_bytes(std::span(h)));
+  rt->download(du, std::as_writable_bytes(std::span(u)));
+  rt->download(dl, std::as_writable_bytes(std::span(l)));
+  rt->download(dd, std::as_writable_bytes(std::span(d)));
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSERT_EQ(h[i], 0x4200) << i; // 3.0 in f16
+    ASSERT_EQ(u[i], static_cast<uint8_t>(i * 3 + 1)) << i;
+    ASSERT_EQ(l[i], (static_cast<int64_t>(i) - 50) * 3000000000LL) << i;
+    ASSERT_EQ(d[i], static_cast<double>(i) * 3.0 + 0.25) << i;
+  }
+  std::string all;
+  for (const std::string& m : rt->validation_messages())
+    all += m + "\n";
+  EXPECT_TRUE(all.empty()) << all;
 }
 
 TEST(VulkanRuntime, ValidationLayerReportsNothingOnAFullRun) {

@@ -238,7 +238,7 @@ TEST(SpirvExecutor, SecondRunReusesCachedPipelines) {
   EXPECT_TRUE(at::allclose(out[0], at::exp(-in), 1e-5, 1e-6));
 }
 
-TEST(SpirvExecutor, ClaimsKernelIrPrimsOfThirtyTwoBitDtypesOnly) {
+TEST(SpirvExecutor, ClaimsKernelIrPrimsOfTheDtypesTheDeviceStores) {
   THUNDER_SPIRV_OR_SKIP();
   thunder::TraceScope scope("claims");
   auto a = scope.input_tensor("a", {4, 4}, kF32);
@@ -271,14 +271,72 @@ TEST(SpirvExecutor, ClaimsKernelIrPrimsOfThirtyTwoBitDtypesOnly) {
   EXPECT_FALSE(is_claimed("ltorch.gelu/f32")); // composites: their prims are offered
   EXPECT_TRUE(is_claimed("prims.tanh/f32"));
   EXPECT_TRUE(is_claimed("prims.add/f32"));
-  // f16 adds compute in f32 between converts, which read or write f16 buffers: 16-bit
-  // storage is not enabled yet.
-  EXPECT_FALSE(is_claimed("prims.convert_element_type/f16"));
-  EXPECT_FALSE(is_claimed("prims.convert_element_type/f32"));
-  EXPECT_FALSE(is_claimed("prims.add/f64")); // nor float64
+  // f16 adds compute in f32 between converts, which read or write f16 buffers: claimed
+  // where the device enables 16-bit storage; f64 where it enables shaderFloat64.
+  const thunder::spirv::DeviceFeatures& f = spirv().runtime().features();
+  EXPECT_EQ(is_claimed("prims.convert_element_type/f16"), f.storage_buffer_16bit);
+  EXPECT_EQ(is_claimed("prims.convert_element_type/f32"), f.storage_buffer_16bit);
+  EXPECT_EQ(is_claimed("prims.add/f64"), f.shader_float64);
 }
 
-TEST(SpirvExecutor, BoolTensorsGoToTorchTheRestStaysOnSpirv) {
+// A device opened without optional features (as a minimal one) stores only f32 and i32: f16,
+// f64 and bool prims are not claimed, and a region of them is refused with the feature named.
+TEST(SpirvExecutor, MinimalFeaturesClaimOnlyThirtyTwoBitDtypesAndRefuseTheRestClearly) {
+  THUNDER_SPIRV_OR_SKIP();
+  const SpirvExecutor minimal(thunder::spirv::RuntimeOptions{.minimal_features = 1});
+  ASSERT_TRUE(minimal.availability().available);
+  EXPECT_EQ(minimal.runtime().features(), thunder::spirv::DeviceFeatures{});
+  thunder::TraceScope scope("minimal");
+  auto a = scope.input_tensor("a", {4}, kF32);
+  auto h = scope.input_tensor("h", {4}, DType::Float16);
+  auto d = scope.input_tensor("d", {4}, DType::Float64);
+  const Trace trace = scope.finish(Value(std::vector<Value>{
+      Value(lt::add(a, a)), Value(lt::neg(h)), Value(lt::neg(d)), Value(lt::gt(a, 0.5))}));
+  std::map<std::string, bool> claimed;
+  const auto note = [&](const thunder::BoundSymbol& b) {
+    const auto* t = static_cast<const thunder::TensorProxy*>(b.output_proxies().at(0));
+    claimed[b.symbol->qualified_name() + "/" + std::string(thunder::short_name(t->dtype()))] |=
+        minimal.claims(b);
+  };
+  for (const thunder::BoundSymbol& b : trace.bound_symbols) {
+    note(b);
+    for (const thunder::BoundSymbol* p : thunder::codegen::flatten_to_prims(b.subsymbols))
+      note(*p);
+  }
+  std::string keys;
+  for (const auto& [k, v] : claimed)
+    keys += k + (v ? "=claimed " : "=not ");
+  const auto is_claimed = [&](const std::string& key) {
+    const auto it = claimed.find(key);
+    if (it == claimed.end()) ADD_FAILURE() << key << " is not in the trace: " << keys;
+    return it != claimed.end() && it->second;
+  };
+  EXPECT_TRUE(is_claimed("prims.add/f32"));
+  EXPECT_FALSE(is_claimed("prims.neg/f16")); // reads and writes f16
+  EXPECT_FALSE(is_claimed("prims.neg/f64"));
+  EXPECT_FALSE(is_claimed("prims.gt/b8")); // a bool buffer
+  // A region built anyway (as a stale plan would) is refused, naming buffer and feature.
+  thunder::TraceScope region_scope("minimal_region");
+  auto x = region_scope.input_tensor("x", {4}, DType::Float16);
+  const Trace f16_trace = region_scope.finish(lt::neg(x));
+  TorchFallbackExecutor torch;
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(f16_trace, spirv(), torch);
+  const thunder::BoundSymbol* region = nullptr;
+  for (const thunder::BoundSymbol& b : prepared.bound_symbols) {
+    if (b.executor == "spirv") region = &b;
+  }
+  ASSERT_NE(region, nullptr) << prepared.to_string();
+  try {
+    minimal.compile(*region);
+    FAIL() << "an f16 region compiled on a device without 16-bit storage";
+  } catch (const thunder::UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs the Vulkan feature storageBuffer16BitAccess"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(SpirvExecutor, BoolTensorsRunOnSpirvWhereTheDeviceStoresBytes) {
   THUNDER_SPIRV_OR_SKIP();
   thunder::TraceScope scope("bool_out");
   auto x = scope.input_tensor("x", {6}, kF32);
@@ -291,11 +349,17 @@ TEST(SpirvExecutor, BoolTensorsGoToTorchTheRestStaysOnSpirv) {
   const std::vector<at::Tensor> out =
       thunder::spirv::run_spirv_trace(spirv(), prepared, {in}, &report);
   EXPECT_TRUE(at::equal(out[0], at::tanh(in) > 0.25));
-  EXPECT_EQ(report.prims.at("spirv"), 1u) << report.to_string(); // tanh
-  EXPECT_EQ(report.prims.at("torch"), 1u) << report.to_string(); // gt, writing bool
   EXPECT_TRUE(report.fallbacks.empty()) << report.to_string();
-  ASSERT_EQ(assigned.size(), 1u);
-  EXPECT_EQ(assigned[0].op, "prims.gt");
+  if (spirv().runtime().features().storage_buffer_8bit) {
+    EXPECT_EQ(report.prims.at("spirv"), 2u) << report.to_string(); // tanh, gt writing bool
+    EXPECT_EQ(report.prims.count("torch"), 0u) << report.to_string();
+    EXPECT_TRUE(assigned.empty());
+  } else {
+    EXPECT_EQ(report.prims.at("spirv"), 1u) << report.to_string(); // tanh
+    EXPECT_EQ(report.prims.at("torch"), 1u) << report.to_string(); // gt, writing bool
+    ASSERT_EQ(assigned.size(), 1u);
+    EXPECT_EQ(assigned[0].op, "prims.gt");
+  }
 }
 
 // A region that binds more storage buffers than the device allows (32 on lavapipe) is run
@@ -336,11 +400,18 @@ TEST(SpirvExecutor, RegionPastTheDeviceBufferLimitRunsInParts) {
   EXPECT_EQ(spirv().runtime().validation_messages(), std::vector<std::string>{});
 }
 
-// A prim in a spirv region that cannot run alone (here a comparison writing a bool buffer,
-// put in the region by hand) runs on torch and is reported; the rest stays on spirv.
-// Strict mode makes it an error.
+// A prim in a spirv region that cannot run alone (here a comparison writing a bool buffer on
+// a device opened without 8-bit storage, put in the region by hand) runs on torch and is
+// reported; the rest stays on spirv. Strict mode makes it an error.
 TEST(SpirvExecutor, PrimThatCannotRunAloneFallsBackToTorchAndSaysSo) {
   THUNDER_SPIRV_OR_SKIP();
+  static const std::unique_ptr<SpirvExecutor> minimal = [] {
+    auto opened =
+        std::make_unique<SpirvExecutor>(thunder::spirv::RuntimeOptions{.minimal_features = 1});
+    opened->availability(); // opened in the initializer, as spirv()'s
+    return opened;
+  }();
+  const auto spirv = [&]() -> SpirvExecutor& { return *minimal; };
   thunder::TraceScope scope("bool_in_region");
   auto x = scope.input_tensor("x", {6}, kF32);
   const Trace trace = scope.finish(lt::gt(lt::exp(lt::tanh(x)), 1.25));

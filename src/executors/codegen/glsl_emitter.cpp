@@ -30,11 +30,47 @@ enum class Helper {
   Log1p,
   Expm1,
   Pow,
+  Atan2,
+  Fmod,
+  Fmod64,
+  RemainderFloat,
+  RemainderFloat64,
   RemainderInt,
   RemainderInt64,
   CheckedIndex,
   CheckedIndex64,
 };
+
+// C's fmod, exact for every finite pair: |a| is reduced by |b| scaled to |a|'s exponent
+// (or one less), one subtraction at a time, each exact (t <= r < 2t); two steps at most per
+// binary exponent. a - b * trunc(a / b) gives NaN for infinite divisors and loses a when the
+// quotient is huge (fmod(1e30, 2.5) is 0 there, 2 in C).
+std::string fmod_source(const char* type, const char* nan) {
+  return str(type, " thunder_fmod(", type, " a, ", type, " b) {\n",
+             "  if (isnan(a) || isnan(b) || isinf(a) || b == 0.0) return ", nan, ";\n",
+             "  ", type, " r = abs(a);\n",
+             "  ", type, " m = abs(b);\n",
+             "  if (isinf(b) || r < m) return a;\n",
+             "  int em;\n",
+             "  frexp(m, em);\n",
+             "  while (r >= m) {\n",
+             "    int er;\n",
+             "    frexp(r, er);\n",
+             "    ", type, " t = ldexp(m, er - em);\n",
+             "    if (t > r) t = ldexp(m, er - em - 1);\n",
+             "    r -= t;\n",
+             "  }\n",
+             "  return a < 0.0 ? -r : r;\n",
+             "}\n");
+}
+
+// Python's remainder as ATen computes it: fmod, moved to the divisor's sign.
+std::string remainder_source(const char* type) {
+  return str(type, " thunder_remainder(", type, " a, ", type, " b) {\n",
+             "  ", type, " r = thunder_fmod(a, b);\n",
+             "  return (r != 0.0 && ((r < 0.0) != (b < 0.0))) ? r + b : r;\n",
+             "}\n");
+}
 
 const char* helper_source(Helper helper) {
   switch (helper) {
@@ -151,6 +187,7 @@ const char* helper_source(Helper helper) {
     return "// pow with C's results where GLSL's is undefined (x <= 0, y == 0).\n"
            "float thunder_pow(float x, float y) {\n"
            "  if (y == 0.0 || x == 1.0) return 1.0;\n"
+           "  if (isnan(x) || isnan(y)) return x + y;\n"
            "  if (x == 0.0) return y > 0.0 ? 0.0 : uintBitsToFloat(0x7F800000u);\n"
            "  if (x < 0.0) {\n"
            "    if (trunc(y) != y) return uintBitsToFloat(0x7FC00000u);\n"
@@ -159,6 +196,42 @@ const char* helper_source(Helper helper) {
            "  }\n"
            "  return pow(x, y);\n"
            "}\n";
+  case Helper::Atan2:
+    return "// atan2 with C's results where GLSL's atan(y, x) is undefined: NaN (propagated),\n"
+           "// infinities, and y = x = 0 (the signs pick the quadrant).\n"
+           "float thunder_atan2(float y, float x) {\n"
+           "  if (isnan(y) || isnan(x)) return y + x;\n"
+           "  bool ny = (floatBitsToUint(y) & 0x80000000u) != 0u;\n"
+           "  bool nx = (floatBitsToUint(x) & 0x80000000u) != 0u;\n"
+           "  float r;\n"
+           "  if (isinf(y) && isinf(x)) r = nx ? 2.3561945 : 0.78539819;\n"
+           "  else if (isinf(y)) r = 1.5707964;\n"
+           "  else if (isinf(x) || (y == 0.0 && x == 0.0)) r = nx ? 3.1415927 : 0.0;\n"
+           "  else return atan(y, x);\n"
+           "  return ny ? -r : r;\n"
+           "}\n";
+  case Helper::Fmod: {
+    static const std::string source =
+        "// C's fmod, exact: |a| reduced by |b| scaled to |a|'s exponent, one exact\n"
+        "// subtraction at a time; a - b * trunc(a / b) loses a for huge quotients.\n" +
+        fmod_source("float", "uintBitsToFloat(0x7FC00000u)");
+    return source.c_str();
+  }
+  case Helper::Fmod64: {
+    static const std::string source =
+        fmod_source("double", "packDouble2x32(uvec2(0u, 0x7FF80000u))");
+    return source.c_str();
+  }
+  case Helper::RemainderFloat: {
+    static const std::string source =
+        "// Python's remainder, as ATen computes it: fmod, moved to the divisor's sign.\n" +
+        remainder_source("float");
+    return source.c_str();
+  }
+  case Helper::RemainderFloat64: {
+    static const std::string source = remainder_source("double");
+    return source.c_str();
+  }
   case Helper::RemainderInt:
     return "// Python's remainder: the result takes the divisor's sign.\n"
            "int thunder_remainder(int a, int b) {\n"
@@ -450,19 +523,28 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
   case PrimId::fmod:
     if (boolean) unsupported(n.prim, in, "is not defined (torch refuses it too)");
     // C's fmod: the result takes the dividend's sign.
-    if (fp) return str("(", a, " - ", b, " * trunc(", a, " / ", b, "))");
+    if (fp) {
+      use(c == DType::Float64 ? Helper::Fmod64 : Helper::Fmod);
+      return str("thunder_fmod(", a, ", ", b, ")");
+    }
     return str("(", a, " - ", b, " * (", a, " / ", b, "))");
   case PrimId::remainder:
     if (boolean) unsupported(n.prim, in, "is not defined (torch refuses it too)");
-    // GLSL's mod is x - y * floor(x / y): the divisor's sign, as Python's remainder.
-    if (fp) return str("mod(", a, ", ", b, ")");
+    // Not GLSL's mod, x - y * floor(x / y), which loses x for huge quotients.
+    if (fp) {
+      const bool f64 = c == DType::Float64;
+      use(f64 ? Helper::Fmod64 : Helper::Fmod);
+      use(f64 ? Helper::RemainderFloat64 : Helper::RemainderFloat);
+      return str("thunder_remainder(", a, ", ", b, ")");
+    }
     use(c == DType::Int64 ? Helper::RemainderInt64 : Helper::RemainderInt);
     return wrap(str("thunder_remainder(", a, ", ", b, ")"), in);
   case PrimId::atan2:
     if (c == DType::Float64) {
       unsupported(n.prim, in, "cannot be written in GLSL, which has no double-precision atan");
     }
-    return str("atan(", a, ", ", b, ")");
+    use(Helper::Atan2);
+    return str("thunder_atan2(", a, ", ", b, ")");
   default:
     break;
   }

@@ -12,26 +12,48 @@
 namespace thunder::spirv {
 namespace {
 
-// The dtypes a kernel may compute and store on a device opened without optional features:
-// 32-bit floats and ints in buffers; bool in registers only (a bool buffer needs 8-bit
-// storage). int64 and float64 need shaderInt64/shaderFloat64, 8/16-bit buffers the 8/16-bit
-// storage features, and VulkanRuntime enables none of them yet.
-bool computable(DType dtype) {
-  return dtype == DType::Float32 || dtype == DType::Int32 || dtype == DType::Bool;
+// The Vulkan feature a buffer of this dtype needs on the device, or null for none (f32,
+// i32). Emitted kernels only load and store 8- and 16-bit values, converting them to 32 bits
+// in between (glsl_emitter.h), so the storage features suffice for them; int64 and float64
+// are computed as such and need shaderInt64/shaderFloat64.
+const char* storage_feature(DType dtype, const DeviceFeatures& f) {
+  switch (dtype) {
+  case DType::Float32:
+  case DType::Int32:
+    return nullptr;
+  case DType::Bool:
+  case DType::UInt8:
+  case DType::Int8:
+    return f.storage_buffer_8bit ? nullptr : "storageBuffer8BitAccess";
+  case DType::Float16:
+  case DType::BFloat16:
+  case DType::Int16:
+    return f.storage_buffer_16bit ? nullptr : "storageBuffer16BitAccess";
+  case DType::Int64:
+    return f.shader_int64 ? nullptr : "shaderInt64";
+  case DType::Float64:
+    return f.shader_float64 ? nullptr : "shaderFloat64";
+  }
+  return "an unknown feature";
 }
-bool storable(DType dtype) {
-  return dtype == DType::Float32 || dtype == DType::Int32;
+// The feature computing in this dtype needs, or null: f16/bf16 compute in f32, narrow
+// integers in int, bool in registers (kernel_ir.h's dtype rules).
+const char* compute_feature(DType dtype, const DeviceFeatures& f) {
+  if (dtype == DType::Int64 && !f.shader_int64) return "shaderInt64";
+  if (dtype == DType::Float64 && !f.shader_float64) return "shaderFloat64";
+  return nullptr;
 }
 // A prim is claimed only when every tensor it reads or writes is storable: a claimed
 // comparison whose bool result left its region would make the whole region fall back.
 
 // Why a kernel cannot run on this device, or empty when it can.
-std::string kernel_dtype_problem(const codegen::Kernel& kernel) {
-  const auto check_buffer = [](const codegen::Buffer& b) -> std::string {
-    if (storable(b.dtype)) return {};
+std::string kernel_dtype_problem(const codegen::Kernel& kernel, const DeviceFeatures& features) {
+  const auto check_buffer = [&](const codegen::Buffer& b) -> std::string {
+    const char* feature = storage_feature(b.dtype, features);
+    if (feature == nullptr) return {};
     return str("buffer ", b.name, " is ", torch_name(b.dtype), shape_to_string(b.shape),
-               "; only f32 and i32 buffers run yet (8/16-bit, int64 and float64 storage need "
-               "device features the Vulkan runtime does not enable)");
+               ", which needs the Vulkan feature ", feature,
+               ", not enabled on this device (it lacks it, or THUNDER_VK_MINIMAL_FEATURES=1)");
   };
   for (const codegen::Buffer& b : kernel.inputs) {
     if (std::string why = check_buffer(b); !why.empty()) return why;
@@ -40,12 +62,23 @@ std::string kernel_dtype_problem(const codegen::Kernel& kernel) {
     if (std::string why = check_buffer(b); !why.empty()) return why;
   }
   for (const codegen::Node& n : kernel.nodes) {
-    if (!codegen::is_index(n.kind) && !computable(n.dtype)) {
-      return str("it computes in ", torch_name(n.dtype),
-                 ", which needs a device feature the Vulkan runtime does not enable");
+    if (codegen::is_index(n.kind)) continue;
+    if (const char* feature = compute_feature(n.dtype, features)) {
+      return str("it computes in ", torch_name(n.dtype), ", which needs the Vulkan feature ",
+                 feature, ", not enabled on this device");
     }
   }
   return {};
+}
+
+// The features of the executor's device; none where no device opens (availability() says
+// why, and an unavailable executor is given no work).
+DeviceFeatures device_features(const SpirvExecutor& executor) {
+  try {
+    return executor.runtime().features();
+  } catch (const BackendError&) {
+    return {};
+  }
 }
 
 std::vector<std::string> output_names(const BoundSymbol& bsym) {
@@ -112,15 +145,16 @@ bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
       return false; // No device: availability() says why.
     }
   }
+  // Which dtypes run depends on the device's features, so this opens the device (as
+  // availability(), asked first, has done already).
+  const DeviceFeatures features = device_features(*this);
   // The torch edge copies between host tensors and device buffers.
-  const auto tensor_ok = [](const TensorProxy& t) {
-    return t.device() == Device::cpu() && storable(t.dtype());
+  const auto tensor_ok = [&](const TensorProxy& t) {
+    return t.device() == Device::cpu() && storage_feature(t.dtype(), features) == nullptr;
   };
   // Ask the code generator itself: the prim alone must become a kernel it can print.
-  const auto printable = [](const codegen::Kernel& kernel) {
-    for (const codegen::Node& n : kernel.nodes) {
-      if (!codegen::is_index(n.kind) && !computable(n.dtype)) return false;
-    }
+  const auto printable = [&](const codegen::Kernel& kernel) {
+    if (!kernel_dtype_problem(kernel, features).empty()) return false;
     codegen::emit_glsl(kernel);
     return true;
   };
@@ -144,7 +178,8 @@ SpirvExecutor::compile(const BoundSymbol& region,
   std::replace(kernel_name.begin(), kernel_name.end(), '.', '_');
   std::vector<const BoundSymbol*> prims = codegen::flatten_to_prims(region.subsymbols);
   out->kernel = codegen::make_kernel(kernel_name, prims, output_names(region), input_strides);
-  if (const std::string why = kernel_dtype_problem(out->kernel); !why.empty()) {
+  if (const std::string why = kernel_dtype_problem(out->kernel, device_features(*this));
+      !why.empty()) {
     throw UnsupportedError(str("spirv executor: region ", region.symbol->name, " (",
                                region.subsymbols.size(), " prims) cannot run here: ", why));
   }

@@ -172,7 +172,73 @@ void create_instance(const VkInstanceCreateInfo& info, VkInstance* instance) {
   check(r, "vkCreateInstance");
 }
 
-DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
+// The optional features of the spirv backend as Vulkan structs, chained from a
+// VkPhysicalDeviceFeatures2: queried with vkGetPhysicalDeviceFeatures2, or passed to
+// vkCreateDevice with only the wanted ones set. Vulkan 1.2 devices (and instances) have the
+// Vulkan11/12 structs; a 1.1 one only 16-bit storage (8-bit storage and shaderFloat16/Int8
+// would need the VK_KHR_8bit_storage and VK_KHR_shader_float16_int8 extensions, not used).
+struct FeatureChain {
+  VkPhysicalDeviceFeatures2 features2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  VkPhysicalDeviceVulkan11Features v11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+  VkPhysicalDeviceVulkan12Features v12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDevice16BitStorageFeatures storage16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+
+  explicit FeatureChain(uint32_t api_version) {
+    if (api_version >= VK_API_VERSION_1_2) {
+      features2.pNext = &v11;
+      v11.pNext = &v12;
+    } else {
+      features2.pNext = &storage16;
+    }
+  }
+  FeatureChain(const FeatureChain&) = delete;
+  FeatureChain& operator=(const FeatureChain&) = delete;
+
+  DeviceFeatures read(uint32_t api_version) const {
+    DeviceFeatures f;
+    f.shader_int16 = features2.features.shaderInt16 == VK_TRUE;
+    f.shader_int64 = features2.features.shaderInt64 == VK_TRUE;
+    f.shader_float64 = features2.features.shaderFloat64 == VK_TRUE;
+    if (api_version >= VK_API_VERSION_1_2) {
+      f.storage_buffer_16bit = v11.storageBuffer16BitAccess == VK_TRUE;
+      f.storage_buffer_8bit = v12.storageBuffer8BitAccess == VK_TRUE;
+      f.shader_float16 = v12.shaderFloat16 == VK_TRUE;
+      f.shader_int8 = v12.shaderInt8 == VK_TRUE;
+    } else {
+      f.storage_buffer_16bit = storage16.storageBuffer16BitAccess == VK_TRUE;
+    }
+    return f;
+  }
+  void set(const DeviceFeatures& f, uint32_t api_version) {
+    const auto b = [](bool on) -> VkBool32 { return on ? VK_TRUE : VK_FALSE; };
+    features2.features.shaderInt16 = b(f.shader_int16);
+    features2.features.shaderInt64 = b(f.shader_int64);
+    features2.features.shaderFloat64 = b(f.shader_float64);
+    if (api_version >= VK_API_VERSION_1_2) {
+      v11.storageBuffer16BitAccess = b(f.storage_buffer_16bit);
+      v12.storageBuffer8BitAccess = b(f.storage_buffer_8bit);
+      v12.shaderFloat16 = b(f.shader_float16);
+      v12.shaderInt8 = b(f.shader_int8);
+    } else {
+      storage16.storageBuffer16BitAccess = b(f.storage_buffer_16bit);
+    }
+  }
+};
+
+// The Vulkan version whose device-level features may be used: the lower of the instance's
+// and the device's (Vulkan 1.1+ rules).
+uint32_t usable_api_version(uint32_t instance_version, uint32_t device_version) {
+  return std::min(instance_version, device_version);
+}
+
+DeviceFeatures query_features(VkPhysicalDevice pd, uint32_t api_version) {
+  FeatureChain chain(api_version);
+  vkGetPhysicalDeviceFeatures2(pd, &chain.features2);
+  return chain.read(api_version);
+}
+
+DeviceInfo describe(VkPhysicalDevice pd, uint32_t index, uint32_t instance_version) {
   VkPhysicalDeviceProperties props{};
   vkGetPhysicalDeviceProperties(pd, &props);
   DeviceInfo info;
@@ -190,6 +256,9 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
     vkGetPhysicalDeviceProperties2(pd, &props2);
     info.driver = str(driver.driverName, " ", driver.driverInfo);
   }
+  if (props.apiVersion >= VK_API_VERSION_1_1) {
+    info.features = query_features(pd, usable_api_version(instance_version, props.apiVersion));
+  }
   return info;
 }
 
@@ -197,7 +266,7 @@ std::string device_list(const std::vector<DeviceInfo>& devices) {
   std::string out;
   for (const DeviceInfo& d : devices) {
     out += str("\n  ", d.index, ": ", d.name, " (", d.type, ", ", d.driver, ", Vulkan ",
-               d.api_version, ")");
+               d.api_version, "; features: ", d.features.to_string(), ")");
   }
   return out.empty() ? std::string("\n  (none)") : out;
 }
@@ -250,6 +319,13 @@ struct VulkanRuntime::Context {
   bool validation = false;
   bool unified = false;
   bool force_staging = false;
+  uint32_t instance_version = VK_API_VERSION_1_1;
+  // This instance's own functions for its teardown: volk's globals belong to whichever
+  // instance was loaded last (list_devices' or another runtime's), maybe destroyed since,
+  // and with a layer each instance has functions of its own.
+  PFN_vkDestroyInstance destroy_instance = nullptr;
+  PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger = nullptr;
+  DeviceFeatures features; ///< enabled on `device`
   DeviceInfo info;
   std::vector<DeviceInfo> devices;
   // Transfers (staging copies) use one pool; the queue is externally synchronized.
@@ -287,10 +363,10 @@ struct VulkanRuntime::Context {
       vk.vkDestroyDevice(device, nullptr);
     }
     if (messenger) {
-      vkDestroyDebugUtilsMessengerEXT(instance, messenger, nullptr);
+      destroy_messenger(instance, messenger, nullptr);
     }
     if (instance) {
-      vkDestroyInstance(instance, nullptr);
+      destroy_instance(instance, nullptr);
     }
   }
 
@@ -796,6 +872,21 @@ void Batch::submit() {
 
 // --- VulkanRuntime ------------------------------------------------------------------------
 
+std::string DeviceFeatures::to_string() const {
+  std::string out;
+  const auto add = [&](bool on, const char* name) {
+    if (on) out += out.empty() ? name : str(" ", name);
+  };
+  add(storage_buffer_16bit, "storageBuffer16BitAccess");
+  add(storage_buffer_8bit, "storageBuffer8BitAccess");
+  add(shader_float16, "shaderFloat16");
+  add(shader_int8, "shaderInt8");
+  add(shader_int16, "shaderInt16");
+  add(shader_int64, "shaderInt64");
+  add(shader_float64, "shaderFloat64");
+  return out.empty() ? std::string("none") : out;
+}
+
 std::vector<DeviceInfo> VulkanRuntime::list_devices() {
   load_vulkan();
   std::lock_guard lock(volk_mutex());
@@ -810,7 +901,7 @@ std::vector<DeviceInfo> VulkanRuntime::list_devices() {
   std::vector<DeviceInfo> out;
   std::vector<VkPhysicalDevice> pds = physical_devices(handle.instance);
   for (uint32_t i = 0; i < pds.size(); ++i) {
-    out.push_back(describe(pds[i], i));
+    out.push_back(describe(pds[i], i, app.apiVersion));
   }
   return out;
 }
@@ -822,11 +913,14 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   ctx.memory_limit = options.memory_limit != 0 ? options.memory_limit : memory_limit_from_env();
   ctx.validation = options.validation >= 0 ? options.validation != 0
                                            : env_or_empty("THUNDER_VK_VALIDATION") == "1";
+  // volk's instance-level functions are process-wide: they stay this instance's until the
+  // device is made (device-level calls go through ctx.vk).
+  std::unique_lock volk_lock(volk_mutex());
   {
-    std::lock_guard lock(volk_mutex());
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "thunder-cpp";
     app.apiVersion = instance_api_version();
+    ctx.instance_version = app.apiVersion;
     VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     info.pApplicationInfo = &app;
     std::vector<const char*> layers;
@@ -849,6 +943,8 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
     info.ppEnabledExtensionNames = extensions.data();
     create_instance(info, &ctx.instance);
     volkLoadInstanceOnly(ctx.instance);
+    ctx.destroy_instance = vkDestroyInstance;
+    ctx.destroy_messenger = vkDestroyDebugUtilsMessengerEXT;
     if (ctx.validation) {
       THUNDER_VK_CHECK(
           vkCreateDebugUtilsMessengerEXT(ctx.instance, &debug, nullptr, &ctx.messenger));
@@ -857,7 +953,7 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
 
   std::vector<VkPhysicalDevice> pds = physical_devices(ctx.instance);
   for (uint32_t i = 0; i < pds.size(); ++i) {
-    ctx.devices.push_back(describe(pds[i], i));
+    ctx.devices.push_back(describe(pds[i], i, ctx.instance_version));
   }
   const char* source = options.device.empty() ? "THUNDER_VK_DEVICE" : "RuntimeOptions::device";
   std::string wanted = options.device.empty() ? env_or_empty("THUNDER_VK_DEVICE") : options.device;
@@ -896,11 +992,23 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   queue_info.queueFamilyIndex = ctx.queue_family;
   queue_info.queueCount = 1;
   queue_info.pQueuePriorities = &priority;
+  // Every optional feature the device offers, unless asked for a minimal device (how the
+  // f32/i32-only path is tested on devices that have them all).
+  const bool minimal = options.minimal_features >= 0
+                           ? options.minimal_features != 0
+                           : env_or_empty("THUNDER_VK_MINIMAL_FEATURES") == "1";
+  const uint32_t feature_version =
+      usable_api_version(ctx.instance_version, ctx.props.apiVersion);
+  if (!minimal) ctx.features = ctx.info.features;
+  FeatureChain enabled(feature_version);
+  enabled.set(ctx.features, feature_version);
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  device_info.pNext = &enabled.features2; // pEnabledFeatures stays null, as Vulkan requires
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
   THUNDER_VK_CHECK(vkCreateDevice(ctx.physical, &device_info, nullptr, &ctx.device), ctx.where());
   volkLoadDeviceTable(&ctx.vk, ctx.device);
+  volk_lock.unlock();
   ctx.vk.vkGetDeviceQueue(ctx.device, ctx.queue_family, 0, &ctx.queue);
 
   VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
@@ -941,6 +1049,9 @@ const DeviceInfo& VulkanRuntime::device() const {
 }
 const std::vector<DeviceInfo>& VulkanRuntime::devices() const {
   return ctx_->devices;
+}
+const DeviceFeatures& VulkanRuntime::features() const {
+  return ctx_->features;
 }
 bool VulkanRuntime::validation_enabled() const {
   return ctx_->validation;

@@ -49,6 +49,7 @@ float thunder_expm1(float x) {
 // pow with C's results where GLSL's is undefined (x <= 0, y == 0).
 float thunder_pow(float x, float y) {
   if (y == 0.0 || x == 1.0) return 1.0;
+  if (isnan(x) || isnan(y)) return x + y;
   if (x == 0.0) return y > 0.0 ? 0.0 : uintBitsToFloat(0x7F800000u);
   if (x < 0.0) {
     if (trunc(y) != y) return uintBitsToFloat(0x7FC00000u);
@@ -56,6 +57,45 @@ float thunder_pow(float x, float y) {
     return mod(y, 2.0) == 1.0 ? -r : r;
   }
   return pow(x, y);
+}
+
+// atan2 with C's results where GLSL's atan(y, x) is undefined: NaN (propagated),
+// infinities, and y = x = 0 (the signs pick the quadrant).
+float thunder_atan2(float y, float x) {
+  if (isnan(y) || isnan(x)) return y + x;
+  bool ny = (floatBitsToUint(y) & 0x80000000u) != 0u;
+  bool nx = (floatBitsToUint(x) & 0x80000000u) != 0u;
+  float r;
+  if (isinf(y) && isinf(x)) r = nx ? 2.3561945 : 0.78539819;
+  else if (isinf(y)) r = 1.5707964;
+  else if (isinf(x) || (y == 0.0 && x == 0.0)) r = nx ? 3.1415927 : 0.0;
+  else return atan(y, x);
+  return ny ? -r : r;
+}
+
+// C's fmod, exact: |a| reduced by |b| scaled to |a|'s exponent, one exact
+// subtraction at a time; a - b * trunc(a / b) loses a for huge quotients.
+float thunder_fmod(float a, float b) {
+  if (isnan(a) || isnan(b) || isinf(a) || b == 0.0) return uintBitsToFloat(0x7FC00000u);
+  float r = abs(a);
+  float m = abs(b);
+  if (isinf(b) || r < m) return a;
+  int em;
+  frexp(m, em);
+  while (r >= m) {
+    int er;
+    frexp(r, er);
+    float t = ldexp(m, er - em);
+    if (t > r) t = ldexp(m, er - em - 1);
+    r -= t;
+  }
+  return a < 0.0 ? -r : r;
+}
+
+// Python's remainder, as ATen computes it: fmod, moved to the divisor's sign.
+float thunder_remainder(float a, float b) {
+  float r = thunder_fmod(a, b);
+  return (r != 0.0 && ((r < 0.0) != (b < 0.0))) ? r + b : r;
 }
 
 void main() {
@@ -72,11 +112,11 @@ void main() {
   float v8 = thunder_pow(v0, v2);
   float v9 = (v7 + v8);
   float v10 = (v6 + v9);
-  float v11 = mod(v0, v2);
-  float v12 = (v0 - v2 * trunc(v0 / v2));
+  float v11 = thunder_remainder(v0, v2);
+  float v12 = thunder_fmod(v0, v2);
   float v13 = (v11 + v12);
   float v14 = (isnan(v0) || isnan(v2) ? v0 + v2 : max(v0, v2));
-  float v15 = atan(v0, v2);
+  float v15 = thunder_atan2(v0, v2);
   float v16 = (v14 + v15);
   float v17 = (v13 + v16);
   float v18 = (v10 + v17);

@@ -53,8 +53,9 @@ public:
   /// Vulkan device ...", is the reason.
   Availability availability() const override;
   /// Prims whose one-prim kernel make_kernel builds and emit_glsl prints, on tensors of
-  /// f32 or i32 (what the runtime's device setup can store: it enables no 8/16-bit
-  /// storage, int64 or float64 features yet, so bool, f16 and f64 tensors go to torch).
+  /// f32 and i32, and of the dtypes the device's features allow (VulkanRuntime::features():
+  /// 8-bit storage for bool/u8/i8, 16-bit storage for f16/bf16/i16, shaderInt64 for i64,
+  /// shaderFloat64 for f64); the others go to torch. Opens the device.
   /// Composites are not claimed: assign_executors offers their prims instead.
   /// prims.matmul on CPU f32 tensors (f16 where the device enables 16-bit storage) whose
   /// buffers fit maxStorageBufferRange is claimed for the matmul kernel.

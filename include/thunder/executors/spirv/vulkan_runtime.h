@@ -16,6 +16,22 @@
 
 namespace thunder::spirv {
 
+/// The optional Vulkan features the spirv backend uses (all off: f32/i32 buffers only).
+/// What a device offers is in DeviceInfo::features; what a runtime enabled when it opened
+/// the device is VulkanRuntime::features().
+struct DeviceFeatures {
+  bool storage_buffer_16bit = false; ///< storageBuffer16BitAccess: f16, bf16, i16 buffers
+  bool storage_buffer_8bit = false;  ///< storageBuffer8BitAccess: bool, u8, i8 buffers
+  bool shader_float16 = false;       ///< shaderFloat16: f16 arithmetic
+  bool shader_int8 = false;          ///< shaderInt8
+  bool shader_int16 = false;         ///< shaderInt16
+  bool shader_int64 = false;         ///< shaderInt64: i64 buffers and arithmetic
+  bool shader_float64 = false;       ///< shaderFloat64: f64 buffers and arithmetic
+  /// The features present, by their Vulkan names, space-separated; "none" if none.
+  std::string to_string() const;
+  bool operator==(const DeviceFeatures&) const = default;
+};
+
 /// One Vulkan physical device as the loader reports it.
 struct DeviceInfo {
   uint32_t index = 0;      ///< position in vkEnumeratePhysicalDevices
@@ -25,6 +41,7 @@ struct DeviceInfo {
   std::string api_version; ///< e.g. "1.3.230"
   uint32_t vendor_id = 0;
   uint32_t device_id = 0;
+  DeviceFeatures features; ///< the optional features the device offers
 };
 
 /// How a VulkanRuntime is set up; empty/unset fields fall back to the environment.
@@ -41,6 +58,9 @@ struct RuntimeOptions {
   /// Copy through staging buffers even where device memory is host-visible (tests the
   /// path discrete GPUs take on a machine that has only lavapipe).
   bool force_staging = false;
+  /// Enable no optional device features (f32/i32 buffers only), as on a minimal device:
+  /// -1 reads THUNDER_VK_MINIMAL_FEATURES=1.
+  int minimal_features = -1;
 };
 
 class VulkanRuntime;
@@ -138,6 +158,10 @@ public:
   const DeviceInfo& device() const;
   /// Every device enumerated when this runtime was made.
   const std::vector<DeviceInfo>& devices() const;
+
+  /// The optional features enabled on the device: those it offers, or none with
+  /// RuntimeOptions::minimal_features.
+  const DeviceFeatures& features() const;
 
   bool validation_enabled() const;
   /// Warnings and errors the validation layer (or the loader) reported so far.

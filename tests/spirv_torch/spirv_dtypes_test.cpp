@@ -1,0 +1,196 @@
+// The spirv executor on the dtypes beyond f32/i32 (lavapipe in CI): f16, bf16, bool, int8,
+// int16, int64 and float64 tensors run in spirv kernels where the device enables the
+// features their buffers need (VulkanRuntime::features()), with torch's results; and the
+// GLSL helpers that give C's results where GLSL leaves them undefined (fmod, remainder,
+// atan2, pow on NaN and infinities), each checked on the device against torch.
+#include "thunder/executors/spirv/spirv_torch.h"
+
+#include "thunder/core/error.h"
+#include "thunder/core/tracing.h"
+#include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/ops/ltorch.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using thunder::DType;
+using thunder::Trace;
+using thunder::Value;
+using thunder::spirv::ExecutionReport;
+using thunder::spirv::SpirvExecutor;
+using thunder::spirv::TorchFallbackExecutor;
+namespace lt = thunder::ltorch;
+
+SpirvExecutor& spirv() {
+  static const std::unique_ptr<SpirvExecutor> executor = [] {
+    auto opened = std::make_unique<SpirvExecutor>();
+    opened->availability();
+    return opened;
+  }();
+  return *executor;
+}
+
+#define THUNDER_SPIRV_OR_SKIP()                                                                    \
+  if (const thunder::Availability a = spirv().availability(); !a.available) {                      \
+    GTEST_SKIP() << "spirv executor not available here: " << a.reason;                             \
+  }
+
+// Runs the trace on spirv; every prim must have run in a spirv kernel and the validation
+// layer (THUNDER_VK_VALIDATION=1) must have said nothing.
+std::vector<at::Tensor> run_on_spirv(const Trace& trace, const std::vector<at::Tensor>& inputs) {
+  TorchFallbackExecutor torch;
+  std::vector<thunder::Fallback> assigned;
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, spirv(), torch, &assigned);
+  spirv().runtime().clear_validation_messages();
+  ExecutionReport report;
+  std::vector<at::Tensor> out = thunder::spirv::run_spirv_trace(
+      spirv(), prepared, std::vector<c10::IValue>(inputs.begin(), inputs.end()), &report);
+  const std::size_t prims = thunder::codegen::flatten_to_prims(trace.bound_symbols).size();
+  EXPECT_EQ(report.prims["spirv"], prims) << prepared.to_string() << report.to_string();
+  EXPECT_TRUE(report.fallbacks.empty()) << report.to_string();
+  for (const thunder::Fallback& f : assigned)
+    ADD_FAILURE() << f.op << " went to torch: " << f.reason;
+  if (spirv().runtime().validation_enabled()) {
+    EXPECT_EQ(spirv().runtime().validation_messages(), std::vector<std::string>{});
+  }
+  return out;
+}
+
+const thunder::spirv::DeviceFeatures& features() {
+  return spirv().runtime().features();
+}
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
+
+at::Tensor floats(const std::vector<float>& v) {
+  return at::tensor(v, at::kFloat);
+}
+
+TEST(SpirvDtypes, Float16AndBFloat16ComputeInFloatAndRoundOnStore) {
+  THUNDER_SPIRV_OR_SKIP();
+  if (!features().storage_buffer_16bit) GTEST_SKIP() << "no 16-bit storage on this device";
+  for (const DType dtype : {DType::Float16, DType::BFloat16}) {
+    thunder::TraceScope scope("half");
+    auto a = scope.input_tensor("a", {64}, dtype);
+    auto b = scope.input_tensor("b", {64}, dtype);
+    const Trace trace = scope.finish(lt::add(lt::mul(a, b), lt::tanh(a)));
+    const c10::ScalarType st = dtype == DType::Float16 ? at::kHalf : at::kBFloat16;
+    const at::Tensor x = at::randn({64}, at::kFloat).mul(3).to(st);
+    const at::Tensor y = at::randn({64}, at::kFloat).to(st);
+    const std::vector<at::Tensor> out = run_on_spirv(trace, {x, y});
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].scalar_type(), st);
+    // torch rounds x * y to the dtype before the add; the fused kernel keeps f32 in between.
+    const at::Tensor expected = (x.to(at::kFloat) * y.to(at::kFloat) + x.to(at::kFloat).tanh());
+    EXPECT_TRUE(at::allclose(out[0].to(at::kFloat), expected, 1e-2, 1e-2))
+        << out[0] << expected;
+  }
+}
+
+TEST(SpirvDtypes, BFloat16KeepsNanAndRoundsToNearestEven) {
+  THUNDER_SPIRV_OR_SKIP();
+  if (!features().storage_buffer_16bit) GTEST_SKIP() << "no 16-bit storage on this device";
+  thunder::TraceScope scope("to_bf16");
+  auto x = scope.input_tensor("x", {6}, DType::Float32);
+  const Trace trace = scope.finish(lt::to(x, DType::BFloat16));
+  // 1 + 2^-8 is a tie (rounds to 1, even); 1 + 3 * 2^-8 rounds up to 1 + 2^-6.
+  const at::Tensor in = floats({kNan, -kNan, kInf, 1.0f + 0.00390625f, 1.0f + 0.01171875f, -0.0f});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {in});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(at::equal(out[0].isnan(), in.to(at::kBFloat16).isnan())) << out[0];
+  EXPECT_TRUE(at::allclose(out[0].to(at::kFloat), in.to(at::kBFloat16).to(at::kFloat), 0, 0,
+                           /*equal_nan=*/true))
+      << out[0];
+}
+
+TEST(SpirvDtypes, BoolInt8Int16Int64AndFloat64RunInSpirvKernels) {
+  THUNDER_SPIRV_OR_SKIP();
+  const auto& f = features();
+  if (!(f.storage_buffer_8bit && f.storage_buffer_16bit && f.shader_int64 && f.shader_float64)) {
+    GTEST_SKIP() << "the device lacks some of the features: " << f.to_string();
+  }
+  thunder::TraceScope scope("wide_narrow");
+  auto b = scope.input_tensor("b", {32}, DType::Int8);
+  auto s = scope.input_tensor("s", {32}, DType::Int16);
+  auto l = scope.input_tensor("l", {32}, DType::Int64);
+  auto d = scope.input_tensor("d", {32}, DType::Float64);
+  auto bb = lt::add(b, b);                        // int8 wraps
+  auto ss = lt::mul(s, s);                        // int16 wraps
+  auto ll = lt::mul(l, 3000000000LL);             // past int32
+  auto dd = lt::where(lt::gt(d, 0.0), lt::mul(d, 1e-300), d); // bool condition, f64 range
+  const Trace trace =
+      scope.finish(Value(std::vector<Value>{Value(bb), Value(ss), Value(ll), Value(dd)}));
+  const at::Tensor xb = at::arange(-16, 16, at::kChar).mul(5);
+  const at::Tensor xs = at::arange(-16, 16, at::kShort).mul(700);
+  const at::Tensor xl = at::arange(-16, 16, at::kLong);
+  const at::Tensor xd = at::randn({32}, at::kDouble);
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {xb, xs, xl, xd});
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_TRUE(at::equal(out[0], xb + xb)) << out[0];
+  EXPECT_TRUE(at::equal(out[1], xs * xs)) << out[1];
+  EXPECT_TRUE(at::equal(out[2], xl * 3000000000LL)) << out[2];
+  EXPECT_TRUE(at::equal(out[3], at::where(xd > 0, xd * 1e-300, xd))) << out[3];
+}
+
+// One binary op of f32 tensors on spirv, compared with torch's result: NaN where torch has
+// NaN, and within `tol` (relative and absolute) elsewhere (infinities equal).
+void expect_binary_matches_torch(const std::string& name,
+                                 const std::function<thunder::TensorProxyPtr(
+                                     const thunder::TensorProxyPtr&, const thunder::TensorProxyPtr&)>& op,
+                                 const at::Tensor& a, const at::Tensor& b, const at::Tensor& expected,
+                                 double tol = 0) {
+  thunder::TraceScope scope(name);
+  auto x = scope.input_tensor("a", {a.numel()}, DType::Float32);
+  auto y = scope.input_tensor("b", {b.numel()}, DType::Float32);
+  const Trace trace = scope.finish(op(x, y));
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {a, b});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(at::allclose(out[0], expected, tol, tol, /*equal_nan=*/true))
+      << name << ":\n got      " << out[0] << "\n expected " << expected;
+}
+
+TEST(SpirvNumerics, FmodIsExactForHugeQuotientsAndInfiniteDivisors) {
+  THUNDER_SPIRV_OR_SKIP();
+  const at::Tensor a = floats({0.1f, -0.1f, 7.0f, 1e30f, -1e30f, 3e38f, 5.5f, kInf, kNan, 2.0f, -4.0f});
+  const at::Tensor b = floats({kInf, -kInf, 1e30f, 2.5f, 2.5f, 1e-30f, -2.0f, 2.0f, 1.0f, 0.0f, 2.0f});
+  expect_binary_matches_torch(
+      "fmod", [](const auto& x, const auto& y) { return lt::fmod(x, y); }, a, b, at::fmod(a, b));
+}
+
+TEST(SpirvNumerics, RemainderTakesTheDivisorsSignForHugeQuotientsAndInfiniteDivisors) {
+  THUNDER_SPIRV_OR_SKIP();
+  const at::Tensor a = floats({0.1f, -0.1f, 7.0f, 1e30f, -1e30f, 3e38f, 5.5f, -5.5f, kNan, 2.0f});
+  const at::Tensor b = floats({kInf, kInf, -1e30f, -2.5f, 2.5f, 1e-30f, -2.0f, 2.0f, 1.0f, 0.0f});
+  expect_binary_matches_torch(
+      "remainder", [](const auto& x, const auto& y) { return lt::remainder(x, y); }, a, b,
+      at::remainder(a, b));
+}
+
+TEST(SpirvNumerics, Atan2PropagatesNanAndHandlesInfinitiesAndZeros) {
+  THUNDER_SPIRV_OR_SKIP();
+  const at::Tensor y = floats({kNan, 1.0f, kInf, kInf, -kInf, 1.0f, -1.0f, kInf, 0.0f, -0.0f, 0.0f, 1.0f});
+  const at::Tensor x = floats({1.0f, kNan, kInf, -kInf, -kInf, -kInf, -kInf, 1.0f, -0.0f, -0.0f, 0.0f, 2.0f});
+  expect_binary_matches_torch(
+      "atan2", [](const auto& a, const auto& b) { return lt::atan2(a, b); }, y, x,
+      at::atan2(y, x), 1e-6);
+}
+
+TEST(SpirvNumerics, PowOfNanIsNanButPowOfOneOrToTheZeroIsOne) {
+  THUNDER_SPIRV_OR_SKIP();
+  const at::Tensor a = floats({kNan, kNan, 1.0f, 2.0f, -2.0f, 0.0f});
+  const at::Tensor b = floats({3.0f, 0.0f, kNan, kNan, 3.0f, -1.0f});
+  expect_binary_matches_torch(
+      "pow", [](const auto& x, const auto& y) { return lt::pow(x, y); }, a, b, at::pow(a, b),
+      1e-6);
+}
+
+} // namespace
