@@ -9,14 +9,32 @@
 // Variants (cmake/EmbedSpirv.cmake compiles one SPIR-V module for each line below):
 // variant f32
 // variant f16 -DTHUNDER_MATMUL_F16
-// f16: float16_t buffers (VK 16-bit storage feature), f32 shared memory and accumulation.
+// variant bf16 -DTHUNDER_MATMUL_BF16
+// f16: float16_t buffers; bf16: uint16_t buffers holding bfloat16 bits (the high half of an
+// f32, rounded to nearest even when stored). Both need the device's 16-bit storage feature;
+// shared memory and accumulation are f32 in every variant.
 #version 450
 
-#ifdef THUNDER_MATMUL_F16
+#if defined(THUNDER_MATMUL_F16)
 #extension GL_EXT_shader_16bit_storage : require
 #define STORAGE_T float16_t
+#define LOAD(v) float(v)
+#define STORE(x) float16_t(x)
+#elif defined(THUNDER_MATMUL_BF16)
+#extension GL_EXT_shader_16bit_storage : require
+#define STORAGE_T uint16_t
+#define LOAD(v) uintBitsToFloat(uint(v) << 16)
+#define STORE(x) uint16_t(bf16_bits(x))
+// f32 -> bfloat16 bits, round to nearest even; NaN stays a (quiet) NaN.
+uint bf16_bits(float x) {
+  const uint u = floatBitsToUint(x);
+  if (isnan(x)) return (u >> 16) | 0x40u;
+  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+}
 #else
 #define STORAGE_T float
+#define LOAD(v) (v)
+#define STORE(x) (x)
 #endif
 
 // The host side (src/executors/spirv/builtin_kernels.h) must agree on these three.
@@ -74,7 +92,7 @@ void main() {
       const uint row = row0 + r;
       const uint kg = k0 + kk;
       float v = 0.0;
-      if (row < p.m && kg < p.k) v = float(a[a_base + row * p.a_row + kg * p.a_col]);
+      if (row < p.m && kg < p.k) v = LOAD(a[a_base + row * p.a_row + kg * p.a_col]);
       a_tile[kk][r] = v;
     }
     for (uint i = 0u; i < (TILE_K * TILE_N) / THREADS; ++i) {
@@ -84,7 +102,7 @@ void main() {
       const uint col = col0 + cc;
       const uint kg = k0 + kk;
       float v = 0.0;
-      if (col < p.n && kg < p.k) v = float(b[b_base + kg * p.b_row + col * p.b_col]);
+      if (col < p.n && kg < p.k) v = LOAD(b[b_base + kg * p.b_row + col * p.b_col]);
       b_tile[kk][cc] = v;
     }
     barrier();
@@ -108,7 +126,7 @@ void main() {
     if (row >= p.m) continue;
     for (int j = 0; j < 4; ++j) {
       const uint col = col0 + tx + 16u * uint(j);
-      if (col < p.n) c[c_base + row * p.n + col] = STORAGE_T(acc[i][j]);
+      if (col < p.n) c[c_base + row * p.n + col] = STORE(acc[i][j]);
     }
   }
 }

@@ -96,7 +96,9 @@ std::size_t ran(const ExecutionReport& report, const std::string& executor) {
 // a @ b through prims.matmul alone, checked against torch (f32) and float64 torch.
 MatmulRun check_matmul(const at::Tensor& a, const at::Tensor& b, const std::string& what) {
   thunder::TraceScope scope("matmul");
-  const DType dtype = a.scalar_type() == at::kHalf ? DType::Float16 : DType::Float32;
+  const DType dtype = a.scalar_type() == at::kHalf       ? DType::Float16
+                      : a.scalar_type() == at::kBFloat16 ? DType::BFloat16
+                                                         : DType::Float32;
   auto pa = scope.input_tensor("a", Shape(a.sizes().begin(), a.sizes().end()), dtype);
   auto pb = scope.input_tensor("b", Shape(b.sizes().begin(), b.sizes().end()), dtype);
   const Trace trace = scope.finish(thunder::prims::matmul(pa, pb));
@@ -272,17 +274,21 @@ TEST(SpirvMatmul, LeavesToTorchWhatItCannotTake) {
   EXPECT_FALSE(spirv().fusible(small.bound_symbols[0]));
 }
 
-TEST(SpirvMatmul, HalfStorageVariantWhereTheDeviceHasSixteenBitStorage) {
+TEST(SpirvMatmul, HalfAndBfloat16VariantsWhereTheDeviceHasSixteenBitStorage) {
   THUNDER_SPIRV_OR_SKIP();
   if (!spirv().runtime().features().storage_buffer_16bit) {
     GTEST_SKIP() << spirv().runtime().device().name
-                 << " has no storageBuffer16BitAccess enabled: f16 matmuls stay on torch";
+                 << " has no storageBuffer16BitAccess enabled: f16/bf16 matmuls stay on torch";
   }
   at::manual_seed(14);
   check_matmul(randn({33, 17}, at::kHalf), randn({17, 65}, at::kHalf), "f16 odd sizes");
   check_matmul(randn({3, 7, 5}, at::kHalf).transpose(1, 2), randn({3, 7, 4}, at::kHalf),
                "f16 batched, A transposed");
   check_matmul(randn({128, 256}, at::kHalf), randn({256, 64}, at::kHalf), "f16 128x256x64");
+  check_matmul(randn({33, 17}, at::kBFloat16), randn({17, 65}, at::kBFloat16), "bf16 odd sizes");
+  check_matmul(randn({3, 7, 5}, at::kBFloat16).transpose(1, 2), randn({3, 7, 4}, at::kBFloat16),
+               "bf16 batched, A transposed");
+  check_matmul(randn({64, 512}, at::kBFloat16), randn({512, 96}, at::kBFloat16), "bf16 64x512x96");
 }
 
 // The exported models: every matmul in the last (fusion) trace is assigned to spirv, none

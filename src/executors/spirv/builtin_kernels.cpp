@@ -90,9 +90,11 @@ std::string matmul_module(DType dtype) {
     return "matmul_f32";
   case DType::Float16:
     return "matmul_f16";
+  case DType::BFloat16:
+    return "matmul_bf16";
   default:
     throw UnsupportedError(
-        str("spirv: the matmul kernel takes f32 or f16, not ", torch_name(dtype)));
+        str("spirv: the matmul kernel takes f32, f16 or bf16, not ", torch_name(dtype)));
   }
 }
 

@@ -79,7 +79,7 @@ struct MatmulDispatch {
 /// or the grid's limits.
 std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& problem);
 
-/// "matmul_f32" or "matmul_f16"; UnsupportedError for other dtypes.
+/// "matmul_f32", "matmul_f16" or "matmul_bf16"; UnsupportedError for other dtypes.
 std::string matmul_module(DType dtype);
 /// The layout of the matmul pipelines: A, B, C and the push constants.
 PipelineLayout matmul_layout(DType dtype);

@@ -104,12 +104,11 @@ bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
   const TensorProxy* b = bsym.args[1].as_tensor().get();
   const TensorProxy* c = bsym.output.as_tensor().get();
   const DType dtype = a->dtype();
-  if (dtype != DType::Float32 && !(dtype == DType::Float16 && rt.features().storage_buffer_16bit)) {
-    return false;
-  }
+  const bool half = dtype == DType::Float16 || dtype == DType::BFloat16;
+  if (dtype != DType::Float32 && !(half && rt.features().storage_buffer_16bit)) return false;
   for (const TensorProxy* t : {a, b, c}) {
     if (t->device() != Device::cpu() || t->dtype() != dtype) return false;
-    const auto bytes = static_cast<uint64_t>(t->numel()) * (dtype == DType::Float16 ? 2u : 4u);
+    const auto bytes = static_cast<uint64_t>(t->numel()) * (half ? 2u : 4u);
     if (bytes > rt.max_storage_buffer_range()) return false;
   }
   return true;

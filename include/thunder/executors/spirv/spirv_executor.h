@@ -4,7 +4,7 @@
 // compute pipeline: make_kernel -> emit_glsl (GlslEmitter) -> ShadercCompiler ->
 // VulkanRuntime. Pipelines are cached by a hash of the generated source, so a region seen
 // again (in this call or a later one) reuses its pipeline. prims.matmul it claims too, on
-// f32 (and f16 where the device stores 16-bit values) and runs as a hand-written kernel
+// f32 (f16 and bf16 where the device stores 16-bit values) and runs as a hand-written kernel
 // (shaders/matmul.comp, embedded at build time; builtin_kernels.h), never fused. What it
 // does not claim (convolution, indexing, random numbers) goes to the torch executor.
 //
@@ -57,7 +57,7 @@ public:
   /// 8-bit storage for bool/u8/i8, 16-bit storage for f16/bf16/i16, shaderInt64 for i64,
   /// shaderFloat64 for f64); the others go to torch. Opens the device.
   /// Composites are not claimed: assign_executors offers their prims instead.
-  /// prims.matmul on CPU f32 tensors (f16 where the device enables 16-bit storage) whose
+  /// prims.matmul on CPU f32 tensors (f16, bf16 where the device enables 16-bit storage) whose
   /// buffers fit maxStorageBufferRange is claimed for the matmul kernel.
   bool claims(const BoundSymbol& bsym) const override;
   /// Every claimed prim may be fused but prims.matmul, which runs as its own kernel.
