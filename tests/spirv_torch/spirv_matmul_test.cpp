@@ -266,6 +266,15 @@ TEST(SpirvMatmul, LeavesToTorchWhatItCannotTake) {
   EXPECT_EQ(spirv().claims(trace.bound_symbols[0]), !too_big)
       << "maxStorageBufferRange " << spirv().runtime().max_storage_buffer_range();
   EXPECT_FALSE(spirv().claims(trace.bound_symbols[1])); // float64
+  // f16 and bf16 only where the device enabled 16-bit storage (THUNDER_VK_MINIMAL_FEATURES=1
+  // turns it off).
+  for (const DType half : {DType::Float16, DType::BFloat16}) {
+    thunder::TraceScope half_scope("half");
+    auto h = half_scope.input_tensor("h", {4, 4}, half);
+    const Trace half_trace = half_scope.finish(thunder::prims::matmul(h, h));
+    EXPECT_EQ(spirv().claims(half_trace.bound_symbols[0]),
+              spirv().runtime().features().storage_buffer_16bit);
+  }
   // Claimed, but never fused into an elementwise region.
   thunder::TraceScope small_scope("small");
   auto s = small_scope.input_tensor("s", {4, 4}, DType::Float32);
