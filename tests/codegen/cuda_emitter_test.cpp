@@ -121,5 +121,13 @@ TEST(CudaEmitter, ArgminOfIntegers) {
   expect_cuda_golden(emit_region(region_of(scope.finish(out)), "argmin_int"), "argmin_int");
 }
 
+TEST(CudaEmitter, CumsumAlongAMiddleDim) {
+  // Each element sums its row in order under a mask (k < i + 1).
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 6, 3}, DType::Float16);
+  auto out = prims::cumsum(x, 1);
+  expect_cuda_golden(emit_region(region_of(scope.finish(out)), "cumsum"), "cumsum");
+}
+
 } // namespace
 } // namespace thunder::codegen

@@ -37,6 +37,7 @@ enum class PrimClass {
   IndexSelect,
   Reduction,
   ArgReduction,
+  Cumsum,
   Unsupported
 };
 
@@ -124,6 +125,8 @@ PrimClass classify(PrimId id) {
   case PrimId::argmax:
   case PrimId::argmin:
     return PrimClass::ArgReduction;
+  case PrimId::cumsum:
+    return PrimClass::Cumsum;
   default:
     return PrimClass::Unsupported;
   }
@@ -187,6 +190,7 @@ private:
   NodeId eval_prim(const Definition& def, const Coords& coords);
   NodeId eval_reduction(const Definition& def, const Coords& coords);
   NodeId eval_arg_reduction(const Definition& def, const Coords& coords);
+  NodeId eval_cumsum(const Definition& def, const Coords& coords);
   NodeId operand(const Value& v, DType number_dtype, const Coords& coords, const Definition& def);
   int scope_of(const std::vector<NodeId>& operands) const;
 
@@ -273,7 +277,7 @@ KernelBuilder::KernelBuilder(const std::string& name, const std::vector<const Bo
                   "is not supported by generated kernels, which take elementwise prims, where, "
                   "convert_element_type, broadcast_in_dim, reshape, transpose, squeeze, slice, "
                   "pad, cat, index_select, full, iota, the reductions sum, prod, amax and amin, "
-                  "and argmax and argmin");
+                  "argmax, argmin and cumsum");
     }
   }
   for (const auto& [input, strides] : input_strides) {
@@ -699,6 +703,8 @@ NodeId KernelBuilder::eval_prim(const Definition& def, const Coords& coords) {
     return eval_reduction(def, coords);
   case PrimClass::ArgReduction:
     return eval_arg_reduction(def, coords);
+  case PrimClass::Cumsum:
+    return eval_cumsum(def, coords);
   case PrimClass::Unsupported:
     break;
   }
@@ -869,6 +875,51 @@ NodeId KernelBuilder::eval_arg_reduction(const Definition& def, const Coords& co
   node.prim = def.id;
   node.dtype = DType::Int64;
   node.operands = {eval(a.name(), inner)};
+  node.loop = loop;
+  node.scope = parent;
+  return add_node(std::move(node));
+}
+
+// The longest dim a cumsum is generated for: each element sums its whole row under a mask
+// (quadratic in the extent, but in order, as torch's sequential scan adds).
+constexpr std::int64_t kMaxCumsumExtent = 4096;
+
+NodeId KernelBuilder::eval_cumsum(const Definition& def, const Coords& coords) {
+  const TensorProxy& a = *def.bsym->args.at(0).as_tensor();
+  if (a.ndim() == 0) return eval(a.name(), coords);
+  std::int64_t dim = def.bsym->args.at(1).as_int();
+  if (dim < 0) dim += a.ndim();
+  const auto d = static_cast<std::size_t>(dim);
+  const std::int64_t extent = a.shape()[d];
+  if (extent > kMaxCumsumExtent) {
+    unsupported(def, str("scans ", extent, " elements along dim ", dim,
+                         "; generated kernels scan at most ", kMaxCumsumExtent));
+  }
+  if (extent == 0) return constant(Value(0), def.proxy->dtype(), def); // never read
+  const int parent = scope_of(coords.dims);
+  const int loop = static_cast<int>(kernel_.loops.size());
+  kernel_.loops.push_back(
+      Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1, extent, -1});
+  Node index;
+  index.kind = NodeKind::LoopIndex;
+  index.loop = loop;
+  index.scope = loop;
+  const NodeId loop_index = add_node(std::move(index));
+  kernel_.loops[static_cast<std::size_t>(loop)].index = loop_index;
+  Coords inner;
+  inner.shape = a.shape();
+  inner.dims = coords.dims;
+  inner.dims[d] = loop_index;
+  // Element k of the row counts for output i when k < i + 1.
+  const NodeId counts = index_less(
+      loop_index, index_binary(NodeKind::IndexAdd, coords.dims[d], index_constant(1)));
+  const NodeId body = where(counts, eval(a.name(), inner),
+                            constant(Value(0), def.proxy->dtype(), def), def.proxy->dtype());
+  Node node;
+  node.kind = NodeKind::Reduce;
+  node.prim = PrimId::sum;
+  node.dtype = def.proxy->dtype();
+  node.operands = {body};
   node.loop = loop;
   node.scope = parent;
   return add_node(std::move(node));

@@ -10,10 +10,10 @@
 // each op), bool as bool. f16/bf16 values are rounded only where the region converts to
 // them (convert_element_type) and where they are stored, as fusing executors do.
 //
-// A reduction (sum, prod, amax, amin, argmax, argmin) is a Reduce node whose body is
-// evaluated once per point of the reduced dims, inside a loop; nodes live in the innermost loop whose index
-// they depend on (Node::scope), so a value that does not depend on a loop is computed
-// outside it.
+// A reduction (sum, prod, amax, amin, argmax, argmin; cumsum as a masked sum over its
+// dim) is a Reduce node whose body is evaluated once per point of the reduced dims, inside
+// a loop; nodes live in the innermost loop whose index they depend on (Node::scope), so a
+// value that does not depend on a loop is computed outside it.
 #pragma once
 
 #include "thunder/core/bound_symbol.h"
