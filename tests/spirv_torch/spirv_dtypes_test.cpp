@@ -193,4 +193,46 @@ TEST(SpirvNumerics, PowOfNanIsNanButPowOfOneOrToTheZeroIsOne) {
       1e-6);
 }
 
+TEST(SpirvNumerics, PowOfNegativeOrInfiniteBaseFollowsC) {
+  THUNDER_SPIRV_OR_SKIP();
+  const at::Tensor a = floats({-kInf, -kInf, -kInf, -kInf, -0.5f, -2.0f, -1.0f, -2.0f, 0.5f, 2.0f});
+  const at::Tensor b = floats({0.5f, -0.5f, 3.0f, -3.0f, kInf, kInf, -kInf, 0.5f, -kInf, -kInf});
+  expect_binary_matches_torch(
+      "pow_edges", [](const auto& x, const auto& y) { return lt::pow(x, y); }, a, b,
+      at::pow(a, b), 1e-6);
+}
+
+// Drivers that may assume no NaN or infinity fold x * 0 to 0 and x / 0 to anything
+// (lavapipe gave leaky_relu(x, 0) = 0 for NaN and -inf, and var with n - correction = 0
+// finite values); the emitter spells out products with, and quotients by, a zero constant.
+TEST(SpirvNumerics, MulByZeroConstantKeepsNanAndInfinitiesNan) {
+  THUNDER_SPIRV_OR_SKIP();
+  thunder::TraceScope scope("mul_zero");
+  auto x = scope.input_tensor("x", {6}, DType::Float32);
+  const Trace trace =
+      scope.finish(Value(std::vector<Value>{Value(lt::mul(x, 0.0)), Value(lt::mul(x, -0.0))}));
+  const at::Tensor in = floats({kNan, kInf, -kInf, 2.0f, -3.0f, 0.0f});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {in});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(at::allclose(out[0], in * 0.0, 0, 0, /*equal_nan=*/true)) << out[0];
+  EXPECT_TRUE(at::allclose(out[1], in * -0.0, 0, 0, /*equal_nan=*/true)) << out[1];
+  // The signs of the zeros, too (a NaN's sign is not specified).
+  const auto sign = [&](const at::Tensor& t) { return t.signbit().masked_fill(in.isnan() | in.isinf(), false); };
+  EXPECT_TRUE(at::equal(sign(out[0]), sign(in * 0.0))) << out[0];
+  EXPECT_TRUE(at::equal(sign(out[1]), sign(in * -0.0))) << out[1];
+}
+
+TEST(SpirvNumerics, DivByZeroConstantGivesSignedInfinitiesAndNanForZeroAndNan) {
+  THUNDER_SPIRV_OR_SKIP();
+  thunder::TraceScope scope("div_zero");
+  auto x = scope.input_tensor("x", {6}, DType::Float32);
+  const Trace trace =
+      scope.finish(Value(std::vector<Value>{Value(lt::div(x, 0.0)), Value(lt::div(x, -0.0))}));
+  const at::Tensor in = floats({kNan, kInf, -kInf, 2.0f, -3.0f, 0.0f});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {in});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(at::allclose(out[0], in / 0.0, 0, 0, /*equal_nan=*/true)) << out[0];
+  EXPECT_TRUE(at::allclose(out[1], in / -0.0, 0, 0, /*equal_nan=*/true)) << out[1];
+}
+
 } // namespace

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -184,13 +185,18 @@ const char* helper_source(Helper helper) {
            "  return exp(x) - 1.0;\n"
            "}\n";
   case Helper::Pow:
-    return "// pow with C's results where GLSL's is undefined (x <= 0, y == 0).\n"
+    return "// pow with C's results where GLSL's is undefined (x <= 0, y == 0, NaN, infinities).\n"
            "float thunder_pow(float x, float y) {\n"
            "  if (y == 0.0 || x == 1.0) return 1.0;\n"
            "  if (isnan(x) || isnan(y)) return x + y;\n"
            "  if (x == 0.0) return y > 0.0 ? 0.0 : uintBitsToFloat(0x7F800000u);\n"
            "  if (x < 0.0) {\n"
-           "    if (trunc(y) != y) return uintBitsToFloat(0x7FC00000u);\n"
+           "    // An infinite y is an even integer; (-1)^inf is 1 in C, NaN as exp2(inf * 0).\n"
+           "    if (isinf(y)) return x == -1.0 ? 1.0 : pow(-x, y);\n"
+           "    if (trunc(y) != y) {\n"
+           "      if (isinf(x)) return y > 0.0 ? uintBitsToFloat(0x7F800000u) : 0.0;\n"
+           "      return uintBitsToFloat(0x7FC00000u);\n"
+           "    }\n"
            "    float r = pow(-x, y);\n"
            "    return mod(y, 2.0) == 1.0 ? -r : r;\n"
            "  }\n"
@@ -341,6 +347,8 @@ private:
     return str("thunder_checked_index(", value, ", ", n.integer, wide ? "l, " : ", ", n.loop,
                "u)");
   }
+  std::string by_zero_constant(const Node& n, const std::string& a, const std::string& b,
+                               bool divide) const;
   void use(Helper h) { helpers_.insert(static_cast<int>(h)); }
 };
 
@@ -486,6 +494,36 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
   return "";
 }
 
+// A float product with, or quotient by, a constant zero, spelled out with bit operations:
+// drivers that may assume no NaN or infinity (lavapipe: SPIR-V without float controls)
+// fold x * 0 to 0 and x / 0 to anything, where torch gives NaN for NaN, infinite (x * 0) or
+// zero (0 / 0) x, and a signed infinity for x / 0. Empty unless an operand is such a zero.
+std::string GlslEmitter::by_zero_constant(const Node& n, const std::string& a,
+                                          const std::string& b, bool divide) const {
+  const auto zero_constant = [&](NodeId id) -> std::optional<bool> { // its sign bit
+    const Node& operand = node(id);
+    if (operand.kind != NodeKind::Constant) return std::nullopt;
+    const double v = as_double(operand.constant);
+    if (v != 0.0) return std::nullopt;
+    return std::signbit(v);
+  };
+  std::optional<bool> negative = zero_constant(n.operands[1]);
+  std::string x = a;
+  if (!negative && !divide) {
+    negative = zero_constant(n.operands[0]);
+    x = b;
+  }
+  if (!negative) return {};
+  const std::string sign = str("((floatBitsToUint(", x, ") & 0x80000000u) ^ ",
+                               *negative ? "0x80000000u" : "0u", ")");
+  if (divide) {
+    return str("(isnan(", x, ") || ", x, " == 0.0 ? uintBitsToFloat(0x7FC00000u) : uintBitsToFloat(",
+               sign, " | 0x7F800000u))");
+  }
+  return str("(isnan(", x, ") || isinf(", x, ") ? uintBitsToFloat(0x7FC00000u) : uintBitsToFloat(",
+             sign, "))");
+}
+
 std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::string& b,
                                 DType in) {
   const DType c = compute_dtype(in);
@@ -502,8 +540,14 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
   case PrimId::sub:
     return arith("-");
   case PrimId::mul:
+    if (c == DType::Float32) {
+      if (const std::string e = by_zero_constant(n, a, b, /*divide=*/false); !e.empty()) return e;
+    }
     return boolean ? "(" + a + " && " + b + ")" : arith("*");
   case PrimId::div:
+    if (c == DType::Float32) {
+      if (const std::string e = by_zero_constant(n, a, b, /*divide=*/true); !e.empty()) return e;
+    }
     return arith("/"); // integers truncate, as C and the prim do
   case PrimId::pow:
     if (c != DType::Float32) {
