@@ -17,6 +17,9 @@
 //                                    --json prints one JSON object instead: model, backend,
 //                                    device, max_abs_error, max_rel_error, pass, executors,
 //                                    fallback_ops, ms_per_call, cache {hits, misses}
+//   thunder-run --list-devices       the Vulkan devices the spirv backend can use, with the
+//                                    optional features each offers (8/16-bit storage, f16,
+//                                    int8/16/64, f64)
 // Exits 1 if a check fails.
 #include "thunder/compile.h"
 #include "thunder/executors/torch_executor.h"
@@ -24,6 +27,10 @@
 #include "thunder/frontends/model_loader.h"
 #include "thunder/opdb/opdb.h"
 #include "thunder/thunder.h"
+
+#ifdef THUNDER_RUN_SPIRV
+#include "thunder/executors/spirv/vulkan_runtime.h"
+#endif
 
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -138,7 +145,8 @@ struct RunArgs {
 
 constexpr const char* kUsage =
     "usage: thunder-run [MODEL.pt2 [--inputs IO.json | --shapes 4x16,2x3] [--backend B] "
-    "[--strict] [--print-traces] [--json] [--repeat N] [--device D]]\n";
+    "[--strict] [--print-traces] [--json] [--repeat N] [--device D]]\n"
+    "       thunder-run --list-devices\n";
 
 // Torch running the original program: a TorchScript module runs itself; a torch.export
 // program runs with every node as its ATen call (lookasides off), since LibTorch has no
@@ -354,6 +362,19 @@ int main(int argc, char** argv) {
     if (json_mode) std::cout << nlohmann::json{{"model", model}, {"error", message}}.dump() << "\n";
   };
   try {
+    if (argc == 2 && std::string(argv[1]) == "--list-devices") {
+#ifdef THUNDER_RUN_SPIRV
+      for (const thunder::spirv::DeviceInfo& d : thunder::spirv::VulkanRuntime::list_devices()) {
+        std::cout << d.index << ": " << d.name << " (" << d.type << ", " << d.driver
+                  << ", Vulkan " << d.api_version << ")\n   features: " << d.features.to_string()
+                  << "\n";
+      }
+      return EXIT_SUCCESS;
+#else
+      report_error("--list-devices: this build has no spirv backend (no Vulkan stack found)");
+      return EXIT_FAILURE;
+#endif
+    }
     if (argc > 1) {
       // Known before parsing, so that an argument error is reported as JSON too.
       for (int i = 1; i < argc; ++i)
