@@ -6,7 +6,10 @@
 // - set 0, bindings 0.. for the inputs in Kernel::inputs order, then the outputs, each a
 //   std430 storage buffer `{ T data[]; }` of the dtype's storage type (bool, u8, i8 as 8-bit
 //   integers; f16 as float16_t; bf16 as uint16_t converted by bit operations; i64 as int64_t),
-//   with the GL_EXT_shader_{8,16}bit_storage and explicit int64 extensions it needs;
+//   with the GL_EXT_shader_{8,16}bit_storage and explicit int64 extensions it needs (8/16-bit
+//   values are only loaded and stored, computed in 32 bits, so a device needs the storage
+//   features, shaderInt64 for i64 and shaderFloat64 for f64, never shaderFloat16/Int8/Int16;
+//   the source does not depend on the device: the spirv executor refuses what it lacks);
 // - a push constant `uint numel`: Kernel::num_invocations (invocations past it return).
 // The same kernel always gives the same source, byte for byte: names come from IR order.
 // What GLSL cannot express faithfully (no double-precision exp, log, trig; integer pow) is
