@@ -3,6 +3,7 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/executor.h"
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,12 +45,22 @@ void collect_proxies(const Value& value, std::vector<Value>& out) {
   });
 }
 
+std::int64_t numel_of(const Value& value) {
+  return value.is_tensor() ? value.as_tensor()->numel() : 1;
+}
+
 struct Node {
   const BoundSymbol* bsym = nullptr;
   const Executor* fusing_executor = nullptr; // Null: not fusible.
   std::vector<std::size_t> producers;        // Distinct, in the trace.
   std::vector<std::size_t> users;            // Distinct.
   std::size_t pending = 0;                   // Producers not yet scheduled.
+  std::int64_t numel = 1;                    // Of its (first) output.
+  // A reduction over more than kFusionRecomputeLimit points per output: its output's numel.
+  std::optional<std::int64_t> long_reduction;
+  // While in the open region: the smallest numel of a long reduction of the region it
+  // depends on, through members of the region (nullopt: none).
+  std::optional<std::int64_t> reduced_numel;
 };
 
 class Fuser {
@@ -69,6 +80,13 @@ public:
           << bsym.call_string() << " has executor '" << bsym.executor
           << "', not one of the executors given to fuse (run assign_executors first)";
       if (executor->fusible(bsym)) node.fusing_executor = executor;
+      node.numel = numel_of(bsym.output.is_list() && !bsym.output.as_list().empty()
+                                ? bsym.output.as_list().front()
+                                : bsym.output);
+      if (bsym.symbol != nullptr && bsym.symbol->tags.has(Tag::Reduction) && !bsym.args.empty() &&
+          node.numel > 0 && numel_of(bsym.args.front()) / node.numel > kFusionRecomputeLimit) {
+        node.long_reduction = node.numel;
+      }
       std::set<std::size_t> producers;
       for (const Proxy* p : bsym.input_proxies()) {
         const auto it = producer_of.find(p->name());
@@ -124,9 +142,30 @@ public:
 private:
   std::optional<std::size_t> ready_fusible(const Executor* executor) const {
     for (std::size_t i : ready_) {
-      if (nodes_[i].fusing_executor == executor) return i;
+      if (nodes_[i].fusing_executor == executor && !recomputes_reduction(i)) return i;
     }
     return std::nullopt;
+  }
+
+  // The smallest numel of a long reduction in the open region that node i would read
+  // through the region, or nullopt.
+  std::optional<std::int64_t> region_reduction_below(std::size_t i) const {
+    std::optional<std::int64_t> smallest;
+    for (std::size_t producer : nodes_[i].producers) {
+      if (in_region_.count(producer) == 0) continue;
+      const std::optional<std::int64_t> r = nodes_[producer].reduced_numel;
+      if (r && (!smallest || *r < *smallest)) smallest = r;
+    }
+    return smallest;
+  }
+
+  // A generated kernel computes a value once per element of what it is stored into, so a
+  // call with more elements than a long reduction it reads in the same region (softmax's
+  // division by the row sum) would redo the whole reduction for every element: it starts
+  // the next region instead, which reads the reduction's result from memory.
+  bool recomputes_reduction(std::size_t i) const {
+    const std::optional<std::int64_t> below = region_reduction_below(i);
+    return below && nodes_[i].numel > *below;
   }
 
   // A ready unfusible call that reads nothing of the open region (any, when none is open).
@@ -151,6 +190,10 @@ private:
   }
 
   void add_to_region(std::size_t i) {
+    Node& node = nodes_[i];
+    node.reduced_numel = region_reduction_below(i);
+    if (node.long_reduction && (!node.reduced_numel || *node.long_reduction < *node.reduced_numel))
+      node.reduced_numel = node.long_reduction;
     region_.push_back(i);
     in_region_.insert(i);
     schedule(i);

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace thunder {
 namespace {
 
@@ -57,6 +59,52 @@ TEST_F(Fusion, MlpWithGeluAndSoftmaxMatchesGolden) {
                                                     "spirv.fusion1", "prims.matmul",
                                                     "spirv.fusion2"}));
   testing::expect_matches_golden(fused.to_string(), "fusion_mlp.txt");
+}
+
+// The names of the prims inside each region of a fused trace.
+std::vector<std::vector<std::string>> region_prims(const Trace& fused) {
+  std::vector<std::vector<std::string>> out;
+  for (const BoundSymbol& b : fused.bound_symbols) {
+    if (b.symbol->ns != SymbolNamespace::Fusion) continue;
+    out.emplace_back();
+    for (const BoundSymbol& sub : b.subsymbols)
+      out.back().push_back(sub.symbol->name);
+  }
+  return out;
+}
+
+TEST_F(Fusion, LongReductionEndsTheRegionBeforeItsBroadcastReader) {
+  // softmax over rows of 1024: amax, then x - max, exp and the sum, then the division;
+  // each region reads the reductions before it from memory instead of recomputing them.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 1024}, DType::Float32);
+  const Trace fused = assign_and_fuse(scope.finish(ltorch::softmax(x, -1)));
+  const auto regions = region_prims(fused);
+  ASSERT_EQ(regions.size(), 3u) << fused.to_string();
+  EXPECT_EQ(regions[0], (std::vector<std::string>{"amax"})) << fused.to_string();
+  EXPECT_EQ(regions[1].back(), "sum") << fused.to_string();
+  EXPECT_EQ(std::count(regions[2].begin(), regions[2].end(), "div"), 1) << fused.to_string();
+  for (const auto& region : regions) {
+    EXPECT_LE(std::count(region.begin(), region.end(), "amax") +
+                  std::count(region.begin(), region.end(), "sum"),
+              1)
+        << fused.to_string();
+  }
+}
+
+TEST_F(Fusion, ShortReductionStaysInOneRegionWithItsReaders) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, kFusionRecomputeLimit}, DType::Float32);
+  const Trace fused = assign_and_fuse(scope.finish(ltorch::softmax(x, -1)));
+  EXPECT_EQ(region_prims(fused).size(), 1u) << fused.to_string();
+}
+
+TEST_F(Fusion, ReaderOfALongReductionAtItsOwnSizeStaysInTheRegion) {
+  // sum(x, 1) * 2: the product has the reduction's shape, so nothing is recomputed.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 1024}, DType::Float32);
+  const Trace fused = assign_and_fuse(scope.finish(ltorch::mul(ltorch::sum(x, {1}), 2.0)));
+  EXPECT_EQ(region_prims(fused).size(), 1u) << fused.to_string();
 }
 
 // Two chains separated in the trace by a matmul that only the first feeds: one region.

@@ -8,16 +8,26 @@
 //
 // Two fusible calls of one executor may share a region wherever they are in the trace,
 // unless that would make a cycle through a call outside the region (region -> outside ->
-// region). A region's outputs are its values used after it or returned by the trace.
+// region), or unless the later one reads a long reduction of the region (over more than
+// kFusionRecomputeLimit points per result) at more elements than the reduction has: a
+// generated kernel would redo that reduction for each of them (softmax over a row of n
+// would cost n^2), so the reader starts a new region. A region's outputs are its values
+// used after it or returned by the trace.
 #pragma once
 
 #include "thunder/core/trace.h"
 
+#include <cstdint>
 #include <vector>
 
 namespace thunder {
 
 class Executor;
+
+/// Reductions over at most this many points per result may be recomputed by the elementwise
+/// calls of their region that read them broadcast (kept in one kernel: cheaper than another
+/// launch and a round trip through memory); longer ones end the region before such a call.
+inline constexpr std::int64_t kFusionRecomputeLimit = 64;
 
 /// A trace (provenance "Fusion") in which the fusible calls of each executor are grouped
 /// into fusion regions. The trace must come from assign_executors with the same executors
