@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,11 +63,14 @@ public:
       env_[trace_.inputs[i].proxy()->name()] = check_input(trace_.inputs[i], inputs[i], i);
     }
     c10::NoGradGuard no_grad;
+    VulkanRuntime& rt = spirv_.runtime();
+    const std::uint64_t held_before = rt.memory_stats().in_use;
+    rt.reset_peak_memory();
     for (std::size_t i = 0; i < trace_.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace_.bound_symbols[i];
       if (bsym.symbol == &python_del()) {
         for (const Proxy* p : bsym.input_proxies())
-          env_.erase(p->name());
+          release(p->name());
       } else if (is_spirv_region(bsym, spirv_)) {
         run_region(i, bsym);
       } else if (bsym.executor == spirv_.name() &&
@@ -81,6 +85,7 @@ public:
       }
     }
     flush();
+    report_.peak_device_bytes = rt.memory_stats().peak - held_before;
 
     std::vector<at::Tensor> outputs;
     trace_.output.for_each_proxy([&](const Proxy& p) {
@@ -160,13 +165,7 @@ private:
                               t.scalar_type() == to_scalar_type(in.dtype))
           << "spirv region input " << in.name << " is " << t.scalar_type() << t.sizes()
           << ", the kernel reads " << shape_to_string(in.shape);
-      const std::size_t bytes = span_bytes(t);
-      auto buffer = std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4)));
-      if (bytes > 0) {
-        rt.upload(*buffer, std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
-      }
-      bindings.push_back(buffer.get());
-      uploads_[in.name] = std::move(buffer);
+      bindings.push_back(upload(in.name, t));
     }
     for (const codegen::Buffer& out : kernel.outputs) {
       std::int64_t numel = 1;
@@ -174,8 +173,7 @@ private:
         numel *= s;
       const std::size_t bytes =
           static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(out.dtype));
-      DeviceValue value{std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4))),
-                        out.shape, out.dtype};
+      DeviceValue value{output_buffer(bytes), out.shape, out.dtype};
       bindings.push_back(value.buffer.get());
       device_values_[out.name] = std::move(value);
     }
@@ -273,17 +271,74 @@ private:
   }
 
   const Buffer* uploaded(MatmulOperand& op) {
-    if (op.buffer != nullptr) return op.buffer;
-    VulkanRuntime& rt = spirv_.runtime();
-    const at::Tensor& t = *op.upload;
-    const std::size_t bytes = span_bytes(t);
-    auto buffer = std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4)));
-    if (bytes > 0) {
-      rt.upload(*buffer, std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
-    }
-    op.buffer = buffer.get();
-    uploads_[op.upload_key] = std::move(buffer);
+    if (op.buffer == nullptr) op.buffer = upload(op.upload_key, *op.upload);
     return op.buffer;
+  }
+
+  // Device memory: a buffer is taken from those this run released where one fits (at most
+  // twice the size), so intermediates that died make room for later ones, as a caching
+  // allocator does. A buffer released while the batch is still being recorded may be
+  // read by a dispatch of that batch: only later dispatches of the batch may write it
+  // (the batch's barriers order them); host writes (uploads) wait for the batch's submit.
+  using Pool = std::multimap<std::size_t, std::unique_ptr<Buffer>>;
+
+  static std::unique_ptr<Buffer> take(Pool& pool, std::size_t bytes) {
+    const auto it = pool.lower_bound(bytes);
+    if (it == pool.end() || it->first > 2 * bytes) return nullptr;
+    std::unique_ptr<Buffer> buffer = std::move(it->second);
+    pool.erase(it);
+    return buffer;
+  }
+
+  std::unique_ptr<Buffer> new_buffer(std::size_t bytes) {
+    VulkanRuntime& rt = spirv_.runtime();
+    try {
+      return std::make_unique<Buffer>(rt.create_buffer(bytes));
+    } catch (const BackendError&) {
+      // Out of memory, perhaps: the free buffers no recorded dispatch uses go back first
+      // (those released during the pending batch may still be bound by it).
+      if (free_.empty()) throw;
+      free_.clear();
+      return std::make_unique<Buffer>(rt.create_buffer(bytes));
+    }
+  }
+
+  // A buffer a dispatch of the pending batch writes.
+  std::unique_ptr<Buffer> output_buffer(std::size_t bytes) {
+    bytes = std::max<std::size_t>(bytes, 4);
+    if (auto buffer = take(free_in_batch_, bytes)) return buffer;
+    if (auto buffer = take(free_, bytes)) return buffer;
+    return new_buffer(bytes);
+  }
+
+  // The host tensor `name` copied into a buffer now (once per batch).
+  const Buffer* upload(const std::string& name, const at::Tensor& t) {
+    const std::size_t bytes = span_bytes(t);
+    std::unique_ptr<Buffer> buffer = take(free_, std::max<std::size_t>(bytes, 4));
+    if (!buffer) buffer = new_buffer(std::max<std::size_t>(bytes, 4));
+    if (bytes > 0) {
+      spirv_.runtime().upload(*buffer,
+                              std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
+    }
+    const Buffer* out = buffer.get();
+    uploads_[name] = std::move(buffer);
+    return out;
+  }
+
+  // `del name`: the value's buffer is free for what comes after (its last reader is
+  // recorded already), and the host tensor is dropped.
+  void release(const std::string& name) {
+    env_.erase(name);
+    if (const auto it = device_values_.find(name); it != device_values_.end()) {
+      const std::size_t size = it->second.buffer->size();
+      free_in_batch_.emplace(size, std::move(it->second.buffer));
+      device_values_.erase(it);
+    }
+    if (const auto it = uploads_.find(name); it != uploads_.end()) {
+      const std::size_t size = it->second->size();
+      free_in_batch_.emplace(size, std::move(it->second));
+      uploads_.erase(it);
+    }
   }
 
   // prims.matmul as the matmul kernel, recorded into the pending batch like a region: its
@@ -320,8 +375,7 @@ private:
     }
     const std::size_t bytes =
         static_cast<std::size_t>(c.numel()) * c10::elementSize(to_scalar_type(dtype));
-    DeviceValue value{std::make_unique<Buffer>(rt.create_buffer(std::max<std::size_t>(bytes, 4))),
-                      c.shape(), dtype};
+    DeviceValue value{output_buffer(bytes), c.shape(), dtype};
     const std::array<const Buffer*, 3> bindings{uploaded(op_a), uploaded(op_b), value.buffer.get()};
     for (const MatmulDispatch& d : dispatches) {
       if (!batch_) batch_.emplace(rt.batch());
@@ -437,8 +491,16 @@ private:
       env_[name] = std::move(t);
     }
     batch_.reset();
+    // The batch is done: every buffer it used is free for anything, host writes included.
+    for (auto& [name, value] : device_values_)
+      free_.emplace(value.buffer->size(), std::move(value.buffer));
+    for (auto& [name, buffer] : uploads_)
+      free_.emplace(buffer->size(), std::move(buffer));
+    for (auto& [size, buffer] : free_in_batch_)
+      free_.emplace(size, std::move(buffer));
     device_values_.clear();
     uploads_.clear();
+    free_in_batch_.clear();
     compiled_.clear();
     members_.clear();
   }
@@ -456,6 +518,8 @@ private:
   std::set<std::size_t> members_;
   std::map<std::string, DeviceValue> device_values_;
   std::map<std::string, std::unique_ptr<Buffer>> uploads_;
+  Pool free_in_batch_; // Released while the pending batch is recorded.
+  Pool free_;          // Released before it, or by a submitted batch.
   std::vector<std::shared_ptr<const CompiledRegion>> compiled_;
   // The status buffers of the batch's kernels that check indices, with their kernels.
   std::vector<std::pair<std::unique_ptr<Buffer>, const codegen::Kernel*>> statuses_;
