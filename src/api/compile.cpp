@@ -12,6 +12,7 @@
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/rematerialization.h"
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
 #include "thunder/executors/cuda/cuda_torch.h"
 #endif
@@ -470,6 +471,7 @@ private:
       const std::vector<const Executor*> executors{kernels, &torch};
       entry->traces.push_back(assign_executors(entry->traces.back(), executors));
       entry->traces.push_back(fuse(entry->traces.back(), executors));
+      entry->traces.push_back(rematerialize(entry->traces.back()));
       // Last: `del` after each intermediate's last use, where the runner frees or reuses
       // its device buffer.
       entry->traces.push_back(delete_last_used(entry->traces.back()));
