@@ -193,6 +193,9 @@ private:
   NodeId eval_cumsum(const Definition& def, const Coords& coords);
   NodeId operand(const Value& v, DType number_dtype, const Coords& coords, const Definition& def);
   int scope_of(const std::vector<NodeId>& operands) const;
+  /// A new reduction loop of `extent` points inside loop `parent`: its number and its
+  /// LoopIndex node.
+  std::pair<int, NodeId> open_loop(int parent, std::int64_t extent);
 
   Kernel kernel_;
   std::map<std::string, Definition> definitions_;
@@ -317,6 +320,19 @@ void KernelBuilder::unsupported(const Definition& def, const std::string& why) c
   throw UnsupportedError(str("make_kernel: ", def.bsym->symbol->qualified_name(), " (",
                              def.proxy->name(), " = ", def.bsym->call_string(), ") ", why,
                              "; leave it to another executor"));
+}
+
+std::pair<int, NodeId> KernelBuilder::open_loop(int parent, std::int64_t extent) {
+  const int loop = static_cast<int>(kernel_.loops.size());
+  kernel_.loops.push_back(
+      Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1, extent, -1});
+  Node index;
+  index.kind = NodeKind::LoopIndex;
+  index.loop = loop;
+  index.scope = loop;
+  const NodeId loop_index = add_node(std::move(index));
+  kernel_.loops[static_cast<std::size_t>(loop)].index = loop_index;
+  return {loop, loop_index};
 }
 
 int KernelBuilder::scope_of(const std::vector<NodeId>& operands) const {
@@ -857,15 +873,7 @@ NodeId KernelBuilder::eval_arg_reduction(const Definition& def, const Coords& co
   if (dim < 0) dim += a.ndim();
   const auto d = static_cast<std::size_t>(dim);
   const int parent = scope_of(coords.dims);
-  const int loop = static_cast<int>(kernel_.loops.size());
-  kernel_.loops.push_back(
-      Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1, a.shape()[d], -1});
-  Node index;
-  index.kind = NodeKind::LoopIndex;
-  index.loop = loop;
-  index.scope = loop;
-  const NodeId loop_index = add_node(std::move(index));
-  kernel_.loops[static_cast<std::size_t>(loop)].index = loop_index;
+  const auto [loop, loop_index] = open_loop(parent, a.shape()[d]);
   Coords inner;
   inner.shape = a.shape();
   inner.dims = coords.dims;
@@ -897,15 +905,7 @@ NodeId KernelBuilder::eval_cumsum(const Definition& def, const Coords& coords) {
   }
   if (extent == 0) return constant(Value(0), def.proxy->dtype(), def); // never read
   const int parent = scope_of(coords.dims);
-  const int loop = static_cast<int>(kernel_.loops.size());
-  kernel_.loops.push_back(
-      Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1, extent, -1});
-  Node index;
-  index.kind = NodeKind::LoopIndex;
-  index.loop = loop;
-  index.scope = loop;
-  const NodeId loop_index = add_node(std::move(index));
-  kernel_.loops[static_cast<std::size_t>(loop)].index = loop_index;
+  const auto [loop, loop_index] = open_loop(parent, extent);
   Coords inner;
   inner.shape = a.shape();
   inner.dims = coords.dims;
@@ -941,15 +941,7 @@ NodeId KernelBuilder::eval_reduction(const Definition& def, const Coords& coords
   }
   // The loop lives in the innermost loop the output coordinates depend on.
   const int parent = scope_of(coords.dims);
-  const int loop = static_cast<int>(kernel_.loops.size());
-  kernel_.loops.push_back(
-      Loop{parent, kernel_.loops[static_cast<std::size_t>(parent)].depth + 1, extent, -1});
-  Node index;
-  index.kind = NodeKind::LoopIndex;
-  index.loop = loop;
-  index.scope = loop;
-  const NodeId loop_index = add_node(std::move(index));
-  kernel_.loops[static_cast<std::size_t>(loop)].index = loop_index;
+  const auto [loop, loop_index] = open_loop(parent, extent);
 
   const Coords reduced = unravel(loop_index, reduced_shape);
   Coords inner;
