@@ -2,6 +2,7 @@
 
 #include "thunder/core/error.h"
 #include "thunder/executors/executor.h"
+#include "thunder/ops/prims.h"
 
 #include <cstdint>
 #include <map>
@@ -49,6 +50,19 @@ std::int64_t numel_of(const Value& value) {
   return value.is_tensor() ? value.as_tensor()->numel() : 1;
 }
 
+// The points a reduction combines for each of its results: a cumsum's up to the length of
+// its dim, the others' input elements per output element.
+std::int64_t reduced_points(const BoundSymbol& bsym, std::int64_t output_numel) {
+  if (bsym.symbol == &prims::symbol(prims::PrimId::cumsum) && bsym.args.size() > 1 &&
+      bsym.args[0].is_tensor() && bsym.args[1].is_scalar()) {
+    const TensorProxy& a = *bsym.args[0].as_tensor();
+    std::int64_t dim = bsym.args[1].as_int();
+    if (dim < 0) dim += a.ndim();
+    return dim >= 0 && dim < a.ndim() ? a.shape()[static_cast<std::size_t>(dim)] : 1;
+  }
+  return numel_of(bsym.args.front()) / output_numel;
+}
+
 struct Node {
   const BoundSymbol* bsym = nullptr;
   const Executor* fusing_executor = nullptr; // Null: not fusible.
@@ -84,7 +98,7 @@ public:
                                 ? bsym.output.as_list().front()
                                 : bsym.output);
       if (bsym.symbol != nullptr && bsym.symbol->tags.has(Tag::Reduction) && !bsym.args.empty() &&
-          node.numel > 0 && numel_of(bsym.args.front()) / node.numel > kFusionRecomputeLimit) {
+          node.numel > 0 && reduced_points(bsym, node.numel) > kFusionRecomputeLimit) {
         node.long_reduction = node.numel;
       }
       std::set<std::size_t> producers;

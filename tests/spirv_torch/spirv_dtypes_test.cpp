@@ -10,6 +10,8 @@
 #include "thunder/executors/codegen/kernel_ir.h"
 #include "thunder/ops/ltorch.h"
 
+#include "spirv_torch_test_util.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -29,19 +31,7 @@ using thunder::spirv::SpirvExecutor;
 using thunder::spirv::TorchFallbackExecutor;
 namespace lt = thunder::ltorch;
 
-SpirvExecutor& spirv() {
-  static const std::unique_ptr<SpirvExecutor> executor = [] {
-    auto opened = std::make_unique<SpirvExecutor>();
-    opened->availability();
-    return opened;
-  }();
-  return *executor;
-}
-
-#define THUNDER_SPIRV_OR_SKIP()                                                                    \
-  if (const thunder::Availability a = spirv().availability(); !a.available) {                      \
-    GTEST_SKIP() << "spirv executor not available here: " << a.reason;                             \
-  }
+using thunder::spirv::testing::spirv;
 
 // Runs the trace on spirv; every prim must have run in a spirv kernel and the validation
 // layer (THUNDER_VK_VALIDATION=1) must have said nothing.
@@ -200,6 +190,16 @@ TEST(SpirvNumerics, PowOfNegativeOrInfiniteBaseFollowsC) {
   expect_binary_matches_torch(
       "pow_edges", [](const auto& x, const auto& y) { return lt::pow(x, y); }, a, b,
       at::pow(a, b), 1e-6);
+}
+
+TEST(SpirvNumerics, PowOfNegativeZeroKeepsItsSignForOddPowers) {
+  // pow(-0, -1) is -inf and pow(-0, -2) +inf, as in C and torch.
+  THUNDER_SPIRV_OR_SKIP();
+  const at::Tensor a = floats({-0.0f, -0.0f, -0.0f, 0.0f, -0.0f, -0.0f});
+  const at::Tensor b = floats({-1.0f, -2.0f, -3.0f, -1.0f, -0.5f, -1e30f});
+  expect_binary_matches_torch(
+      "pow_negative_zero", [](const auto& x, const auto& y) { return lt::pow(x, y); }, a, b,
+      at::pow(a, b), 0.0);
 }
 
 // Drivers that may assume no NaN or infinity fold x * 0 to 0 and x / 0 to anything

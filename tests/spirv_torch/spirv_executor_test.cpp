@@ -14,6 +14,8 @@
 #include "thunder/opdb/opdb.h"
 #include "thunder/ops/ltorch.h"
 
+#include "spirv_torch_test_util.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -37,21 +39,7 @@ namespace lt = thunder::ltorch;
 
 constexpr DType kF32 = DType::Float32;
 
-// One executor for the whole binary: the device is opened once, inside the initializer, so
-// at exit the executor goes before the validation layer the loader brought in.
-SpirvExecutor& spirv() {
-  static const std::unique_ptr<SpirvExecutor> executor = [] {
-    auto opened = std::make_unique<SpirvExecutor>();
-    opened->availability();
-    return opened;
-  }();
-  return *executor;
-}
-
-#define THUNDER_SPIRV_OR_SKIP()                                                                    \
-  if (const thunder::Availability a = spirv().availability(); !a.available) {                      \
-    GTEST_SKIP() << "spirv executor not available here: " << a.reason;                             \
-  }
+using thunder::spirv::testing::spirv;
 
 // The prims of a trace, flattened, and how many of them only torch runs (none: matmuls run
 // as the matmul kernel since shaders/matmul.comp; spirv_matmul_test.cpp tests it).

@@ -10,6 +10,8 @@
 #include "thunder/ops/ltorch.h"
 #include "thunder/ops/prims.h"
 
+#include "spirv_torch_test_util.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -28,19 +30,7 @@ using thunder::spirv::TorchFallbackExecutor;
 namespace lt = thunder::ltorch;
 namespace prims = thunder::prims;
 
-SpirvExecutor& spirv() {
-  static const std::unique_ptr<SpirvExecutor> executor = [] {
-    auto opened = std::make_unique<SpirvExecutor>();
-    opened->availability();
-    return opened;
-  }();
-  return *executor;
-}
-
-#define THUNDER_SPIRV_OR_SKIP()                                                                    \
-  if (const thunder::Availability a = spirv().availability(); !a.available) {                      \
-    GTEST_SKIP() << "spirv executor not available here: " << a.reason;                             \
-  }
+using thunder::spirv::testing::spirv;
 
 struct SpirvRun {
   std::vector<at::Tensor> outputs;

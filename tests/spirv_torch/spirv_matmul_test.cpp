@@ -13,6 +13,8 @@
 #include "thunder/ops/ltorch.h"
 #include "thunder/ops/prims.h"
 
+#include "spirv_torch_test_util.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -33,20 +35,7 @@ using thunder::spirv::SpirvExecutor;
 using thunder::spirv::TorchFallbackExecutor;
 namespace lt = thunder::ltorch;
 
-// One executor for the binary, opened in its initializer (see spirv_executor_test.cpp).
-SpirvExecutor& spirv() {
-  static const std::unique_ptr<SpirvExecutor> executor = [] {
-    auto opened = std::make_unique<SpirvExecutor>();
-    opened->availability();
-    return opened;
-  }();
-  return *executor;
-}
-
-#define THUNDER_SPIRV_OR_SKIP()                                                                    \
-  if (const thunder::Availability a = spirv().availability(); !a.available) {                      \
-    GTEST_SKIP() << "spirv executor not available here: " << a.reason;                             \
-  }
+using thunder::spirv::testing::spirv;
 
 using Shape = std::vector<std::int64_t>;
 
@@ -127,6 +116,23 @@ MatmulRun check_matmul(const at::Tensor& a, const at::Tensor& b, const std::stri
   }
   EXPECT_EQ(matmuls, 1u) << r.prepared.to_string();
   return r;
+}
+
+TEST(SpirvMatmul, ProductOfATensorWithItselfUploadsItOnce) {
+  // x @ x and a batched x @ x: both operands are one host tensor (one upload, bound twice).
+  THUNDER_SPIRV_OR_SKIP();
+  at::manual_seed(12);
+  for (const Shape& shape : {Shape{24, 24}, Shape{3, 10, 10}}) {
+    thunder::TraceScope scope("self_matmul");
+    auto x = scope.input_tensor("x", shape, DType::Float32);
+    const Trace trace = scope.finish(thunder::prims::matmul(x, x));
+    const at::Tensor t = randn(shape);
+    const MatmulRun r = run_spirv(trace, {t});
+    const at::Tensor reference = at::matmul(t.to(at::kDouble), t.to(at::kDouble));
+    EXPECT_TRUE(at::allclose(r.result.to(at::kDouble), reference, 1e-4, 1e-5))
+        << "max abs " << (r.result.to(at::kDouble) - reference).abs().max().item<double>();
+    EXPECT_EQ(ran(r.report, "spirv"), 1u) << r.report.to_string();
+  }
 }
 
 struct MatmulCase {

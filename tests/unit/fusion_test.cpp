@@ -99,6 +99,18 @@ TEST_F(Fusion, ShortReductionStaysInOneRegionWithItsReaders) {
   EXPECT_EQ(region_prims(fused).size(), 1u) << fused.to_string();
 }
 
+TEST_F(Fusion, LongCumsumEndsTheRegionBeforeABroadcastReader) {
+  // cumsum over 1024 then broadcast to [4, 1024, 8]: each of the 8 copies would rescan.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 1024}, DType::Float32);
+  auto c = prims::cumsum(prims::exp(x), 1);
+  auto wide = prims::broadcast_in_dim(c, {4, 1024, 8}, {0, 1});
+  const Trace fused = assign_and_fuse(scope.finish(prims::tanh(wide)));
+  const auto regions = region_prims(fused);
+  ASSERT_EQ(regions.size(), 2u) << fused.to_string();
+  EXPECT_EQ(regions[0].back(), "cumsum") << fused.to_string();
+}
+
 TEST_F(Fusion, ReaderOfALongReductionAtItsOwnSizeStaysInTheRegion) {
   // sum(x, 1) * 2: the product has the reduction's shape, so nothing is recomputed.
   TraceScope scope;

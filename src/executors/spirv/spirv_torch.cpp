@@ -85,7 +85,10 @@ public:
       }
     }
     flush();
-    report_.peak_device_bytes = rt.memory_stats().peak - held_before;
+    // Runs are serialized (run_spirv_trace), so the runtime's peak since the reset is this
+    // run's; what others freed meanwhile could only lower it.
+    const std::uint64_t peak = rt.memory_stats().peak;
+    report_.peak_device_bytes = peak > held_before ? peak - held_before : 0;
 
     std::vector<at::Tensor> outputs;
     trace_.output.for_each_proxy([&](const Proxy& p) {
@@ -271,7 +274,13 @@ private:
   }
 
   const Buffer* uploaded(MatmulOperand& op) {
-    if (op.buffer == nullptr) op.buffer = upload(op.upload_key, *op.upload);
+    if (op.buffer != nullptr) return op.buffer;
+    // The other operand may be the same tensor (x @ x), uploaded a moment ago.
+    if (const auto it = uploads_.find(op.upload_key); it != uploads_.end()) {
+      op.buffer = it->second.get();
+    } else {
+      op.buffer = upload(op.upload_key, *op.upload);
+    }
     return op.buffer;
   }
 
@@ -313,6 +322,8 @@ private:
 
   // The host tensor `name` copied into a buffer now (once per batch).
   const Buffer* upload(const std::string& name, const at::Tensor& t) {
+    THUNDER_INTERNAL_ASSERT(uploads_.count(name) == 0)
+        << name << " uploaded twice in one batch: the first buffer may be bound already";
     const std::size_t bytes = span_bytes(t);
     std::unique_ptr<Buffer> buffer = take(free_, std::max<std::size_t>(bytes, 4));
     if (!buffer) buffer = new_buffer(std::max<std::size_t>(bytes, 4));
@@ -334,10 +345,13 @@ private:
       free_in_batch_.emplace(size, std::move(it->second.buffer));
       device_values_.erase(it);
     }
-    if (const auto it = uploads_.find(name); it != uploads_.end()) {
-      const std::size_t size = it->second->size();
-      free_in_batch_.emplace(size, std::move(it->second));
-      uploads_.erase(it);
+    // The host tensor's upload, and the contiguous copy a matmul may have made of it.
+    for (const std::string& key : {name, name + "#contiguous"}) {
+      if (const auto it = uploads_.find(key); it != uploads_.end()) {
+        const std::size_t size = it->second->size();
+        free_in_batch_.emplace(size, std::move(it->second));
+        uploads_.erase(it);
+      }
     }
   }
 

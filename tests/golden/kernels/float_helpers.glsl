@@ -50,7 +50,12 @@ float thunder_expm1(float x) {
 float thunder_pow(float x, float y) {
   if (y == 0.0 || x == 1.0) return 1.0;
   if (isnan(x) || isnan(y)) return x + y;
-  if (x == 0.0) return y > 0.0 ? 0.0 : uintBitsToFloat(0x7F800000u);
+  if (x == 0.0) {
+    // -0 to an odd integer power keeps its sign: pow(-0, -1) is -inf, pow(-0, 3) -0.
+    float r = y > 0.0 ? 0.0 : uintBitsToFloat(0x7F800000u);
+    bool odd = trunc(y) == y && mod(y, 2.0) == 1.0;
+    return odd && (floatBitsToUint(x) & 0x80000000u) != 0u ? -r : r;
+  }
   if (x < 0.0) {
     // An infinite y is an even integer; (-1)^inf is 1 in C, NaN as exp2(inf * 0).
     if (isinf(y)) return x == -1.0 ? 1.0 : pow(-x, y);
