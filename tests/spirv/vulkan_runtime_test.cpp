@@ -591,7 +591,7 @@ TEST(VulkanRuntime, MemoryLimitFromTheEnvironment) {
   }
 }
 
-TEST(VulkanRuntime, PipelineCacheIsSavedAndSeedsTheNextRuntime) {
+TEST(VulkanRuntime, PipelineCacheIsSavedAndReadBackWhenIntact) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("thunder-pipeline-cache-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -607,18 +607,22 @@ TEST(VulkanRuntime, PipelineCacheIsSavedAndSeedsTheNextRuntime) {
     EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
   } // the runtime saves its cache as it closes
   ASSERT_TRUE(std::filesystem::exists(path));
-  EXPECT_GT(std::filesystem::file_size(path), 16u); // at least the Vulkan cache header
+  // A hash line, then at least the Vulkan cache header (32 bytes). Lavapipe's cache holds
+  // no pipelines, so this checks the file is made and accepted, not that it saves time.
+  EXPECT_GE(std::filesystem::file_size(path), 17u + 32u);
   {
     THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
     EXPECT_EQ(rt->pipeline_cache_path(), path);
+    EXPECT_TRUE(rt->pipeline_cache_loaded());
     ShadercCompiler compiler;
     EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
     EXPECT_TRUE(rt->validation_messages().empty());
   }
   {
     // Data the driver cannot use (another driver's, or damaged) is ignored, not an error.
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(40, '\x01');
+    std::ofstream(path, std::ios::binary | std::ios::app) << "damaged";
     THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+    EXPECT_FALSE(rt->pipeline_cache_loaded());
     ShadercCompiler compiler;
     EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
   }

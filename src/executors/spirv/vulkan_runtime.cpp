@@ -341,6 +341,7 @@ struct VulkanRuntime::Context {
   VkPipelineCache pipeline_cache = VK_NULL_HANDLE;
   std::string pipeline_cache_path;
   bool pipeline_cache_grew = false; // guarded by pipeline_cache_mutex
+  bool pipeline_cache_loaded = false; // its file was read and passed the checks
   std::mutex pipeline_cache_mutex;
   std::mutex queue_mutex;
 
@@ -389,10 +390,31 @@ struct VulkanRuntime::Context {
       data = read_cache_file(pipeline_cache_path.substr(0, slash),
                              pipeline_cache_path.substr(slash + 1));
     }
-    VkPipelineCacheCreateInfo info{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    // Vulkan wants exactly what vkGetPipelineCacheData gave: the file is used only when its
+    // hash line matches what follows and that is a cache of this device (header version
+    // one, vendor, device, pipelineCacheUUID); anything else is ignored.
+    std::string payload;
     if (data) {
-      info.initialDataSize = data->size();
-      info.pInitialData = data->data();
+      const auto newline = data->find('\n');
+      if (newline != std::string::npos && data->substr(0, newline) ==
+                                              stable_hash(data->substr(newline + 1))) {
+        payload = data->substr(newline + 1);
+      }
+    }
+    VkPipelineCacheHeaderVersionOne header{};
+    if (payload.size() >= sizeof header) {
+      std::memcpy(&header, payload.data(), sizeof header);
+    }
+    const bool usable = payload.size() >= sizeof header && header.headerSize >= sizeof header &&
+                        header.headerVersion == VK_PIPELINE_CACHE_HEADER_VERSION_ONE &&
+                        header.vendorID == props.vendorID && header.deviceID == props.deviceID &&
+                        std::memcmp(header.pipelineCacheUUID, props.pipelineCacheUUID,
+                                    VK_UUID_SIZE) == 0;
+    VkPipelineCacheCreateInfo info{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    if (usable) {
+      info.initialDataSize = payload.size();
+      info.pInitialData = payload.data();
+      pipeline_cache_loaded = true;
     }
     THUNDER_VK_CHECK(vk.vkCreatePipelineCache(device, &info, nullptr, &pipeline_cache), where());
   }
@@ -409,7 +431,8 @@ struct VulkanRuntime::Context {
     data.resize(size);
     const auto slash = pipeline_cache_path.rfind('/');
     try {
-      save_cache_file("spirv", pipeline_cache_path.substr(slash + 1), data,
+      save_cache_file("spirv", pipeline_cache_path.substr(slash + 1),
+                      stable_hash(data) + "\n" + data,
                       pipeline_cache_path.substr(0, slash));
       pipeline_cache_grew = false;
     } catch (const BackendError&) {
@@ -1042,6 +1065,10 @@ const std::string& VulkanRuntime::pipeline_cache_path() const {
 
 void VulkanRuntime::save_pipeline_cache() {
   ctx_->save_pipeline_cache();
+}
+
+bool VulkanRuntime::pipeline_cache_loaded() const {
+  return ctx_->pipeline_cache_loaded;
 }
 
 const DeviceInfo& VulkanRuntime::device() const {

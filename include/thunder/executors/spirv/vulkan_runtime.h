@@ -200,8 +200,12 @@ public:
   /// when it closes: $THUNDER_CACHE_DIR/spirv/pipelines-<vendor>-<device>-<driver>-<uuid>.bin;
   /// empty when THUNDER_CACHE_DIR is unset (no disk cache).
   const std::string& pipeline_cache_path() const;
-  /// Writes the pipeline cache now if pipelines were created since it was read or saved.
+  /// Writes the pipeline cache now if pipelines were created since it was read or saved
+  /// (a hash line, then vkGetPipelineCacheData's bytes).
   void save_pipeline_cache();
+  /// The runtime opened with its pipeline cache file: present, intact (hash), and a cache of
+  /// this device (Vulkan header, vendor, device, pipelineCacheUUID). Otherwise it was ignored.
+  bool pipeline_cache_loaded() const;
 
   struct Context;
 
