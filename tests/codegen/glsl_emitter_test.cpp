@@ -41,6 +41,23 @@ TEST(GlslEmitter, GeluTanhOfBiasAdd) {
   expect_kernel_matches_golden(emit_region(region, "gelu_tanh_bias"), "gelu_tanh_bias");
 }
 
+TEST(GlslEmitter, AsksToKeepNanAndInfinitiesOnlyWhenTold) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8}, DType::Float32);
+  const Trace trace = scope.finish(prims::sub(x, x));
+  const Kernel kernel = make_kernel("k", flatten_to_prims(trace.bound_symbols),
+                                    {trace.output.as_tensor()->name()});
+  EXPECT_EQ(emit_glsl(kernel).find("spirv_execution_mode"), std::string::npos);
+  const std::string kept = emit_glsl(kernel, {.preserve_inf_nan_32 = true, .preserve_inf_nan_64 = true});
+  EXPECT_NE(kept.find("#extension GL_EXT_spirv_intrinsics : require\n"), std::string::npos) << kept;
+  EXPECT_NE(kept.find("spirv_execution_mode(extensions = [\"SPV_KHR_float_controls\"], "
+                      "capabilities = [4466], 4461, 32);"),
+            std::string::npos)
+      << kept;
+  // No f64 in this kernel: no mode for 64-bit floats.
+  EXPECT_EQ(kept.find("4461, 64"), std::string::npos) << kept;
+}
+
 TEST(GlslEmitter, EmittingTwiceGivesTheSameSource) {
   const Region region = gelu_tanh_bias();
   const Kernel kernel = make_kernel("k", region.prims, {output_name(region)});

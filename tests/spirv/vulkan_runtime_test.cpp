@@ -345,7 +345,8 @@ TEST(VulkanRuntime, EnablesTheOptionalFeaturesTheDeviceOffers) {
   if (rt->device().name.find("llvmpipe") != std::string::npos) {
     EXPECT_EQ(rt->features().to_string(),
               "storageBuffer16BitAccess storageBuffer8BitAccess shaderFloat16 shaderInt8 "
-              "shaderInt16 shaderInt64 shaderFloat64");
+              "shaderInt16 shaderInt64 shaderFloat64 shaderSignedZeroInfNanPreserveFloat32 "
+              "shaderSignedZeroInfNanPreserveFloat64");
   }
   const std::vector<DeviceInfo> listed = VulkanRuntime::list_devices();
   ASSERT_GT(listed.size(), rt->device().index);

@@ -222,6 +222,30 @@ TEST(SpirvNumerics, MulByZeroConstantKeepsNanAndInfinitiesNan) {
   EXPECT_TRUE(at::equal(sign(out[1]), sign(in * -0.0))) << out[1];
 }
 
+TEST(SpirvNumerics, InfinityMinusItselfIsNanInF32AndF64) {
+  // A driver that assumes no infinities folds x - x to 0 (lavapipe did, before generated
+  // shaders asked for SignedZeroInfNanPreserve where the device offers it).
+  THUNDER_SPIRV_OR_SKIP();
+  const thunder::spirv::DeviceFeatures f = spirv().runtime().features();
+  if (!f.preserve_inf_nan_float32) {
+    GTEST_SKIP() << "the device does not offer shaderSignedZeroInfNanPreserveFloat32 ("
+                 << f.to_string() << "): its shaders may fold inf - inf";
+  }
+  const at::Tensor in = floats({kInf, -kInf, kNan, 2.0f});
+  for (const bool f64 : {false, true}) {
+    if (f64 && !(f.shader_float64 && f.preserve_inf_nan_float64)) continue;
+    thunder::TraceScope scope(f64 ? "inf_minus_inf_f64" : "inf_minus_inf");
+    auto x = scope.input_tensor("x", {4}, f64 ? DType::Float64 : DType::Float32);
+    const Trace trace = scope.finish(
+        Value(std::vector<Value>{Value(lt::sub(x, x)), Value(lt::mul(lt::sub(x, x), 0.0))}));
+    const at::Tensor input = f64 ? in.to(at::kDouble) : in;
+    const std::vector<at::Tensor> out = run_on_spirv(trace, {input});
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_TRUE(at::allclose(out[0], input - input, 0, 0, /*equal_nan=*/true)) << out[0];
+    EXPECT_TRUE(at::allclose(out[1], (input - input) * 0.0, 0, 0, /*equal_nan=*/true)) << out[1];
+  }
+}
+
 TEST(SpirvNumerics, DivByZeroConstantGivesSignedInfinitiesAndNanForZeroAndNan) {
   THUNDER_SPIRV_OR_SKIP();
   thunder::TraceScope scope("div_zero");

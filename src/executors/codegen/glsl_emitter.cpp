@@ -324,10 +324,12 @@ std::string glsl_wrap(const std::string& expr, DType dtype) {
 // GLSL 450 for Vulkan (see glsl_emitter.h for the shader's interface).
 class GlslEmitter final : public KernelPrinter {
 public:
-  explicit GlslEmitter(const Kernel& kernel) : KernelPrinter(kernel, "emit_glsl") {}
+  GlslEmitter(const Kernel& kernel, const GlslOptions& options)
+      : KernelPrinter(kernel, "emit_glsl"), options_(options) {}
   std::string emit();
 
 private:
+  GlslOptions options_;
   const char* int64_type() const override { return "int64_t"; }
   const char* index_type() const override { return "uint"; }
   std::string float_literal(double value, bool is_double) const override {
@@ -519,6 +521,18 @@ std::string GlslEmitter::by_zero_constant(const Node& n, const std::string& a,
     x = b;
   }
   if (!negative) return {};
+  if (compute_dtype(n.dtype) == DType::Float64) {
+    // The same through the high word of the double (unpackDouble2x32 is core GLSL 4.00).
+    const std::string sign = str("((unpackDouble2x32(", x, ").y & 0x80000000u) ^ ",
+                                 *negative ? "0x80000000u" : "0u", ")");
+    const std::string nan = "double(uintBitsToFloat(0x7FC00000u))";
+    if (divide) {
+      return str("(isnan(", x, ") || ", x, " == 0.0lf ? ", nan, " : packDouble2x32(uvec2(0u, ",
+                 sign, " | 0x7FF00000u)))");
+    }
+    return str("(isnan(", x, ") || isinf(", x, ") ? ", nan, " : packDouble2x32(uvec2(0u, ", sign,
+               ")))");
+  }
   const std::string sign = str("((floatBitsToUint(", x, ") & 0x80000000u) ^ ",
                                *negative ? "0x80000000u" : "0u", ")");
   if (divide) {
@@ -545,12 +559,12 @@ std::string GlslEmitter::binary(const Node& n, const std::string& a, const std::
   case PrimId::sub:
     return arith("-");
   case PrimId::mul:
-    if (c == DType::Float32) {
+    if (c == DType::Float32 || c == DType::Float64) {
       if (const std::string e = by_zero_constant(n, a, b, /*divide=*/false); !e.empty()) return e;
     }
     return boolean ? "(" + a + " && " + b + ")" : arith("*");
   case PrimId::div:
-    if (c == DType::Float32) {
+    if (c == DType::Float32 || c == DType::Float64) {
       if (const std::string e = by_zero_constant(n, a, b, /*divide=*/true); !e.empty()) return e;
     }
     return arith("/"); // integers truncate, as C and the prim do
@@ -609,18 +623,25 @@ std::string GlslEmitter::emit() {
   bool storage8 = false;
   bool storage16 = false;
   bool int64 = false;
+  bool float64 = false;
   const auto note = [&](DType d) {
     storage8 |= d == DType::Bool || d == DType::UInt8 || d == DType::Int8;
     storage16 |= d == DType::Float16 || d == DType::BFloat16 || d == DType::Int16;
     int64 |= d == DType::Int64;
+    float64 |= d == DType::Float64;
   };
   for (const Buffer& b : kernel_.inputs)
     note(b.dtype);
   for (const Buffer& b : kernel_.outputs)
     note(b.dtype);
   for (const Node& n : kernel_.nodes) {
-    if (!is_index(n.kind)) int64 |= n.dtype == DType::Int64;
+    if (is_index(n.kind)) continue;
+    int64 |= n.dtype == DType::Int64;
+    float64 |= n.dtype == DType::Float64;
   }
+  std::vector<int> preserved_widths;
+  if (options_.preserve_inf_nan_32) preserved_widths.push_back(32);
+  if (options_.preserve_inf_nan_64 && float64) preserved_widths.push_back(64);
 
   std::ostringstream out;
   out << "#version 450\n";
@@ -630,7 +651,15 @@ std::string GlslEmitter::emit() {
   if (storage8) out << "#extension GL_EXT_shader_8bit_storage : require\n";
   if (storage16) out << "#extension GL_EXT_shader_16bit_storage : require\n";
   if (int64) out << "#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require\n";
-  out << "\nlayout(local_size_x = " << kGlslLocalSize << ") in;\n\n";
+  if (!preserved_widths.empty()) out << "#extension GL_EXT_spirv_intrinsics : require\n";
+  out << "\nlayout(local_size_x = " << kGlslLocalSize << ") in;\n";
+  // SignedZeroInfNanPreserve (execution mode 4461, capability 4466) per float width.
+  for (const int width : preserved_widths) {
+    out << "spirv_execution_mode(extensions = [\"SPV_KHR_float_controls\"], capabilities = "
+           "[4466], 4461, "
+        << width << "); // keep NaN, inf and -0 in f" << width << " arithmetic\n";
+  }
+  out << "\n";
   int binding = 0;
   const auto declare = [&](const Buffer& b, const char* access, const char* block,
                            const std::string& instance) {
@@ -665,10 +694,10 @@ std::string GlslEmitter::emit() {
 
 } // namespace
 
-std::string emit_glsl(const Kernel& kernel) {
+std::string emit_glsl(const Kernel& kernel, const GlslOptions& options) {
   THUNDER_INTERNAL_ASSERT(!kernel.loops.empty() && !kernel.outputs.empty())
       << "emit_glsl: kernel " << kernel.name << " was not built by make_kernel";
-  return GlslEmitter(kernel).emit();
+  return GlslEmitter(kernel, options).emit();
 }
 
 } // namespace thunder::codegen

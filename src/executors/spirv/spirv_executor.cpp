@@ -182,7 +182,10 @@ SpirvExecutor::compile(const BoundSymbol& region,
     throw UnsupportedError(str("spirv executor: region ", region.symbol->name, " (",
                                region.subsymbols.size(), " prims) cannot run here: ", why));
   }
-  out->glsl = codegen::emit_glsl(out->kernel);
+  const DeviceFeatures features = device_features(*this);
+  out->glsl = codegen::emit_glsl(
+      out->kernel, {.preserve_inf_nan_32 = features.preserve_inf_nan_float32,
+                    .preserve_inf_nan_64 = features.preserve_inf_nan_float64});
   out->source_hash = stable_hash(out->glsl);
 
   VulkanRuntime& rt = runtime();

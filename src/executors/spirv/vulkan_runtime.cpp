@@ -235,7 +235,19 @@ uint32_t usable_api_version(uint32_t instance_version, uint32_t device_version) 
 DeviceFeatures query_features(VkPhysicalDevice pd, uint32_t api_version) {
   FeatureChain chain(api_version);
   vkGetPhysicalDeviceFeatures2(pd, &chain.features2);
-  return chain.read(api_version);
+  DeviceFeatures features = chain.read(api_version);
+  // Float controls are core properties from Vulkan 1.2 (a 1.1 device would need the
+  // VK_KHR_shader_float_controls extension, not used).
+  if (api_version >= VK_API_VERSION_1_2) {
+    VkPhysicalDeviceFloatControlsProperties controls{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES};
+    VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props.pNext = &controls;
+    vkGetPhysicalDeviceProperties2(pd, &props);
+    features.preserve_inf_nan_float32 = controls.shaderSignedZeroInfNanPreserveFloat32 == VK_TRUE;
+    features.preserve_inf_nan_float64 = controls.shaderSignedZeroInfNanPreserveFloat64 == VK_TRUE;
+  }
+  return features;
 }
 
 DeviceInfo describe(VkPhysicalDevice pd, uint32_t index, uint32_t instance_version) {
@@ -907,6 +919,8 @@ std::string DeviceFeatures::to_string() const {
   add(shader_int16, "shaderInt16");
   add(shader_int64, "shaderInt64");
   add(shader_float64, "shaderFloat64");
+  add(preserve_inf_nan_float32, "shaderSignedZeroInfNanPreserveFloat32");
+  add(preserve_inf_nan_float64, "shaderSignedZeroInfNanPreserveFloat64");
   return out.empty() ? std::string("none") : out;
 }
 

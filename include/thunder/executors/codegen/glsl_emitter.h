@@ -25,7 +25,18 @@ namespace thunder::codegen {
 /// Invocations per workgroup of every generated shader.
 inline constexpr int kGlslLocalSize = 256;
 
+/// What a shader may ask of the device beyond that interface; the spirv executor sets it from
+/// the device (the source then depends on these flags, and on nothing else of the device).
+struct GlslOptions {
+  /// Ask the driver to keep NaN, infinities and signed zeros in 32-bit / 64-bit float
+  /// arithmetic (SPV_KHR_float_controls' SignedZeroInfNanPreserve execution mode; the
+  /// device's shaderSignedZeroInfNanPreserveFloat32/64). Without it a driver may assume there
+  /// are none: lavapipe folds inf - inf to 0 and x * 0 to 0.
+  bool preserve_inf_nan_32 = false;
+  bool preserve_inf_nan_64 = false;
+};
+
 /// The kernel as GLSL 450 compute shader source (see the header comment for its interface).
-std::string emit_glsl(const Kernel& kernel);
+std::string emit_glsl(const Kernel& kernel, const GlslOptions& options = {});
 
 } // namespace thunder::codegen

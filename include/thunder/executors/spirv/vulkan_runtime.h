@@ -27,6 +27,10 @@ struct DeviceFeatures {
   bool shader_int16 = false;         ///< shaderInt16
   bool shader_int64 = false;         ///< shaderInt64: i64 buffers and arithmetic
   bool shader_float64 = false;       ///< shaderFloat64: f64 buffers and arithmetic
+  /// shaderSignedZeroInfNanPreserveFloat32/64 (float controls, Vulkan 1.2 properties): the
+  /// driver keeps NaN, infinities and -0 when a shader asks (generated shaders then do).
+  bool preserve_inf_nan_float32 = false;
+  bool preserve_inf_nan_float64 = false;
   /// The features present, by their Vulkan names, space-separated; "none" if none.
   std::string to_string() const;
   bool operator==(const DeviceFeatures&) const = default;
