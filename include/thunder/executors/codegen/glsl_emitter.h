@@ -9,7 +9,9 @@
 //   with the GL_EXT_shader_{8,16}bit_storage and explicit int64 extensions it needs (8/16-bit
 //   values are only loaded and stored, computed in 32 bits, so a device needs the storage
 //   features, shaderInt64 for i64 and shaderFloat64 for f64, never shaderFloat16/Int8/Int16;
-//   the source does not depend on the device: the spirv executor refuses what it lacks);
+//   the spirv executor refuses what the device lacks);
+// - where GlslOptions asks for it, the SignedZeroInfNanPreserve execution mode (the only
+//   way the source depends on the device);
 // - a push constant `uint numel`: Kernel::num_invocations (invocations past it return).
 // The same kernel always gives the same source, byte for byte: names come from IR order.
 // What GLSL cannot express faithfully (no double-precision exp, log, trig; integer pow) is
