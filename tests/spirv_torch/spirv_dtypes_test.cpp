@@ -10,6 +10,8 @@
 #include "thunder/executors/codegen/kernel_ir.h"
 #include "thunder/ops/ltorch.h"
 
+#include "thunder/ops/prims.h"
+
 #include "spirv_torch_test_util.h"
 
 #include <ATen/ATen.h>
@@ -220,6 +222,25 @@ TEST(SpirvNumerics, MulByZeroConstantKeepsNanAndInfinitiesNan) {
   const auto sign = [&](const at::Tensor& t) { return t.signbit().masked_fill(in.isnan() | in.isinf(), false); };
   EXPECT_TRUE(at::equal(sign(out[0]), sign(in * 0.0))) << out[0];
   EXPECT_TRUE(at::equal(sign(out[1]), sign(in * -0.0))) << out[1];
+}
+
+TEST(SpirvNumerics, Int32WidenedToInt64ComparesByItsValue) {
+  // Lavapipe (LLVM 15) miscompiled int64_t(int) so that int64_t(v) >= 4 held for every v:
+  // gather with int32 indices failed its range guard. The emitter widens by the two words.
+  THUNDER_SPIRV_OR_SKIP();
+  if (!spirv().runtime().features().shader_int64) GTEST_SKIP() << "no shaderInt64 here";
+  for (const std::int64_t n : {4, 300}) {
+    thunder::TraceScope scope("widen");
+    auto x = scope.input_tensor("x", {n}, DType::Int32);
+    auto wide = thunder::prims::convert_element_type(x, DType::Int64);
+    const Trace trace = scope.finish(Value(std::vector<Value>{
+        Value(thunder::prims::ge(wide, 4)), Value(thunder::prims::add(wide, wide))}));
+    const at::Tensor in = at::arange(-n / 2, n - n / 2, at::kInt) * 1000003;
+    const std::vector<at::Tensor> out = run_on_spirv(trace, {in});
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_TRUE(at::equal(out[0], in.to(at::kLong) >= 4)) << out[0].slice(0, 0, 8);
+    EXPECT_TRUE(at::equal(out[1], in.to(at::kLong) * 2)) << out[1].slice(0, 0, 8);
+  }
 }
 
 TEST(SpirvNumerics, InfinityMinusItselfIsNanInF32AndF64) {

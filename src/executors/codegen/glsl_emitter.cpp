@@ -40,6 +40,7 @@ enum class Helper {
   RemainderInt64,
   CheckedIndex,
   CheckedIndex64,
+  WidenToInt64,
 };
 
 // C's fmod, exact for every finite pair: |a| is reduced by |b| scaled to |a|'s exponent
@@ -87,6 +88,10 @@ const char* helper_source(Helper helper) {
            "  }\n"
            "  return 0u;\n"
            "}\n";
+  case Helper::WidenToInt64:
+    return "// int to int64_t by its two words: lavapipe (LLVM 15) miscompiles int64_t(v) (OpSConvert)\n"
+           "// so that int64_t(v) >= 4l held for v = 0, 1, 2, 3.\n"
+           "int64_t thunder_widen(int v) { return packInt2x32(ivec2(v, v >> 31)); }\n";
   case Helper::CheckedIndex64:
     return "uint thunder_checked_index(int64_t v, int64_t extent, uint check) {\n"
            "  if (v >= 0l && v < extent) return uint(v);\n"
@@ -343,6 +348,10 @@ private:
     return glsl_wrap(expr, dtype);
   }
   std::string round_to(DType dtype, const std::string& expr) override;
+  std::string widen_to_int64(const std::string& expr) override {
+    use(Helper::WidenToInt64);
+    return "thunder_widen(" + expr + ")";
+  }
   std::string load(const Node& n) override;
   std::string store(int output, const Buffer& buffer, const std::string& value) override;
   std::string unary(const Node& n, const std::string& a, DType in) override;

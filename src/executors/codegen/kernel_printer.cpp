@@ -101,6 +101,8 @@ std::string KernelPrinter::convert(const std::string& a, DType from, DType to) {
     out = "(" + a + " ? " + literal(std::int64_t{1}, to) + " : " + zero(to) + ")";
   } else if (same_type) {
     out = a;
+  } else if (ct == DType::Int64 && !is_floating(cf)) {
+    out = widen_to_int64(a); // from int: bool and int64 are handled above
   } else {
     out = cast(compute_type(to), a);
   }

@@ -48,6 +48,8 @@ protected:
   }
   /// A float rounded to f16 or bf16 and back (what convert_element_type does).
   virtual std::string round_to(DType dtype, const std::string& expr) = 0;
+  /// An int (a narrow integer's compute type) sign-extended to int64.
+  virtual std::string widen_to_int64(const std::string& expr) { return cast(int64_type(), expr); }
   virtual std::string load(const Node& n) = 0;
   virtual std::string store(int output, const Buffer& buffer, const std::string& value) = 0;
   virtual std::string unary(const Node& n, const std::string& a, DType in) = 0;

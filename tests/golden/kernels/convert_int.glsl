@@ -13,6 +13,10 @@ layout(std430, set = 0, binding = 1) writeonly buffer Out0 { int64_t data[]; } o
 layout(std430, set = 0, binding = 2) writeonly buffer Out1 { uint8_t data[]; } out1;
 layout(push_constant) uniform PushConstants { uint numel; } pc;
 
+// int to int64_t by its two words: lavapipe (LLVM 15) miscompiles int64_t(v) (OpSConvert)
+// so that int64_t(v) >= 4l held for v = 0, 1, 2, 3.
+int64_t thunder_widen(int v) { return packInt2x32(ivec2(v, v >> 31)); }
+
 void main() {
   uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * 256u) + gl_GlobalInvocationID.x;
   if (idx >= pc.numel) return;
@@ -20,7 +24,7 @@ void main() {
   int v1 = int(v0);
   int v2 = (v1 + 100);
   int v3 = ((v2 << 24) >> 24);
-  int64_t v4 = int64_t(v3);
+  int64_t v4 = thunder_widen(v3);
   bool v5 = (v0 > 0.0);
   out0.data[idx] = v4;
   out1.data[idx] = uint8_t(v5 ? 1u : 0u);

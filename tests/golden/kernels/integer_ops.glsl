@@ -23,6 +23,10 @@ int64_t thunder_remainder(int64_t a, int64_t b) {
   return (r != 0l && ((r < 0l) != (b < 0l))) ? r + b : r;
 }
 
+// int to int64_t by its two words: lavapipe (LLVM 15) miscompiles int64_t(v) (OpSConvert)
+// so that int64_t(v) >= 4l held for v = 0, 1, 2, 3.
+int64_t thunder_widen(int v) { return packInt2x32(ivec2(v, v >> 31)); }
+
 void main() {
   uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * 256u) + gl_GlobalInvocationID.x;
   if (idx >= pc.numel) return;
@@ -34,7 +38,7 @@ void main() {
     int64_t v2 = (v1 / 3l);
     int v3 = in0.data[i1];
     int v4 = thunder_remainder(v3, 7);
-    int64_t v5 = int64_t(v4);
+    int64_t v5 = thunder_widen(v4);
     int64_t v6 = (v2 ^ v5);
     int64_t v7 = thunder_remainder(v6, 5l);
     v0 = max(v0, v7);

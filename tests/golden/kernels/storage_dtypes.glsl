@@ -39,6 +39,10 @@ uint thunder_float_to_bf16(float x) {
 
 float thunder_round_bf16(float x) { return thunder_bf16_to_float(thunder_float_to_bf16(x)); }
 
+// int to int64_t by its two words: lavapipe (LLVM 15) miscompiles int64_t(v) (OpSConvert)
+// so that int64_t(v) >= 4l held for v = 0, 1, 2, 3.
+int64_t thunder_widen(int v) { return packInt2x32(ivec2(v, v >> 31)); }
+
 void main() {
   uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * 256u) + gl_GlobalInvocationID.x;
   if (idx >= pc.numel) return;
@@ -46,7 +50,7 @@ void main() {
   double v1 = (v0 * 0.25lf);
   int64_t v2 = in2.data[idx];
   int v3 = int(in1.data[idx]);
-  int64_t v4 = int64_t(v3);
+  int64_t v4 = thunder_widen(v3);
   int64_t v5 = (v2 - v4);
   int v6 = (((v3 + v3) << 16) >> 16);
   int v7 = int(in3.data[idx]);
