@@ -70,11 +70,15 @@ public:
       BoundSymbol& bsym = out_.bound_symbols[i];
       if (is_region(bsym)) refresh_args(bsym);
     }
+    // Later regions first: what a region still reads is settled before the regions that
+    // made it are pruned (a call reads only what comes before it).
+    std::vector<bool> keep(out_.bound_symbols.size(), true);
+    for (std::size_t i = out_.bound_symbols.size(); i-- > 0;) {
+      if (is_region(out_.bound_symbols[i])) keep[i] = prune(i);
+    }
     std::vector<BoundSymbol> kept;
     for (std::size_t i = 0; i < out_.bound_symbols.size(); ++i) {
-      BoundSymbol& bsym = out_.bound_symbols[i];
-      if (is_region(bsym) && !prune(i)) continue;
-      kept.push_back(std::move(bsym));
+      if (keep[i]) kept.push_back(std::move(out_.bound_symbols[i]));
     }
     out_.bound_symbols = std::move(kept);
     return std::move(out_);
@@ -183,7 +187,12 @@ private:
         live.insert(name);
       members.insert(members.begin(), *it);
     }
-    if (members.empty()) return false;
+    if (members.empty()) {
+      // Nothing is left to run: it reads nothing either (earlier regions are pruned after).
+      region.args.clear();
+      region.subsymbols.clear();
+      return false;
+    }
     region.subsymbols = std::move(members);
     if (outputs.size() == 1) {
       region.output = outputs.front();
