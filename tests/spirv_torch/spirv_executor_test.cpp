@@ -226,6 +226,38 @@ TEST(SpirvExecutor, SecondRunReusesCachedPipelines) {
   EXPECT_TRUE(at::allclose(out[0], at::exp(-in), 1e-5, 1e-6));
 }
 
+// "prims.add/f16" -> whether an executor claims it, for a trace's top-level calls and their
+// prims; asking for a key the trace does not have is a test failure.
+class ClaimTable {
+public:
+  ClaimTable(const Trace& trace, const SpirvExecutor& executor) {
+    const auto note = [&](const thunder::BoundSymbol& b) {
+      const auto* t = static_cast<const thunder::TensorProxy*>(b.output_proxies().at(0));
+      claimed_[b.symbol->qualified_name() + "/" + std::string(thunder::short_name(t->dtype()))] |=
+          executor.claims(b);
+    };
+    for (const thunder::BoundSymbol& b : trace.bound_symbols) {
+      note(b);
+      for (const thunder::BoundSymbol* p : thunder::codegen::flatten_to_prims(b.subsymbols))
+        note(*p);
+    }
+  }
+  bool claimed(const std::string& key) const {
+    const auto it = claimed_.find(key);
+    if (it == claimed_.end()) {
+      std::string keys;
+      for (const auto& [k, v] : claimed_)
+        keys += k + (v ? "=claimed " : "=not ");
+      ADD_FAILURE() << key << " is not in the trace: " << keys;
+      return false;
+    }
+    return it->second;
+  }
+
+private:
+  std::map<std::string, bool> claimed_;
+};
+
 TEST(SpirvExecutor, ClaimsKernelIrPrimsOfTheDtypesTheDeviceStores) {
   THUNDER_SPIRV_OR_SKIP();
   thunder::TraceScope scope("claims");
@@ -235,26 +267,8 @@ TEST(SpirvExecutor, ClaimsKernelIrPrimsOfTheDtypesTheDeviceStores) {
   const Trace trace = scope.finish(
       Value(std::vector<Value>{Value(lt::matmul(a, a)), Value(lt::add(h, h)), Value(lt::add(d, d)),
                                Value(lt::gelu(a, "tanh")), Value(lt::add(a, a))}));
-  // "prims.add/f16" -> whether spirv claims it, for the top-level calls and their prims.
-  std::map<std::string, bool> claimed;
-  const auto note = [&](const thunder::BoundSymbol& b) {
-    const auto* t = static_cast<const thunder::TensorProxy*>(b.output_proxies().at(0));
-    claimed[b.symbol->qualified_name() + "/" + std::string(thunder::short_name(t->dtype()))] |=
-        spirv().claims(b);
-  };
-  for (const thunder::BoundSymbol& b : trace.bound_symbols) {
-    note(b);
-    for (const thunder::BoundSymbol* p : thunder::codegen::flatten_to_prims(b.subsymbols))
-      note(*p);
-  }
-  std::string keys;
-  for (const auto& [k, v] : claimed)
-    keys += k + (v ? "=claimed " : "=not ");
-  const auto is_claimed = [&](const std::string& key) {
-    const auto it = claimed.find(key);
-    if (it == claimed.end()) ADD_FAILURE() << key << " is not in the trace: " << keys;
-    return it != claimed.end() && it->second;
-  };
+  const ClaimTable claims(trace, spirv());
+  const auto is_claimed = [&](const std::string& key) { return claims.claimed(key); };
   EXPECT_TRUE(is_claimed("prims.matmul/f32")); // the matmul kernel
   EXPECT_FALSE(is_claimed("ltorch.gelu/f32")); // composites: their prims are offered
   EXPECT_TRUE(is_claimed("prims.tanh/f32"));
@@ -280,25 +294,8 @@ TEST(SpirvExecutor, MinimalFeaturesClaimOnlyThirtyTwoBitDtypesAndRefuseTheRestCl
   auto d = scope.input_tensor("d", {4}, DType::Float64);
   const Trace trace = scope.finish(Value(std::vector<Value>{
       Value(lt::add(a, a)), Value(lt::neg(h)), Value(lt::neg(d)), Value(lt::gt(a, 0.5))}));
-  std::map<std::string, bool> claimed;
-  const auto note = [&](const thunder::BoundSymbol& b) {
-    const auto* t = static_cast<const thunder::TensorProxy*>(b.output_proxies().at(0));
-    claimed[b.symbol->qualified_name() + "/" + std::string(thunder::short_name(t->dtype()))] |=
-        minimal.claims(b);
-  };
-  for (const thunder::BoundSymbol& b : trace.bound_symbols) {
-    note(b);
-    for (const thunder::BoundSymbol* p : thunder::codegen::flatten_to_prims(b.subsymbols))
-      note(*p);
-  }
-  std::string keys;
-  for (const auto& [k, v] : claimed)
-    keys += k + (v ? "=claimed " : "=not ");
-  const auto is_claimed = [&](const std::string& key) {
-    const auto it = claimed.find(key);
-    if (it == claimed.end()) ADD_FAILURE() << key << " is not in the trace: " << keys;
-    return it != claimed.end() && it->second;
-  };
+  const ClaimTable claims(trace, minimal);
+  const auto is_claimed = [&](const std::string& key) { return claims.claimed(key); };
   EXPECT_TRUE(is_claimed("prims.add/f32"));
   EXPECT_FALSE(is_claimed("prims.neg/f16")); // reads and writes f16
   EXPECT_FALSE(is_claimed("prims.neg/f64"));
