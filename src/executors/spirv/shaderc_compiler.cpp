@@ -139,17 +139,21 @@ ShadercCompiler::ShadercCompiler(std::string cache_dir) : impl_(std::make_unique
 ShadercCompiler::~ShadercCompiler() = default;
 
 std::string ShadercCompiler::version() {
-  unsigned int spv_version = 0;
-  unsigned int spv_revision = 0;
-  shaderc_get_spv_version(&spv_version, &spv_revision);
+  // The libraries do not change while the process runs: one string for every cache key.
+  static const std::string text = [] {
+    unsigned int spv_version = 0;
+    unsigned int spv_revision = 0;
+    shaderc_get_spv_version(&spv_version, &spv_revision);
 #ifdef GLSLANG_VERSION_MAJOR
-  const std::string glslang = str("glslang ", GLSLANG_VERSION_MAJOR, ".", GLSLANG_VERSION_MINOR,
-                                  ".", GLSLANG_VERSION_PATCH, GLSLANG_VERSION_FLAVOR);
+    const std::string glslang = str("glslang ", GLSLANG_VERSION_MAJOR, ".", GLSLANG_VERSION_MINOR,
+                                    ".", GLSLANG_VERSION_PATCH, GLSLANG_VERSION_FLAVOR);
 #else
-  const std::string glslang = "glslang (version unknown)";
+    const std::string glslang = "glslang (version unknown)";
 #endif
-  return str(glslang, ", shaderc SPIR-V ", spv_version, ".", spv_revision, ", ",
-             spvSoftwareVersionDetailsString());
+    return str(glslang, ", shaderc SPIR-V ", spv_version, ".", spv_revision, ", ",
+               spvSoftwareVersionDetailsString());
+  }();
+  return text;
 }
 
 std::shared_ptr<const SpirvWords> ShadercCompiler::compile(const std::string& glsl,
