@@ -26,6 +26,8 @@ const std::vector<Param> kIndexSelect = {{"a"}, {"dim"}, {"index"}};
 const std::vector<Param> kReduction = {{"a"}, {"dims"}};
 const std::vector<Param> kArgReduction = {{"a"}, {"dim"}};
 const std::vector<Param> kCumsum = {{"a"}, {"dim"}};
+const std::vector<Param> kConvolution = {{"a"},      {"weight"},   {"bias"},  {"stride"},
+                                         {"padding"}, {"dilation"}, {"groups"}};
 const std::vector<Param> kFull = {{"shape"}, {"fill_value"}, {"dtype"}, {"device"}};
 const std::vector<Param> kIota = {{"length"}, {"start"}, {"step"}, {"dtype"}, {"device"}};
 
@@ -396,6 +398,54 @@ Value matmul_meta(const BoundArgs& args) {
   return new_tensor(shape, a.dtype(), a.device());
 }
 
+Value convolution_meta(const BoundArgs& args) {
+  const TensorProxy& a = *args.tensor(0);
+  const TensorProxy& w = *args.tensor(1);
+  if (a.ndim() < 3 || w.ndim() != a.ndim()) {
+    args.fail(str("expected a [N, C, *spatial] input and a weight of the same rank, got ",
+                  a.type_string(), " and ", w.type_string()));
+  }
+  if (a.dtype() != w.dtype() || a.device() != w.device()) {
+    args.fail(str("expected input and weight of one dtype and device, got ", a.type_string(),
+                  " and ", w.type_string()));
+  }
+  const auto spatial = static_cast<std::size_t>(a.ndim() - 2);
+  const std::int64_t groups = args.integer(6);
+  const std::int64_t out_channels = w.shape()[0];
+  if (groups <= 0 || out_channels % groups != 0 || a.shape()[1] != w.shape()[1] * groups) {
+    args.fail(str("groups=", groups, " does not split input ", a.type_string(), " and weight ",
+                  w.type_string(), " into equal channel groups"));
+  }
+  if (!args[2].is_none()) {
+    const TensorProxy& bias = *args.tensor(2);
+    if (bias.ndim() != 1 || bias.shape()[0] != out_channels || bias.dtype() != a.dtype() ||
+        bias.device() != a.device()) {
+      args.fail(str("expected a bias of [", out_channels, "] ", torch_name(a.dtype()), ", got ",
+                    bias.type_string()));
+    }
+  }
+  const std::vector<std::int64_t> stride = args.ints(3);
+  const std::vector<std::int64_t> padding = args.ints(4);
+  const std::vector<std::int64_t> dilation = args.ints(5);
+  if (stride.size() != spatial || padding.size() != spatial || dilation.size() != spatial) {
+    args.fail(str("stride, padding and dilation need one int per spatial dim (", spatial,
+                  ") of ", a.type_string()));
+  }
+  Shape shape = {a.shape()[0], out_channels};
+  for (std::size_t i = 0; i < spatial; ++i) {
+    const std::int64_t padded = a.shape()[i + 2] + 2 * padding[i];
+    const std::int64_t window = dilation[i] * (w.shape()[i + 2] - 1) + 1;
+    if (stride[i] <= 0 || padding[i] < 0 || dilation[i] <= 0 || w.shape()[i + 2] <= 0 ||
+        padded < window) {
+      args.fail(str("stride ", Value::ints(stride).repr(), ", padding ",
+                    Value::ints(padding).repr(), " and dilation ", Value::ints(dilation).repr(),
+                    " do not fit weight ", w.type_string(), " to input ", a.type_string()));
+    }
+    shape.push_back((padded - window) / stride[i] + 1);
+  }
+  return new_tensor(shape, a.dtype(), a.device());
+}
+
 std::vector<Symbol> make_table() {
   std::vector<Symbol> table;
 #define THUNDER_PRIM(NAME, PARAMS, META, TAGS)                                                     \
@@ -554,6 +604,13 @@ TensorProxyPtr argmin(const Value& a, std::int64_t dim) {
 }
 TensorProxyPtr cumsum(const Value& a, std::int64_t dim) {
   return call(PrimId::cumsum, {a, dim});
+}
+TensorProxyPtr convolution(const Value& a, const Value& weight, const Value& bias,
+                           const std::vector<std::int64_t>& stride,
+                           const std::vector<std::int64_t>& padding,
+                           const std::vector<std::int64_t>& dilation, std::int64_t groups) {
+  return call(PrimId::convolution, {a, weight, bias, Value::ints(stride), Value::ints(padding),
+                                    Value::ints(dilation), groups});
 }
 TensorProxyPtr full(const Shape& shape, const Value& fill_value, DType dtype, Device device) {
   return call(PrimId::full, {Value::ints(shape), fill_value, dtype, device});

@@ -50,9 +50,18 @@ std::int64_t numel_of(const Value& value) {
   return value.is_tensor() ? value.as_tensor()->numel() : 1;
 }
 
+bool is_convolution(const BoundSymbol& bsym) {
+  return bsym.symbol == &prims::symbol(prims::PrimId::convolution);
+}
+
 // The points a reduction combines for each of its results: a cumsum's up to the length of
-// its dim, the others' input elements per output element.
+// its dim, a convolution's weight elements per output channel, the others' input elements
+// per output element.
 std::int64_t reduced_points(const BoundSymbol& bsym, std::int64_t output_numel) {
+  if (is_convolution(bsym) && bsym.args.size() > 1 && bsym.args[1].is_tensor()) {
+    const TensorProxy& w = *bsym.args[1].as_tensor();
+    return w.shape().empty() || w.shape()[0] == 0 ? 0 : w.numel() / w.shape()[0];
+  }
   if (bsym.symbol == &prims::symbol(prims::PrimId::cumsum) && bsym.args.size() > 1 &&
       bsym.args[0].is_tensor() && bsym.args[1].is_scalar()) {
     const TensorProxy& a = *bsym.args[0].as_tensor();
@@ -97,7 +106,8 @@ public:
       node.numel = numel_of(bsym.output.is_list() && !bsym.output.as_list().empty()
                                 ? bsym.output.as_list().front()
                                 : bsym.output);
-      if (bsym.symbol != nullptr && bsym.symbol->tags.has(Tag::Reduction) && !bsym.args.empty() &&
+      if (bsym.symbol != nullptr &&
+          (bsym.symbol->tags.has(Tag::Reduction) || is_convolution(bsym)) && !bsym.args.empty() &&
           node.numel > 0 && reduced_points(bsym, node.numel) > kFusionRecomputeLimit) {
         node.long_reduction = node.numel;
       }
@@ -156,7 +166,10 @@ public:
 private:
   std::optional<std::size_t> ready_fusible(const Executor* executor) const {
     for (std::size_t i : ready_) {
-      if (nodes_[i].fusing_executor == executor && !recomputes_reduction(i)) return i;
+      if (nodes_[i].fusing_executor == executor && !recomputes_reduction(i) &&
+          !convolves_region(i)) {
+        return i;
+      }
     }
     return std::nullopt;
   }
@@ -180,6 +193,17 @@ private:
   bool recomputes_reduction(std::size_t i) const {
     const std::optional<std::int64_t> below = region_reduction_below(i);
     return below && nodes_[i].numel > *below;
+  }
+
+  // A convolution reads each input element once per output channel and kernel offset, so
+  // a value of its region it read would be recomputed that many times: it starts the next
+  // region instead, which reads its inputs from memory.
+  bool convolves_region(std::size_t i) const {
+    if (!is_convolution(*nodes_[i].bsym)) return false;
+    for (std::size_t producer : nodes_[i].producers) {
+      if (in_region_.count(producer) != 0) return true;
+    }
+    return false;
   }
 
   // A ready unfusible call that reads nothing of the open region (any, when none is open).

@@ -129,5 +129,14 @@ TEST(CudaEmitter, CumsumAlongAMiddleDim) {
   expect_cuda_golden(emit_region(region_of(scope.finish(out)), "cumsum"), "cumsum");
 }
 
+TEST(CudaEmitter, ConvolutionWithBiasAndRelu) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 4, 7, 6}, DType::Float16);
+  auto w = scope.input_tensor("w", {6, 2, 3, 3}, DType::Float16);
+  auto b = scope.input_tensor("b", {6}, DType::Float16);
+  auto out = ltorch::relu(prims::convolution(x, w, b, {2, 1}, {1, 1}, {1, 2}, 2));
+  expect_cuda_golden(emit_region(region_of(scope.finish(out)), "conv2d_relu"), "conv2d_relu");
+}
+
 } // namespace
 } // namespace thunder::codegen

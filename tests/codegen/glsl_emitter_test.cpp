@@ -282,5 +282,18 @@ TEST(GlslEmitter, ArgmaxKeepsTheFirstExtreme) {
   expect_kernel_matches_golden(emit_region(region_of(scope.finish(out)), "argmax"), "argmax");
 }
 
+TEST(GlslEmitter, ConvolutionWithBiasAndRelu) {
+  // Grouped, strided, padded f16 convolution: one loop over the group's channels and the
+  // kernel's taps, the padding a bounds test on each spatial coordinate, bias and relu
+  // after the loop; accumulated in f32 and rounded once when stored.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 4, 7, 6}, DType::Float16);
+  auto w = scope.input_tensor("w", {6, 2, 3, 3}, DType::Float16);
+  auto b = scope.input_tensor("b", {6}, DType::Float16);
+  auto out = ltorch::relu(prims::convolution(x, w, b, {2, 1}, {1, 1}, {1, 2}, 2));
+  expect_kernel_matches_golden(emit_region(region_of(scope.finish(out)), "conv2d_relu"),
+                               "conv2d_relu");
+}
+
 } // namespace
 } // namespace thunder::codegen

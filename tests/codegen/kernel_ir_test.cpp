@@ -337,7 +337,8 @@ TEST(KernelIrErrors, UnsupportedPrimIsNamed) {
             "make_kernel: prims.matmul (t0 = prims.matmul(a, b)) is not supported by generated "
             "kernels, which take elementwise prims, where, convert_element_type, "
             "broadcast_in_dim, reshape, transpose, squeeze, slice, pad, cat, index_select, full, "
-            "iota, the reductions sum, prod, amax and amin, argmax, argmin and cumsum; leave it "
+            "iota, the reductions sum, prod, amax and amin, argmax, argmin, cumsum and "
+            "convolution; leave it "
             "to another executor");
   try {
     make_kernel("k", region.prims, {c->name()});

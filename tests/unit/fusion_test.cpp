@@ -119,6 +119,30 @@ TEST_F(Fusion, ReaderOfALongReductionAtItsOwnSizeStaysInTheRegion) {
   EXPECT_EQ(region_prims(fused).size(), 1u) << fused.to_string();
 }
 
+TEST_F(Fusion, ConvolutionReadsItsInputsFromMemory) {
+  // relu, conv, relu, conv: a convolution reads each input element once per output channel
+  // and tap, so it starts a region instead of recomputing the relu before it; the relu
+  // after it reads each result once and joins its region.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 4, 8, 8}, DType::Float32);
+  auto w1 = scope.input_tensor("w1", {8, 4, 3, 3}, DType::Float32);
+  auto w2 = scope.input_tensor("w2", {8, 8, 3, 3}, DType::Float32);
+  auto h = prims::convolution(ltorch::relu(x), w1, Value(), {1, 1}, {1, 1}, {1, 1}, 1);
+  auto y = prims::convolution(ltorch::relu(h), w2, Value(), {1, 1}, {1, 1}, {1, 1}, 1);
+  const Trace fused = assign_and_fuse(scope.finish(y));
+  const auto regions = region_prims(fused);
+  ASSERT_EQ(regions.size(), 3u) << fused.to_string();
+  EXPECT_EQ(std::count(regions[0].begin(), regions[0].end(), "convolution"), 0)
+      << fused.to_string();
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(regions[i].front(), "convolution") << fused.to_string();
+    EXPECT_EQ(std::count(regions[i].begin(), regions[i].end(), "convolution"), 1)
+        << fused.to_string();
+  }
+  EXPECT_GT(regions[1].size(), 1u) << "the relu after the first convolution joins its region\n"
+                                   << fused.to_string();
+}
+
 // Two chains separated in the trace by a matmul that only the first feeds: one region.
 TEST_F(Fusion, IndependentChainsAroundAnUnfusibleCallShareARegion) {
   TraceScope scope;

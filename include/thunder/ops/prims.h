@@ -105,6 +105,12 @@ TensorProxyPtr argmin(const Value& a, std::int64_t dim);
 TensorProxyPtr cumsum(const Value& a, std::int64_t dim);
 
 TensorProxyPtr matmul(const Value& a, const Value& b);
+/// a [N, C, *spatial] with weight [O, C / groups, *kernel] and bias None or [O]; padding is
+/// the zeros added on both sides of each spatial dim.
+TensorProxyPtr convolution(const Value& a, const Value& weight, const Value& bias,
+                           const std::vector<std::int64_t>& stride,
+                           const std::vector<std::int64_t>& padding,
+                           const std::vector<std::int64_t>& dilation, std::int64_t groups);
 
 TensorProxyPtr full(const Shape& shape, const Value& fill_value, DType dtype, Device device);
 TensorProxyPtr iota(std::int64_t length, std::int64_t start, std::int64_t step, DType dtype,

@@ -38,6 +38,7 @@ enum class PrimClass {
   Reduction,
   ArgReduction,
   Cumsum,
+  Convolution,
   Unsupported
 };
 
@@ -127,6 +128,8 @@ PrimClass classify(PrimId id) {
     return PrimClass::ArgReduction;
   case PrimId::cumsum:
     return PrimClass::Cumsum;
+  case PrimId::convolution:
+    return PrimClass::Convolution;
   default:
     return PrimClass::Unsupported;
   }
@@ -191,6 +194,7 @@ private:
   NodeId eval_reduction(const Definition& def, const Coords& coords);
   NodeId eval_arg_reduction(const Definition& def, const Coords& coords);
   NodeId eval_cumsum(const Definition& def, const Coords& coords);
+  NodeId eval_convolution(const Definition& def, const Coords& coords);
   NodeId operand(const Value& v, DType number_dtype, const Coords& coords, const Definition& def);
   int scope_of(const std::vector<NodeId>& operands) const;
   /// A new reduction loop of `extent` points inside loop `parent`: its number and its
@@ -280,7 +284,7 @@ KernelBuilder::KernelBuilder(const std::string& name, const std::vector<const Bo
                   "is not supported by generated kernels, which take elementwise prims, where, "
                   "convert_element_type, broadcast_in_dim, reshape, transpose, squeeze, slice, "
                   "pad, cat, index_select, full, iota, the reductions sum, prod, amax and amin, "
-                  "argmax, argmin and cumsum");
+                  "argmax, argmin, cumsum and convolution");
     }
   }
   for (const auto& [input, strides] : input_strides) {
@@ -721,6 +725,8 @@ NodeId KernelBuilder::eval_prim(const Definition& def, const Coords& coords) {
     return eval_arg_reduction(def, coords);
   case PrimClass::Cumsum:
     return eval_cumsum(def, coords);
+  case PrimClass::Convolution:
+    return eval_convolution(def, coords);
   case PrimClass::Unsupported:
     break;
   }
@@ -923,6 +929,96 @@ NodeId KernelBuilder::eval_cumsum(const Definition& def, const Coords& coords) {
   node.loop = loop;
   node.scope = parent;
   return add_node(std::move(node));
+}
+
+// Output [n, o, *p] sums, over the channels c of o's group and the kernel offsets k, the
+// input at [n, c, p * stride + k * dilation - padding] (zero outside the input) times the
+// weight at [o, c, *k], then adds bias[o]: one loop over (C / groups) * prod(kernel) points.
+NodeId KernelBuilder::eval_convolution(const Definition& def, const Coords& coords) {
+  const BoundSymbol& bsym = *def.bsym;
+  const TensorProxy& a = *bsym.args.at(0).as_tensor();
+  const TensorProxy& w = *bsym.args.at(1).as_tensor();
+  const std::vector<std::int64_t> stride = bsym.args.at(3).as_ints();
+  const std::vector<std::int64_t> padding = bsym.args.at(4).as_ints();
+  const std::vector<std::int64_t> dilation = bsym.args.at(5).as_ints();
+  const std::int64_t groups = bsym.args.at(6).as_int();
+  const DType dtype = def.proxy->dtype();
+  if (dtype == DType::Bool) unsupported(def, "convolves bool values");
+  const std::size_t spatial = stride.size();
+  Shape reduced_shape(w.shape().begin() + 1, w.shape().end()); // [C / groups, *kernel]
+  const std::int64_t extent = numel_of(reduced_shape);
+  NodeId result = -1;
+  if (extent == 0 || a.numel() == 0) {
+    // No channels, or an input of no elements: only padding is seen.
+    result = constant(Value(0), dtype, def);
+  } else {
+    const int parent = scope_of(coords.dims);
+    const auto [loop, loop_index] = open_loop(parent, extent);
+    const Coords taps = unravel(loop_index, reduced_shape);
+    // The input channel: the group's first plus the loop's channel within the group.
+    NodeId channel = taps.dims[0];
+    if (groups > 1) {
+      const NodeId group =
+          index_binary(NodeKind::IndexDiv, coords.dims[1], index_constant(w.shape()[0] / groups));
+      channel = index_binary(NodeKind::IndexAdd,
+                             index_binary(NodeKind::IndexMul, group, index_constant(w.shape()[1])),
+                             channel);
+    }
+    Coords at;
+    at.shape = a.shape();
+    at.dims = {coords.dims[0], channel};
+    NodeId inside = -1;
+    for (std::size_t i = 0; i < spatial; ++i) {
+      const NodeId position = index_binary(
+          NodeKind::IndexAdd,
+          index_binary(NodeKind::IndexMul, coords.dims[i + 2], index_constant(stride[i])),
+          index_binary(NodeKind::IndexMul, taps.dims[i + 1], index_constant(dilation[i])));
+      if (padding[i] == 0) {
+        // The output extent keeps every window inside the input.
+        at.dims.push_back(position);
+        continue;
+      }
+      // position - padding wraps below 0 to at least 2^31, past the extent.
+      const NodeId shifted =
+          index_binary(NodeKind::IndexSub, position, index_constant(padding[i]));
+      const NodeId ok = index_less(shifted, index_constant(a.shape()[i + 2]));
+      inside = inside < 0 ? ok : logical_and(inside, ok);
+      at.dims.push_back(
+          index_binary(NodeKind::IndexMin, shifted, index_constant(a.shape()[i + 2] - 1)));
+    }
+    NodeId x = eval(a.name(), at);
+    if (inside >= 0) x = where(inside, x, constant(Value(0), dtype, def), dtype);
+    Coords tap_of_weight;
+    tap_of_weight.shape = w.shape();
+    tap_of_weight.dims = {coords.dims[1]};
+    tap_of_weight.dims.insert(tap_of_weight.dims.end(), taps.dims.begin(), taps.dims.end());
+    Node product;
+    product.kind = NodeKind::Binary;
+    product.prim = PrimId::mul;
+    product.dtype = dtype;
+    product.operands = {x, eval(w.name(), tap_of_weight)};
+    Node sum;
+    sum.kind = NodeKind::Reduce;
+    sum.prim = PrimId::sum;
+    sum.dtype = dtype;
+    sum.operands = {add_node(std::move(product))};
+    sum.loop = loop;
+    sum.scope = parent;
+    result = add_node(std::move(sum));
+  }
+  if (bsym.args.at(2).is_tensor()) {
+    const TensorProxy& bias = *bsym.args.at(2).as_tensor();
+    Coords channel;
+    channel.shape = bias.shape();
+    channel.dims = {coords.dims[1]};
+    Node add;
+    add.kind = NodeKind::Binary;
+    add.prim = PrimId::add;
+    add.dtype = dtype;
+    add.operands = {result, eval(bias.name(), channel)};
+    result = add_node(std::move(add));
+  }
+  return result;
 }
 
 NodeId KernelBuilder::eval_reduction(const Definition& def, const Coords& coords) {

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -129,6 +130,21 @@ at::Tensor broadcast_in_dim(const at::Tensor& a, const std::vector<std::int64_t>
     aligned[static_cast<std::size_t>(dims[i])] = a.size(static_cast<std::int64_t>(i));
   }
   return a.reshape(aligned).expand(shape);
+}
+
+// prims.convolution: f16 and bf16 accumulate in f32 and round once, as the prim says (and
+// as ATen's CPU kernels, which lack some reduced-precision paths, then agree everywhere).
+at::Tensor convolution(const ResolvedArgs& a) {
+  const at::Tensor x = a.tensor(0);
+  const bool reduced = x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16;
+  const auto computed = [&](const at::Tensor& t) { return reduced ? t.to(at::kFloat) : t; };
+  std::optional<at::Tensor> bias;
+  if (a.is_tensor(2)) bias = computed(a.tensor(2));
+  const at::Tensor out = at::convolution(computed(x), computed(a.tensor(1)), bias, a.ints(3),
+                                         a.ints(4), a.ints(5), /*transposed=*/false,
+                                         std::vector<std::int64_t>(a.ints(3).size(), 0),
+                                         a.value(6).as_int());
+  return out.to(x.scalar_type());
 }
 
 // prims.pad: per dim [low, high, interior]; negative low/high crop.
@@ -295,6 +311,7 @@ const std::map<std::string, Implementation, std::less<>>& implementations() {
          return at::cumsum(t, a.value(1).as_int(), t.scalar_type());
        }},
       {"prims.matmul", [](const ResolvedArgs& a) { return at::matmul(a.tensor(0), a.tensor(1)); }},
+      {"prims.convolution", convolution},
       // prims: creation
       {"prims.full",
        [](const ResolvedArgs& a) {

@@ -612,10 +612,8 @@ std::string joined(const std::vector<std::int64_t>& values, const char* separato
   return out;
 }
 
-// conv1d and conv2d, with torch's checks (check_shape_forward and friends). The
-// decomposition pads the input, then for each kernel offset takes the strided slice of the
-// input that offset sees and accumulates its matrix product with the weight's slice; the
-// groups are a batch dim of the products.
+// conv1d and conv2d, with torch's checks (check_shape_forward and friends), as
+// prims.convolution (which executors claim directly, as a kernel of their own or ATen's).
 Value convolution(const BoundArgs& args, std::size_t spatial) {
   const std::string op = spatial == 1 ? "conv1d" : "conv2d";
   const TensorProxyPtr& input = args.tensor(0);
@@ -733,59 +731,18 @@ Value convolution(const BoundArgs& args, std::size_t spatial) {
   // torch's shortcut for inputs without channels gives [N, 0, ...] whatever the weight.
   if (channels == 0) return prims::full(with_leading(n, 0), zero_of(dtype), dtype, device);
 
-  const DType computation = computation_dtype(dtype);
-  TensorProxyPtr x = to_dtype(batched ? input : prims::reshape(input, xs), computation);
-  const TensorProxyPtr w = to_dtype(weight, computation);
-  std::vector<std::vector<std::int64_t>> config = {{0, 0, 0}, {0, 0, 0}};
-  bool padded = false;
+  TensorProxyPtr x = batched ? input : prims::reshape(input, xs);
+  // The prim pads both sides of a dim alike; 'same' puts an odd extra zero at the end.
+  std::vector<std::vector<std::int64_t>> extra = {{0, 0, 0}, {0, 0, 0}};
+  bool asymmetric = false;
   for (std::size_t i = 0; i < spatial; ++i) {
-    config.push_back({low[i], high[i], 0});
-    padded = padded || low[i] != 0 || high[i] != 0;
+    extra.push_back({0, high[i] - low[i], 0});
+    asymmetric = asymmetric || high[i] != low[i];
   }
-  if (padded) x = prims::pad(x, zero_of(computation), config);
-
-  const std::int64_t in_per_group = ws[1], out_per_group = out_channels / groups;
-  std::int64_t positions = 1;
-  for (const std::int64_t extent : out_extent)
-    positions *= extent;
-  std::int64_t offsets = 1;
-  for (const std::int64_t extent : kernel)
-    offsets *= extent;
-  TensorProxyPtr acc;
-  for (std::int64_t flat = 0; flat < offsets; ++flat) {
-    // The kernel offset, last spatial dim fastest.
-    std::vector<std::int64_t> offset(spatial);
-    std::int64_t rest = flat;
-    for (std::size_t i = spatial; i-- > 0;) {
-      offset[i] = rest % kernel[i];
-      rest /= kernel[i];
-    }
-    std::vector<std::int64_t> start = {0, 0}, end = {n, channels}, steps = {1, 1};
-    std::vector<std::int64_t> w_start = {0, 0}, w_end = {out_channels, in_per_group};
-    for (std::size_t i = 0; i < spatial; ++i) {
-      start.push_back(offset[i] * dilation[i]);
-      end.push_back(start.back() + (out_extent[i] - 1) * stride[i] + 1);
-      steps.push_back(stride[i]);
-      w_start.push_back(offset[i]);
-      w_end.push_back(offset[i] + 1);
-    }
-    // [N, groups, C/groups, positions] and [N, groups, O/groups, C/groups].
-    const TensorProxyPtr seen =
-        prims::reshape(prims::slice(x, start, end, steps), {n, groups, in_per_group, positions});
-    const TensorProxyPtr taps = prims::broadcast_in_dim(
-        prims::reshape(prims::slice(w, w_start, w_end, std::vector<std::int64_t>(rank, 1)),
-                       {groups, out_per_group, in_per_group}),
-        {n, groups, out_per_group, in_per_group}, {1, 2, 3});
-    const TensorProxyPtr part = prims::matmul(taps, seen);
-    acc = acc ? prims::add(acc, part) : part;
-  }
-  const Shape out_shape = with_leading(n, out_channels);
-  TensorProxyPtr out = prims::reshape(acc, out_shape);
-  if (bias) {
-    out = prims::add(
-        out, prims::broadcast_in_dim(to_dtype(bias, computation), out_shape, {batched ? 1 : 0}));
-  }
-  return to_dtype(out, dtype);
+  if (asymmetric) x = prims::pad(x, zero_of(dtype), extra);
+  const TensorProxyPtr out = prims::convolution(x, weight, bias ? Value(bias) : Value(), stride,
+                                                low, dilation, groups);
+  return batched ? out : prims::reshape(out, with_leading(n, out_channels));
 }
 
 Value conv1d_decomposition(const BoundArgs& args) {
