@@ -158,9 +158,7 @@ int main(int argc, char** argv) {
       for (std::uint64_t& address : addresses)
         params.push_back(&address);
       params.push_back(&numel);
-      const unsigned kernel_blocks =
-          static_cast<unsigned>((c.kernel.num_invocations + codegen::kCudaBlockSize - 1) /
-                                codegen::kCudaBlockSize);
+      const auto kernel_blocks = static_cast<unsigned>(codegen::workgroup_count(c.kernel));
       const double ms = time_launches(*rt, *loaded, kernel_blocks, params.data(), iters);
       const double gbs = static_cast<double>(moved) / ms / 1e6;
       std::printf("%-22s %10.4f %12.1f %10.1f %7.1f%%\n", c.name.c_str(), ms,

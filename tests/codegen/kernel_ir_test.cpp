@@ -100,6 +100,33 @@ TEST(KernelIr, SoftmaxReductionsAreLoopsOutsideEachOther) {
   EXPECT_EQ(reduces, 2);
 }
 
+TEST(KernelIr, LongUnorderedReductionsMakeACooperativeKernel) {
+  // One workgroup per element once an outermost loop is long enough to split among its
+  // lanes; never for an ordered loop (cumsum) or an index-returning reduction.
+  const auto kernel_of = [](const Shape& shape, const auto& op) {
+    TraceScope scope;
+    auto x = scope.input_tensor("x", shape, DType::Float32);
+    auto y = op(x);
+    const Region region = region_of(scope.finish(y));
+    return make_kernel("k", region.prims, {y->name()});
+  };
+  const auto sum_of_squares = [](const TensorProxyPtr& x) {
+    return prims::sum(prims::mul(x, x), {1});
+  };
+  const Kernel long_sum = kernel_of({4, kCooperativeMinExtent}, sum_of_squares);
+  EXPECT_TRUE(long_sum.cooperative);
+  EXPECT_EQ(workgroup_count(long_sum), 4);
+  const Kernel short_sum = kernel_of({4, kCooperativeMinExtent - 1}, sum_of_squares);
+  EXPECT_FALSE(short_sum.cooperative);
+  EXPECT_EQ(workgroup_count(short_sum), 1);
+  EXPECT_FALSE(
+      kernel_of({4, 1000}, [](const TensorProxyPtr& x) { return prims::cumsum(x, 1); })
+          .cooperative);
+  EXPECT_FALSE(
+      kernel_of({4, 1000}, [](const TensorProxyPtr& x) { return prims::argmax(x, 1); })
+          .cooperative);
+}
+
 TEST(KernelIr, ReductionOverSeveralDimsIsOneLoop) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {2, 3, 4}, DType::Float32);

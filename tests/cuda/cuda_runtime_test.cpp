@@ -1,7 +1,7 @@
 // The cuda executor's loader and compiler without a GPU: a missing driver or NVRTC is a
 // BackendError that says what was looked for; an NVRTC failure carries the log and the
 // numbered source; architectures parse strictly; the compiled-kernel cache hits in memory
-// and on disk.
+// and on disk; every golden kernel of the CUDA emitter (tests/golden/kernels/*.cu) compiles.
 #include "thunder/core/error.h"
 #include "thunder/executors/cuda/cuda_executor.h"
 #include "thunder/executors/cuda/cuda_runtime.h"
@@ -10,8 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
 #include <optional>
 #include <string>
 #include <cstdio>
@@ -143,6 +147,30 @@ TEST(NvrtcCompiler, DeviceNewerThanNvrtcGetsPtxOfTheNewestArchItKnows) {
   EXPECT_LE(code->arch.number(), 99);
   EXPECT_NE(code->image.find(".entry k"), std::string::npos);
   EXPECT_THROW(compiler->compile(source, "k", {3, 0}), ArgumentError);
+}
+
+TEST(NvrtcCompiler, EveryGoldenCudaKernelCompilesForSm80AndSm90) {
+  const auto compiler = nvrtc_or_skip();
+  if (!compiler) GTEST_SKIP() << "NVRTC not available here";
+  std::vector<std::filesystem::path> goldens;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(THUNDER_GOLDEN_DIR) / "kernels")) {
+    if (entry.path().extension() == ".cu") goldens.push_back(entry.path());
+  }
+  std::sort(goldens.begin(), goldens.end());
+  ASSERT_GE(goldens.size(), 10u) << "golden CUDA kernels missing from " << THUNDER_GOLDEN_DIR;
+  for (const auto& path : goldens) {
+    std::ifstream file(path);
+    std::stringstream source;
+    source << file.rdbuf();
+    for (const GpuArch arch : {GpuArch{8, 0}, GpuArch{9, 0}}) {
+      try {
+        EXPECT_FALSE(compiler->compile(source.str(), path.stem().string(), arch)->image.empty());
+      } catch (const Error& e) {
+        ADD_FAILURE() << path << " for " << arch.name() << ": " << e.what();
+      }
+    }
+  }
 }
 
 } // namespace

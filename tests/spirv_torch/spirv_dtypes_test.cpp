@@ -2,7 +2,9 @@
 // int16, int64 and float64 tensors run in spirv kernels where the device enables the
 // features their buffers need (VulkanRuntime::features()), with torch's results; and the
 // GLSL helpers that give C's results where GLSL leaves them undefined (fmod, remainder,
-// atan2, pow on NaN and infinities), each checked on the device against torch.
+// atan2, pow on NaN and infinities), each checked on the device against torch; and long
+// reductions, whose kernels are cooperative (a workgroup per element, combining in shared
+// memory), against torch on every reduction, dtype and edge value they take.
 #include "thunder/executors/spirv/spirv_torch.h"
 
 #include "thunder/core/error.h"
@@ -278,6 +280,73 @@ TEST(SpirvNumerics, DivByZeroConstantGivesSignedInfinitiesAndNanForZeroAndNan) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_TRUE(at::allclose(out[0], in / 0.0, 0, 0, /*equal_nan=*/true)) << out[0];
   EXPECT_TRUE(at::allclose(out[1], in / -0.0, 0, 0, /*equal_nan=*/true)) << out[1];
+}
+
+// Cooperative reductions: rows longer than the workgroup and not a multiple of it.
+
+TEST(SpirvCooperativeReductions, FloatSumProdAmaxAminMatchTorchWithNanAndInfinities) {
+  THUNDER_SPIRV_OR_SKIP();
+  at::Tensor x = at::randn({5, 1000}, at::kFloat);
+  x[1][999] = kNan; // the last lane's last point
+  x[2][3] = kInf;
+  x[2][700] = -kInf;
+  x[3].fill_(-kInf);
+  thunder::TraceScope scope("row_reductions");
+  auto t = scope.input_tensor("x", {5, 1000}, DType::Float32);
+  const Trace trace = scope.finish(Value::List{
+      Value(thunder::prims::sum(t, {1})), Value(thunder::prims::amax(t, {1})),
+      Value(thunder::prims::amin(t, {1})),
+      Value(thunder::prims::prod(thunder::prims::add(thunder::prims::mul(t, 1e-3), 1.0), {1}))});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {x});
+  ASSERT_EQ(out.size(), 4u);
+  const std::vector<at::Tensor> expected = {x.sum(1), x.amax(1), x.amin(1), (x * 1e-3 + 1).prod(1)};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(at::allclose(out[i], expected[i], 1e-5, 1e-4, /*equal_nan=*/true))
+        << i << ":\n got      " << out[i] << "\n expected " << expected[i];
+  }
+}
+
+TEST(SpirvCooperativeReductions, IntegerSumsWrapAndBoolReductionsAreAnyAndAll) {
+  THUNDER_SPIRV_OR_SKIP();
+  // Sums past 2^31 wrap in int32 whatever the order; any/all over 300 bools.
+  const at::Tensor ints = at::randint(1 << 30, (1 << 30) + 1000, {3, 777}, at::kInt);
+  at::Tensor flags = at::zeros({4, 300}, at::kBool);
+  flags[1][299] = true;
+  flags[2].fill_(true);
+  flags[3].fill_(true);
+  flags[3][150] = false;
+  thunder::TraceScope scope("integer_reductions");
+  auto i = scope.input_tensor("i", {3, 777}, DType::Int32);
+  auto b = scope.input_tensor("b", {4, 300}, DType::Bool);
+  const Trace trace = scope.finish(Value::List{Value(thunder::prims::sum(i, {1})),
+                                               Value(thunder::prims::amax(b, {1})),
+                                               Value(thunder::prims::amin(b, {1}))});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {ints, flags});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(at::equal(out[0], ints.sum(1, false, at::kLong).to(at::kInt))) << out[0];
+  EXPECT_TRUE(at::equal(out[1], flags.any(1))) << out[1];
+  EXPECT_TRUE(at::equal(out[2], flags.all(1))) << out[2];
+}
+
+TEST(SpirvCooperativeReductions, SoftmaxAndLayerNormOverLongRowsMatchTorch) {
+  THUNDER_SPIRV_OR_SKIP();
+  const at::Tensor x = at::randn({6, 1537}, at::kFloat) * 4;
+  const at::Tensor h = at::randn({4, 2048}, at::kFloat).to(at::kHalf);
+  const at::Tensor w = at::randn({2048}, at::kFloat).to(at::kHalf);
+  thunder::TraceScope scope("long_rows");
+  auto tx = scope.input_tensor("x", {6, 1537}, DType::Float32);
+  auto th = scope.input_tensor("h", {4, 2048}, DType::Float16);
+  auto tw = scope.input_tensor("w", {2048}, DType::Float16);
+  const Trace trace = scope.finish(
+      Value::List{Value(lt::softmax(tx, -1)),
+                  Value(lt::layer_norm(th, {2048}, tw, Value(), 1e-5))});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {x, h, w});
+  ASSERT_EQ(out.size(), 2u);
+  const at::Tensor softmax = at::softmax(x.to(at::kDouble), -1).to(at::kFloat);
+  EXPECT_TRUE(at::allclose(out[0], softmax, 1e-5, 1e-7)) << (out[0] - softmax).abs().max();
+  const at::Tensor norm = at::layer_norm(h.to(at::kDouble), {2048}, w.to(at::kDouble), {}, 1e-5);
+  EXPECT_TRUE(at::allclose(out[1].to(at::kDouble), norm, 1e-2, 1e-2))
+      << (out[1].to(at::kDouble) - norm).abs().max();
 }
 
 } // namespace

@@ -146,6 +146,7 @@ private:
   std::string unary(const Node& n, const std::string& a, DType in) override;
   std::string binary(const Node& n, const std::string& a, const std::string& b,
                      DType in) override;
+  const char* workgroup_barrier() const override { return "__syncthreads()"; }
   std::string checked_index(const Node& n, const std::string& value, DType /*in*/) override {
     use(Helper::CheckedIndex);
     return str("thunder_checked_index(", cast("long long", value), ", ", n.integer, "LL, ", n.loop,
@@ -411,8 +412,17 @@ std::string CudaEmitter::emit() {
         << " words, zeroed: the first index out of range\n";
   }
   out << "    unsigned int numel) {\n";
-  out << "  unsigned int idx = blockIdx.x * " << kCudaBlockSize << "u + threadIdx.x;\n";
+  if (kernel_.cooperative) {
+    // The whole block computes one element (the same for every thread, so the early
+    // return never splits a block at a barrier).
+    out << "  unsigned int idx = blockIdx.x;\n";
+    out << "  unsigned int lane = threadIdx.x;\n";
+  } else {
+    out << "  unsigned int idx = blockIdx.x * " << kCudaBlockSize << "u + threadIdx.x;\n";
+  }
   out << "  if (idx >= numel) return;\n";
+  for (const auto& [type, name] : shared_arrays_)
+    out << "  __shared__ " << type << " " << name << "[" << kCudaBlockSize << "];\n";
   out << body;
   out << "}\n";
   return out.str();

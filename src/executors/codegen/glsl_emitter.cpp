@@ -357,6 +357,7 @@ private:
   std::string unary(const Node& n, const std::string& a, DType in) override;
   std::string binary(const Node& n, const std::string& a, const std::string& b,
                      DType in) override;
+  const char* workgroup_barrier() const override { return "barrier()"; }
   std::string checked_index(const Node& n, const std::string& value, DType in) override {
     const bool wide = compute_dtype(in) == DType::Int64;
     use(wide ? Helper::CheckedIndex64 : Helper::CheckedIndex);
@@ -689,11 +690,20 @@ std::string GlslEmitter::emit() {
         << ") buffer Status { uint data[]; } status;\n";
   }
   out << "layout(push_constant) uniform PushConstants { uint numel; } pc;\n";
+  for (const auto& [type, name] : shared_arrays_)
+    out << "shared " << type << " " << name << "[" << kGlslLocalSize << "];\n";
   for (const int h : helpers_)
     out << "\n" << helper_source(static_cast<Helper>(h));
   out << "\nvoid main() {\n";
-  out << "  uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * " << kGlslLocalSize
-      << "u) + gl_GlobalInvocationID.x;\n";
+  if (kernel_.cooperative) {
+    // The whole workgroup computes one element (the same for every lane, so the early
+    // return keeps the barriers in uniform control flow).
+    out << "  uint idx = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;\n";
+    out << "  uint lane = gl_LocalInvocationID.x;\n";
+  } else {
+    out << "  uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * " << kGlslLocalSize
+        << "u) + gl_GlobalInvocationID.x;\n";
+  }
   out << "  if (idx >= pc.numel) return;\n";
   out << body;
   out << "}\n";

@@ -200,6 +200,8 @@ private:
   /// A new reduction loop of `extent` points inside loop `parent`: its number and its
   /// LoopIndex node.
   std::pair<int, NodeId> open_loop(int parent, std::int64_t extent);
+  /// Whether the kernel should be cooperative (Kernel::cooperative).
+  bool worth_cooperating() const;
 
   Kernel kernel_;
   std::map<std::string, Definition> definitions_;
@@ -912,6 +914,7 @@ NodeId KernelBuilder::eval_cumsum(const Definition& def, const Coords& coords) {
   if (extent == 0) return constant(Value(0), def.proxy->dtype(), def); // never read
   const int parent = scope_of(coords.dims);
   const auto [loop, loop_index] = open_loop(parent, extent);
+  kernel_.loops[static_cast<std::size_t>(loop)].ordered = true;
   Coords inner;
   inner.shape = a.shape();
   inner.dims = coords.dims;
@@ -1082,8 +1085,22 @@ Kernel KernelBuilder::build() {
     const NodeId value = eval(def.proxy->name(), unravel(idx, shape));
     kernel_.stores.push_back(Store{static_cast<int>(i), value});
   }
+  kernel_.cooperative = worth_cooperating();
   return std::move(kernel_);
 }
+
+bool KernelBuilder::worth_cooperating() const {
+  bool long_loop = false;
+  for (const Node& n : kernel_.nodes) {
+    if (n.kind != NodeKind::Reduce) continue;
+    const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
+    if (loop.parent != 0) continue; // nested loops run whole in each lane
+    if (loop.ordered || n.prim == PrimId::argmax || n.prim == PrimId::argmin) return false;
+    long_loop = long_loop || loop.extent >= kCooperativeMinExtent;
+  }
+  return long_loop;
+}
+
 
 void flatten_into(const BoundSymbol& bsym, std::vector<const BoundSymbol*>& out) {
   if (bsym.symbol != nullptr && bsym.symbol->is_prim()) {
@@ -1181,6 +1198,11 @@ std::string index_error_message(const Kernel& kernel, const std::uint32_t* statu
 std::size_t prim_count(const BoundSymbol& bsym) {
   if (bsym.symbol != nullptr && bsym.symbol->is_prim()) return 1;
   return flatten_to_prims(bsym.subsymbols).size();
+}
+
+std::int64_t workgroup_count(const Kernel& kernel) {
+  if (kernel.cooperative) return kernel.num_invocations;
+  return (kernel.num_invocations + kWorkgroupSize - 1) / kWorkgroupSize;
 }
 
 } // namespace thunder::codegen

@@ -328,34 +328,73 @@ void KernelPrinter::emit_reduce(NodeId id) {
   const std::string acc = str("v", next_value_++);
   const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
   const std::string r = str("r", next_loop_++);
-  line(str(compute_type(dtype), " ", acc, " = ", init, ";"));
-  line(str("for (", index_type(), " ", r, " = 0u; ", r, " < ", loop.extent, "u; ++", r, ") {"));
+  // In a cooperative kernel each lane takes every kWorkgroupSize-th point of an outermost
+  // loop, then the lanes combine their partials in shared memory, halving each step.
+  const bool split = kernel_.cooperative && loop.parent == 0;
+  const char* type = compute_type(dtype);
+  line(str(type, " ", acc, " = ", init, ";"));
+  if (split) {
+    line(str("for (", index_type(), " ", r, " = lane; ", r, " < ", loop.extent, "u; ", r,
+             " += ", kWorkgroupSize, "u) {"));
+  } else {
+    line(str("for (", index_type(), " ", r, " = 0u; ", r, " < ", loop.extent, "u; ++", r, ") {"));
+  }
   names_[loop.index] = r;
   ++indent_;
   emit_block(n.loop, {n.operands[0]});
-  const std::string v = name_of(n.operands[0]);
-  std::string next;
-  switch (n.prim) {
-  case PrimId::sum:
-    next = fp ? str("(", acc, " + ", v, ")") : integer_arith("+", acc, v, dtype);
-    break;
-  case PrimId::prod:
-    next = fp ? str("(", acc, " * ", v, ")") : integer_arith("*", acc, v, dtype);
-    break;
-  default:
-    if (boolean) {
-      next = str(acc, max ? " || " : " && ", v);
-    } else if (fp) {
-      // NaN wins, as in torch: once acc is NaN no comparison replaces it.
-      next = str("(isnan(", v, ") || ", v, max ? " > " : " < ", acc, ") ? ", v, " : ", acc);
-    } else {
-      next = str(max ? "max(" : "min(", acc, ", ", v, ")");
-    }
-  }
-  line(str(acc, " = ", next, ";"));
+  line(str(acc, " = ", combine(n, acc, name_of(n.operands[0])), ";"));
   --indent_;
   line("}");
+  if (split) {
+    const std::string partials = shared_array(type);
+    const std::string half = str("r", next_loop_++);
+    line(str(partials, "[lane] = ", acc, ";"));
+    line(str(workgroup_barrier(), ";"));
+    line(str("for (", index_type(), " ", half, " = ", kWorkgroupSize / 2, "u; ", half, " > 0u; ",
+             half, " /= 2u) {"));
+    ++indent_;
+    line(str("if (lane < ", half, ") {"));
+    ++indent_;
+    const std::string mine = str("v", next_value_++);
+    const std::string other = str("v", next_value_++);
+    line(str(type, " ", mine, " = ", partials, "[lane];"));
+    line(str(type, " ", other, " = ", partials, "[lane + ", half, "];"));
+    line(str(partials, "[lane] = ", combine(n, mine, other), ";"));
+    --indent_;
+    line("}");
+    line(str(workgroup_barrier(), ";"));
+    --indent_;
+    line("}");
+    line(str(acc, " = ", partials, "[0];"));
+    // Every lane has read the total before a later reduction reuses the array.
+    line(str(workgroup_barrier(), ";"));
+  }
   names_[id] = acc;
+}
+
+std::string KernelPrinter::combine(const Node& n, const std::string& acc, const std::string& v) {
+  const DType c = compute_dtype(n.dtype);
+  const bool fp = is_floating(c);
+  const bool max = n.prim == PrimId::amax;
+  switch (n.prim) {
+  case PrimId::sum:
+    return fp ? str("(", acc, " + ", v, ")") : integer_arith("+", acc, v, n.dtype);
+  case PrimId::prod:
+    return fp ? str("(", acc, " * ", v, ")") : integer_arith("*", acc, v, n.dtype);
+  default:
+    if (c == DType::Bool) return str(acc, max ? " || " : " && ", v);
+    // NaN wins, as in torch: once acc is NaN no comparison replaces it.
+    if (fp) return str("(isnan(", v, ") || ", v, max ? " > " : " < ", acc, ") ? ", v, " : ", acc);
+    return str(max ? "max(" : "min(", acc, ", ", v, ")");
+  }
+}
+
+std::string KernelPrinter::shared_array(const char* type) {
+  for (const auto& [t, name] : shared_arrays_) {
+    if (t == type) return name;
+  }
+  shared_arrays_.emplace_back(type, str("partials", shared_arrays_.size()));
+  return shared_arrays_.back().second;
 }
 
 void KernelPrinter::emit_node(NodeId id) {
@@ -438,9 +477,18 @@ std::string KernelPrinter::print_body() {
     for (const Store* s : groups[count])
       roots.push_back(s->value);
     emit_block(0, roots);
+    // Every lane of a cooperative kernel holds the same values; the first stores them.
+    if (kernel_.cooperative) {
+      line("if (lane == 0u) {");
+      ++indent_;
+    }
     for (const Store* s : groups[count]) {
       const Buffer& out = kernel_.outputs[static_cast<std::size_t>(s->output)];
       line(store(s->output, out, name_of(s->value)) + ";");
+    }
+    if (kernel_.cooperative) {
+      --indent_;
+      line("}");
     }
     if (guarded) {
       --indent_;

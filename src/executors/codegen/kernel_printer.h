@@ -58,6 +58,8 @@ protected:
   /// A CheckedIndex: `value` (of integer dtype `in`) as an index below n.integer, or 0 after
   /// recording check n.loop and the value in the status buffer.
   virtual std::string checked_index(const Node& n, const std::string& value, DType in) = 0;
+  /// The statement that waits for the workgroup and makes its shared-memory writes visible.
+  virtual const char* workgroup_barrier() const = 0;
 
   // Shared machinery.
   /// The type a value of `dtype` is computed in (compute_dtype): bool, int for the narrow
@@ -85,6 +87,9 @@ protected:
 
   const Kernel& kernel_;
   std::set<int> helpers_; ///< The dialect's helper functions in use, by its own enum.
+  /// A cooperative kernel's shared arrays of kWorkgroupSize partial results: (compute type,
+  /// name), one per type, in order of first use; the dialect declares them.
+  std::vector<std::pair<std::string, std::string>> shared_arrays_;
 
 private:
   void line(const std::string& text) { body_ << std::string(indent_ * 2, ' ') << text << "\n"; }
@@ -92,6 +97,10 @@ private:
   void emit_node(NodeId id);
   void emit_reduce(NodeId id);
   void emit_arg_reduce(NodeId id);
+  /// acc combined with v by reduction n (sum, prod, amax, amin), as an expression.
+  std::string combine(const Node& n, const std::string& acc, const std::string& v);
+  /// The shared array of partial results of this compute type (declared on first use).
+  std::string shared_array(const char* type);
   /// The largest (high) or smallest value of an integer dtype, as a literal.
   std::string int_limit(DType dtype, bool high) const;
   std::string index_expr(const Node& n);

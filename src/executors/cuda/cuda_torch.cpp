@@ -229,8 +229,7 @@ private:
       for (std::uint64_t& a : addresses)
         params.push_back(&a);
       params.push_back(&numel);
-      const auto blocks = static_cast<unsigned int>(
-          (kernel.num_invocations + codegen::kCudaBlockSize - 1) / codegen::kCudaBlockSize);
+      const auto blocks = static_cast<unsigned int>(codegen::workgroup_count(kernel));
       cuda_.runtime().launch(*compiled->loaded, blocks, codegen::kCudaBlockSize, params.data(),
                              stream_);
     }

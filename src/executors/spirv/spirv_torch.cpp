@@ -193,9 +193,8 @@ private:
       if (!batch_) batch_.emplace(rt.batch());
       const auto numel = static_cast<std::uint32_t>(kernel.num_invocations);
       // Two-dimensional grids past the 65535 groups every device allows in x (the shader
-      // linearizes gl_GlobalInvocationID over both).
-      const std::int64_t groups =
-          (kernel.num_invocations + codegen::kGlslLocalSize - 1) / codegen::kGlslLocalSize;
+      // linearizes its position over both).
+      const std::int64_t groups = codegen::workgroup_count(kernel);
       const std::int64_t groups_x = std::min<std::int64_t>(groups, 65535);
       const std::int64_t groups_y = (groups + groups_x - 1) / groups_x;
       batch_->dispatch(*compiled->pipeline, bindings, std::as_bytes(std::span(&numel, 1)),

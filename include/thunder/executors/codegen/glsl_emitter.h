@@ -12,7 +12,10 @@
 //   the spirv executor refuses what the device lacks);
 // - where GlslOptions asks for it, the SignedZeroInfNanPreserve execution mode (the only
 //   way the source depends on the device);
-// - a push constant `uint numel`: Kernel::num_invocations (invocations past it return).
+// - a push constant `uint numel`: Kernel::num_invocations (invocations past it return);
+// - a cooperative kernel (Kernel::cooperative) computes element gl_WorkGroupID.y *
+//   gl_NumWorkGroups.x + gl_WorkGroupID.x with its whole workgroup: dispatch
+//   workgroup_count(kernel) groups.
 // The same kernel always gives the same source, byte for byte: names come from IR order.
 // What GLSL cannot express faithfully (no double-precision exp, log, trig; integer pow) is
 // an UnsupportedError naming the prim, so the caller leaves that region to another executor.
@@ -25,7 +28,7 @@
 namespace thunder::codegen {
 
 /// Invocations per workgroup of every generated shader.
-inline constexpr int kGlslLocalSize = 256;
+inline constexpr int kGlslLocalSize = static_cast<int>(kWorkgroupSize);
 
 /// What a shader may ask of the device beyond that interface; the spirv executor sets it from
 /// the device (the source then depends on these flags, and on nothing else of the device).

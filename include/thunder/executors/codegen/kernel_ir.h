@@ -91,6 +91,9 @@ struct Loop {
   int depth = 0;
   std::int64_t extent = 1; ///< The number of points of the reduced dims.
   NodeId index = -1;       ///< The LoopIndex node.
+  /// Its points must be combined in order (cumsum's, as torch's sequential scan adds), so
+  /// the loop is never split across invocations.
+  bool ordered = false;
 };
 
 /// A data-dependent index a kernel checks (CheckedIndex). A kernel with checks takes one more
@@ -115,8 +118,18 @@ struct Store {
   NodeId value = -1;
 };
 
+/// The invocations of a workgroup (GLSL local size, CUDA block size) of every generated
+/// kernel.
+inline constexpr std::int64_t kWorkgroupSize = 256;
+
+/// The shortest loop a cooperative kernel is made for: below it, one invocation per
+/// element keeps more elements in flight than a workgroup's shared-memory combining gains.
+inline constexpr std::int64_t kCooperativeMinExtent = 128;
+
 /// A fused kernel. Invocation i (0 <= i < num_invocations) writes element i of every output
-/// with more than i elements.
+/// with more than i elements; in a cooperative kernel, workgroup i does, its invocations
+/// ("lanes") each taking every kWorkgroupSize-th point of each outermost reduction loop and
+/// combining their partial results in shared memory.
 struct Kernel {
   std::string name;
   std::vector<Buffer> inputs;  ///< In order of first use in the region.
@@ -126,7 +139,14 @@ struct Kernel {
   std::vector<Store> stores;
   std::int64_t num_invocations = 0; ///< The largest output's element count.
   std::vector<IndexCheck> checks;   ///< Non-empty: the kernel takes a status buffer.
+  /// Set by make_kernel when an outermost loop has at least kCooperativeMinExtent points and
+  /// every outermost reduction is a sum, prod, amax or amin over an unordered loop.
+  bool cooperative = false;
 };
+
+/// The workgroups a runner launches for a kernel: one per element when it is cooperative,
+/// else enough for num_invocations at kWorkgroupSize each.
+std::int64_t workgroup_count(const Kernel& kernel);
 
 /// The error a runner raises for a kernel's status words (kStatusWords of them, read back
 /// after the launch): empty when word 0 is 0, else the IndexError message of the failed
