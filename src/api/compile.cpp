@@ -471,7 +471,7 @@ private:
       const std::vector<const Executor*> executors{kernels, &torch};
       entry->traces.push_back(assign_executors(entry->traces.back(), executors));
       entry->traces.push_back(fuse(entry->traces.back(), executors));
-      entry->traces.push_back(rematerialize(entry->traces.back()));
+      entry->traces.push_back(rematerialize(entry->traces.back(), executors));
       // Last: `del` after each intermediate's last use, where the runner frees or reuses
       // its device buffer.
       entry->traces.push_back(delete_last_used(entry->traces.back()));

@@ -28,6 +28,10 @@ bool Executor::fusible(const BoundSymbol& /*bsym*/) const {
   return false;
 }
 
+bool Executor::reads_views_in_place(const BoundSymbol& /*bsym*/) const {
+  return false;
+}
+
 const Executor& ExecutorRegistry::add(std::unique_ptr<Executor> executor) {
   THUNDER_INTERNAL_ASSERT(executor != nullptr) << "registering a null executor";
   if (find(executor->name()) != nullptr) {

@@ -1,8 +1,10 @@
 #include "thunder/passes/rematerialization.h"
 
 #include "thunder/core/error.h"
+#include "thunder/executors/executor.h"
 #include "thunder/ops/prims.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -33,9 +35,65 @@ std::vector<std::string> names_read(const BoundSymbol& bsym) {
   return names;
 }
 
+std::int64_t numel(const Shape& shape) {
+  std::int64_t n = 1;
+  for (const std::int64_t s : shape)
+    n *= s;
+  return n;
+}
+
+// The strides of `shape` over the layout `in` without a copy, or nullopt (as torch's
+// computeStride: each run of new dims must cover a run of old dims that is contiguous
+// among itself).
+std::optional<std::vector<std::int64_t>> reshape_strides(const StridedLayout& in,
+                                                         const Shape& shape) {
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  if (in.shape.empty() || numel(in.shape) == 0) return contiguous_layout(shape).strides;
+  std::vector<std::int64_t> strides(shape.size(), 0);
+  std::int64_t view_d = rank - 1;
+  std::int64_t chunk_base_stride = in.strides.back();
+  std::int64_t tensor_numel = 1, view_numel = 1;
+  for (auto tensor_d = static_cast<std::int64_t>(in.shape.size()) - 1; tensor_d >= 0; --tensor_d) {
+    const auto d = static_cast<std::size_t>(tensor_d);
+    tensor_numel *= in.shape[d];
+    if (tensor_d == 0 ||
+        (in.shape[d - 1] != 1 && in.strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 &&
+             (view_numel < tensor_numel || shape[static_cast<std::size_t>(view_d)] == 1)) {
+        strides[static_cast<std::size_t>(view_d)] = view_numel * chunk_base_stride;
+        view_numel *= shape[static_cast<std::size_t>(view_d)];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (tensor_d > 0) {
+        chunk_base_stride = in.strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return strides;
+}
+
+// Strides {batch, row, col} of a matmul operand laid out as `layout`, whose batch dims (all
+// but the last two) one stride walks: what the spirv matmul kernel reads.
+bool one_batch_stride(const StridedLayout& layout) {
+  const std::size_t rank = layout.shape.size();
+  if (rank < 2) return false;
+  std::optional<std::int64_t> next;
+  for (std::size_t d = rank - 2; d-- > 0;) {
+    if (layout.shape[d] == 1) continue;
+    if (next && layout.strides[d] != *next) return false;
+    next = layout.strides[d] * layout.shape[d];
+  }
+  return true;
+}
+
 class Rematerializer {
 public:
-  explicit Rematerializer(const Trace& trace) : trace_(trace), out_(trace.derive("Rematerialization")) {
+  Rematerializer(const Trace& trace, const std::vector<const Executor*>& executors)
+      : trace_(trace), out_(trace.derive("Rematerialization")), executors_(executors) {
     for (const Value& input : trace.inputs)
       input.for_each_proxy([&](const Proxy& p) { trace_inputs_.insert(p.name()); });
     trace.output.for_each_proxy([&](const Proxy& p) { returned_.insert(p.name()); });
@@ -45,8 +103,12 @@ public:
         readers_[name].insert(i);
       if (!is_region(bsym)) continue;
       for (const BoundSymbol& member : bsym.subsymbols) {
-        for (const Proxy* p : member.output_proxies())
+        for (const Proxy* p : member.output_proxies()) {
           made_by_[p->name()] = &member;
+          made_in_[p->name()] = i;
+        }
+        for (const std::string& name : names_read(member))
+          ++member_reads_[name];
       }
     }
   }
@@ -60,11 +122,26 @@ public:
       std::vector<BoundSymbol> recomputed;
       std::set<std::string> defined;
       for (const std::string& name : names_read(region)) {
-        if (moves(name)) add_chain(name, recomputed, defined);
+        if (moves(name)) {
+          add_chain(name, recomputed, defined);
+        } else if (std::optional<std::vector<const BoundSymbol*>> chain = view_chain(name, false)) {
+          // A view of a value the region that made it computed: that region stores the
+          // value instead (no larger), and this one views it as index arithmetic.
+          const TensorProxyPtr& base = chain->front()->args.at(0).as_tensor();
+          if (made_in_.count(base->name()) != 0 && trace_inputs_.count(base->name()) == 0 &&
+              made_in_.at(base->name()) == made_in_.at(name)) {
+            add_output(out_.bound_symbols[made_in_.at(name)], chain->front()->args.at(0));
+          }
+          for (const BoundSymbol* member : *chain) {
+            if (defined.insert(member->output.proxy()->name()).second) recomputed.push_back(*member);
+          }
+        }
       }
       if (recomputed.empty()) continue;
       region.subsymbols.insert(region.subsymbols.begin(), recomputed.begin(), recomputed.end());
     }
+    // Last of the moves: it inserts calls, so positions of trace_ and out_ differ after it.
+    move_views_to_readers();
     // Then every region keeps the members and outputs something still reads.
     for (std::size_t i = 0; i < out_.bound_symbols.size(); ++i) {
       BoundSymbol& bsym = out_.bound_symbols[i];
@@ -85,6 +162,147 @@ public:
   }
 
 private:
+  // Whether an unfused call's executor reads its operands' views in place.
+  bool reads_views(const BoundSymbol& bsym) const {
+    if (is_region(bsym) || bsym.symbol == nullptr) return false;
+    for (const Executor* executor : executors_) {
+      if (executor->name() == bsym.executor) return executor->reads_views_in_place(bsym);
+    }
+    return false;
+  }
+
+  // The view chains read by calls that take views: moved out of their regions to run right
+  // before their first reader, with its executor.
+  void move_views_to_readers() {
+    if (executors_.empty()) return;
+    std::map<std::size_t, std::vector<BoundSymbol>> before;       // By reader position.
+    std::map<std::size_t, std::set<std::string>> dropped;           // Region outputs no more.
+    std::map<std::size_t, std::vector<Value>> added;                // Region outputs now.
+    std::set<std::string> moved;
+    for (std::size_t i = 0; i < trace_.bound_symbols.size(); ++i) {
+      const BoundSymbol& reader = trace_.bound_symbols[i];
+      if (!reads_views(reader)) continue;
+      for (const Value& arg : reader.args) {
+        if (!arg.is_proxy() || arg.proxy()->kind() != ProxyKind::Tensor) continue;
+        const std::string& name = arg.proxy()->name();
+        if (moved.count(name) != 0) continue;
+        std::optional<std::vector<const BoundSymbol*>> chain = view_chain(name, true);
+        if (!chain) continue;
+        const std::size_t region = made_in_.at(name);
+        const Value& base = chain->front()->args.at(0);
+        if (trace_inputs_.count(base.proxy()->name()) == 0 &&
+            made_in_.count(base.proxy()->name()) != 0 &&
+            made_in_.at(base.proxy()->name()) == region) {
+          added[region].push_back(base);
+        }
+        for (const BoundSymbol* member : *chain) {
+          BoundSymbol view = *member;
+          view.executor = reader.executor;
+          before[i].push_back(std::move(view));
+          for (const Proxy* p : member->output_proxies()) {
+            dropped[region].insert(p->name());
+            moved.insert(p->name());
+          }
+        }
+      }
+    }
+    if (before.empty()) return;
+    for (auto& [region, values] : added) {
+      for (const Value& v : values)
+        add_output(out_.bound_symbols[region], v);
+    }
+    for (auto& [region, names] : dropped) {
+      BoundSymbol& bsym = out_.bound_symbols[region];
+      std::vector<Value> outputs;
+      std::set<std::string> kept;
+      bsym.output.map_proxies([&](const Value& v) {
+        if (names.count(v.proxy()->name()) == 0 && kept.insert(v.proxy()->name()).second)
+          outputs.push_back(v);
+        return v;
+      });
+      for (const Value& v : added[region]) {
+        if (kept.insert(v.proxy()->name()).second) outputs.push_back(v);
+      }
+      added.erase(region);
+      if (outputs.size() == 1) {
+        bsym.output = outputs.front();
+      } else {
+        bsym.output = Value(std::move(outputs)); // Empty: prune drops the region.
+      }
+    }
+    std::vector<BoundSymbol> calls;
+    for (std::size_t i = 0; i < out_.bound_symbols.size(); ++i) {
+      if (const auto it = before.find(i); it != before.end()) {
+        for (BoundSymbol& view : it->second)
+          calls.push_back(std::move(view));
+      }
+      calls.push_back(std::move(out_.bound_symbols[i]));
+    }
+    out_.bound_symbols = std::move(calls);
+  }
+
+  // `v` joins the outputs of `region` (once).
+  static void add_output(BoundSymbol& region, const Value& v) {
+    std::vector<Value> outputs;
+    bool found = false;
+    region.output.map_proxies([&](const Value& out) {
+      found = found || out.proxy()->name() == v.proxy()->name();
+      outputs.push_back(out);
+      return out;
+    });
+    if (found) return;
+    outputs.push_back(v);
+    region.output = outputs.size() == 1 ? outputs.front() : Value(std::move(outputs));
+  }
+
+  // The view prims, in order, that make `name` in its region from the value they view, where
+  // `name` may be read as a view; nullopt otherwise. For calls that read views in place
+  // (`strided`): every reader is one, and the view is one of strides they take. Otherwise
+  // every reader is a region (which recomputes the view as index arithmetic).
+  std::optional<std::vector<const BoundSymbol*>> view_chain(const std::string& name,
+                                                            bool strided) const {
+    const auto maker = made_by_.find(name);
+    if (maker == made_by_.end() || !is_view_prim(*maker->second) || returned_.count(name) != 0)
+      return std::nullopt;
+    const auto readers = readers_.find(name);
+    if (readers == readers_.end()) return std::nullopt;
+    for (const std::size_t reader : readers->second) {
+      const BoundSymbol& bsym = trace_.bound_symbols[reader];
+      if (strided ? !reads_views(bsym) : !is_region(bsym)) return std::nullopt;
+    }
+    // Back through view prims of the same region whose outputs nothing else reads.
+    const std::size_t region = made_in_.at(name);
+    std::vector<const BoundSymbol*> chain{maker->second};
+    for (;;) {
+      const Value& input = chain.front()->args.at(0);
+      if (!input.is_proxy()) return std::nullopt;
+      const std::string& in = input.proxy()->name();
+      const auto it = made_by_.find(in);
+      if (it == made_by_.end() || made_in_.at(in) != region || !is_view_prim(*it->second) ||
+          member_reads_.at(in) != 1 || readers_.count(in) != 0 || returned_.count(in) != 0)
+        break;
+      chain.insert(chain.begin(), it->second);
+    }
+    // The longest tail that views a contiguous value as strides the reader can take.
+    const TensorProxy& out = *made_by_.at(name)->output.as_tensor();
+    for (std::size_t k = 0; k < chain.size(); ++k) {
+      const TensorProxy& base = *chain[k]->args.at(0).as_tensor();
+      const bool input = trace_inputs_.count(base.name()) != 0;
+      if (!input && numel(base.shape()) > numel(out.shape())) continue;
+      if (!strided) {
+        return std::vector<const BoundSymbol*>(chain.begin() + static_cast<std::ptrdiff_t>(k),
+                                               chain.end());
+      }
+      std::optional<StridedLayout> layout = contiguous_layout(base.shape());
+      for (std::size_t j = k; j < chain.size() && layout; ++j)
+        layout = view_layout(*chain[j], *layout);
+      if (!layout || !one_batch_stride(*layout) || (!input && layout->offset != 0)) continue;
+      return std::vector<const BoundSymbol*>(chain.begin() + static_cast<std::ptrdiff_t>(k),
+                                             chain.end());
+    }
+    return std::nullopt;
+  }
+
   // A value made inside a region, from trace inputs through recomputable prims only, not
   // returned, and read (at the top level) only by regions other than the one that made it.
   bool moves(const std::string& name) {
@@ -207,17 +425,77 @@ private:
 
   const Trace& trace_;
   Trace out_;
+  const std::vector<const Executor*>& executors_;
   std::set<std::string> trace_inputs_;
   std::set<std::string> returned_;
   std::map<std::string, std::set<std::size_t>> readers_; // Top-level calls reading a name.
   std::map<std::string, const BoundSymbol*> made_by_;    // Region members, by output name.
+  std::map<std::string, std::size_t> made_in_;           // Their regions' positions.
+  std::map<std::string, int> member_reads_;              // Reads by region members.
   std::map<std::string, bool> moves_;
 };
 
 } // namespace
 
 Trace rematerialize(const Trace& fused) {
-  return Rematerializer(fused).run();
+  return Rematerializer(fused, {}).run();
+}
+
+Trace rematerialize(const Trace& fused, const std::vector<const Executor*>& executors) {
+  return Rematerializer(fused, executors).run();
+}
+
+StridedLayout contiguous_layout(const Shape& shape) {
+  StridedLayout layout{shape, std::vector<std::int64_t>(shape.size(), 1), 0};
+  for (std::size_t d = shape.size(); d-- > 1;)
+    layout.strides[d - 1] = layout.strides[d] * std::max<std::int64_t>(shape[d], 1);
+  return layout;
+}
+
+bool is_view_prim(const BoundSymbol& prim) {
+  using prims::PrimId;
+  for (const PrimId id : {PrimId::broadcast_in_dim, PrimId::reshape, PrimId::transpose,
+                          PrimId::squeeze, PrimId::slice}) {
+    if (prim.symbol == &prims::symbol(id)) return prim.output.is_tensor();
+  }
+  return false;
+}
+
+std::optional<StridedLayout> view_layout(const BoundSymbol& prim, const StridedLayout& input) {
+  using prims::PrimId;
+  if (!is_view_prim(prim)) return std::nullopt;
+  const Shape& shape = prim.output.as_tensor()->shape();
+  StridedLayout out{shape, std::vector<std::int64_t>(shape.size(), 0), input.offset};
+  if (prim.symbol == &prims::symbol(PrimId::transpose)) {
+    const std::vector<std::int64_t> perm = prim.args.at(1).as_ints();
+    for (std::size_t i = 0; i < perm.size(); ++i)
+      out.strides[i] = input.strides.at(static_cast<std::size_t>(perm[i]));
+  } else if (prim.symbol == &prims::symbol(PrimId::broadcast_in_dim)) {
+    // Input dim k is output dim dims[k]; dims of extent 1 broadcast, new dims too.
+    const std::vector<std::int64_t> dims = prim.args.at(2).as_ints();
+    for (std::size_t k = 0; k < dims.size(); ++k) {
+      if (input.shape.at(k) != 1) out.strides.at(static_cast<std::size_t>(dims[k])) = input.strides[k];
+    }
+  } else if (prim.symbol == &prims::symbol(PrimId::squeeze)) {
+    const std::vector<std::int64_t> dims = prim.args.at(1).as_ints();
+    std::size_t next = 0;
+    for (std::size_t d = 0; d < input.shape.size(); ++d) {
+      if (std::find(dims.begin(), dims.end(), static_cast<std::int64_t>(d)) == dims.end())
+        out.strides.at(next++) = input.strides[d];
+    }
+  } else if (prim.symbol == &prims::symbol(PrimId::reshape)) {
+    std::optional<std::vector<std::int64_t>> strides = reshape_strides(input, shape);
+    if (!strides) return std::nullopt;
+    out.strides = std::move(*strides);
+  } else { // slice
+    const std::vector<std::int64_t> start = prim.args.at(1).as_ints();
+    const std::vector<std::int64_t> step = prim.args.at(3).as_ints();
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      out.offset += start.at(d) * input.strides.at(d);
+      out.strides[d] = input.strides[d] * step.at(d);
+    }
+  }
+  return out;
 }
 
 } // namespace thunder

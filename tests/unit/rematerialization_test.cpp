@@ -1,5 +1,7 @@
 // Rematerialization: a broadcast of a trace input made by an early region only for a later
-// one moves into the later region, and the early region stops storing it.
+// one moves into the later region, and the early region stops storing it. A view (transpose,
+// reshape, ...) a region makes only for a matmul whose executor reads views in place leaves
+// the region and runs, unfused, right before the matmul.
 #include "fake_executors.h"
 #include "thunder/passes/assign_executors.h"
 #include "thunder/passes/buffer_lifetimes.h"
@@ -10,6 +12,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +113,183 @@ TEST_F(Rematerialization, LeavesTracesWithoutSuchValuesAsTheyAre) {
   const std::string a = after.to_string();
   const std::string b = before.to_string();
   EXPECT_EQ(a.substr(a.find('\n')), b.substr(b.find('\n')));
+}
+
+// Fusible prims as FusiblePrims, and prims.matmul unfused, reading its operands' views in
+// place (as spirv's matmul kernel does).
+class StridedMatmulExecutor final : public Executor {
+public:
+  explicit StridedMatmulExecutor(bool reads_views)
+      : Executor("spirv", 200), fusible_(fake("fusible", 0, Claims::FusiblePrims)),
+        reads_views_(reads_views) {}
+  Availability availability() const override { return Availability::yes(); }
+  bool claims(const BoundSymbol& bsym) const override {
+    return is_matmul(bsym) || fusible_->claims(bsym);
+  }
+  bool fusible(const BoundSymbol& bsym) const override { return fusible_->fusible(bsym); }
+  bool reads_views_in_place(const BoundSymbol& bsym) const override {
+    return reads_views_ && is_matmul(bsym);
+  }
+
+private:
+  static bool is_matmul(const BoundSymbol& bsym) {
+    return bsym.symbol == &prims::symbol(prims::PrimId::matmul);
+  }
+  std::unique_ptr<Executor> fusible_;
+  bool reads_views_;
+};
+
+class MatmulViews : public ::testing::Test {
+protected:
+  MatmulViews() {
+    registry_.add(fake("torch", 100, Claims::Everything));
+    registry_.add(std::make_unique<StridedMatmulExecutor>(true));
+    executors_ = registry_.resolve("spirv");
+  }
+  Trace fused(const Trace& trace) { return fuse(assign_executors(trace, executors_), executors_); }
+  ExecutorRegistry registry_;
+  std::vector<const Executor*> executors_;
+};
+
+bool any_region_has(const Trace& trace, const std::string& prim) {
+  for (const BoundSymbol& bsym : trace.bound_symbols) {
+    const std::vector<std::string> members = member_names(bsym);
+    if (bsym.symbol->ns == SymbolNamespace::Fusion &&
+        std::find(members.begin(), members.end(), prim) != members.end())
+      return true;
+  }
+  return false;
+}
+
+// tanh(linear(abs(x), w)): linear's transpose of w is fusible and ready at once, so fusion
+// stores w^T from the first region for the matmul.
+Trace linear_of_input_trace() {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8, 16}, DType::Float32);
+  auto w = scope.input_tensor("w", {32, 16}, DType::Float32);
+  return scope.finish(prims::tanh(prims::matmul(prims::abs(x), prims::transpose(w, {1, 0}))));
+}
+
+TEST_F(MatmulViews, ATransposedWeightIsAViewTheMatmulReadsNotARegionOutput) {
+  const Trace before = fused(linear_of_input_trace());
+  ASSERT_TRUE(any_region_has(before, "transpose")) << before.to_string();
+
+  const Trace after = rematerialize(before, executors_);
+  EXPECT_FALSE(any_region_has(after, "transpose")) << after.to_string();
+  // transpose(w), unfused, on the matmul's executor, right before the matmul.
+  std::size_t matmul = after.bound_symbols.size();
+  for (std::size_t i = 0; i < after.bound_symbols.size(); ++i) {
+    if (after.bound_symbols[i].symbol == &prims::symbol(prims::PrimId::matmul)) matmul = i;
+  }
+  ASSERT_TRUE(matmul > 0 && matmul < after.bound_symbols.size()) << after.to_string();
+  const BoundSymbol& view = after.bound_symbols[matmul - 1];
+  EXPECT_EQ(view.symbol, &prims::symbol(prims::PrimId::transpose)) << after.to_string();
+  EXPECT_EQ(view.executor, "spirv");
+  EXPECT_EQ(view.args.at(0).proxy()->name(), "w");
+  EXPECT_EQ(view.output.proxy()->name(), after.bound_symbols[matmul].args[1].proxy()->name());
+  // The first region stores abs(x) only.
+  EXPECT_EQ(member_names(after.bound_symbols[0]), (std::vector<std::string>{"abs"}))
+      << after.to_string();
+  EXPECT_TRUE(after.bound_symbols[0].output.is_proxy()) << after.to_string();
+}
+
+TEST_F(MatmulViews, WithoutAnExecutorThatReadsViewsTheTransposeStays) {
+  const Trace before = fused(linear_of_input_trace());
+  EXPECT_TRUE(any_region_has(rematerialize(before), "transpose"));
+  ExecutorRegistry registry;
+  registry.add(fake("torch", 100, Claims::Everything));
+  registry.add(std::make_unique<StridedMatmulExecutor>(false));
+  const std::vector<const Executor*> executors = registry.resolve("spirv");
+  const Trace copying = fuse(assign_executors(linear_of_input_trace(), executors), executors);
+  EXPECT_TRUE(any_region_has(rematerialize(copying, executors), "transpose"));
+}
+
+// abs(x) @ transpose(reshape(exp(y))): the region stores exp(y), and the matmul views it;
+// a broadcast that a reshape merges (not a strided view) is stored, and viewed from there.
+TEST_F(MatmulViews, AViewOfARegionOutputStartsFromTheStoredValue) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 6, 8}, DType::Float32);
+  auto y = scope.input_tensor("y", {4, 48}, DType::Float32);
+  auto k = prims::reshape(prims::exp(y), {4, 6, 8});
+  auto out = prims::matmul(prims::abs(x), prims::transpose(k, {0, 2, 1}));
+  const Trace before = fused(scope.finish(prims::tanh(out)));
+  ASSERT_TRUE(any_region_has(before, "transpose")) << before.to_string();
+  const Trace after = rematerialize(before, executors_);
+  EXPECT_FALSE(any_region_has(after, "transpose")) << after.to_string();
+  EXPECT_FALSE(any_region_has(after, "reshape")) << after.to_string();
+  // The region stores exp(y) where it stored its transposed reshape (the same bytes).
+  EXPECT_EQ(member_names(after.bound_symbols[0]), (std::vector<std::string>{"exp", "abs"}))
+      << after.to_string();
+
+  TraceScope scope2;
+  auto a = scope2.input_tensor("a", {2, 8, 8}, DType::Float32);
+  auto v = scope2.input_tensor("v", {2, 8, 8}, DType::Float32);
+  // [2, 8, 8] -> [2, 1, 8, 8] -> [2, 2, 8, 8] -> [4, 8, 8]: the last merges a broadcast dim.
+  auto e = prims::broadcast_in_dim(prims::exp(v), {2, 2, 8, 8}, {0, 2, 3});
+  auto r = prims::reshape(e, {4, 8, 8});
+  auto prod = prims::matmul(prims::reshape(prims::broadcast_in_dim(a, {2, 2, 8, 8}, {0, 2, 3}),
+                                           {4, 8, 8}),
+                            prims::transpose(r, {0, 2, 1}));
+  const Trace before2 = fused(scope2.finish(prims::tanh(prod)));
+  const Trace after2 = rematerialize(before2, executors_);
+  // The reshape of the stored broadcast and its transpose are read in place.
+  EXPECT_FALSE(any_region_has(after2, "transpose")) << after2.to_string();
+  EXPECT_FALSE(any_region_has(after2, "reshape")) << after2.to_string();
+  EXPECT_TRUE(any_region_has(after2, "broadcast_in_dim")) << after2.to_string();
+  for (const BoundSymbol& bsym : after2.bound_symbols) {
+    EXPECT_NE(bsym.symbol, &prims::symbol(prims::PrimId::broadcast_in_dim)) << after2.to_string();
+  }
+}
+
+// A broadcast of a value a region computes, read by a later region: the first region stores
+// the value (smaller), the later one broadcasts it as index arithmetic.
+TEST_F(MatmulViews, ARegionReadingABroadcastOfAComputedValueRecomputesTheBroadcast) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8, 16}, DType::Float32);
+  auto w = scope.input_tensor("w", {16, 32}, DType::Float32);
+  auto b = scope.input_tensor("b", {32}, DType::Float32);
+  auto bias = prims::broadcast_in_dim(prims::exp(b), {8, 32}, {1});
+  auto h = prims::matmul(prims::abs(x), w);
+  const Trace before = fused(scope.finish(prims::tanh(prims::add(h, bias))));
+  ASSERT_EQ(before.bound_symbols.size(), 3u) << before.to_string();
+  ASSERT_TRUE(any_region_has(before, "broadcast_in_dim"));
+  const Trace after = rematerialize(before, executors_);
+  ASSERT_EQ(after.bound_symbols.size(), 3u) << after.to_string();
+  EXPECT_EQ(member_names(after.bound_symbols[2]),
+            (std::vector<std::string>{"broadcast_in_dim", "add", "tanh"}))
+      << after.to_string();
+  EXPECT_LT(estimate_peak_bytes(after), estimate_peak_bytes(before));
+}
+
+TEST(ViewLayout, StridesOfTransposeBroadcastSqueezeSliceAndReshape) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 3, 4}, DType::Float32);
+  const StridedLayout c = contiguous_layout({2, 3, 4});
+  EXPECT_EQ(c.strides, (std::vector<std::int64_t>{12, 4, 1}));
+  auto t = prims::transpose(x, {2, 0, 1});
+  auto b = prims::broadcast_in_dim(x, {5, 2, 3, 4}, {1, 2, 3});
+  auto s = prims::slice(x, {1, 0, 1}, {2, 3, 4}, {1, 2, 2});
+  auto r = prims::reshape(x, {6, 4});
+  auto rt = prims::reshape(t, {4, 6}); // [4, 2, 3] with strides [1, 12, 4]: 2 and 3 merge.
+  auto bad = prims::reshape(prims::transpose(x, {0, 2, 1}), {2, 12});
+  const Trace trace = scope.finish(Value(std::vector<Value>{t, b, s, r, rt, bad}));
+  std::map<std::string, const BoundSymbol*> made;
+  for (const BoundSymbol& bsym : trace.bound_symbols)
+    made[bsym.output.proxy()->name()] = &bsym;
+  const auto view = [&](const TensorProxyPtr& out, const StridedLayout& in) {
+    return view_layout(*made.at(out->name()), in);
+  };
+  EXPECT_EQ(view(t, c)->strides, (std::vector<std::int64_t>{1, 12, 4}));
+  EXPECT_EQ(view(b, c)->strides, (std::vector<std::int64_t>{0, 12, 4, 1}));
+  const std::optional<StridedLayout> sl = view(s, c);
+  EXPECT_EQ(sl->strides, (std::vector<std::int64_t>{12, 8, 2}));
+  EXPECT_EQ(sl->offset, 12 + 1);
+  EXPECT_EQ(view(r, c)->strides, (std::vector<std::int64_t>{4, 1}));
+  const std::optional<StridedLayout> merged = view(rt, *view(t, c));
+  ASSERT_TRUE(merged.has_value());
+  EXPECT_EQ(merged->strides, (std::vector<std::int64_t>{1, 4}));
+  const StridedLayout xt{{2, 4, 3}, {12, 1, 4}, 0};
+  EXPECT_FALSE(view(bad, xt).has_value()); // Would need a copy.
 }
 
 } // namespace

@@ -47,6 +47,12 @@ public:
   virtual bool claims(const BoundSymbol& bsym) const = 0;
   /// Whether a bound symbol it claims may go in one of its fusion regions.
   virtual bool fusible(const BoundSymbol& bsym) const;
+  /// Whether, running the unfused bound symbol it claims (prims.matmul on spirv), it reads
+  /// tensor arguments that are views (prims transpose, broadcast_in_dim, squeeze, reshape,
+  /// slice of a value that exists) in place, through strides; then the rematerialize pass
+  /// may give it those view prims, unfused, to compute as metadata over the viewed buffer.
+  /// False by default: such an executor must also run those view prims unfused.
+  virtual bool reads_views_in_place(const BoundSymbol& bsym) const;
 
 private:
   std::string name_;

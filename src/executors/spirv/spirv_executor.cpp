@@ -165,6 +165,12 @@ bool SpirvExecutor::fusible(const BoundSymbol& bsym) const {
   return !is_matmul(bsym) && claims(bsym);
 }
 
+bool SpirvExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
+  // The matmul kernel reads A and B through strides; the runner (spirv_torch.cpp) computes
+  // the view prims given to it as strides over the viewed buffer.
+  return is_matmul(bsym);
+}
+
 std::shared_ptr<const CompiledRegion>
 SpirvExecutor::compile(const BoundSymbol& region,
                        const std::map<std::string, codegen::Strides>& input_strides) const {

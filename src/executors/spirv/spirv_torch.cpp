@@ -6,6 +6,7 @@
 #include "thunder/executors/codegen/glsl_emitter.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/rematerialization.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -22,6 +23,13 @@
 
 namespace thunder::spirv {
 namespace {
+
+std::int64_t numel(const Shape& shape) {
+  std::int64_t n = 1;
+  for (const std::int64_t s : shape)
+    n *= s;
+  return n;
+}
 
 bool is_spirv_region(const BoundSymbol& bsym, const SpirvExecutor& spirv) {
   return bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == spirv.name();
@@ -76,6 +84,8 @@ public:
       } else if (bsym.executor == spirv_.name() &&
                  bsym.symbol == &prims::symbol(prims::PrimId::matmul)) {
         run_matmul(i, bsym);
+      } else if (bsym.executor == spirv_.name() && is_view_prim(bsym)) {
+        run_view(i, bsym);
       } else if (bsym.executor == spirv_.name()) {
         throw ArgumentError(str("spirv executor: ", bsym.call_string(),
                                 " is assigned to spirv but not in a fusion region; run fuse "
@@ -105,6 +115,45 @@ private:
     Shape shape;
     DType dtype;
   };
+
+  // A view of a device value of the pending batch: strides over its buffer, no copy.
+  struct View {
+    std::string base; // In device_values_, or in released_bases_ once `del`ed.
+    StridedLayout layout;
+  };
+
+  // An unfused view prim of spirv (given to it by rematerialize for a matmul that reads the
+  // view in place): strides over the viewed device buffer, or torch's view of a host tensor.
+  void run_view(std::size_t index, const BoundSymbol& bsym) {
+    const std::string& in = bsym.args.at(0).as_tensor()->name();
+    std::optional<View> source;
+    if (const auto it = device_values_.find(in); it != device_values_.end()) {
+      source = View{in, contiguous_layout(it->second.shape)};
+    } else if (const auto view = views_.find(in); view != views_.end()) {
+      source = view->second;
+    }
+    report_.prims[spirv_.name()] += 1;
+    if (!source) {
+      // On the host: torch's view reads the same storage (a matmul uploads its span as is).
+      torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
+      return;
+    }
+    std::optional<StridedLayout> layout = view_layout(bsym, source->layout);
+    THUNDER_INTERNAL_ASSERT(layout.has_value())
+        << bsym.call_string() << " is no strided view of " << in
+        << "; rematerialize gives spirv only views strides express";
+    views_[bsym.output.as_tensor()->name()] = View{source->base, std::move(*layout)};
+    members_.insert(index);
+  }
+
+  const DeviceValue& view_base(const View& view) const {
+    if (const auto it = device_values_.find(view.base); it != device_values_.end())
+      return it->second;
+    const auto it = released_bases_.find(view.base);
+    THUNDER_INTERNAL_ASSERT(it != released_bases_.end())
+        << "the buffer of " << view.base << " is gone while a view of it lives";
+    return it->second;
+  }
 
   void run_on_torch(const BoundSymbol& bsym, const std::string& executor) {
     flush();
@@ -251,6 +300,17 @@ private:
       op.buffer = it->second.buffer.get();
       return op;
     }
+    if (const auto it = views_.find(name); it != views_.end()) {
+      // The kernel has no offset: rematerialize gives views into device values only at 0.
+      const StridedLayout& layout = it->second.layout;
+      const std::optional<std::array<std::int64_t, 3>> strides =
+          collapsed_strides(layout.shape, layout.strides);
+      THUNDER_INTERNAL_ASSERT(strides.has_value() && layout.offset == 0)
+          << "view " << name << " of " << it->second.base << " is not one the matmul reads";
+      op.strides = numel(layout.shape) == 0 ? std::array<std::int64_t, 3>{} : *strides;
+      op.buffer = view_base(it->second).buffer.get();
+      return op;
+    }
     const at::Tensor& t = host_tensor(name);
     // Read as it is (transposed or expanded: no copy) where one stride walks the batch dims
     // and its span fits a buffer; otherwise a contiguous copy.
@@ -339,9 +399,28 @@ private:
   // recorded already), and the host tensor is dropped.
   void release(const std::string& name) {
     env_.erase(name);
+    const auto viewed = [&](const std::string& base) {
+      return std::any_of(views_.begin(), views_.end(),
+                         [&](const auto& view) { return view.second.base == base; });
+    };
+    if (const auto it = views_.find(name); it != views_.end()) {
+      const std::string base = it->second.base;
+      views_.erase(it);
+      // The last view of a value released before goes: its buffer is free now.
+      if (const auto b = released_bases_.find(base); b != released_bases_.end() && !viewed(base)) {
+        const std::size_t size = b->second.buffer->size();
+        free_in_batch_.emplace(size, std::move(b->second.buffer));
+        released_bases_.erase(b);
+      }
+    }
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      const std::size_t size = it->second.buffer->size();
-      free_in_batch_.emplace(size, std::move(it->second.buffer));
+      if (viewed(name)) {
+        // A view still reads it: the buffer waits for the view's release.
+        released_bases_[name] = std::move(it->second);
+      } else {
+        const std::size_t size = it->second.buffer->size();
+        free_in_batch_.emplace(size, std::move(it->second.buffer));
+      }
       device_values_.erase(it);
     }
     // The host tensor's upload, and the contiguous copy a matmul may have made of it.
@@ -503,6 +582,18 @@ private:
       }
       env_[name] = std::move(t);
     }
+    // A view something after the batch reads: its base brought back, viewed with its strides.
+    for (const auto& [name, view] : views_) {
+      if (!download_all && !read_outside_batch(name)) continue;
+      const DeviceValue& base = view_base(view);
+      at::Tensor t = at::empty(std::vector<std::int64_t>(base.shape.begin(), base.shape.end()),
+                               at::TensorOptions().dtype(to_scalar_type(base.dtype)));
+      const std::size_t bytes = t.numel() * t.element_size();
+      if (bytes > 0) {
+        rt.download(*base.buffer, std::span(static_cast<std::byte*>(t.data_ptr()), bytes));
+      }
+      env_[name] = t.as_strided(view.layout.shape, view.layout.strides, view.layout.offset);
+    }
     batch_.reset();
     // The batch is done: every buffer it used is free for anything, host writes included.
     for (auto& [name, value] : device_values_)
@@ -511,6 +602,10 @@ private:
       free_.emplace(buffer->size(), std::move(buffer));
     for (auto& [size, buffer] : free_in_batch_)
       free_.emplace(size, std::move(buffer));
+    for (auto& [name, value] : released_bases_)
+      free_.emplace(value.buffer->size(), std::move(value.buffer));
+    released_bases_.clear();
+    views_.clear();
     device_values_.clear();
     uploads_.clear();
     free_in_batch_.clear();
@@ -531,6 +626,8 @@ private:
   std::set<std::size_t> members_;
   std::map<std::string, DeviceValue> device_values_;
   std::map<std::string, std::unique_ptr<Buffer>> uploads_;
+  std::map<std::string, View> views_;                // Views of device values, by name.
+  std::map<std::string, DeviceValue> released_bases_; // `del`ed, but a view still reads them.
   Pool free_in_batch_; // Released while the pending batch is recorded.
   Pool free_;          // Released before it, or by a submitted batch.
   std::vector<std::shared_ptr<const CompiledRegion>> compiled_;
@@ -543,7 +640,7 @@ private:
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&spirv, &torch};
-  return fuse(assign_executors(trace, executors, fallbacks), executors);
+  return rematerialize(fuse(assign_executors(trace, executors, fallbacks), executors), executors);
 }
 
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,

@@ -62,6 +62,9 @@ public:
   bool claims(const BoundSymbol& bsym) const override;
   /// Every claimed prim may be fused but prims.matmul, which runs as its own kernel.
   bool fusible(const BoundSymbol& bsym) const override;
+  /// prims.matmul: its kernel reads operands through strides, and run_spirv_trace computes
+  /// unfused view prims of spirv as strides over the viewed buffer, with no dispatch.
+  bool reads_views_in_place(const BoundSymbol& bsym) const override;
 
   /// The runtime; BackendError with the availability reason where there is none.
   VulkanRuntime& runtime() const;

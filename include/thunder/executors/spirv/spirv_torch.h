@@ -4,7 +4,11 @@
 // with no torch call between them share ONE Batch (one command buffer, one submit), and a
 // value one of them writes for another stays in its device buffer. Inputs are uploaded
 // from contiguous or strided CPU tensors as they are (a transposed input is read through
-// its strides, not copied first); outputs come back as contiguous CPU tensors.
+// its strides, not copied first); outputs come back as contiguous CPU tensors. An unfused
+// view prim of spirv (a transpose, broadcast, squeeze, reshape or slice that rematerialize
+// gave a matmul to read in place) dispatches nothing: over a device value it is strides
+// into that value's buffer, which stays held until the view's last reader; over a host
+// tensor it is torch's view.
 //
 // Which executor ran what is counted (ExecutionReport), so a test or a user sees a region
 // that fell back to torch: nothing falls back silently. This is the only spirv file that
@@ -30,8 +34,9 @@ namespace thunder::spirv {
 using thunder::ExecutionReport;
 using thunder::TorchFallbackExecutor;
 
-/// assign_executors([spirv, torch]) then fuse: the trace run_spirv_trace takes. Prims that
-/// went to torch because spirv does not claim them are appended to `fallbacks`.
+/// assign_executors([spirv, torch]), fuse, then rematerialize (views a matmul reads become
+/// unfused view prims of spirv): the trace run_spirv_trace takes. Prims that went to torch
+/// because spirv does not claim them are appended to `fallbacks`.
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch,
                           std::vector<Fallback>* fallbacks = nullptr);
