@@ -8,6 +8,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <set>
@@ -329,7 +330,23 @@ std::string SplitReason::to_string() const {
 
 ThunderCompiler::ThunderCompiler(Options options)
     : options_(std::move(options)), backend_(select_backend(options_.backend, options_.device)) {
+  const char* variable = std::getenv("THUNDER_BACKEND");
+  const std::string requested =
+      !options_.backend.empty() ? options_.backend
+                                : (variable != nullptr && *variable != 0 ? variable : "auto");
+  auto_per_graph_ = requested == "auto" && options_.device.empty();
   options_.backend = backend_;
+}
+
+std::string ThunderCompiler::backend_for(const Program& program) const {
+  if (!auto_per_graph_) return backend_;
+  // Dynamo hands over one graph per device, so its first tensor input says where it runs.
+  for (const ProgramInput& input : program.inputs) {
+    if (program.has_tensor_info(input.name)) {
+      return select_backend("auto", program.tensor_info(input.name).device.to_string());
+    }
+  }
+  return backend_;
 }
 
 CompiledGraph ThunderCompiler::compile(const Program& program, const std::string& name,
@@ -377,7 +394,7 @@ CompiledGraph ThunderCompiler::compile(const Program& program, const std::string
     regions = partition(program, reasons);
 
   CompiledGraph out;
-  out.backend = backend_;
+  out.backend = backend_for(program);
   for (const std::optional<SplitReason>& reason : reasons) {
     if (reason) out.reasons.push_back(*reason);
   }
@@ -389,6 +406,7 @@ CompiledGraph ThunderCompiler::compile(const Program& program, const std::string
                                " node(s) cannot run on thunder:", list));
   }
   Options region_options = options_;
+  region_options.backend = out.backend;
   region_options.strict = true; // every node of a region was checked to have a symbol
   std::size_t number = 0;
   for (GraphRegion& region : regions) {

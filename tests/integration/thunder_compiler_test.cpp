@@ -198,6 +198,20 @@ TEST(ThunderCompiler, AMutatingNodeKeepsItsPlace) {
   EXPECT_EQ(region_nodes(graph), (std::vector<std::vector<std::size_t>>{{0}, {1, 3}, {2, 4, 5}}));
 }
 
+TEST(ThunderCompiler, AutoChoosesEachGraphsBackendByTheDeviceOfItsInputs) {
+  // One compiler sees Dynamo's CPU and CUDA graphs alike: with auto, a CUDA graph runs on
+  // cuda where that backend is available (torch here, without a GPU), a CPU graph on torch.
+  Program on_gpu = chain(node("aten::sigmoid.default", {named("self", "r")}, "c", 2));
+  for (auto& [name, info] : on_gpu.tensors)
+    info.device = Device::cuda(0);
+  const ThunderCompiler compiler(Options{"auto"});
+  EXPECT_EQ(compiler.compile(on_gpu, "gpu graph").backend, select_backend("auto", "cuda:0"));
+  const Program on_cpu = chain(node("aten::sigmoid.default", {named("self", "r")}, "c", 2));
+  EXPECT_EQ(compiler.compile(on_cpu, "cpu graph").backend, "torch");
+  // A named backend is every graph's.
+  EXPECT_EQ(ThunderCompiler(Options{"torch"}).compile(on_gpu, "gpu graph").backend, "torch");
+}
+
 TEST(ThunderCompiler, BackendIsCheckedWhenItIsMade) {
   EXPECT_THROW(ThunderCompiler(Options{"vulcan"}), ArgumentError);
   EXPECT_EQ(ThunderCompiler(Options{"auto"}).backend(), "torch");

@@ -80,12 +80,19 @@ public:
   CompiledGraph compile(const Program& program, const std::string& name,
                         const std::vector<std::optional<SplitReason>>& known = {}) const;
 
+  /// The backend of a graph on the CPU. With auto (and no Options::device), each graph
+  /// gets its own: cuda where its inputs are on a CUDA device and the backend is available
+  /// (CompiledGraph::backend says which ran).
   const std::string& backend() const { return backend_; }
   const Options& options() const { return options_; }
 
 private:
+  /// The backend for a graph: backend_, or with auto the one its inputs' device selects.
+  std::string backend_for(const Program& program) const;
+
   Options options_;
   std::string backend_;
+  bool auto_per_graph_ = false;
 };
 
 } // namespace thunder
