@@ -282,6 +282,38 @@ TEST(SpirvNumerics, DivByZeroConstantGivesSignedInfinitiesAndNanForZeroAndNan) {
   EXPECT_TRUE(at::allclose(out[1], in / -0.0, 0, 0, /*equal_nan=*/true)) << out[1];
 }
 
+TEST(SpirvNumerics, SinCosTanAreAccurateForEveryMagnitude) {
+  // Magnitudes from 1e-30 to 3e38 (log-uniform, both signs), values next to multiples of
+  // pi/2, and the specials; each result within a few ulps of float64's on the same float.
+  THUNDER_SPIRV_OR_SKIP();
+  at::Tensor x = at::exp(at::rand({20000}, at::kDouble) * 157.0 - 69.0) *
+                 at::where(at::rand({20000}, at::kDouble) < 0.5, -1.0, 1.0);
+  x = x.clamp(-3.4e38, 3.4e38).to(at::kFloat);
+  const at::Tensor k = at::arange(1, 2001, at::kDouble);
+  x = at::cat({x, (k * M_PI / 2).to(at::kFloat), floats({0.0f, -0.0f, kInf, -kInf, kNan, 1e30f,
+                                                          -1e30f, 3.4028235e38f, 0.78539819f,
+                                                          1.5707964f, 2.3561945f, 1e-40f})});
+  thunder::TraceScope scope("trig");
+  auto t = scope.input_tensor("x", {x.numel()}, DType::Float32);
+  const Trace trace =
+      scope.finish(Value::List{Value(lt::sin(t)), Value(lt::cos(t)), Value(lt::tan(t))});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {x});
+  ASSERT_EQ(out.size(), 3u);
+  const at::Tensor wide = x.to(at::kDouble);
+  const std::vector<std::pair<const char*, at::Tensor>> expected = {
+      {"sin", wide.sin()}, {"cos", wide.cos()}, {"tan", wide.tan()}};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const at::Tensor got = out[i].to(at::kDouble);
+    const at::Tensor& want = expected[i].second;
+    // 4 ulps of the result (2^-21 relative), and no less than float's smallest normal.
+    const at::Tensor bound = want.abs() * 4.8e-7 + 1.2e-38;
+    const at::Tensor bad = ((got - want).abs() > bound) & ~(got.isnan() & want.isnan());
+    EXPECT_EQ(bad.sum().item<std::int64_t>(), 0)
+        << expected[i].first << " at x = " << x.index({bad}).slice(0, 0, 5) << ": got "
+        << got.index({bad}).slice(0, 0, 5) << ", float64 gives " << want.index({bad}).slice(0, 0, 5);
+  }
+}
+
 // Cooperative reductions: rows longer than the workgroup and not a multiple of it.
 
 TEST(SpirvCooperativeReductions, FloatSumProdAmaxAminMatchTorchWithNanAndInfinities) {

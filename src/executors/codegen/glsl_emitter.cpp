@@ -32,6 +32,7 @@ enum class Helper {
   Expm1,
   Pow,
   Atan2,
+  Trig,
   Fmod,
   Fmod64,
   RemainderFloat,
@@ -225,6 +226,75 @@ const char* helper_source(Helper helper) {
            "  else if (isinf(x) || (y == 0.0 && x == 0.0)) r = nx ? 3.1415927 : 0.0;\n"
            "  else return atan(y, x);\n"
            "  return ny ? -r : r;\n"
+           "}\n";
+  case Helper::Trig:
+    return "// sin, cos and tan of floats: x = n * pi/2 + r with |r| <= pi/4, then polynomials on\n"
+           "// r (Cephes' sinf/cosf coefficients). Past pi/4 the reduction is exact for every\n"
+           "// float (Payne-Hanek): x's 24-bit mantissa times a 96-bit window of 2/pi's bits in\n"
+           "// 32-bit integer words gives n and 64 bits of the fraction. GLSL's sin, cos and tan\n"
+           "// promise no precision outside [-pi, pi] (lavapipe gives sin(1e30) = -1, not -0.79).\n"
+           "const uint thunder_two_over_pi[8] = uint[8](0u, 0xA2F9836Eu, 0x4E441529u, 0xFC2757D1u,\n"
+           "    0xF534DDC0u, 0xDB629599u, 0x3C439041u, 0xFE5163ABu);\n"
+           "// Bits g - 31 .. g of 2/pi's expansion (bit i is 2^-i's; those before the point are 0).\n"
+           "uint thunder_two_over_pi_bits(int g) {\n"
+           "  int k = g >> 5;\n"
+           "  int shift = g & 31;\n"
+           "  if (shift == 0) return thunder_two_over_pi[k];\n"
+           "  return (thunder_two_over_pi[k] << shift) | (thunder_two_over_pi[k + 1] >> (32 - shift));\n"
+           "}\n"
+           "// ax = |x| > pi/4, finite: r in [-pi/4, pi/4] and the quadrant n (mod 4).\n"
+           "float thunder_trig_reduce(float ax, out uint n) {\n"
+           "  uint bits = floatBitsToUint(ax);\n"
+           "  uint m = (bits & 0x7FFFFFu) | 0x800000u;\n"
+           "  int p = int(bits >> 23) - 150; // ax = m * 2^p\n"
+           "  // Bits of 2/pi before p - 1 add multiples of 4 to x * 2/pi; from there on, 96 of\n"
+           "  // them (W) give x * 2/pi = m * W / 2^94 to far below a float's precision.\n"
+           "  uint w2 = thunder_two_over_pi_bits(p + 30);\n"
+           "  uint w1 = thunder_two_over_pi_bits(p + 62);\n"
+           "  uint w0 = thunder_two_over_pi_bits(p + 94);\n"
+           "  uint h0, l0, h1, l1, h2, l2, c1, c2, c3;\n"
+           "  umulExtended(m, w0, h0, l0);\n"
+           "  umulExtended(m, w1, h1, l1);\n"
+           "  umulExtended(m, w2, h2, l2);\n"
+           "  uint r1 = uaddCarry(h0, l1, c1);\n"
+           "  uint r2 = uaddCarry(uaddCarry(h1, l2, c2), c1, c3);\n"
+           "  n = r2 >> 30;\n"
+           "  uint hi = (r2 << 2) | (r1 >> 30);\n"
+           "  uint lo = (r1 << 2) | (l0 >> 30);\n"
+           "  float sign = 1.0;\n"
+           "  if (hi >= 0x80000000u) { // past half a quadrant: the next one, r below 0\n"
+           "    n += 1u;\n"
+           "    uint carry;\n"
+           "    lo = uaddCarry(~lo, 1u, carry);\n"
+           "    hi = ~hi + carry;\n"
+           "    sign = -1.0;\n"
+           "  }\n"
+           "  return sign * (ldexp(float(hi), -32) + ldexp(float(lo), -64)) * 1.5707964;\n"
+           "}\n"
+           "float thunder_sin_poly(float r) {\n"
+           "  float z = r * r;\n"
+           "  return ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;\n"
+           "}\n"
+           "float thunder_cos_poly(float r) {\n"
+           "  float z = r * r;\n"
+           "  float y = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z;\n"
+           "  return (y - 0.5 * z) + 1.0;\n"
+           "}\n"
+           "// 0: sin, 1: cos, 2: tan of x.\n"
+           "float thunder_trig(float x, int which) {\n"
+           "  if (isnan(x)) return x;\n"
+           "  if (isinf(x)) return uintBitsToFloat(0x7FC00000u);\n"
+           "  float ax = abs(x);\n"
+           "  uint n = 0u;\n"
+           "  float r = ax <= 0.78539816 ? ax : thunder_trig_reduce(ax, n);\n"
+           "  float s = thunder_sin_poly(r);\n"
+           "  float c = thunder_cos_poly(r);\n"
+           "  bool odd = (n & 1u) != 0u;\n"
+           "  bool negative = (floatBitsToUint(x) & 0x80000000u) != 0u;\n"
+           "  if (which == 1) return ((n + 1u) & 2u) != 0u ? -(odd ? s : c) : (odd ? s : c);\n"
+           "  float y = which == 0 ? (odd ? c : s) : (odd ? -c / s : s / c);\n"
+           "  if (which == 0 && (n & 2u) != 0u) y = -y;\n"
+           "  return negative ? -y : y;\n"
            "}\n";
   case Helper::Fmod: {
     static const std::string source =
@@ -469,11 +539,13 @@ std::string GlslEmitter::unary(const Node& n, const std::string& a, DType in) {
     use(Helper::Log2);
     return "thunder_log2(" + a + ")";
   case PrimId::sin:
-    return float_only("sin");
   case PrimId::cos:
-    return float_only("cos");
-  case PrimId::tan:
-    return float_only("tan");
+  case PrimId::tan: {
+    const int which = n.prim == PrimId::sin ? 0 : n.prim == PrimId::cos ? 1 : 2;
+    float_only(which == 0 ? "sin" : which == 1 ? "cos" : "tan");
+    use(Helper::Trig);
+    return str("thunder_trig(", a, ", ", which, ")");
+  }
   case PrimId::log1p:
     float_only("log1p");
     use(Helper::LogSeries);
