@@ -296,15 +296,19 @@ TEST(GlslEmitter, ConvolutionWithBiasAndRelu) {
 }
 
 TEST(GlslEmitter, CooperativeRowStatistics) {
-  // Rows of 1000: each workgroup computes one row's two reductions, every lane taking every
-  // 256th element, then combining the lanes' partials in shared memory; lane 0 stores.
+  // Rows of 1000: each workgroup computes one row's three reductions, every lane taking
+  // every 256th element, then combining the lanes' partials in shared memory (argmin's
+  // values and indices, the first extreme winning); lane 0 stores.
   TraceScope scope;
   auto x = scope.input_tensor("x", {4, 1000}, DType::Float16);
   auto wide = ltorch::to(x, DType::Float32);
   auto squares = prims::sum(prims::mul(wide, wide), {1});
   auto peak = prims::amax(x, {1});
-  const Region region = region_of(scope.finish(Value::List{Value(squares), Value(peak)}));
-  const Kernel kernel = make_kernel("row_stats", region.prims, {squares->name(), peak->name()});
+  auto where = prims::argmin(x, 1);
+  const Region region =
+      region_of(scope.finish(Value::List{Value(squares), Value(peak), Value(where)}));
+  const Kernel kernel = make_kernel("row_stats", region.prims,
+                                    {squares->name(), peak->name(), where->name()});
   ASSERT_TRUE(kernel.cooperative);
   expect_kernel_matches_golden(emit_glsl(kernel), "row_stats");
 }

@@ -360,6 +360,37 @@ TEST(SpirvCooperativeReductions, IntegerSumsWrapAndBoolReductionsAreAnyAndAll) {
   EXPECT_TRUE(at::equal(out[2], flags.all(1))) << out[2];
 }
 
+TEST(SpirvCooperativeReductions, ArgmaxAndArgminKeepTheFirstExtremeAcrossLanes) {
+  THUNDER_SPIRV_OR_SKIP();
+  // Ties between lanes (50 at 300 and 45, -50 at 900 and 12: four lanes), NaNs (the first
+  // one wins), rows of one value (index 0) and of -inf; integers with ties too.
+  at::Tensor x = at::randn({6, 1000}, at::kFloat);
+  x[0][300] = 50.0f;
+  x[0][45] = 50.0f;
+  x[0][900] = -50.0f;
+  x[0][12] = -50.0f;
+  x[1][700] = kNan;
+  x[1][450] = kNan;
+  x[2].fill_(3.0f);
+  x[3].fill_(-kInf);
+  x[4].fill_(kInf);
+  x[5][999] = 60.0f;
+  const at::Tensor i = at::randint(-3, 4, {3, 513}, at::kLong);
+  thunder::TraceScope scope("arg_reductions");
+  auto t = scope.input_tensor("x", {6, 1000}, DType::Float32);
+  auto ti = scope.input_tensor("i", {3, 513}, DType::Int64);
+  const Trace trace = scope.finish(Value::List{
+      Value(thunder::prims::argmax(t, 1)), Value(thunder::prims::argmin(t, 1)),
+      Value(thunder::prims::argmax(ti, 1)), Value(thunder::prims::argmin(ti, 1))});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {x, i});
+  ASSERT_EQ(out.size(), 4u);
+  const std::vector<at::Tensor> expected = {x.argmax(1), x.argmin(1), i.argmax(1), i.argmin(1)};
+  for (std::size_t k = 0; k < 4; ++k) {
+    EXPECT_TRUE(at::equal(out[k], expected[k]))
+        << k << ":\n got      " << out[k] << "\n expected " << expected[k];
+  }
+}
+
 TEST(SpirvCooperativeReductions, SoftmaxAndLayerNormOverLongRowsMatchTorch) {
   THUNDER_SPIRV_OR_SKIP();
   const at::Tensor x = at::randn({6, 1537}, at::kFloat) * 4;

@@ -1095,7 +1095,7 @@ bool KernelBuilder::worth_cooperating() const {
     if (n.kind != NodeKind::Reduce) continue;
     const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
     if (loop.parent != 0) continue; // nested loops run whole in each lane
-    if (loop.ordered || n.prim == PrimId::argmax || n.prim == PrimId::argmin) return false;
+    if (loop.ordered) return false;
     long_loop = long_loop || loop.extent >= kCooperativeMinExtent;
   }
   return long_loop;

@@ -240,24 +240,76 @@ void KernelPrinter::emit_arg_reduce(NodeId id) {
   const std::string at = str("v", next_value_++);
   const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
   const std::string r = str("r", next_loop_++);
-  line(str(compute_type(in), " ", best, " = ", init, ";"));
-  line(str(compute_type(DType::Int64), " ", at, " = ", zero(DType::Int64), ";"));
-  line(str("for (", index_type(), " ", r, " = 0u; ", r, " < ", loop.extent, "u; ++", r, ") {"));
+  const char* type = compute_type(in);
+  const char* index = compute_type(DType::Int64);
+  const bool split = kernel_.cooperative && loop.parent == 0;
+  const auto better = [&](const std::string& v, const std::string& than) {
+    const std::string compare = str(v, max ? " > " : " < ", than);
+    return is_floating(c) ? str("!isnan(", than, ") && (isnan(", v, ") || ", compare, ")")
+                          : compare;
+  };
+  line(str(type, " ", best, " = ", init, ";"));
+  line(str(index, " ", at, " = ", zero(DType::Int64), ";"));
+  if (split) {
+    // Each lane keeps the first best of its points (lane, lane + 256, ...); any lane's
+    // (worst, 0) is chosen only when every value is the worst, and index 0 is then right.
+    line(str("for (", index_type(), " ", r, " = lane; ", r, " < ", loop.extent, "u; ", r,
+             " += ", kWorkgroupSize, "u) {"));
+  } else {
+    line(str("for (", index_type(), " ", r, " = 0u; ", r, " < ", loop.extent, "u; ++", r, ") {"));
+  }
   names_[loop.index] = r;
   ++indent_;
   emit_block(n.loop, {n.operands[0]});
   const std::string v = name_of(n.operands[0]);
-  const std::string better = str(v, max ? " > " : " < ", best);
-  const std::string take = is_floating(c) ? str("!isnan(", best, ") && (isnan(", v, ") || ", better, ")")
-                                          : better;
-  line(str("if (", take, ") {"));
+  line(str("if (", better(v, best), ") {"));
   ++indent_;
   line(str(best, " = ", v, ";"));
-  line(str(at, " = ", cast(compute_type(DType::Int64), r), ";"));
+  line(str(at, " = ", cast(index, r), ";"));
   --indent_;
   line("}");
   --indent_;
   line("}");
+  if (split) {
+    // Lanes combine pairwise: the better value, or of equal ones (NaN equal to NaN) the
+    // smaller index, so the first extreme of the whole loop wins.
+    const std::string values = shared_array(type, "values");
+    const std::string indices = shared_array(index, "indices");
+    const std::string half = str("r", next_loop_++);
+    line(str(values, "[lane] = ", best, ";"));
+    line(str(indices, "[lane] = ", at, ";"));
+    line(str(workgroup_barrier(), ";"));
+    line(str("for (", index_type(), " ", half, " = ", kWorkgroupSize / 2, "u; ", half, " > 0u; ",
+             half, " /= 2u) {"));
+    ++indent_;
+    line(str("if (lane < ", half, ") {"));
+    ++indent_;
+    const std::string mine = str("v", next_value_++);
+    const std::string other = str("v", next_value_++);
+    const std::string other_at = str("v", next_value_++);
+    line(str(type, " ", mine, " = ", values, "[lane];"));
+    line(str(type, " ", other, " = ", values, "[lane + ", half, "];"));
+    line(str(index, " ", other_at, " = ", indices, "[lane + ", half, "];"));
+    const std::string equal = is_floating(c)
+                                  ? str("(", other, " == ", mine, " || (isnan(", other,
+                                        ") && isnan(", mine, ")))")
+                                  : str("(", other, " == ", mine, ")");
+    line(str("if ((", better(other, mine), ") || (", equal, " && ", other_at, " < ", indices,
+             "[lane])) {"));
+    ++indent_;
+    line(str(values, "[lane] = ", other, ";"));
+    line(str(indices, "[lane] = ", other_at, ";"));
+    --indent_;
+    line("}");
+    --indent_;
+    line("}");
+    line(str(workgroup_barrier(), ";"));
+    --indent_;
+    line("}");
+    line(str(best, " = ", values, "[0];"));
+    line(str(at, " = ", indices, "[0];"));
+    line(str(workgroup_barrier(), ";"));
+  }
   names_[id] = at;
 }
 
@@ -346,7 +398,7 @@ void KernelPrinter::emit_reduce(NodeId id) {
   --indent_;
   line("}");
   if (split) {
-    const std::string partials = shared_array(type);
+    const std::string partials = shared_array(type, "partials");
     const std::string half = str("r", next_loop_++);
     line(str(partials, "[lane] = ", acc, ";"));
     line(str(workgroup_barrier(), ";"));
@@ -389,11 +441,12 @@ std::string KernelPrinter::combine(const Node& n, const std::string& acc, const 
   }
 }
 
-std::string KernelPrinter::shared_array(const char* type) {
+std::string KernelPrinter::shared_array(const char* type, const char* role) {
+  const std::string prefix = str(role, "_");
   for (const auto& [t, name] : shared_arrays_) {
-    if (t == type) return name;
+    if (t == type && name.rfind(prefix, 0) == 0) return name;
   }
-  shared_arrays_.emplace_back(type, str("partials", shared_arrays_.size()));
+  shared_arrays_.emplace_back(type, str(prefix, shared_arrays_.size()));
   return shared_arrays_.back().second;
 }
 

@@ -88,7 +88,7 @@ protected:
   const Kernel& kernel_;
   std::set<int> helpers_; ///< The dialect's helper functions in use, by its own enum.
   /// A cooperative kernel's shared arrays of kWorkgroupSize partial results: (compute type,
-  /// name), one per type, in order of first use; the dialect declares them.
+  /// name), one per type and role, in order of first use; the dialect declares them.
   std::vector<std::pair<std::string, std::string>> shared_arrays_;
 
 private:
@@ -99,8 +99,9 @@ private:
   void emit_arg_reduce(NodeId id);
   /// acc combined with v by reduction n (sum, prod, amax, amin), as an expression.
   std::string combine(const Node& n, const std::string& acc, const std::string& v);
-  /// The shared array of partial results of this compute type (declared on first use).
-  std::string shared_array(const char* type);
+  /// The shared array of this compute type for this role ("partials", "values", "indices"),
+  /// declared on first use.
+  std::string shared_array(const char* type, const char* role);
   /// The largest (high) or smallest value of an integer dtype, as a literal.
   std::string int_limit(DType dtype, bool high) const;
   std::string index_expr(const Node& n);

@@ -17,11 +17,14 @@ extern "C" __global__ void __launch_bounds__(256) row_stats(
     const unsigned short* __restrict__ in0, // x f16[4, 1000], strides [1000, 1]
     float* __restrict__ out0, // t2 f32[4], strides [1]
     unsigned short* __restrict__ out1, // t3 f16[4], strides [1]
+    long long* __restrict__ out2, // t4 i64[4], strides [1]
     unsigned int numel) {
   unsigned int idx = blockIdx.x;
   unsigned int lane = threadIdx.x;
   if (idx >= numel) return;
-  __shared__ float partials0[256];
+  __shared__ float partials_0[256];
+  __shared__ float values_1[256];
+  __shared__ long long indices_2[256];
   unsigned int i0 = idx * 1000u;
   float v0 = 0.0f;
   for (unsigned int r0 = lane; r0 < 1000u; r0 += 256u) {
@@ -30,17 +33,17 @@ extern "C" __global__ void __launch_bounds__(256) row_stats(
     float v2 = (v1 * v1);
     v0 = (v0 + v2);
   }
-  partials0[lane] = v0;
+  partials_0[lane] = v0;
   __syncthreads();
   for (unsigned int r1 = 128u; r1 > 0u; r1 /= 2u) {
     if (lane < r1) {
-      float v3 = partials0[lane];
-      float v4 = partials0[lane + r1];
-      partials0[lane] = (v3 + v4);
+      float v3 = partials_0[lane];
+      float v4 = partials_0[lane + r1];
+      partials_0[lane] = (v3 + v4);
     }
     __syncthreads();
   }
-  v0 = partials0[0];
+  v0 = partials_0[0];
   __syncthreads();
   float v5 = __int_as_float((int)0xFF800000u);
   for (unsigned int r2 = lane; r2 < 1000u; r2 += 256u) {
@@ -48,20 +51,49 @@ extern "C" __global__ void __launch_bounds__(256) row_stats(
     float v6 = thunder_f16_to_float(in0[i2]);
     v5 = (isnan(v6) || v6 > v5) ? v6 : v5;
   }
-  partials0[lane] = v5;
+  partials_0[lane] = v5;
   __syncthreads();
   for (unsigned int r3 = 128u; r3 > 0u; r3 /= 2u) {
     if (lane < r3) {
-      float v7 = partials0[lane];
-      float v8 = partials0[lane + r3];
-      partials0[lane] = (isnan(v8) || v8 > v7) ? v8 : v7;
+      float v7 = partials_0[lane];
+      float v8 = partials_0[lane + r3];
+      partials_0[lane] = (isnan(v8) || v8 > v7) ? v8 : v7;
     }
     __syncthreads();
   }
-  v5 = partials0[0];
+  v5 = partials_0[0];
+  __syncthreads();
+  float v9 = __int_as_float(0x7F800000);
+  long long v10 = 0LL;
+  for (unsigned int r4 = lane; r4 < 1000u; r4 += 256u) {
+    unsigned int i3 = i0 + r4;
+    float v11 = thunder_f16_to_float(in0[i3]);
+    if (!isnan(v9) && (isnan(v11) || v11 < v9)) {
+      v9 = v11;
+      v10 = ((long long)(r4));
+    }
+  }
+  values_1[lane] = v9;
+  indices_2[lane] = v10;
+  __syncthreads();
+  for (unsigned int r5 = 128u; r5 > 0u; r5 /= 2u) {
+    if (lane < r5) {
+      float v12 = values_1[lane];
+      float v13 = values_1[lane + r5];
+      long long v14 = indices_2[lane + r5];
+      if ((!isnan(v12) && (isnan(v13) || v13 < v12)) || ((v13 == v12 || (isnan(v13) && isnan(v12))) && v14 < indices_2[lane])) {
+        values_1[lane] = v13;
+        indices_2[lane] = v14;
+      }
+    }
+    __syncthreads();
+  }
+  v9 = values_1[0];
+  v10 = indices_2[0];
   __syncthreads();
   if (lane == 0u) {
     out0[idx] = v0;
     out1[idx] = thunder_float_to_f16(v5);
+    out2[idx] = v10;
   }
 }

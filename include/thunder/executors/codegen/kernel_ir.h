@@ -140,7 +140,7 @@ struct Kernel {
   std::int64_t num_invocations = 0; ///< The largest output's element count.
   std::vector<IndexCheck> checks;   ///< Non-empty: the kernel takes a status buffer.
   /// Set by make_kernel when an outermost loop has at least kCooperativeMinExtent points and
-  /// every outermost reduction is a sum, prod, amax or amin over an unordered loop.
+  /// no outermost loop is ordered (cumsum's).
   bool cooperative = false;
 };
 
