@@ -343,16 +343,22 @@ private:
     return op.buffer;
   }
 
-  // Device memory: a buffer is taken from those this run released where one fits (at most
-  // twice the size), so intermediates that died make room for later ones, as a caching
-  // allocator does. A buffer released while the batch is still being recorded may be
+  // Device memory: a buffer is taken from those this run released where one fits (the
+  // smallest; a large one only for at least half its size), so intermediates that died make
+  // room for later ones, as a caching allocator does. A buffer released while the batch is still being recorded may be
   // read by a dispatch of that batch: only later dispatches of the batch may write it
   // (the batch's barriers order them); host writes (uploads) wait for the batch's submit.
   using Pool = std::multimap<std::size_t, std::unique_ptr<Buffer>>;
+  // Buffers up to this size serve any request they fit (what one wastes is bounded by it, as
+  // in torch's caching allocator, whose small pool is the blocks of up to 1 MiB): a small
+  // request that found no buffer within twice its size took a new one, and the peak grew
+  // past eager's (mlp, attention) while a larger dead buffer sat free.
+  static constexpr std::size_t kSmallBufferBytes = std::size_t{1} << 20;
 
   static std::unique_ptr<Buffer> take(Pool& pool, std::size_t bytes) {
     const auto it = pool.lower_bound(bytes);
-    if (it == pool.end() || it->first > 2 * bytes) return nullptr;
+    if (it == pool.end() || (it->first > 2 * bytes && it->first > kSmallBufferBytes))
+      return nullptr;
     std::unique_ptr<Buffer> buffer = std::move(it->second);
     pool.erase(it);
     return buffer;
