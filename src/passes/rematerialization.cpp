@@ -131,6 +131,7 @@ public:
           if (made_in_.count(base->name()) != 0 && trace_inputs_.count(base->name()) == 0 &&
               made_in_.at(base->name()) == made_in_.at(name)) {
             add_output(out_.bound_symbols[made_in_.at(name)], chain->front()->args.at(0));
+            stored_bases_.insert(base->name());
           }
           for (const BoundSymbol* member : *chain) {
             if (defined.insert(member->output.proxy()->name()).second) recomputed.push_back(*member);
@@ -185,7 +186,8 @@ private:
       for (const Value& arg : reader.args) {
         if (!arg.is_proxy() || arg.proxy()->kind() != ProxyKind::Tensor) continue;
         const std::string& name = arg.proxy()->name();
-        if (moved.count(name) != 0) continue;
+        // A value regions now read as the base of their views stays where it is made.
+        if (moved.count(name) != 0 || stored_bases_.count(name) != 0) continue;
         std::optional<std::vector<const BoundSymbol*>> chain = view_chain(name, true);
         if (!chain) continue;
         const std::size_t region = made_in_.at(name);
@@ -289,6 +291,11 @@ private:
       const TensorProxy& base = *chain[k]->args.at(0).as_tensor();
       const bool input = trace_inputs_.count(base.name()) != 0;
       if (!input && numel(base.shape()) > numel(out.shape())) continue;
+      // A base that is itself a view a matmul reads in place would be made twice (in the
+      // region, for this view, and before that matmul).
+      if (strided && made_in_.count(base.name()) != 0 && made_in_.at(base.name()) == region &&
+          view_chain(base.name(), true))
+        continue;
       if (!strided) {
         return std::vector<const BoundSymbol*>(chain.begin() + static_cast<std::ptrdiff_t>(k),
                                                chain.end());
@@ -433,6 +440,7 @@ private:
   std::map<std::string, std::size_t> made_in_;           // Their regions' positions.
   std::map<std::string, int> member_reads_;              // Reads by region members.
   std::map<std::string, bool> moves_;
+  std::set<std::string> stored_bases_; // Region outputs now, as what other regions view.
 };
 
 } // namespace

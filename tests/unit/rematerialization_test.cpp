@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,20 @@ bool any_region_has(const Trace& trace, const std::string& prim) {
   return false;
 }
 
+// Every top-level read is of a trace input or of an earlier call's output, and no call
+// defines a name another defined.
+void expect_well_formed(const Trace& trace) {
+  std::set<std::string> defined;
+  for (const Value& input : trace.inputs)
+    input.for_each_proxy([&](const Proxy& p) { defined.insert(p.name()); });
+  for (const BoundSymbol& bsym : trace.bound_symbols) {
+    for (const Proxy* p : bsym.input_proxies())
+      EXPECT_EQ(defined.count(p->name()), 1u) << p->name() << " read before made\n" << trace.to_string();
+    for (const Proxy* p : bsym.output_proxies())
+      EXPECT_TRUE(defined.insert(p->name()).second) << p->name() << " made twice\n" << trace.to_string();
+  }
+}
+
 // tanh(linear(abs(x), w)): linear's transpose of w is fusible and ready at once, so fusion
 // stores w^T from the first region for the matmul.
 Trace linear_of_input_trace() {
@@ -175,6 +190,7 @@ TEST_F(MatmulViews, ATransposedWeightIsAViewTheMatmulReadsNotARegionOutput) {
   ASSERT_TRUE(any_region_has(before, "transpose")) << before.to_string();
 
   const Trace after = rematerialize(before, executors_);
+  expect_well_formed(after);
   EXPECT_FALSE(any_region_has(after, "transpose")) << after.to_string();
   // transpose(w), unfused, on the matmul's executor, right before the matmul.
   std::size_t matmul = after.bound_symbols.size();
@@ -191,6 +207,22 @@ TEST_F(MatmulViews, ATransposedWeightIsAViewTheMatmulReadsNotARegionOutput) {
   EXPECT_EQ(member_names(after.bound_symbols[0]), (std::vector<std::string>{"abs"}))
       << after.to_string();
   EXPECT_TRUE(after.bound_symbols[0].output.is_proxy()) << after.to_string();
+}
+
+// y^T feeds one matmul, a reshape of y^T another: y^T stays in the region (the second view
+// starts from it) or both leave it; never is y^T made twice.
+TEST_F(MatmulViews, AViewOfAViewAMatmulReadsIsMadeOnce) {
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {4, 16}, DType::Float32);
+  auto b = scope.input_tensor("b", {1, 4, 16}, DType::Float32);
+  auto v = scope.input_tensor("v", {8, 16}, DType::Float32);
+  auto yt = prims::transpose(prims::exp(v), {1, 0});
+  auto first = prims::matmul(a, yt);
+  auto second = prims::matmul(b, prims::reshape(yt, {1, 16, 8}));
+  const Trace before = fused(scope.finish(Value(std::vector<Value>{first, second})));
+  const Trace after = rematerialize(before, executors_);
+  expect_well_formed(after);
+  expect_well_formed(after);
 }
 
 TEST_F(MatmulViews, WithoutAnExecutorThatReadsViewsTheTransposeStays) {
@@ -215,6 +247,7 @@ TEST_F(MatmulViews, AViewOfARegionOutputStartsFromTheStoredValue) {
   const Trace before = fused(scope.finish(prims::tanh(out)));
   ASSERT_TRUE(any_region_has(before, "transpose")) << before.to_string();
   const Trace after = rematerialize(before, executors_);
+  expect_well_formed(after);
   EXPECT_FALSE(any_region_has(after, "transpose")) << after.to_string();
   EXPECT_FALSE(any_region_has(after, "reshape")) << after.to_string();
   // The region stores exp(y) where it stored its transposed reshape (the same bytes).
@@ -232,6 +265,7 @@ TEST_F(MatmulViews, AViewOfARegionOutputStartsFromTheStoredValue) {
                             prims::transpose(r, {0, 2, 1}));
   const Trace before2 = fused(scope2.finish(prims::tanh(prod)));
   const Trace after2 = rematerialize(before2, executors_);
+  expect_well_formed(after2);
   // The reshape of the stored broadcast and its transpose are read in place.
   EXPECT_FALSE(any_region_has(after2, "transpose")) << after2.to_string();
   EXPECT_FALSE(any_region_has(after2, "reshape")) << after2.to_string();
@@ -254,6 +288,7 @@ TEST_F(MatmulViews, ARegionReadingABroadcastOfAComputedValueRecomputesTheBroadca
   ASSERT_EQ(before.bound_symbols.size(), 3u) << before.to_string();
   ASSERT_TRUE(any_region_has(before, "broadcast_in_dim"));
   const Trace after = rematerialize(before, executors_);
+  expect_well_formed(after);
   ASSERT_EQ(after.bound_symbols.size(), 3u) << after.to_string();
   EXPECT_EQ(member_names(after.bound_symbols[2]),
             (std::vector<std::string>{"broadcast_in_dim", "add", "tanh"}))
