@@ -90,6 +90,42 @@ TEST(SpirvDtypes, Float16AndBFloat16ComputeInFloatAndRoundOnStore) {
   }
 }
 
+TEST(SpirvDtypes, Float16RoundsToNearestEvenAndLoadsExactlyEverywhere) {
+  // Every f16 value is loaded exactly (all 65536 bit patterns, NaNs as NaN); f32 -> f16
+  // rounds to nearest even at ties of normals and subnormals, at the overflow edge and
+  // for random floats over f16's whole range, bit for bit as torch does.
+  THUNDER_SPIRV_OR_SKIP();
+  if (!features().storage_buffer_16bit) GTEST_SKIP() << "no 16-bit storage on this device";
+  const at::Tensor all_halves =
+      at::arange(0, 65536, at::kInt).to(at::kShort).view(at::kHalf).contiguous();
+  at::Tensor ties = floats({1.0f + 0.00048828125f, 1.0f + 3 * 0.00048828125f, 65504.0f,
+                            65519.0f, 65520.0f, -65520.0f, 1e6f, 2.9802322e-8f, 8.940697e-8f,
+                            5.9604645e-8f * 2.5f, 1e-9f, -0.0f, kNan, -kInf, 6.1035156e-5f,
+                            6.1035156e-5f * (1.0f - 0.0004f)});
+  const at::Tensor random =
+      at::exp(at::rand({20000}, at::kDouble) * 30.0 - 19.0).to(at::kFloat) *
+      at::where(at::rand({20000}, at::kDouble) < 0.5, -1.0, 1.0).to(at::kFloat);
+  const at::Tensor x = at::cat({ties, random});
+  thunder::TraceScope scope("f16_round_trip");
+  auto h = scope.input_tensor("h", {65536}, DType::Float16);
+  auto f = scope.input_tensor("f", {x.numel()}, DType::Float32);
+  const Trace trace = scope.finish(
+      Value::List{Value(lt::to(h, DType::Float32)), Value(lt::to(f, DType::Float16))});
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {all_halves, x});
+  ASSERT_EQ(out.size(), 2u);
+  const at::Tensor loaded = all_halves.to(at::kFloat);
+  EXPECT_TRUE(at::equal(out[0].isnan(), loaded.isnan()));
+  const at::Tensor numbers = ~loaded.isnan();
+  EXPECT_TRUE(at::equal(out[0].index({numbers}).view(at::kInt), loaded.index({numbers}).view(at::kInt)))
+      << "an f16 value was not loaded exactly (sign of zero included)";
+  const at::Tensor rounded = x.to(at::kHalf);
+  const at::Tensor same_bits = out[1].view(at::kShort) == rounded.view(at::kShort);
+  const at::Tensor wrong = ~same_bits & ~(out[1].isnan() & rounded.isnan());
+  EXPECT_EQ(wrong.sum().item<std::int64_t>(), 0)
+      << "x = " << x.index({wrong}).slice(0, 0, 6) << " gives " << out[1].index({wrong}).slice(0, 0, 6)
+      << ", torch " << rounded.index({wrong}).slice(0, 0, 6);
+}
+
 TEST(SpirvDtypes, BFloat16KeepsNanAndRoundsToNearestEven) {
   THUNDER_SPIRV_OR_SKIP();
   if (!features().storage_buffer_16bit) GTEST_SKIP() << "no 16-bit storage on this device";

@@ -22,6 +22,8 @@ enum class Helper {
   Bf16ToFloat,
   FloatToBf16,
   RoundBf16,
+  F16ToFloat,
+  FloatToF16,
   RoundF16,
   Erf,
   Tanh,
@@ -114,9 +116,35 @@ const char* helper_source(Helper helper) {
   case Helper::RoundBf16:
     return "float thunder_round_bf16(float x) { return "
            "thunder_bf16_to_float(thunder_float_to_bf16(x)); }\n";
+  case Helper::F16ToFloat:
+    return "// float16 bits -> float, exactly (subnormals, infinities and NaN included).\n"
+           "float thunder_f16_to_float(uint h) {\n"
+           "  uint sign = (h & 0x8000u) << 16;\n"
+           "  uint e = (h >> 10) & 0x1Fu;\n"
+           "  uint m = h & 0x3FFu;\n"
+           "  if (e == 0u) return uintBitsToFloat(floatBitsToUint(ldexp(float(m), -24)) | sign);\n"
+           "  if (e == 31u) return uintBitsToFloat(sign | 0x7F800000u | (m << 13));\n"
+           "  return uintBitsToFloat(sign | ((e + 112u) << 23) | (m << 13));\n"
+           "}\n";
+  case Helper::FloatToF16:
+    return "// float -> float16 bits, rounding to nearest even in integer arithmetic: a driver's\n"
+           "// float16_t(x) and packHalf2x16 may round toward zero (Vulkan leaves it to them).\n"
+           "uint thunder_float_to_f16(float x) {\n"
+           "  uint u = floatBitsToUint(x);\n"
+           "  uint sign = (u >> 16) & 0x8000u;\n"
+           "  uint a = u & 0x7FFFFFFFu;\n"
+           "  if (a > 0x7F800000u) return sign | 0x7E00u; // NaN: quiet, as c10::Half makes it\n"
+           "  if (a >= 0x477FF000u) return sign | 0x7C00u; // 65520 and up round to infinity\n"
+           "  if (a >= 0x38800000u) { // a normal half: rebias, round at bit 13\n"
+           "    uint r = a - 0x38000000u;\n"
+           "    return sign | ((r + 0xFFFu + ((r >> 13) & 1u)) >> 13);\n"
+           "  }\n"
+           "  // A subnormal half: x / 2^-24 rounded to the nearest even integer (exact scaling).\n"
+           "  return sign | uint(roundEven(uintBitsToFloat(a) * 16777216.0));\n"
+           "}\n";
   case Helper::RoundF16:
-    return "float thunder_round_f16(float x) { return unpackHalf2x16(packHalf2x16(vec2(x, "
-           "0.0))).x; }\n";
+    return "float thunder_round_f16(float x) { return "
+           "thunder_f16_to_float(thunder_float_to_f16(x)); }\n";
   case Helper::Erf:
     return "// GLSL has no erf. Below |x| = 0.5: Taylor series to x^13 (relative error < 1e-9\n"
            "// before rounding); above: Abramowitz & Stegun 7.1.26 (absolute error <= 1.5e-7).\n"
@@ -346,8 +374,7 @@ const char* storage_type(DType dtype) {
     return "int";
   case DType::Int64:
     return "int64_t";
-  case DType::Float16:
-    return "float16_t";
+  case DType::Float16:  // converted by bit operations, as bf16
   case DType::BFloat16:
     return "uint16_t";
   case DType::Float32:
@@ -441,6 +468,8 @@ private:
 
 std::string GlslEmitter::round_to(DType dtype, const std::string& expr) {
   if (dtype == DType::Float16) {
+    use(Helper::F16ToFloat);
+    use(Helper::FloatToF16);
     use(Helper::RoundF16);
     return "thunder_round_f16(" + expr + ")";
   }
@@ -461,7 +490,8 @@ std::string GlslEmitter::load(const Node& n) {
   case DType::Int16:
     return "int(" + element + ")";
   case DType::Float16:
-    return "float(" + element + ")";
+    use(Helper::F16ToFloat);
+    return "thunder_f16_to_float(uint(" + element + "))";
   case DType::BFloat16:
     use(Helper::Bf16ToFloat);
     return "thunder_bf16_to_float(uint(" + element + "))";
@@ -482,7 +512,8 @@ std::string GlslEmitter::store(int output, const Buffer& buffer, const std::stri
   case DType::Int16:
     return target + "int16_t(" + value + ")";
   case DType::Float16:
-    return target + "float16_t(" + value + ")";
+    use(Helper::FloatToF16);
+    return target + "uint16_t(thunder_float_to_f16(" + value + "))";
   case DType::BFloat16:
     use(Helper::FloatToBf16);
     return target + "uint16_t(thunder_float_to_bf16(" + value + "))";

@@ -5,14 +5,40 @@
 layout(local_size_x = 256) in;
 
 // in0: x f16[2, 4, 7, 6], strides [168, 42, 6, 1]
-layout(std430, set = 0, binding = 0) readonly buffer In0 { float16_t data[]; } in0;
+layout(std430, set = 0, binding = 0) readonly buffer In0 { uint16_t data[]; } in0;
 // in1: w f16[6, 2, 3, 3], strides [18, 9, 3, 1]
-layout(std430, set = 0, binding = 1) readonly buffer In1 { float16_t data[]; } in1;
+layout(std430, set = 0, binding = 1) readonly buffer In1 { uint16_t data[]; } in1;
 // in2: b f16[6], strides [1]
-layout(std430, set = 0, binding = 2) readonly buffer In2 { float16_t data[]; } in2;
+layout(std430, set = 0, binding = 2) readonly buffer In2 { uint16_t data[]; } in2;
 // out0: t1 f16[2, 6, 4, 4], strides [96, 16, 4, 1]
-layout(std430, set = 0, binding = 3) writeonly buffer Out0 { float16_t data[]; } out0;
+layout(std430, set = 0, binding = 3) writeonly buffer Out0 { uint16_t data[]; } out0;
 layout(push_constant) uniform PushConstants { uint numel; } pc;
+
+// float16 bits -> float, exactly (subnormals, infinities and NaN included).
+float thunder_f16_to_float(uint h) {
+  uint sign = (h & 0x8000u) << 16;
+  uint e = (h >> 10) & 0x1Fu;
+  uint m = h & 0x3FFu;
+  if (e == 0u) return uintBitsToFloat(floatBitsToUint(ldexp(float(m), -24)) | sign);
+  if (e == 31u) return uintBitsToFloat(sign | 0x7F800000u | (m << 13));
+  return uintBitsToFloat(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+// float -> float16 bits, rounding to nearest even in integer arithmetic: a driver's
+// float16_t(x) and packHalf2x16 may round toward zero (Vulkan leaves it to them).
+uint thunder_float_to_f16(float x) {
+  uint u = floatBitsToUint(x);
+  uint sign = (u >> 16) & 0x8000u;
+  uint a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return sign | 0x7E00u; // NaN: quiet, as c10::Half makes it
+  if (a >= 0x477FF000u) return sign | 0x7C00u; // 65520 and up round to infinity
+  if (a >= 0x38800000u) { // a normal half: rebias, round at bit 13
+    uint r = a - 0x38000000u;
+    return sign | ((r + 0xFFFu + ((r >> 13) & 1u)) >> 13);
+  }
+  // A subnormal half: x / 2^-24 rounded to the nearest even integer (exact scaling).
+  return sign | uint(roundEven(uintBitsToFloat(a) * 16777216.0));
+}
 
 void main() {
   uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * 256u) + gl_GlobalInvocationID.x;
@@ -50,19 +76,19 @@ void main() {
     uint i25 = i18 * 6u;
     uint i26 = i24 + i25;
     uint i27 = i26 + i22;
-    float v4 = float(in0.data[i27]);
+    float v4 = thunder_f16_to_float(uint(in0.data[i27]));
     float v5 = (v3 ? v4 : 0.0);
     uint i28 = i11 * 9u;
     uint i29 = i10 + i28;
     uint i30 = i13 * 3u;
     uint i31 = i29 + i30;
     uint i32 = i31 + i14;
-    float v6 = float(in1.data[i32]);
+    float v6 = thunder_f16_to_float(uint(in1.data[i32]));
     float v7 = (v5 * v6);
     v0 = (v0 + v7);
   }
-  float v8 = float(in2.data[i2]);
+  float v8 = thunder_f16_to_float(uint(in2.data[i2]));
   float v9 = (v0 + v8);
   float v10 = (isnan(v9) ? v9 + 0.0 : max(v9, 0.0));
-  out0.data[idx] = float16_t(v10);
+  out0.data[idx] = uint16_t(thunder_float_to_f16(v10));
 }

@@ -5,14 +5,40 @@
 layout(local_size_x = 256) in;
 
 // in0: w f16[2, 3, 4], strides [12, 1, 3]
-layout(std430, set = 0, binding = 0) readonly buffer In0 { float16_t data[]; } in0;
+layout(std430, set = 0, binding = 0) readonly buffer In0 { uint16_t data[]; } in0;
 // in1: x f16[2, 3, 4], strides [12, 4, 1]
-layout(std430, set = 0, binding = 1) readonly buffer In1 { float16_t data[]; } in1;
+layout(std430, set = 0, binding = 1) readonly buffer In1 { uint16_t data[]; } in1;
 // out0: t10 f16[2, 3, 4], strides [12, 4, 1]
-layout(std430, set = 0, binding = 2) writeonly buffer Out0 { float16_t data[]; } out0;
+layout(std430, set = 0, binding = 2) writeonly buffer Out0 { uint16_t data[]; } out0;
 layout(push_constant) uniform PushConstants { uint numel; } pc;
 
-float thunder_round_f16(float x) { return unpackHalf2x16(packHalf2x16(vec2(x, 0.0))).x; }
+// float16 bits -> float, exactly (subnormals, infinities and NaN included).
+float thunder_f16_to_float(uint h) {
+  uint sign = (h & 0x8000u) << 16;
+  uint e = (h >> 10) & 0x1Fu;
+  uint m = h & 0x3FFu;
+  if (e == 0u) return uintBitsToFloat(floatBitsToUint(ldexp(float(m), -24)) | sign);
+  if (e == 31u) return uintBitsToFloat(sign | 0x7F800000u | (m << 13));
+  return uintBitsToFloat(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+// float -> float16 bits, rounding to nearest even in integer arithmetic: a driver's
+// float16_t(x) and packHalf2x16 may round toward zero (Vulkan leaves it to them).
+uint thunder_float_to_f16(float x) {
+  uint u = floatBitsToUint(x);
+  uint sign = (u >> 16) & 0x8000u;
+  uint a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return sign | 0x7E00u; // NaN: quiet, as c10::Half makes it
+  if (a >= 0x477FF000u) return sign | 0x7C00u; // 65520 and up round to infinity
+  if (a >= 0x38800000u) { // a normal half: rebias, round at bit 13
+    uint r = a - 0x38000000u;
+    return sign | ((r + 0xFFFu + ((r >> 13) & 1u)) >> 13);
+  }
+  // A subnormal half: x / 2^-24 rounded to the nearest even integer (exact scaling).
+  return sign | uint(roundEven(uintBitsToFloat(a) * 16777216.0));
+}
+
+float thunder_round_f16(float x) { return thunder_f16_to_float(thunder_float_to_f16(x)); }
 
 void main() {
   uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * 256u) + gl_GlobalInvocationID.x;
@@ -21,13 +47,13 @@ void main() {
   uint i1 = idx / 4u;
   uint i2 = i1 % 3u;
   uint i3 = idx % 4u;
-  float v0 = float(in1.data[idx]);
+  float v0 = thunder_f16_to_float(uint(in1.data[idx]));
   float v1 = (isnan(v0) ? v0 + 0.0 : max(v0, 0.0));
   uint i4 = i0 * 12u;
   uint i5 = i4 + i2;
   uint i6 = i3 * 3u;
   uint i7 = i5 + i6;
-  float v2 = float(in0.data[i7]);
+  float v2 = thunder_f16_to_float(uint(in0.data[i7]));
   float v3 = (-v2);
   float v4 = exp(v3);
   float v5 = (v4 + 1.0);
@@ -35,5 +61,5 @@ void main() {
   float v7 = thunder_round_f16(v6);
   float v8 = (v1 * v7);
   float v9 = thunder_round_f16(v8);
-  out0.data[idx] = float16_t(v9);
+  out0.data[idx] = uint16_t(thunder_float_to_f16(v9));
 }

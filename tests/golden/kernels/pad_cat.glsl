@@ -7,10 +7,20 @@ layout(local_size_x = 256) in;
 // in0: x f32[2, 3], strides [3, 1]
 layout(std430, set = 0, binding = 0) readonly buffer In0 { float data[]; } in0;
 // in1: y f16[2, 4], strides [4, 1]
-layout(std430, set = 0, binding = 1) readonly buffer In1 { float16_t data[]; } in1;
+layout(std430, set = 0, binding = 1) readonly buffer In1 { uint16_t data[]; } in1;
 // out0: t2 f32[2, 10], strides [10, 1]
 layout(std430, set = 0, binding = 2) writeonly buffer Out0 { float data[]; } out0;
 layout(push_constant) uniform PushConstants { uint numel; } pc;
+
+// float16 bits -> float, exactly (subnormals, infinities and NaN included).
+float thunder_f16_to_float(uint h) {
+  uint sign = (h & 0x8000u) << 16;
+  uint e = (h >> 10) & 0x1Fu;
+  uint m = h & 0x3FFu;
+  if (e == 0u) return uintBitsToFloat(floatBitsToUint(ldexp(float(m), -24)) | sign);
+  if (e == 31u) return uintBitsToFloat(sign | 0x7F800000u | (m << 13));
+  return uintBitsToFloat(sign | ((e + 112u) << 23) | (m << 13));
+}
 
 void main() {
   uint idx = gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * 256u) + gl_GlobalInvocationID.x;
@@ -21,7 +31,7 @@ void main() {
   uint i3 = min(i2, 3u);
   uint i4 = i0 * 4u;
   uint i5 = i4 + i3;
-  float v0 = float(in1.data[i5]);
+  float v0 = thunder_f16_to_float(uint(in1.data[i5]));
   uint i6 = min(i1, 5u);
   uint i7 = i6 + 1u;
   uint i8 = i7 / 2u;

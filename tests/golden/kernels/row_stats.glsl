@@ -6,17 +6,43 @@
 layout(local_size_x = 256) in;
 
 // in0: x f16[4, 1000], strides [1000, 1]
-layout(std430, set = 0, binding = 0) readonly buffer In0 { float16_t data[]; } in0;
+layout(std430, set = 0, binding = 0) readonly buffer In0 { uint16_t data[]; } in0;
 // out0: t2 f32[4], strides [1]
 layout(std430, set = 0, binding = 1) writeonly buffer Out0 { float data[]; } out0;
 // out1: t3 f16[4], strides [1]
-layout(std430, set = 0, binding = 2) writeonly buffer Out1 { float16_t data[]; } out1;
+layout(std430, set = 0, binding = 2) writeonly buffer Out1 { uint16_t data[]; } out1;
 // out2: t4 i64[4], strides [1]
 layout(std430, set = 0, binding = 3) writeonly buffer Out2 { int64_t data[]; } out2;
 layout(push_constant) uniform PushConstants { uint numel; } pc;
 shared float partials_0[256];
 shared float values_1[256];
 shared int64_t indices_2[256];
+
+// float16 bits -> float, exactly (subnormals, infinities and NaN included).
+float thunder_f16_to_float(uint h) {
+  uint sign = (h & 0x8000u) << 16;
+  uint e = (h >> 10) & 0x1Fu;
+  uint m = h & 0x3FFu;
+  if (e == 0u) return uintBitsToFloat(floatBitsToUint(ldexp(float(m), -24)) | sign);
+  if (e == 31u) return uintBitsToFloat(sign | 0x7F800000u | (m << 13));
+  return uintBitsToFloat(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+// float -> float16 bits, rounding to nearest even in integer arithmetic: a driver's
+// float16_t(x) and packHalf2x16 may round toward zero (Vulkan leaves it to them).
+uint thunder_float_to_f16(float x) {
+  uint u = floatBitsToUint(x);
+  uint sign = (u >> 16) & 0x8000u;
+  uint a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return sign | 0x7E00u; // NaN: quiet, as c10::Half makes it
+  if (a >= 0x477FF000u) return sign | 0x7C00u; // 65520 and up round to infinity
+  if (a >= 0x38800000u) { // a normal half: rebias, round at bit 13
+    uint r = a - 0x38000000u;
+    return sign | ((r + 0xFFFu + ((r >> 13) & 1u)) >> 13);
+  }
+  // A subnormal half: x / 2^-24 rounded to the nearest even integer (exact scaling).
+  return sign | uint(roundEven(uintBitsToFloat(a) * 16777216.0));
+}
 
 void main() {
   uint idx = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
@@ -26,7 +52,7 @@ void main() {
   float v0 = 0.0;
   for (uint r0 = lane; r0 < 1000u; r0 += 256u) {
     uint i1 = i0 + r0;
-    float v1 = float(in0.data[i1]);
+    float v1 = thunder_f16_to_float(uint(in0.data[i1]));
     float v2 = (v1 * v1);
     v0 = (v0 + v2);
   }
@@ -45,7 +71,7 @@ void main() {
   float v5 = uintBitsToFloat(0xFF800000u);
   for (uint r2 = lane; r2 < 1000u; r2 += 256u) {
     uint i2 = i0 + r2;
-    float v6 = float(in0.data[i2]);
+    float v6 = thunder_f16_to_float(uint(in0.data[i2]));
     v5 = (isnan(v6) || v6 > v5) ? v6 : v5;
   }
   partials_0[lane] = v5;
@@ -64,7 +90,7 @@ void main() {
   int64_t v10 = 0l;
   for (uint r4 = lane; r4 < 1000u; r4 += 256u) {
     uint i3 = i0 + r4;
-    float v11 = float(in0.data[i3]);
+    float v11 = thunder_f16_to_float(uint(in0.data[i3]));
     if (!isnan(v9) && (isnan(v11) || v11 < v9)) {
       v9 = v11;
       v10 = int64_t(r4);
@@ -90,7 +116,7 @@ void main() {
   barrier();
   if (lane == 0u) {
     out0.data[idx] = v0;
-    out1.data[idx] = float16_t(v5);
+    out1.data[idx] = uint16_t(thunder_float_to_f16(v5));
     out2.data[idx] = v10;
   }
 }

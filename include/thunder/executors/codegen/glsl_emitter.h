@@ -5,7 +5,8 @@
 //   dispatch in two dimensions when one would pass maxComputeWorkGroupCount[0];
 // - set 0, bindings 0.. for the inputs in Kernel::inputs order, then the outputs, each a
 //   std430 storage buffer `{ T data[]; }` of the dtype's storage type (bool, u8, i8 as 8-bit
-//   integers; f16 as float16_t; bf16 as uint16_t converted by bit operations; i64 as int64_t),
+//   integers; f16 and bf16 as uint16_t converted by bit operations, rounding to nearest even
+//   whatever the driver's float16 conversions do; i64 as int64_t),
 //   with the GL_EXT_shader_{8,16}bit_storage and explicit int64 extensions it needs (8/16-bit
 //   values are only loaded and stored, computed in 32 bits, so a device needs the storage
 //   features, shaderInt64 for i64 and shaderFloat64 for f64, never shaderFloat16/Int8/Int16;
