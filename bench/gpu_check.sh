@@ -67,10 +67,13 @@ done
 ./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "$models/gpt2.io.json" --backend torch \
   --repeat 20 > "$out/run.tmp" 2>&1
 grep -E "time per call|thunder-run:" "$out/run.tmp"; cat "$out/run.tmp" >> "$out/runs.log"
-if cmake --build build/gpu -j"$jobs" --target thunder_spirv_torch_tests >> "$out/build.log" 2>&1; then
+if cmake --build build/gpu -j"$jobs" --target thunder_spirv_torch_tests thunder-bench-spirv-kernels \
+    >> "$out/build.log" 2>&1; then
   ./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "$models/gpt2.io.json" --backend spirv \
     --strict --repeat 20 > "$out/run.tmp" 2>&1
   grep -E "device|executors|time per call|error|thunder-run:" "$out/run.tmp"; cat "$out/run.tmp" >> "$out/runs.log"
+  step "generated GLSL kernels against a hand-written copy on NVIDIA Vulkan (bandwidth)"
+  ./build/gpu/bench/thunder-bench-spirv-kernels 2>&1 | tee -a "$out/runs.log"
 fi
 
 step "torch's own NaN rules here (the clamp sample)"

@@ -19,6 +19,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -37,25 +38,48 @@ namespace lt = thunder::ltorch;
 
 using thunder::spirv::testing::spirv;
 
-// Runs the trace on spirv; every prim must have run in a spirv kernel and the validation
-// layer (THUNDER_VK_VALIDATION=1) must have said nothing.
-std::vector<at::Tensor> run_on_spirv(const Trace& trace, const std::vector<at::Tensor>& inputs) {
+// Runs the trace on spirv (`executor`, the binary's by default); every prim must have run
+// in a spirv kernel and the validation layer (THUNDER_VK_VALIDATION=1) must have said
+// nothing. `cooperative`, where given, counts the regions whose kernel is cooperative.
+std::vector<at::Tensor> run_on_spirv(const Trace& trace, const std::vector<at::Tensor>& inputs,
+                                     SpirvExecutor& executor = spirv(),
+                                     int* cooperative = nullptr) {
   TorchFallbackExecutor torch;
   std::vector<thunder::Fallback> assigned;
-  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, spirv(), torch, &assigned);
-  spirv().runtime().clear_validation_messages();
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, executor, torch, &assigned);
+  executor.runtime().clear_validation_messages();
   ExecutionReport report;
   std::vector<at::Tensor> out = thunder::spirv::run_spirv_trace(
-      spirv(), prepared, std::vector<c10::IValue>(inputs.begin(), inputs.end()), &report);
+      executor, prepared, std::vector<c10::IValue>(inputs.begin(), inputs.end()), &report);
   const std::size_t prims = thunder::codegen::flatten_to_prims(trace.bound_symbols).size();
   EXPECT_EQ(report.prims["spirv"], prims) << prepared.to_string() << report.to_string();
   EXPECT_TRUE(report.fallbacks.empty()) << report.to_string();
   for (const thunder::Fallback& f : assigned)
     ADD_FAILURE() << f.op << " went to torch: " << f.reason;
-  if (spirv().runtime().validation_enabled()) {
-    EXPECT_EQ(spirv().runtime().validation_messages(), std::vector<std::string>{});
+  if (executor.runtime().validation_enabled()) {
+    EXPECT_EQ(executor.runtime().validation_messages(), std::vector<std::string>{});
+  }
+  if (cooperative != nullptr) {
+    *cooperative = 0;
+    for (const thunder::BoundSymbol& b : prepared.bound_symbols) {
+      if (b.symbol->ns == thunder::SymbolNamespace::Fusion && executor.compile(b)->kernel.cooperative)
+        ++*cooperative;
+    }
   }
   return out;
+}
+
+// An executor whose generated kernels are cooperative wherever make_kernel makes them so,
+// even on a CPU device (lavapipe), where they are off by default.
+SpirvExecutor& cooperative_spirv() {
+  static const std::unique_ptr<SpirvExecutor> executor = [] {
+    thunder::spirv::RuntimeOptions options;
+    options.cooperative = 1;
+    auto opened = std::make_unique<SpirvExecutor>(options);
+    opened->availability();
+    return opened;
+  }();
+  return *executor;
 }
 
 const thunder::spirv::DeviceFeatures& features() {
@@ -350,7 +374,25 @@ TEST(SpirvNumerics, SinCosTanAreAccurateForEveryMagnitude) {
   }
 }
 
-// Cooperative reductions: rows longer than the workgroup and not a multiple of it.
+// Cooperative reductions: rows longer than the workgroup and not a multiple of it, on an
+// executor that makes them cooperative (lavapipe's default is one invocation per row).
+
+TEST(SpirvCooperativeReductions, OffByDefaultOnACpuDeviceOnWithTheOption) {
+  THUNDER_SPIRV_OR_SKIP();
+  if (std::getenv("THUNDER_VK_COOPERATIVE") != nullptr) {
+    GTEST_SKIP() << "THUNDER_VK_COOPERATIVE is set, so the default is not in force";
+  }
+  thunder::TraceScope scope("row_sum");
+  auto t = scope.input_tensor("x", {4, 1000}, DType::Float32);
+  const Trace trace = scope.finish(thunder::prims::sum(t, {1}));
+  const at::Tensor x = at::randn({4, 1000}, at::kFloat);
+  int cooperative = -1;
+  run_on_spirv(trace, {x}, spirv(), &cooperative);
+  EXPECT_EQ(cooperative, spirv().runtime().device().type == "CPU" ? 0 : 1)
+      << spirv().runtime().device().type;
+  run_on_spirv(trace, {x}, cooperative_spirv(), &cooperative);
+  EXPECT_EQ(cooperative, 1);
+}
 
 TEST(SpirvCooperativeReductions, FloatSumProdAmaxAminMatchTorchWithNanAndInfinities) {
   THUNDER_SPIRV_OR_SKIP();
@@ -365,7 +407,9 @@ TEST(SpirvCooperativeReductions, FloatSumProdAmaxAminMatchTorchWithNanAndInfinit
       Value(thunder::prims::sum(t, {1})), Value(thunder::prims::amax(t, {1})),
       Value(thunder::prims::amin(t, {1})),
       Value(thunder::prims::prod(thunder::prims::add(thunder::prims::mul(t, 1e-3), 1.0), {1}))});
-  const std::vector<at::Tensor> out = run_on_spirv(trace, {x});
+  int cooperative = 0;
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {x}, cooperative_spirv(), &cooperative);
+  EXPECT_GE(cooperative, 1);
   ASSERT_EQ(out.size(), 4u);
   const std::vector<at::Tensor> expected = {x.sum(1), x.amax(1), x.amin(1), (x * 1e-3 + 1).prod(1)};
   for (std::size_t i = 0; i < 4; ++i) {
@@ -389,7 +433,10 @@ TEST(SpirvCooperativeReductions, IntegerSumsWrapAndBoolReductionsAreAnyAndAll) {
   const Trace trace = scope.finish(Value::List{Value(thunder::prims::sum(i, {1})),
                                                Value(thunder::prims::amax(b, {1})),
                                                Value(thunder::prims::amin(b, {1}))});
-  const std::vector<at::Tensor> out = run_on_spirv(trace, {ints, flags});
+  int cooperative = 0;
+  const std::vector<at::Tensor> out =
+      run_on_spirv(trace, {ints, flags}, cooperative_spirv(), &cooperative);
+  EXPECT_GE(cooperative, 1);
   ASSERT_EQ(out.size(), 3u);
   EXPECT_TRUE(at::equal(out[0], ints.sum(1, false, at::kLong).to(at::kInt))) << out[0];
   EXPECT_TRUE(at::equal(out[1], flags.any(1))) << out[1];
@@ -418,7 +465,9 @@ TEST(SpirvCooperativeReductions, ArgmaxAndArgminKeepTheFirstExtremeAcrossLanes) 
   const Trace trace = scope.finish(Value::List{
       Value(thunder::prims::argmax(t, 1)), Value(thunder::prims::argmin(t, 1)),
       Value(thunder::prims::argmax(ti, 1)), Value(thunder::prims::argmin(ti, 1))});
-  const std::vector<at::Tensor> out = run_on_spirv(trace, {x, i});
+  int cooperative = 0;
+  const std::vector<at::Tensor> out = run_on_spirv(trace, {x, i}, cooperative_spirv(), &cooperative);
+  EXPECT_GE(cooperative, 1);
   ASSERT_EQ(out.size(), 4u);
   const std::vector<at::Tensor> expected = {x.argmax(1), x.argmin(1), i.argmax(1), i.argmin(1)};
   for (std::size_t k = 0; k < 4; ++k) {
@@ -439,7 +488,10 @@ TEST(SpirvCooperativeReductions, SoftmaxAndLayerNormOverLongRowsMatchTorch) {
   const Trace trace = scope.finish(
       Value::List{Value(lt::softmax(tx, -1)),
                   Value(lt::layer_norm(th, {2048}, tw, Value(), 1e-5))});
-  const std::vector<at::Tensor> out = run_on_spirv(trace, {x, h, w});
+  int cooperative = 0;
+  const std::vector<at::Tensor> out =
+      run_on_spirv(trace, {x, h, w}, cooperative_spirv(), &cooperative);
+  EXPECT_GE(cooperative, 2);
   ASSERT_EQ(out.size(), 2u);
   const at::Tensor softmax = at::softmax(x.to(at::kDouble), -1).to(at::kFloat);
   EXPECT_TRUE(at::allclose(out[0], softmax, 1e-5, 1e-7)) << (out[0] - softmax).abs().max();

@@ -188,6 +188,8 @@ SpirvExecutor::compile(const BoundSymbol& region,
     throw UnsupportedError(str("spirv executor: region ", region.symbol->name, " (",
                                region.subsymbols.size(), " prims) cannot run here: ", why));
   }
+  // The same IR runs one invocation per element where the device is better at that.
+  if (!runtime().cooperative_kernels()) out->kernel.cooperative = false;
   const DeviceFeatures features = device_features(*this);
   out->glsl = codegen::emit_glsl(
       out->kernel, {.preserve_inf_nan_32 = features.preserve_inf_nan_float32,

@@ -331,6 +331,7 @@ struct VulkanRuntime::Context {
   bool validation = false;
   bool unified = false;
   bool force_staging = false;
+  bool cooperative = false;
   uint32_t instance_version = VK_API_VERSION_1_1;
   // This instance's own functions for its teardown: volk's globals belong to whichever
   // instance was loaded last (list_devices' or another runtime's), maybe destroyed since,
@@ -1037,6 +1038,14 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   const uint32_t feature_version =
       usable_api_version(ctx.instance_version, ctx.props.apiVersion);
   if (!minimal) ctx.features = ctx.info.features;
+  const std::string cooperative = env_or_empty("THUNDER_VK_COOPERATIVE");
+  if (options.cooperative < 0 && !cooperative.empty() && cooperative != "0" &&
+      cooperative != "1") {
+    throw ArgumentError(str("THUNDER_VK_COOPERATIVE must be 0 or 1, got '", cooperative, "'"));
+  }
+  ctx.cooperative = options.cooperative >= 0 ? options.cooperative != 0
+                    : !cooperative.empty()   ? cooperative == "1"
+                                             : ctx.info.type != "CPU";
   FeatureChain enabled(feature_version);
   enabled.set(ctx.features, feature_version);
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
@@ -1099,6 +1108,9 @@ bool VulkanRuntime::validation_enabled() const {
 }
 bool VulkanRuntime::unified_memory() const {
   return ctx_->unified;
+}
+bool VulkanRuntime::cooperative_kernels() const {
+  return ctx_->cooperative;
 }
 uint64_t VulkanRuntime::max_storage_buffer_range() const {
   return ctx_->props.limits.maxStorageBufferRange;

@@ -140,7 +140,8 @@ struct Kernel {
   std::int64_t num_invocations = 0; ///< The largest output's element count.
   std::vector<IndexCheck> checks;   ///< Non-empty: the kernel takes a status buffer.
   /// Set by make_kernel when an outermost loop has at least kCooperativeMinExtent points and
-  /// no outermost loop is ordered (cumsum's).
+  /// no outermost loop is ordered (cumsum's). An executor may clear it for a device that
+  /// runs barriers slowly: the same IR then runs one invocation per element.
   bool cooperative = false;
 };
 

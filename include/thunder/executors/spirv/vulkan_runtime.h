@@ -65,6 +65,11 @@ struct RuntimeOptions {
   /// Enable no optional device features (f32/i32 buffers only), as on a minimal device:
   /// -1 reads THUNDER_VK_MINIMAL_FEATURES=1.
   int minimal_features = -1;
+  /// Cooperative kernels (a workgroup per element of a long reduction, Kernel::cooperative):
+  /// 1 on, 0 off, -1 reads THUNDER_VK_COOPERATIVE (0 or 1); unset, on for GPUs and off for
+  /// a CPU device, where lavapipe runs a workgroup's barriers some 200 times slower than one
+  /// invocation's loop over the row.
+  int cooperative = -1;
 };
 
 class VulkanRuntime;
@@ -174,6 +179,8 @@ public:
 
   /// Device-local memory is host-visible (lavapipe, integrated GPUs): no staging copies.
   bool unified_memory() const;
+  /// Whether generated kernels may be cooperative here (RuntimeOptions::cooperative).
+  bool cooperative_kernels() const;
   /// VkPhysicalDeviceLimits::maxStorageBufferRange.
   uint64_t max_storage_buffer_range() const;
 
