@@ -67,19 +67,11 @@ double time_launches(cuda::CudaRuntime& rt, std::vector<Launch>& launches, int i
 } // namespace
 
 int main(int argc, char** argv) {
-  std::int64_t elements = std::int64_t{1} << 26; // 64 Mi elements: 256 MiB of f32
-  int iters = 50;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--elements" && i + 1 < argc) {
-      elements = std::atoll(argv[++i]);
-    } else if (a == "--iters" && i + 1 < argc) {
-      iters = std::atoi(argv[++i]);
-    } else {
-      std::cerr << "usage: thunder-bench-cuda-kernels [--elements N] [--iters K]\n";
-      return 1;
-    }
-  }
+  const std::optional<bench::BenchArgs> args =
+      bench::parse_bench_args(argc, argv, "thunder-bench-cuda-kernels");
+  if (!args) return 1;
+  const std::int64_t elements = args->elements;
+  const int iters = args->iters;
   try {
     cuda::CudaExecutor executor;
     if (const Availability a = executor.availability(); !a.available) {
@@ -90,7 +82,6 @@ int main(int argc, char** argv) {
     cuda::CudaRuntime* rt = &executor.runtime();
     cuda::NvrtcCompiler& nvrtc = executor.compiler();
     std::cout << "device: " << rt->description() << "; NVRTC " << nvrtc.version() << "\n";
-    elements = std::max<std::int64_t>(elements / bench::kColumns, 1) * bench::kColumns;
 
     // The reference: a copy, written by hand, compiled by the same NVRTC.
     const std::string copy_source =

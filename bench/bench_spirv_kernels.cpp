@@ -83,21 +83,11 @@ void main() {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::int64_t elements = std::int64_t{1} << 26; // 64 Mi elements: 256 MiB of f32
-  int iters = 20;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--elements" && i + 1 < argc) {
-      elements = std::atoll(argv[++i]);
-    } else if (a == "--iters" && i + 1 < argc) {
-      iters = std::atoi(argv[++i]);
-    } else {
-      std::cerr << "usage: thunder-bench-spirv-kernels [--elements N] [--iters K]\n";
-      return 1;
-    }
-  }
-  elements = std::max<std::int64_t>(elements / bench::kColumns, 1) * bench::kColumns;
-  iters = std::max(iters, 1);
+  const std::optional<bench::BenchArgs> args =
+      bench::parse_bench_args(argc, argv, "thunder-bench-spirv-kernels");
+  if (!args) return 1;
+  std::int64_t elements = args->elements;
+  const int iters = args->iters;
   try {
     SpirvExecutor spirv;
     if (const Availability a = spirv.availability(); !a.available) {

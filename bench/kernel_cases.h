@@ -13,13 +13,42 @@
 #include "thunder/passes/assign_executors.h"
 #include "thunder/passes/fusion.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace thunder::bench {
 
 inline constexpr std::int64_t kColumns = 1024;
+
+/// --elements N (rounded down to whole rows of kColumns, at least one) and --iters K.
+struct BenchArgs {
+  std::int64_t elements = std::int64_t{1} << 26; // 64 Mi elements: 256 MiB of f32
+  int iters = 20;
+};
+
+/// The arguments, or nullopt after printing the usage of `program`.
+inline std::optional<BenchArgs> parse_bench_args(int argc, char** argv, const char* program) {
+  BenchArgs args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--elements" && i + 1 < argc) {
+      args.elements = std::atoll(argv[++i]);
+    } else if (a == "--iters" && i + 1 < argc) {
+      args.iters = std::atoi(argv[++i]);
+    } else {
+      std::cerr << "usage: " << program << " [--elements N] [--iters K]\n";
+      return std::nullopt;
+    }
+  }
+  args.elements = std::max<std::int64_t>(args.elements / kColumns, 1) * kColumns;
+  args.iters = std::max(args.iters, 1);
+  return args;
+}
 
 struct KernelCase {
   std::string name;

@@ -16,7 +16,9 @@ namespace {
 
 using thunder::testing::expect_matches_golden;
 using thunder::testing::Region;
+using thunder::testing::conv2d_relu_region;
 using thunder::testing::region_of;
+using thunder::testing::row_stats_kernel;
 
 std::string emit_region(const Region& region, const std::string& name,
                         const std::map<std::string, Strides>& strides = {}) {
@@ -130,28 +132,17 @@ TEST(CudaEmitter, CumsumAlongAMiddleDim) {
 }
 
 TEST(CudaEmitter, ConvolutionWithBiasAndRelu) {
-  TraceScope scope;
-  auto x = scope.input_tensor("x", {2, 4, 7, 6}, DType::Float16);
-  auto w = scope.input_tensor("w", {6, 2, 3, 3}, DType::Float16);
-  auto b = scope.input_tensor("b", {6}, DType::Float16);
-  auto out = ltorch::relu(prims::convolution(x, w, b, {2, 1}, {1, 1}, {1, 2}, 2));
-  expect_cuda_golden(emit_region(region_of(scope.finish(out)), "conv2d_relu"), "conv2d_relu");
+  // One loop over the group's channels and the kernel's taps, the padding a bounds test on
+  // each spatial coordinate, bias and relu after the loop; accumulated in f32 and rounded
+  // once when stored.
+  expect_cuda_golden(emit_region(conv2d_relu_region(), "conv2d_relu"), "conv2d_relu");
 }
 
 TEST(CudaEmitter, CooperativeRowStatistics) {
-  // Rows of 1000: each workgroup computes one row's three reductions, every lane taking
-  // every 256th element, then combining the lanes' partials in shared memory (argmin's
-  // values and indices, the first extreme winning); lane 0 stores.
-  TraceScope scope;
-  auto x = scope.input_tensor("x", {4, 1000}, DType::Float16);
-  auto wide = ltorch::to(x, DType::Float32);
-  auto squares = prims::sum(prims::mul(wide, wide), {1});
-  auto peak = prims::amax(x, {1});
-  auto where = prims::argmin(x, 1);
-  const Region region =
-      region_of(scope.finish(Value::List{Value(squares), Value(peak), Value(where)}));
-  const Kernel kernel = make_kernel("row_stats", region.prims,
-                                    {squares->name(), peak->name(), where->name()});
+  // Each workgroup computes one row's three reductions, every lane taking every 256th
+  // element, then combining the lanes' partials in shared memory (argmin's values and
+  // indices, the first extreme winning); lane 0 stores.
+  const Kernel kernel = row_stats_kernel();
   ASSERT_TRUE(kernel.cooperative);
   expect_cuda_golden(emit_cuda(kernel), "row_stats");
 }

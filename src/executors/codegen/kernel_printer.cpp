@@ -275,40 +275,25 @@ void KernelPrinter::emit_arg_reduce(NodeId id) {
     // smaller index, so the first extreme of the whole loop wins.
     const std::string values = shared_array(type, "values");
     const std::string indices = shared_array(index, "indices");
-    const std::string half = str("r", next_loop_++);
-    line(str(values, "[lane] = ", best, ";"));
-    line(str(indices, "[lane] = ", at, ";"));
-    line(str(workgroup_barrier(), ";"));
-    line(str("for (", index_type(), " ", half, " = ", kWorkgroupSize / 2, "u; ", half, " > 0u; ",
-             half, " /= 2u) {"));
-    ++indent_;
-    line(str("if (lane < ", half, ") {"));
-    ++indent_;
-    const std::string mine = str("v", next_value_++);
-    const std::string other = str("v", next_value_++);
-    const std::string other_at = str("v", next_value_++);
-    line(str(type, " ", mine, " = ", values, "[lane];"));
-    line(str(type, " ", other, " = ", values, "[lane + ", half, "];"));
-    line(str(index, " ", other_at, " = ", indices, "[lane + ", half, "];"));
-    const std::string equal = is_floating(c)
-                                  ? str("(", other, " == ", mine, " || (isnan(", other,
-                                        ") && isnan(", mine, ")))")
-                                  : str("(", other, " == ", mine, ")");
-    line(str("if ((", better(other, mine), ") || (", equal, " && ", other_at, " < ", indices,
-             "[lane])) {"));
-    ++indent_;
-    line(str(values, "[lane] = ", other, ";"));
-    line(str(indices, "[lane] = ", other_at, ";"));
-    --indent_;
-    line("}");
-    --indent_;
-    line("}");
-    line(str(workgroup_barrier(), ";"));
-    --indent_;
-    line("}");
-    line(str(best, " = ", values, "[0];"));
-    line(str(at, " = ", indices, "[0];"));
-    line(str(workgroup_barrier(), ";"));
+    combine_lanes({{values, best}, {indices, at}}, [&](const std::string& half) {
+      const std::string mine = str("v", next_value_++);
+      const std::string other = str("v", next_value_++);
+      const std::string other_at = str("v", next_value_++);
+      line(str(type, " ", mine, " = ", values, "[lane];"));
+      line(str(type, " ", other, " = ", values, "[lane + ", half, "];"));
+      line(str(index, " ", other_at, " = ", indices, "[lane + ", half, "];"));
+      const std::string equal = is_floating(c)
+                                    ? str("(", other, " == ", mine, " || (isnan(", other,
+                                          ") && isnan(", mine, ")))")
+                                    : str("(", other, " == ", mine, ")");
+      line(str("if ((", better(other, mine), ") || (", equal, " && ", other_at, " < ", indices,
+               "[lane])) {"));
+      ++indent_;
+      line(str(values, "[lane] = ", other, ";"));
+      line(str(indices, "[lane] = ", other_at, ";"));
+      --indent_;
+      line("}");
+    });
   }
   names_[id] = at;
 }
@@ -399,29 +384,39 @@ void KernelPrinter::emit_reduce(NodeId id) {
   line("}");
   if (split) {
     const std::string partials = shared_array(type, "partials");
-    const std::string half = str("r", next_loop_++);
-    line(str(partials, "[lane] = ", acc, ";"));
-    line(str(workgroup_barrier(), ";"));
-    line(str("for (", index_type(), " ", half, " = ", kWorkgroupSize / 2, "u; ", half, " > 0u; ",
-             half, " /= 2u) {"));
-    ++indent_;
-    line(str("if (lane < ", half, ") {"));
-    ++indent_;
-    const std::string mine = str("v", next_value_++);
-    const std::string other = str("v", next_value_++);
-    line(str(type, " ", mine, " = ", partials, "[lane];"));
-    line(str(type, " ", other, " = ", partials, "[lane + ", half, "];"));
-    line(str(partials, "[lane] = ", combine(n, mine, other), ";"));
-    --indent_;
-    line("}");
-    line(str(workgroup_barrier(), ";"));
-    --indent_;
-    line("}");
-    line(str(acc, " = ", partials, "[0];"));
-    // Every lane has read the total before a later reduction reuses the array.
-    line(str(workgroup_barrier(), ";"));
+    combine_lanes({{partials, acc}}, [&](const std::string& half) {
+      const std::string mine = str("v", next_value_++);
+      const std::string other = str("v", next_value_++);
+      line(str(type, " ", mine, " = ", partials, "[lane];"));
+      line(str(type, " ", other, " = ", partials, "[lane + ", half, "];"));
+      line(str(partials, "[lane] = ", combine(n, mine, other), ";"));
+    });
   }
   names_[id] = acc;
+}
+
+void KernelPrinter::combine_lanes(
+    const std::vector<std::pair<std::string, std::string>>& arrays,
+    const std::function<void(const std::string& half)>& step) {
+  for (const auto& [array, value] : arrays)
+    line(str(array, "[lane] = ", value, ";"));
+  line(str(workgroup_barrier(), ";"));
+  const std::string half = str("r", next_loop_++);
+  line(str("for (", index_type(), " ", half, " = ", kWorkgroupSize / 2, "u; ", half, " > 0u; ",
+           half, " /= 2u) {"));
+  ++indent_;
+  line(str("if (lane < ", half, ") {"));
+  ++indent_;
+  step(half);
+  --indent_;
+  line("}");
+  line(str(workgroup_barrier(), ";"));
+  --indent_;
+  line("}");
+  for (const auto& [array, value] : arrays)
+    line(str(value, " = ", array, "[0];"));
+  // Every lane has read the total before a later reduction reuses the arrays.
+  line(str(workgroup_barrier(), ";"));
 }
 
 std::string KernelPrinter::combine(const Node& n, const std::string& acc, const std::string& v) {

@@ -9,6 +9,7 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/kernel_ir.h"
 
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -97,6 +98,11 @@ private:
   void emit_node(NodeId id);
   void emit_reduce(NodeId id);
   void emit_arg_reduce(NodeId id);
+  /// A cooperative reduction's end: each lane stores its partials (arrays: shared array,
+  /// the lane's value), then in log2(kWorkgroupSize) halving steps lane < half combines
+  /// with lane + half (`step(half)` prints that), and every lane reads the totals back.
+  void combine_lanes(const std::vector<std::pair<std::string, std::string>>& arrays,
+                     const std::function<void(const std::string& half)>& step);
   /// acc combined with v by reduction n (sum, prod, amax, amin), as an expression.
   std::string combine(const Node& n, const std::string& acc, const std::string& v);
   /// The shared array of this compute type for this role ("partials", "values", "indices"),
