@@ -18,11 +18,14 @@ bool is_region(const BoundSymbol& bsym) {
   return bsym.symbol != nullptr && bsym.symbol->ns == SymbolNamespace::Fusion;
 }
 
-// Prims that compute nothing but an index mapping (or a constant): free to recompute.
+// Prims that compute nothing but an index mapping, a constant or a dtype conversion (one
+// instruction on a value the reader loads anyway): free to recompute, and cheaper than
+// storing (a converted f16 input would be stored twice its size).
 bool recomputable(const BoundSymbol& bsym) {
   using prims::PrimId;
   for (const PrimId id : {PrimId::broadcast_in_dim, PrimId::reshape, PrimId::transpose,
-                          PrimId::squeeze, PrimId::slice, PrimId::full, PrimId::iota}) {
+                          PrimId::squeeze, PrimId::slice, PrimId::full, PrimId::iota,
+                          PrimId::convert_element_type}) {
     if (bsym.symbol == &prims::symbol(id)) return bsym.output.is_tensor();
   }
   return false;

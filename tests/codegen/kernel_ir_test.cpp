@@ -102,7 +102,8 @@ TEST(KernelIr, SoftmaxReductionsAreLoopsOutsideEachOther) {
 
 TEST(KernelIr, LongUnorderedReductionsMakeACooperativeKernel) {
   // One workgroup per element once an outermost loop is long enough to split among its
-  // lanes; never for an ordered loop (cumsum).
+  // lanes; never for a loop that may not be split (cumsum's, a convolution's), nor where a
+  // stored value reads no reduction.
   const auto kernel_of = [](const Shape& shape, const auto& op) {
     TraceScope scope;
     auto x = scope.input_tensor("x", shape, DType::Float32);
@@ -125,6 +126,26 @@ TEST(KernelIr, LongUnorderedReductionsMakeACooperativeKernel) {
   EXPECT_TRUE(
       kernel_of({4, 1000}, [](const TensorProxyPtr& x) { return prims::argmax(x, 1); })
           .cooperative);
+  {
+    // A convolution's loop over 64 channels x 3 x 3 taps is not split (its lanes would
+    // read channels a plane apart).
+    TraceScope scope;
+    auto x = scope.input_tensor("x", {1, 64, 8, 8}, DType::Float32);
+    auto w = scope.input_tensor("w", {8, 64, 3, 3}, DType::Float32);
+    auto y = prims::convolution(x, w, Value(), {1, 1}, {1, 1}, {1, 1}, 1);
+    const Region region = region_of(scope.finish(y));
+    EXPECT_FALSE(make_kernel("k", region.prims, {y->name()}).cooperative);
+  }
+  {
+    // A full-size output that reads no reduction would be computed by one lane in 256.
+    TraceScope scope;
+    auto x = scope.input_tensor("x", {4, 1000}, DType::Float32);
+    auto total = prims::sum(x, {1});
+    auto doubled = prims::mul(x, 2.0);
+    const Region region = region_of(scope.finish(Value::List{Value(total), Value(doubled)}));
+    EXPECT_FALSE(make_kernel("k", region.prims, {total->name(), doubled->name()}).cooperative);
+    EXPECT_TRUE(make_kernel("k", region.prims, {total->name()}).cooperative);
+  }
 }
 
 TEST(KernelIr, ReductionOverSeveralDimsIsOneLoop) {

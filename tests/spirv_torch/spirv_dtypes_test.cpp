@@ -52,7 +52,9 @@ std::vector<at::Tensor> run_on_spirv(const Trace& trace, const std::vector<at::T
   std::vector<at::Tensor> out = thunder::spirv::run_spirv_trace(
       executor, prepared, std::vector<c10::IValue>(inputs.begin(), inputs.end()), &report);
   const std::size_t prims = thunder::codegen::flatten_to_prims(trace.bound_symbols).size();
-  EXPECT_EQ(report.prims["spirv"], prims) << prepared.to_string() << report.to_string();
+  // Every prim ran on spirv (rematerialize may have a region recompute a few another made).
+  EXPECT_GE(report.prims["spirv"], prims) << prepared.to_string() << report.to_string();
+  EXPECT_EQ(report.prims.count("torch"), 0u) << report.to_string();
   EXPECT_TRUE(report.fallbacks.empty()) << report.to_string();
   for (const thunder::Fallback& f : assigned)
     ADD_FAILURE() << f.op << " went to torch: " << f.reason;
@@ -459,18 +461,29 @@ TEST(SpirvCooperativeReductions, ArgmaxAndArgminKeepTheFirstExtremeAcrossLanes) 
   x[4].fill_(kInf);
   x[5][999] = 60.0f;
   const at::Tensor i = at::randint(-3, 4, {3, 513}, at::kLong);
+  // Rows of 200: lanes 200 to 255 see no point and keep (worst, 0).
+  at::Tensor s = at::randn({5, 200}, at::kFloat);
+  s[0][199] = 9.0f;
+  s[1].fill_(-kInf);
+  s[2].fill_(kInf);
+  s[3][150] = kNan;
+  s[4][0] = -9.0f;
   thunder::TraceScope scope("arg_reductions");
   auto t = scope.input_tensor("x", {6, 1000}, DType::Float32);
   auto ti = scope.input_tensor("i", {3, 513}, DType::Int64);
+  auto ts = scope.input_tensor("s", {5, 200}, DType::Float32);
   const Trace trace = scope.finish(Value::List{
       Value(thunder::prims::argmax(t, 1)), Value(thunder::prims::argmin(t, 1)),
-      Value(thunder::prims::argmax(ti, 1)), Value(thunder::prims::argmin(ti, 1))});
+      Value(thunder::prims::argmax(ti, 1)), Value(thunder::prims::argmin(ti, 1)),
+      Value(thunder::prims::argmax(ts, 1)), Value(thunder::prims::argmin(ts, 1))});
   int cooperative = 0;
-  const std::vector<at::Tensor> out = run_on_spirv(trace, {x, i}, cooperative_spirv(), &cooperative);
+  const std::vector<at::Tensor> out =
+      run_on_spirv(trace, {x, i, s}, cooperative_spirv(), &cooperative);
   EXPECT_GE(cooperative, 1);
-  ASSERT_EQ(out.size(), 4u);
-  const std::vector<at::Tensor> expected = {x.argmax(1), x.argmin(1), i.argmax(1), i.argmin(1)};
-  for (std::size_t k = 0; k < 4; ++k) {
+  ASSERT_EQ(out.size(), 6u);
+  const std::vector<at::Tensor> expected = {x.argmax(1), x.argmin(1), i.argmax(1),
+                                            i.argmin(1), s.argmax(1), s.argmin(1)};
+  for (std::size_t k = 0; k < 6; ++k) {
     EXPECT_TRUE(at::equal(out[k], expected[k]))
         << k << ":\n got      " << out[k] << "\n expected " << expected[k];
   }
@@ -488,10 +501,13 @@ TEST(SpirvCooperativeReductions, SoftmaxAndLayerNormOverLongRowsMatchTorch) {
   const Trace trace = scope.finish(
       Value::List{Value(lt::softmax(tx, -1)),
                   Value(lt::layer_norm(th, {2048}, tw, Value(), 1e-5))});
+  // The first region (softmax's row max, layer_norm's row sum) stores only reductions and
+  // is cooperative; the next stores exp(x - max) and x - mean beside their sums, values
+  // one lane in 256 would compute, so it is not.
   int cooperative = 0;
   const std::vector<at::Tensor> out =
       run_on_spirv(trace, {x, h, w}, cooperative_spirv(), &cooperative);
-  EXPECT_GE(cooperative, 2);
+  EXPECT_GE(cooperative, 1);
   ASSERT_EQ(out.size(), 2u);
   const at::Tensor softmax = at::softmax(x.to(at::kDouble), -1).to(at::kFloat);
   EXPECT_TRUE(at::allclose(out[0], softmax, 1e-5, 1e-7)) << (out[0] - softmax).abs().max();

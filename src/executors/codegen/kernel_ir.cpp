@@ -914,7 +914,7 @@ NodeId KernelBuilder::eval_cumsum(const Definition& def, const Coords& coords) {
   if (extent == 0) return constant(Value(0), def.proxy->dtype(), def); // never read
   const int parent = scope_of(coords.dims);
   const auto [loop, loop_index] = open_loop(parent, extent);
-  kernel_.loops[static_cast<std::size_t>(loop)].ordered = true;
+  kernel_.loops[static_cast<std::size_t>(loop)].splittable = false;
   Coords inner;
   inner.shape = a.shape();
   inner.dims = coords.dims;
@@ -957,6 +957,7 @@ NodeId KernelBuilder::eval_convolution(const Definition& def, const Coords& coor
   } else {
     const int parent = scope_of(coords.dims);
     const auto [loop, loop_index] = open_loop(parent, extent);
+    kernel_.loops[static_cast<std::size_t>(loop)].splittable = false;
     const Coords taps = unravel(loop_index, reduced_shape);
     // The input channel: the group's first plus the loop's channel within the group.
     NodeId channel = taps.dims[0];
@@ -1090,17 +1091,29 @@ Kernel KernelBuilder::build() {
 }
 
 bool KernelBuilder::worth_cooperating() const {
+  // The outermost reductions, and whether one of them is long.
+  std::vector<bool> outer_reduce(kernel_.nodes.size(), false);
   bool long_loop = false;
-  for (const Node& n : kernel_.nodes) {
+  for (std::size_t id = 0; id < kernel_.nodes.size(); ++id) {
+    const Node& n = kernel_.nodes[id];
     if (n.kind != NodeKind::Reduce) continue;
     const Loop& loop = kernel_.loops[static_cast<std::size_t>(n.loop)];
     if (loop.parent != 0) continue; // nested loops run whole in each lane
-    if (loop.ordered) return false;
+    if (!loop.splittable) return false;
+    outer_reduce[id] = true;
     long_loop = long_loop || loop.extent >= kCooperativeMinExtent;
   }
-  return long_loop;
+  if (!long_loop) return false;
+  // Whether each node depends on an outermost reduction (operands come before their users).
+  std::vector<bool> reduced(kernel_.nodes.size(), false);
+  for (std::size_t id = 0; id < kernel_.nodes.size(); ++id) {
+    reduced[id] = outer_reduce[id];
+    for (const NodeId op : kernel_.nodes[id].operands)
+      reduced[id] = reduced[id] || reduced[static_cast<std::size_t>(op)];
+  }
+  return std::all_of(kernel_.stores.begin(), kernel_.stores.end(),
+                     [&](const Store& s) { return reduced[static_cast<std::size_t>(s.value)]; });
 }
-
 
 void flatten_into(const BoundSymbol& bsym, std::vector<const BoundSymbol*>& out) {
   if (bsym.symbol != nullptr && bsym.symbol->is_prim()) {

@@ -91,9 +91,10 @@ struct Loop {
   int depth = 0;
   std::int64_t extent = 1; ///< The number of points of the reduced dims.
   NodeId index = -1;       ///< The LoopIndex node.
-  /// Its points must be combined in order (cumsum's, as torch's sequential scan adds), so
-  /// the loop is never split across invocations.
-  bool ordered = false;
+  /// Whether the lanes of a workgroup may split it (Kernel::cooperative): not cumsum's, whose
+  /// points are added in order as torch's sequential scan adds them, nor a convolution's,
+  /// whose lanes would read channels a whole plane apart (no coalescing).
+  bool splittable = true;
 };
 
 /// A data-dependent index a kernel checks (CheckedIndex). A kernel with checks takes one more
@@ -139,9 +140,10 @@ struct Kernel {
   std::vector<Store> stores;
   std::int64_t num_invocations = 0; ///< The largest output's element count.
   std::vector<IndexCheck> checks;   ///< Non-empty: the kernel takes a status buffer.
-  /// Set by make_kernel when an outermost loop has at least kCooperativeMinExtent points and
-  /// no outermost loop is ordered (cumsum's). An executor may clear it for a device that
-  /// runs barriers slowly: the same IR then runs one invocation per element.
+  /// Set by make_kernel when an outermost loop has at least kCooperativeMinExtent points,
+  /// every outermost loop is splittable, and every stored value depends on one of them (a
+  /// value that does not would be computed by one lane of 256). An executor may clear it for
+  /// a device that runs barriers slowly: the same IR then runs one invocation per element.
   bool cooperative = false;
 };
 
