@@ -338,15 +338,19 @@ ThunderCompiler::ThunderCompiler(Options options)
   options_.backend = backend_;
 }
 
-std::string ThunderCompiler::backend_for(const Program& program) const {
-  if (!auto_per_graph_) return backend_;
-  // Dynamo hands over one graph per device, so its first tensor input says where it runs.
+std::string ThunderCompiler::graph_device(const Program& program) {
   for (const ProgramInput& input : program.inputs) {
-    if (program.has_tensor_info(input.name)) {
-      return select_backend("auto", program.tensor_info(input.name).device.to_string());
+    if (program.has_tensor_info(input.name) &&
+        program.tensor_info(input.name).device.type == DeviceType::CUDA) {
+      return program.tensor_info(input.name).device.to_string();
     }
   }
-  return backend_;
+  return "cpu";
+}
+
+std::string ThunderCompiler::backend_for(const Program& program) const {
+  if (!auto_per_graph_) return backend_;
+  return select_backend("auto", graph_device(program));
 }
 
 CompiledGraph ThunderCompiler::compile(const Program& program, const std::string& name,

@@ -199,9 +199,18 @@ TEST(ThunderCompiler, AMutatingNodeKeepsItsPlace) {
 }
 
 TEST(ThunderCompiler, AutoChoosesEachGraphsBackendByTheDeviceOfItsInputs) {
-  // One compiler sees Dynamo's CPU and CUDA graphs alike: with auto, a CUDA graph runs on
-  // cuda where that backend is available (torch here, without a GPU), a CPU graph on torch.
+  // One compiler sees Dynamo's CPU and CUDA graphs alike: with auto, a graph with an input
+  // on a CUDA device runs on cuda where that backend is available (torch on a machine
+  // without a GPU: there this checks the choice, the GPU machine checks cuda), any other
+  // graph on torch.
   Program on_gpu = chain(node("aten::sigmoid.default", {named("self", "r")}, "c", 2));
+  EXPECT_EQ(ThunderCompiler::graph_device(on_gpu), "cpu");
+  // Any CUDA input counts, not only the first.
+  Program mixed = on_gpu;
+  mixed.inputs.insert(mixed.inputs.begin(), ProgramInput{"k", InputKind::UserInput, ""});
+  mixed.tensors["k"] = TensorInfo{{}, DType::Float32, Device::cpu(), false};
+  mixed.tensors["x"].device = Device::cuda(1);
+  EXPECT_EQ(ThunderCompiler::graph_device(mixed), "cuda:1");
   for (auto& [name, info] : on_gpu.tensors)
     info.device = Device::cuda(0);
   const ThunderCompiler compiler(Options{"auto"});

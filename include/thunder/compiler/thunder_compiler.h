@@ -80,6 +80,10 @@ public:
   CompiledGraph compile(const Program& program, const std::string& name,
                         const std::vector<std::optional<SplitReason>>& known = {}) const;
 
+  /// The device auto chooses a graph's backend by: the first CUDA device among its tensor
+  /// inputs ("cuda:1"), else "cpu".
+  static std::string graph_device(const Program& program);
+
   /// The backend of a graph on the CPU. With auto (and no Options::device), each graph
   /// gets its own: cuda where its inputs are on a CUDA device and the backend is available
   /// (CompiledGraph::backend says which ran).
