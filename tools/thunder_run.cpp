@@ -270,6 +270,8 @@ int run_model(const RunArgs& a) {
     if (stats.peak_device_bytes > 0) {
       j["peak_device_bytes"] = stats.peak_device_bytes;
       j["eager_peak_bytes_estimate"] = stats.eager_peak_bytes_estimate;
+      j["uploaded_bytes"] = stats.uploaded_bytes;
+      j["resident_bytes"] = stats.resident_bytes;
     }
     std::cout << j.dump() << std::endl;
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -306,6 +308,10 @@ int run_model(const RunArgs& a) {
                 "(estimated from the trace)\n",
                 static_cast<double>(stats.peak_device_bytes) / 1024, module->backend().c_str(),
                 static_cast<double>(stats.eager_peak_bytes_estimate) / 1024);
+    std::printf("host to device, last call: %.1f KiB copied; %.1f KiB of weights already on "
+                "the device\n",
+                static_cast<double>(stats.uploaded_bytes) / 1024,
+                static_cast<double>(stats.resident_bytes) / 1024);
   }
   std::printf("cache: %d hits, %d misses, %d recompiles%s%s\n", stats.cache_hits,
               stats.cache_misses, stats.recompiles, module->cache_dir().empty() ? "" : "; dir ",

@@ -50,6 +50,10 @@ struct Options {
   /// warning on stderr naming the function and the guard that failed; 0: never. 8, as
   /// torch._dynamo's cache_size_limit.
   int recompile_warning_limit = 8;
+  /// spirv: keep the weights the module loaded on the device between calls (1), or upload
+  /// them on every call and free each after its last use (0); -1: the device's default
+  /// (VulkanRuntime::resident_weights: on for discrete GPUs, THUNDER_VK_RESIDENT_WEIGHTS).
+  int resident_weights = -1;
 };
 
 /// What compiling and calling cost and did. Times are totals over every compile and call.
@@ -72,6 +76,10 @@ struct CompileStats {
   /// 0 where not measured.
   std::uint64_t peak_device_bytes = 0;
   std::int64_t eager_peak_bytes_estimate = 0;
+  /// spirv, the last call: bytes copied from host tensors to the device, and bytes of the
+  /// module's weights read from their device copies instead (ResidentTensors).
+  std::uint64_t uploaded_bytes = 0;
+  std::uint64_t resident_bytes = 0;
 };
 
 /// A compiled model.

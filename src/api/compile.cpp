@@ -380,7 +380,24 @@ private:
     bool ran = false;
 #ifdef THUNDER_HAVE_SPIRV
     if (backend_ == "spirv") {
-      out = spirv::run_spirv_trace(spirv_executor(), last_->traces.back(), inputs, &report);
+      const bool keep = options_.resident_weights >= 0 ? options_.resident_weights != 0
+                                                        : spirv_executor().runtime().resident_weights();
+      if (!resident_ && keep) {
+        // The weights this module loaded stay on the device between calls: nothing but
+        // this module holds them (the trace names them as the program's inputs).
+        std::set<std::string> names;
+        const Trace& trace = last_->traces.back();
+        for (std::size_t i = 0; i < exported_.program.inputs.size() && i < trace.inputs.size();
+             ++i) {
+          if (exported_.program.inputs[i].kind != InputKind::UserInput &&
+              trace.inputs[i].is_proxy()) {
+            names.insert(trace.inputs[i].proxy()->name());
+          }
+        }
+        resident_ = std::make_unique<spirv::ResidentTensors>(std::move(names));
+      }
+      out = spirv::run_spirv_trace(spirv_executor(), last_->traces.back(), inputs, &report,
+                                   /*strict=*/false, resident_.get());
       ran = true;
     }
 #endif
@@ -393,6 +410,8 @@ private:
 #endif
     THUNDER_INTERNAL_ASSERT(ran) << "backend " << backend_ << " selected in a build without it";
     stats_.peak_device_bytes = report.peak_device_bytes;
+    stats_.uploaded_bytes = report.uploaded_bytes;
+    stats_.resident_bytes = report.resident_bytes;
     stats_.eager_peak_bytes_estimate = last_->eager_peak_bytes;
     for (const Fallback& f : report.fallbacks) {
       if (warned_regions_.insert(f.op).second) {
@@ -543,6 +562,9 @@ private:
   CompileStats stats_;
   std::mutex mutex_;
   std::set<std::string> warned_regions_; // kernel regions that ran on torch, warned about once
+#ifdef THUNDER_HAVE_SPIRV
+  std::unique_ptr<spirv::ResidentTensors> resident_; // spirv: this module's weights, on the device
+#endif
 };
 
 void flatten_tensors(const c10::IValue& value, std::vector<at::Tensor>& out,

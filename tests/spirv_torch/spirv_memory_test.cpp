@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,43 @@ TEST(SpirvMemory, OutOfDeviceMemoryIsAClearErrorThatHoldsNothingAfter) {
   const Trace with_dels = thunder::delete_last_used(prepared);
   const std::vector<at::Tensor> out = run_spirv_trace(*spirv, with_dels, inputs, nullptr, true);
   EXPECT_TRUE(at::allclose(out[0].to(at::kDouble), layers_reference(tensors), 1e-4, 1e-5));
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
+}
+
+TEST(SpirvMemory, ResidentWeightsAreUploadedAgainOnlyWhenTheyChange) {
+  std::string why_not;
+  const auto spirv = open_executor({}, why_not);
+  if (!spirv) GTEST_SKIP() << "spirv executor not available here: " << why_not;
+  const Trace prepared = thunder::delete_last_used(
+      prepare_spirv_trace(layers_trace(), *spirv, TorchFallbackExecutor()));
+  std::vector<at::Tensor> tensors;
+  std::vector<c10::IValue> inputs = layers_inputs(tensors);
+  std::set<std::string> weights;
+  for (int i = 0; i < kLayers; ++i)
+    weights.insert("w" + std::to_string(i));
+  auto resident = std::make_unique<thunder::spirv::ResidentTensors>(weights);
+  const auto run = [&](std::uint64_t uploaded, std::uint64_t kept) {
+    ExecutionReport report;
+    const std::vector<at::Tensor> out =
+        run_spirv_trace(*spirv, prepared, inputs, &report, /*strict=*/true, resident.get());
+    EXPECT_EQ(report.uploaded_bytes, uploaded);
+    EXPECT_EQ(report.resident_bytes, kept);
+    EXPECT_TRUE(at::allclose(out[0].to(at::kDouble), layers_reference(tensors), 1e-4, 1e-5));
+  };
+  run(7 * kTensorBytes, 0);             // x and the six weights
+  run(kTensorBytes, kLayers * kTensorBytes); // x only
+  EXPECT_EQ(resident->bytes(), kLayers * kTensorBytes);
+  // Modified in place: its version moved, so it goes up again (and the result follows it).
+  tensors[3].mul_(0.5);
+  run(2 * kTensorBytes, (kLayers - 1) * kTensorBytes);
+  // Another tensor of equal values is another tensor: uploaded.
+  tensors[2] = tensors[2].clone();
+  inputs[2] = tensors[2];
+  run(2 * kTensorBytes, (kLayers - 1) * kTensorBytes);
+  run(kTensorBytes, kLayers * kTensorBytes);
+  // The copies are the ResidentTensors': held until it lets them go.
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, kLayers * kTensorBytes);
+  resident.reset();
   EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
 }
 

@@ -209,6 +209,46 @@ TEST_P(SpirvViewsModels, HoldNoMoreDeviceMemoryThanEager) {
   EXPECT_GT(stats.peak_device_bytes, 0u);
   EXPECT_LE(static_cast<std::int64_t>(stats.peak_device_bytes), stats.eager_peak_bytes_estimate)
       << compiled->last_traces().back().to_string();
+
+}
+
+// With its weights kept on the device (Options::resident_weights, the default on discrete
+// GPUs), a model's second call copies only the user inputs: the transposed weights too are
+// views of the device copies. The outputs are the same. The peak is printed, not bounded:
+// held for the whole call, the weights no longer make room for intermediates as they die,
+// and the runner's pool neither splits nor merges buffers as eager's caching allocator does.
+TEST_P(SpirvViewsModels, KeepTheirWeightsOnTheDeviceBetweenCalls) {
+  const char* dir = std::getenv("THUNDER_TEST_MODELS");
+  if (dir == nullptr) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  const std::string path = std::string(dir) + "/" + GetParam() + ".pt2";
+  try {
+    thunder::select_backend("spirv");
+  } catch (const thunder::BackendError& e) {
+    GTEST_SKIP() << e.what();
+  }
+  thunder::Options options;
+  options.backend = "spirv";
+  options.resident_weights = 1;
+  const auto compiled = thunder::compile(path, options);
+  const std::vector<at::Tensor> inputs = thunder::load_sample_inputs(path);
+  const std::vector<at::Tensor> first = compiled->forward(inputs);
+  const thunder::CompileStats& stats = compiled->stats();
+  const std::uint64_t first_upload = stats.uploaded_bytes;
+  EXPECT_EQ(stats.resident_bytes, 0u);
+  std::uint64_t user_bytes = 0;
+  for (const at::Tensor& t : inputs)
+    user_bytes += static_cast<std::uint64_t>(t.nbytes());
+  const std::vector<at::Tensor> again = compiled->forward(inputs);
+  ASSERT_EQ(again.size(), first.size());
+  for (std::size_t i = 0; i < first.size(); ++i)
+    EXPECT_TRUE(at::equal(again[i], first[i])) << GetParam() << " output " << i;
+  std::cout << "[spirv resident] " << GetParam() << ": uploaded " << first_upload << " then "
+            << stats.uploaded_bytes << " bytes, " << stats.resident_bytes
+            << " bytes of weights already on the device; peak " << stats.peak_device_bytes
+            << ", eager " << stats.eager_peak_bytes_estimate << "\n";
+  EXPECT_LE(stats.uploaded_bytes, user_bytes) << compiled->last_traces().back().to_string();
+  EXPECT_GT(stats.resident_bytes, 0u);
+  EXPECT_EQ(first_upload, stats.uploaded_bytes + stats.resident_bytes);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, SpirvViewsModels,

@@ -95,6 +95,10 @@ struct ExecutionReport {
   /// spirv: the most bytes of device storage buffers the run held at once (its inputs,
   /// outputs and intermediates); 0 where the executor does not measure it.
   std::uint64_t peak_device_bytes = 0;
+  /// spirv: bytes copied from host tensors to the device, and bytes of resident inputs
+  /// (ResidentTensors) read from their device copies instead.
+  std::uint64_t uploaded_bytes = 0;
+  std::uint64_t resident_bytes = 0;
 
   /// "spirv: 9 prims in 2 regions (1 batch), torch: 3 prims; fallbacks: none".
   std::string to_string() const;

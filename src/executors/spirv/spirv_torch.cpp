@@ -46,13 +46,39 @@ c10::IValue check_input(const Value& proxy_value, const c10::IValue& input, std:
   return checked;
 }
 
+} // namespace
+
+// What the runner may touch of a ResidentTensors.
+class ResidentAccess {
+public:
+  static ResidentTensors::Entry& entry(ResidentTensors& r, const std::string& name) {
+    return r.entries_[name];
+  }
+};
+
+ResidentTensors::~ResidentTensors() = default;
+
+std::uint64_t ResidentTensors::bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& [name, entry] : entries_)
+    total += entry.buffer ? entry.buffer->size() : 0;
+  return total;
+}
+
+void ResidentTensors::clear() {
+  entries_.clear();
+}
+
+namespace {
+
 // Runs one trace. Regions are recorded into a pending batch that is submitted (flushed)
 // before the next torch call and at the end; only values something outside the batch reads
 // are downloaded.
 class Runner {
 public:
-  Runner(const SpirvExecutor& spirv, const Trace& trace, ExecutionReport& report, bool strict)
-      : spirv_(spirv), trace_(trace), report_(report), strict_(strict) {
+  Runner(const SpirvExecutor& spirv, const Trace& trace, ExecutionReport& report, bool strict,
+         ResidentTensors* resident)
+      : spirv_(spirv), trace_(trace), report_(report), strict_(strict), resident_(resident) {
     for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace.bound_symbols[i];
       if (bsym.symbol == &python_del()) continue;
@@ -98,7 +124,8 @@ public:
     // Runs are serialized (run_spirv_trace), so the runtime's peak since the reset is this
     // run's; what others freed meanwhile could only lower it.
     const std::uint64_t peak = rt.memory_stats().peak;
-    report_.peak_device_bytes = peak > held_before ? peak - held_before : 0;
+    // Resident inputs held before the run count too: the run read them.
+    report_.peak_device_bytes = (peak > held_before ? peak - held_before : 0) + resident_before_;
 
     std::vector<at::Tensor> outputs;
     trace_.output.for_each_proxy([&](const Proxy& p) {
@@ -116,10 +143,14 @@ private:
     DType dtype;
   };
 
-  // A view of a device value of the pending batch: strides over its buffer, no copy.
+  // A view of a device value of the pending batch, or of a resident input's device copy:
+  // strides over its buffer, no copy.
   struct View {
     std::string base; // In device_values_, or in released_bases_ once `del`ed.
     StridedLayout layout;
+    // The device copy of a resident input (owned by the ResidentTensors), or null. Such a
+    // view is computed on the host too (torch's view), for readers outside the batch.
+    const Buffer* resident = nullptr;
   };
 
   // An unfused view prim of spirv (given to it by rematerialize for a matmul that reads the
@@ -131,18 +162,27 @@ private:
       source = View{in, contiguous_layout(it->second.shape)};
     } else if (const auto view = views_.find(in); view != views_.end()) {
       source = view->second;
+    } else if (resident_ != nullptr && resident_->wants(in)) {
+      // A view of a resident input (a linear's transposed weight): over its device copy,
+      // which stays from call to call, as the host tensor lies (any strides, offset 0).
+      const at::Tensor& t = host_tensor(in);
+      const Buffer* copy = uploaded_already(in);
+      if (copy == nullptr) copy = resident_upload(in, t);
+      source = View{in, StridedLayout{Shape(t.sizes().begin(), t.sizes().end()), t.strides().vec(), 0},
+                    copy};
     }
     report_.prims[spirv_.name()] += 1;
-    if (!source) {
+    if (!source || source->resident != nullptr) {
       // On the host: torch's view reads the same storage (a matmul uploads its span as is).
       torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
-      return;
+      if (!source) return;
     }
     std::optional<StridedLayout> layout = view_layout(bsym, source->layout);
     THUNDER_INTERNAL_ASSERT(layout.has_value())
         << bsym.call_string() << " is no strided view of " << in
         << "; rematerialize gives spirv only views strides express";
-    views_[bsym.output.as_tensor()->name()] = View{source->base, std::move(*layout)};
+    views_[bsym.output.as_tensor()->name()] =
+        View{source->base, std::move(*layout), source->resident};
     members_.insert(index);
   }
 
@@ -208,8 +248,8 @@ private:
         bindings.push_back(it->second.buffer.get());
         continue;
       }
-      if (const auto it = uploads_.find(in.name); it != uploads_.end()) {
-        bindings.push_back(it->second.get());
+      if (const Buffer* uploaded = uploaded_already(in.name)) {
+        bindings.push_back(uploaded);
         continue;
       }
       const at::Tensor& t = host_tensor(in.name);
@@ -308,7 +348,8 @@ private:
       THUNDER_INTERNAL_ASSERT(strides.has_value() && layout.offset == 0)
           << "view " << name << " of " << it->second.base << " is not one the matmul reads";
       op.strides = numel(layout.shape) == 0 ? std::array<std::int64_t, 3>{} : *strides;
-      op.buffer = view_base(it->second).buffer.get();
+      op.buffer = it->second.resident != nullptr ? it->second.resident
+                                                 : view_base(it->second).buffer.get();
       return op;
     }
     const at::Tensor& t = host_tensor(name);
@@ -324,8 +365,8 @@ private:
       op.strides = contiguous(Shape(t.sizes().begin(), t.sizes().end()));
       op.upload_key = name + "#contiguous";
     }
-    if (const auto it = uploads_.find(op.upload_key); it != uploads_.end()) {
-      op.buffer = it->second.get();
+    if (const Buffer* uploaded = uploaded_already(op.upload_key)) {
+      op.buffer = uploaded;
     } else {
       op.upload = strides && span_bytes(t) <= max_bytes ? t : t.contiguous();
     }
@@ -335,8 +376,8 @@ private:
   const Buffer* uploaded(MatmulOperand& op) {
     if (op.buffer != nullptr) return op.buffer;
     // The other operand may be the same tensor (x @ x), uploaded a moment ago.
-    if (const auto it = uploads_.find(op.upload_key); it != uploads_.end()) {
-      op.buffer = it->second.get();
+    if (const Buffer* uploaded = uploaded_already(op.upload_key)) {
+      op.buffer = uploaded;
     } else {
       op.buffer = upload(op.upload_key, *op.upload);
     }
@@ -385,10 +426,59 @@ private:
     return new_buffer(bytes);
   }
 
+  // The buffer the host tensor `name` (an upload key) was copied into in this batch, or a
+  // resident input's in this run; null if none.
+  const Buffer* uploaded_already(const std::string& key) const {
+    if (const auto it = uploads_.find(key); it != uploads_.end()) return it->second.get();
+    if (const auto it = resident_used_.find(key); it != resident_used_.end()) return it->second;
+    return nullptr;
+  }
+
+  // A resident input: its device copy, uploaded first where the host tensor is another one,
+  // was modified in place since, or outgrew the copy. The copy is never pooled: it outlives
+  // the run.
+  const Buffer* resident_upload(const std::string& name, const at::Tensor& t) {
+    ResidentTensors::Entry& e = ResidentAccess::entry(*resident_, name);
+    const std::size_t bytes = span_bytes(t);
+    const std::size_t size = std::max<std::size_t>(bytes, 4);
+    const bool same = e.buffer && e.host.is_same(t) && e.version == t._version() &&
+                      e.data == t.const_data_ptr() && e.sizes == t.sizes().vec() &&
+                      e.strides == t.strides().vec() && e.buffer->size() >= size;
+    if (same) {
+      report_.resident_bytes += bytes;
+      resident_before_ += e.buffer->size();
+    } else {
+      if (!e.buffer || e.buffer->size() < size) {
+        e.buffer.reset();
+        e.buffer = new_buffer(size);
+      }
+      if (bytes > 0) {
+        spirv_.runtime().upload(
+            *e.buffer, std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
+      }
+      report_.uploaded_bytes += bytes;
+      e.host = t;
+      e.version = t._version();
+      e.data = t.const_data_ptr();
+      e.sizes = t.sizes().vec();
+      e.strides = t.strides().vec();
+    }
+    resident_used_[name] = e.buffer.get();
+    return e.buffer.get();
+  }
+
   // The host tensor `name` copied into a buffer now (once per batch).
   const Buffer* upload(const std::string& name, const at::Tensor& t) {
-    THUNDER_INTERNAL_ASSERT(uploads_.count(name) == 0)
+    THUNDER_INTERNAL_ASSERT(uploads_.count(name) == 0 && resident_used_.count(name) == 0)
         << name << " uploaded twice in one batch: the first buffer may be bound already";
+    // A resident input itself (not a contiguous copy a matmul made of it).
+    if (resident_ != nullptr && resident_->wants(name)) {
+      if (const auto it = env_.find(name);
+          it != env_.end() && it->second.isTensor() && it->second.toTensor().is_same(t)) {
+        return resident_upload(name, t);
+      }
+    }
+    report_.uploaded_bytes += span_bytes(t);
     const std::size_t bytes = span_bytes(t);
     std::unique_ptr<Buffer> buffer = take(free_, std::max<std::size_t>(bytes, 4));
     if (!buffer) buffer = new_buffer(std::max<std::size_t>(bytes, 4));
@@ -405,6 +495,7 @@ private:
   // recorded already), and the host tensor is dropped.
   void release(const std::string& name) {
     env_.erase(name);
+    resident_used_.erase(name); // the device copy stays with its ResidentTensors
     const auto viewed = [&](const std::string& base) {
       return std::any_of(views_.begin(), views_.end(),
                          [&](const auto& view) { return view.second.base == base; });
@@ -590,7 +681,8 @@ private:
     }
     // A view something after the batch reads: its base brought back, viewed with its strides.
     for (const auto& [name, view] : views_) {
-      if (!download_all && !read_outside_batch(name)) continue;
+      // A view of a resident input is on the host already (run_view made it there too).
+      if (view.resident != nullptr || (!download_all && !read_outside_batch(name))) continue;
       const DeviceValue& base = view_base(view);
       at::Tensor t = at::empty(std::vector<std::int64_t>(base.shape.begin(), base.shape.end()),
                                at::TensorOptions().dtype(to_scalar_type(base.dtype)));
@@ -623,6 +715,9 @@ private:
   const Trace& trace_;
   ExecutionReport& report_;
   bool strict_;
+  ResidentTensors* resident_;
+  std::map<std::string, const Buffer*> resident_used_; // Resident inputs read in this run.
+  std::uint64_t resident_before_ = 0; // Bytes of device copies this run found made.
   TorchExecutor torch_;
   TorchEnvironment env_;
   std::map<std::string, std::vector<std::size_t>> users_; // Top-level readers, by name.
@@ -651,12 +746,13 @@ Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
 
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
                                         const std::vector<c10::IValue>& inputs,
-                                        ExecutionReport* report, bool strict) {
+                                        ExecutionReport* report, bool strict,
+                                        ResidentTensors* resident) {
   // A Vulkan queue needs external synchronization: one trace at a time submits to it.
   static std::mutex device_mutex;
   const std::lock_guard lock(device_mutex);
   ExecutionReport local;
-  Runner runner(spirv, trace, report != nullptr ? *report : local, strict);
+  Runner runner(spirv, trace, report != nullptr ? *report : local, strict, resident);
   return runner.run(inputs);
 }
 

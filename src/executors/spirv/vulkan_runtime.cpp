@@ -332,6 +332,7 @@ struct VulkanRuntime::Context {
   bool unified = false;
   bool force_staging = false;
   bool cooperative = false;
+  bool resident_weights = false;
   uint32_t instance_version = VK_API_VERSION_1_1;
   // This instance's own functions for its teardown: volk's globals belong to whichever
   // instance was loaded last (list_devices' or another runtime's), maybe destroyed since,
@@ -1046,6 +1047,16 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   ctx.cooperative = options.cooperative >= 0 ? options.cooperative != 0
                     : !cooperative.empty()   ? cooperative == "1"
                                              : ctx.info.type != "CPU";
+  const std::string resident = env_or_empty("THUNDER_VK_RESIDENT_WEIGHTS");
+  if (options.resident_weights < 0 && !resident.empty() && resident != "0" && resident != "1") {
+    throw ArgumentError(
+        str("THUNDER_VK_RESIDENT_WEIGHTS must be 0 or 1, got '", resident, "'"));
+  }
+  // Set from `unified` once the memory types are known (below).
+  ctx.resident_weights = options.resident_weights >= 0 ? options.resident_weights != 0
+                         : !resident.empty()           ? resident == "1"
+                                                       : true;
+  const bool resident_by_default = options.resident_weights < 0 && resident.empty();
   FeatureChain enabled(feature_version);
   enabled.set(ctx.features, feature_version);
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
@@ -1078,6 +1089,7 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
     }
   }
   ctx.unified = any_device_local && all_mappable;
+  if (resident_by_default) ctx.resident_weights = !ctx.unified;
 }
 
 VulkanRuntime::~VulkanRuntime() = default;
@@ -1111,6 +1123,9 @@ bool VulkanRuntime::unified_memory() const {
 }
 bool VulkanRuntime::cooperative_kernels() const {
   return ctx_->cooperative;
+}
+bool VulkanRuntime::resident_weights() const {
+  return ctx_->resident_weights;
 }
 uint64_t VulkanRuntime::max_storage_buffer_range() const {
   return ctx_->props.limits.maxStorageBufferRange;

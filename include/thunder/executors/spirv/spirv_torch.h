@@ -10,6 +10,10 @@
 // into that value's buffer, which stays held until the view's last reader; over a host
 // tensor it is torch's view.
 //
+// Inputs a caller marks resident (a compiled model's own weights, in a ResidentTensors)
+// stay on the device between calls: uploaded on the first call, and again only when the
+// host tensor changed (another tensor, or the same one modified in place).
+//
 // Which executor ran what is counted (ExecutionReport), so a test or a user sees a region
 // that fell back to torch: nothing falls back silently. This is the only spirv file that
 // includes LibTorch headers; the executor and its runtime stay torch-free.
@@ -25,11 +29,52 @@
 #include <ATen/core/ivalue.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace thunder::spirv {
+
+/// Device copies of host tensors kept between runs: the trace inputs named here (by their
+/// proxies' names) are uploaded once and reused while the host tensor is the same one
+/// (at::Tensor::is_same) at the same version (at::Tensor::_version(), which in-place ops
+/// bump), else uploaded again. Meant for weights the caller owns, as a compiled model owns
+/// those it loaded: a write through a raw pointer or through `.data` keeps the version and
+/// would not be seen. Holds a reference to each host tensor and its device buffer until
+/// cleared or destroyed. Not thread-safe; run_spirv_trace serializes the runs using it.
+class ResidentTensors {
+public:
+  explicit ResidentTensors(std::set<std::string> names = {}) : names_(std::move(names)) {}
+  ~ResidentTensors();
+  ResidentTensors(const ResidentTensors&) = delete;
+  ResidentTensors& operator=(const ResidentTensors&) = delete;
+
+  /// Whether the input `name` may stay on the device.
+  bool wants(const std::string& name) const { return names_.count(name) != 0; }
+  /// Device bytes held now.
+  std::uint64_t bytes() const;
+  /// Drops every device copy.
+  void clear();
+
+  /// One device copy and what it was made from (run_spirv_trace keeps it).
+  struct Entry {
+    at::Tensor host;
+    // What the copy was made from (a tensor's layout can change in place, unversioned).
+    std::int64_t version = 0;
+    const void* data = nullptr;
+    std::vector<std::int64_t> sizes, strides;
+    std::unique_ptr<Buffer> buffer;
+  };
+
+private:
+  friend class ResidentAccess;
+  std::set<std::string> names_;
+  std::map<std::string, Entry> entries_;
+};
+
 
 using thunder::ExecutionReport;
 using thunder::TorchFallbackExecutor;
@@ -47,9 +92,11 @@ Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
 /// flattened in order. A region the executor cannot compile here (UnsupportedError) runs on
 /// torch and is listed in report->fallbacks; with `strict`, that is an UnsupportedError
 /// instead. BackendError/ShaderError from Vulkan or the compiler propagate. Runs from
-/// several threads take turns (the device queue is not thread-safe).
+/// several threads take turns (the device queue is not thread-safe). Inputs `resident`
+/// wants are read from, or uploaded into, its device copies.
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
                                         const std::vector<c10::IValue>& inputs,
-                                        ExecutionReport* report = nullptr, bool strict = false);
+                                        ExecutionReport* report = nullptr, bool strict = false,
+                                        ResidentTensors* resident = nullptr);
 
 } // namespace thunder::spirv

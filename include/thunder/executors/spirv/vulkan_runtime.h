@@ -70,6 +70,12 @@ struct RuntimeOptions {
   /// a CPU device, where lavapipe runs a workgroup's barriers some 200 times slower than one
   /// invocation's loop over the row.
   int cooperative = -1;
+  /// A compiled model's weights kept on the device between calls (spirv::ResidentTensors):
+  /// 1 on, 0 off, -1 reads THUNDER_VK_RESIDENT_WEIGHTS (0 or 1); unset, on where device
+  /// memory is not host-visible (a discrete GPU: no copy over the bus per call) and off where
+  /// it is (lavapipe, integrated GPUs: an upload is a memcpy, and weights freed after their
+  /// last use leave room for intermediates).
+  int resident_weights = -1;
 };
 
 class VulkanRuntime;
@@ -181,6 +187,8 @@ public:
   bool unified_memory() const;
   /// Whether generated kernels may be cooperative here (RuntimeOptions::cooperative).
   bool cooperative_kernels() const;
+  /// Whether compiled models keep their weights on this device (RuntimeOptions::resident_weights).
+  bool resident_weights() const;
   /// VkPhysicalDeviceLimits::maxStorageBufferRange.
   uint64_t max_storage_buffer_range() const;
 
