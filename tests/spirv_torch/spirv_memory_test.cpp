@@ -157,4 +157,33 @@ TEST(SpirvMemory, ResidentWeightsAreUploadedAgainOnlyWhenTheyChange) {
   EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
 }
 
+TEST(SpirvMemory, ResidentWeightsOfALinearAreReadThroughTheirTranspose) {
+  // linear's transpose(w) is a view of w's device copy; a weight laid out otherwise (here
+  // itself a transpose) takes the host path and is still right.
+  std::string why_not;
+  const auto spirv = open_executor({}, why_not);
+  if (!spirv) GTEST_SKIP() << "spirv executor not available here: " << why_not;
+  thunder::TraceScope scope("linear");
+  auto x = scope.input_tensor("x", {8, kSize}, DType::Float32);
+  auto w = scope.input_tensor("w", {32, kSize}, DType::Float32);
+  const Trace prepared = thunder::delete_last_used(
+      prepare_spirv_trace(scope.finish(lt::linear(x, w)), *spirv, TorchFallbackExecutor()));
+  const at::Tensor xs = at::randn({8, kSize});
+  for (const at::Tensor& weight : {at::randn({32, kSize}), at::randn({kSize, 32}).t()}) {
+    thunder::spirv::ResidentTensors resident({"w"});
+    const std::vector<c10::IValue> inputs = {xs, weight};
+    const at::Tensor expected = at::linear(xs.to(at::kDouble), weight.to(at::kDouble));
+    for (int call = 0; call < 2; ++call) {
+      ExecutionReport report;
+      const std::vector<at::Tensor> out =
+          run_spirv_trace(*spirv, prepared, inputs, &report, /*strict=*/true, &resident);
+      EXPECT_TRUE(at::allclose(out[0].to(at::kDouble), expected, 1e-4, 1e-5));
+      if (weight.is_contiguous() && call == 1) {
+        EXPECT_EQ(report.uploaded_bytes, static_cast<std::uint64_t>(xs.nbytes()));
+        EXPECT_EQ(report.resident_bytes, static_cast<std::uint64_t>(weight.nbytes()));
+      }
+    }
+  }
+}
+
 } // namespace

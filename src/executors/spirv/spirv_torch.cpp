@@ -162,9 +162,10 @@ private:
       source = View{in, contiguous_layout(it->second.shape)};
     } else if (const auto view = views_.find(in); view != views_.end()) {
       source = view->second;
-    } else if (resident_ != nullptr && resident_->wants(in)) {
+    } else if (resident_ != nullptr && resident_->wants(in) && host_tensor(in).is_contiguous()) {
       // A view of a resident input (a linear's transposed weight): over its device copy,
-      // which stays from call to call, as the host tensor lies (any strides, offset 0).
+      // which stays from call to call. Rematerialize checked the view's strides on a
+      // contiguous input; another layout takes the host path below, as before.
       const at::Tensor& t = host_tensor(in);
       const Buffer* copy = uploaded_already(in);
       if (copy == nullptr) copy = resident_upload(in, t);
