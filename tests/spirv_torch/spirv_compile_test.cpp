@@ -8,6 +8,8 @@
 #include "thunder/executors/codegen/kernel_ir.h"
 #include "thunder/opdb/opdb.h"
 
+#include "spirv_torch_test_util.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -18,27 +20,14 @@
 
 namespace {
 
-std::string model_path(const std::string& name) {
-  const char* dir = std::getenv("THUNDER_TEST_MODELS");
-  return dir == nullptr ? std::string() : std::string(dir) + "/" + name + ".pt2";
-}
+using thunder::spirv::testing::compile_for;
 
 class SpirvCompile : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SpirvCompile, ExportedModelMatchesTheTorchBackend) {
-  const std::string path = model_path(GetParam());
-  if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  try {
-    thunder::select_backend("spirv");
-  } catch (const thunder::BackendError& e) {
-    GTEST_SKIP() << e.what();
-  }
-  thunder::Options spirv_options;
-  spirv_options.backend = "spirv";
-  const auto spirv = thunder::compile(path, spirv_options);
-  thunder::Options torch_options;
-  torch_options.backend = "torch";
-  const auto torch = thunder::compile(path, torch_options);
+  THUNDER_SPIRV_MODEL_OR_SKIP(path, GetParam());
+  const auto spirv = compile_for(path, "spirv");
+  const auto torch = compile_for(path, "torch");
   EXPECT_EQ(spirv->backend(), "spirv");
 
   const std::vector<at::Tensor> inputs = thunder::load_sample_inputs(path);

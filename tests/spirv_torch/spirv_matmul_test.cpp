@@ -35,6 +35,7 @@ using thunder::spirv::SpirvExecutor;
 using thunder::spirv::TorchFallbackExecutor;
 namespace lt = thunder::ltorch;
 
+using thunder::spirv::testing::compile_for;
 using thunder::spirv::testing::spirv;
 
 using Shape = std::vector<std::int64_t>;
@@ -311,20 +312,9 @@ TEST(SpirvMatmul, HalfAndBfloat16VariantsWhereTheDeviceHasSixteenBitStorage) {
 class SpirvMatmulModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SpirvMatmulModels, RunTheirMatmulsOnSpirv) {
-  const char* dir = std::getenv("THUNDER_TEST_MODELS");
-  if (dir == nullptr) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  const std::string path = std::string(dir) + "/" + GetParam() + ".pt2";
-  try {
-    thunder::select_backend("spirv");
-  } catch (const thunder::BackendError& e) {
-    GTEST_SKIP() << e.what();
-  }
-  thunder::Options spirv_options;
-  spirv_options.backend = "spirv";
-  const auto compiled = thunder::compile(path, spirv_options);
-  thunder::Options torch_options;
-  torch_options.backend = "torch";
-  const auto reference = thunder::compile(path, torch_options);
+  THUNDER_SPIRV_MODEL_OR_SKIP(path, GetParam());
+  const auto compiled = compile_for(path, "spirv");
+  const auto reference = compile_for(path, "torch");
   const std::vector<at::Tensor> inputs = thunder::load_sample_inputs(path);
   ASSERT_FALSE(inputs.empty());
   const std::vector<at::Tensor> got = compiled->forward(inputs);

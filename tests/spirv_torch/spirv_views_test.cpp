@@ -35,6 +35,7 @@ using thunder::spirv::ExecutionReport;
 using thunder::spirv::TorchFallbackExecutor;
 namespace lt = thunder::ltorch;
 namespace prims = thunder::prims;
+using thunder::spirv::testing::compile_for;
 using thunder::spirv::testing::spirv;
 
 using Shape = std::vector<std::int64_t>;
@@ -179,20 +180,9 @@ TEST(SpirvViews, AttentionReadsTheTransposedKeysOfAMatmulOnTheDevice) {
 class SpirvViewsModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SpirvViewsModels, HoldNoMoreDeviceMemoryThanEager) {
-  const char* dir = std::getenv("THUNDER_TEST_MODELS");
-  if (dir == nullptr) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  const std::string path = std::string(dir) + "/" + GetParam() + ".pt2";
-  try {
-    thunder::select_backend("spirv");
-  } catch (const thunder::BackendError& e) {
-    GTEST_SKIP() << e.what();
-  }
-  thunder::Options spirv_options;
-  spirv_options.backend = "spirv";
-  const auto compiled = thunder::compile(path, spirv_options);
-  thunder::Options torch_options;
-  torch_options.backend = "torch";
-  const auto reference = thunder::compile(path, torch_options);
+  THUNDER_SPIRV_MODEL_OR_SKIP(path, GetParam());
+  const auto compiled = compile_for(path, "spirv");
+  const auto reference = compile_for(path, "torch");
   const std::vector<at::Tensor> inputs = thunder::load_sample_inputs(path);
   ASSERT_FALSE(inputs.empty());
   const std::vector<at::Tensor> got = compiled->forward(inputs);
@@ -209,7 +199,6 @@ TEST_P(SpirvViewsModels, HoldNoMoreDeviceMemoryThanEager) {
   EXPECT_GT(stats.peak_device_bytes, 0u);
   EXPECT_LE(static_cast<std::int64_t>(stats.peak_device_bytes), stats.eager_peak_bytes_estimate)
       << compiled->last_traces().back().to_string();
-
 }
 
 // With its weights kept on the device (Options::resident_weights, the default on discrete
@@ -218,14 +207,7 @@ TEST_P(SpirvViewsModels, HoldNoMoreDeviceMemoryThanEager) {
 // held for the whole call, the weights no longer make room for intermediates as they die,
 // and the runner's pool neither splits nor merges buffers as eager's caching allocator does.
 TEST_P(SpirvViewsModels, KeepTheirWeightsOnTheDeviceBetweenCalls) {
-  const char* dir = std::getenv("THUNDER_TEST_MODELS");
-  if (dir == nullptr) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  const std::string path = std::string(dir) + "/" + GetParam() + ".pt2";
-  try {
-    thunder::select_backend("spirv");
-  } catch (const thunder::BackendError& e) {
-    GTEST_SKIP() << e.what();
-  }
+  THUNDER_SPIRV_MODEL_OR_SKIP(path, GetParam());
   thunder::Options options;
   options.backend = "spirv";
   options.resident_weights = 1;
