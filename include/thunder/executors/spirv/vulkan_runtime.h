@@ -67,8 +67,8 @@ struct RuntimeOptions {
   int minimal_features = -1;
   /// Cooperative kernels (a workgroup per element of a long reduction, Kernel::cooperative):
   /// 1 on, 0 off, -1 reads THUNDER_VK_COOPERATIVE (0 or 1); unset, on for GPUs and off for
-  /// a CPU device, where lavapipe runs a workgroup's barriers some 200 times slower than one
-  /// invocation's loop over the row.
+  /// a CPU device, which gains nothing from a workgroup per row (lavapipe: the same time
+  /// within noise, docs/benchmarks.md).
   int cooperative = -1;
   /// A compiled model's weights kept on the device between calls (spirv::ResidentTensors):
   /// 1 on, 0 off, -1 reads THUNDER_VK_RESIDENT_WEIGHTS (0 or 1); unset, on where device
