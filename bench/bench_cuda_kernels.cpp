@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     cuda::DeviceMemory a = rt->allocate(f32_bytes, "copy input");
     cuda::DeviceMemory b = rt->allocate(f32_bytes, "copy output");
     std::vector<Launch> copy = {
-        {rt->load(*nvrtc.compile(copy_source, "copy_f32", rt->arch()), "copy_f32"),
+        {rt->load(*nvrtc.compile(copy_source, "copy_f32", rt->arch()), "copy_f32", copy_source),
          {a.address(), b.address()},
          n,
          (n + codegen::kCudaBlockSize - 1) / codegen::kCudaBlockSize}};

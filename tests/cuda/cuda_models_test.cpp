@@ -13,6 +13,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,7 @@ TEST_P(CudaModels, EveryRegionCompilesForSm80AndSm90) {
   EXPECT_GT(regions, 0u) << prepared.to_string();
 }
 
-TEST_P(CudaModels, RunsOnTheGpuLikeTheTorchBackend) {
+TEST_P(CudaModels, RunsOnTheDeviceLikeTheTorchBackend) {
   const std::string path = model_path(GetParam());
   if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
   try {
@@ -85,6 +86,29 @@ TEST_P(CudaModels, RunsOnTheGpuLikeTheTorchBackend) {
     std::cout << "[cuda] " << GetParam() << " on " << on_cuda->device() << ", output " << i
               << ": max abs difference from the torch backend " << max_abs << "\n";
     EXPECT_TRUE(at::allclose(got[i], want[i], tol.rtol, tol.atol)) << "max abs " << max_abs;
+  }
+  // Which executor ran what: generated kernels, and on torch only what cuda does not claim.
+  const Trace& last = on_cuda->last_traces().back();
+  std::size_t cuda_prims = 0;
+  std::map<std::string, std::size_t> on_torch_by_symbol;
+  for (const BoundSymbol& b : last.bound_symbols) {
+    if (b.symbol == &python_del()) continue;
+    if (b.executor == "cuda") {
+      cuda_prims += codegen::flatten_to_prims(b.subsymbols).size();
+    } else {
+      ++on_torch_by_symbol[b.symbol->qualified_name()];
+    }
+  }
+  std::string torch_calls;
+  for (const auto& [name, n] : on_torch_by_symbol)
+    torch_calls += str(torch_calls.empty() ? "" : ", ", name, " x", n);
+  std::cout << "[cuda] " << GetParam() << ": " << cuda_prims << " prims in cuda kernels; on "
+            << "torch: " << (torch_calls.empty() ? "nothing" : torch_calls) << "\n";
+  EXPECT_GT(cuda_prims, 0u) << last.to_string();
+  // The MLP (linear, gelu tanh, slice, add) has nothing for torch but its matmuls.
+  if (GetParam() == "mlp") {
+    for (const auto& [name, n] : on_torch_by_symbol)
+      EXPECT_EQ(name, "prims.matmul") << last.to_string();
   }
 }
 

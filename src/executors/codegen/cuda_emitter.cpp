@@ -45,17 +45,27 @@ const char* helper_source(Helper helper) {
            "  return 0u;\n"
            "}\n";
   case Helper::F16ToFloat:
+    // Outside NVRTC (__CUDA_ARCH__ unset) the kernel is thunder's CUDA host emulator's,
+    // whose prelude has the same conversions for the host.
     return "__device__ __forceinline__ float thunder_f16_to_float(unsigned short h) {\n"
+           "#ifdef __CUDA_ARCH__\n"
            "  float f;\n"
            "  asm(\"cvt.f32.f16 %0, %1;\" : \"=f\"(f) : \"h\"(h));\n"
            "  return f;\n"
+           "#else\n"
+           "  return thunder_host_f16_to_float(h); // thunder's CUDA host emulator\n"
+           "#endif\n"
            "}\n";
   case Helper::FloatToF16:
     return "// Round to nearest even, as torch's conversions.\n"
            "__device__ __forceinline__ unsigned short thunder_float_to_f16(float f) {\n"
+           "#ifdef __CUDA_ARCH__\n"
            "  unsigned short h;\n"
            "  asm(\"cvt.rn.f16.f32 %0, %1;\" : \"=h\"(h) : \"f\"(f));\n"
            "  return h;\n"
+           "#else\n"
+           "  return thunder_host_float_to_f16(f); // thunder's CUDA host emulator\n"
+           "#endif\n"
            "}\n";
   case Helper::RoundF16:
     return "__device__ __forceinline__ float thunder_round_f16(float x) {\n"

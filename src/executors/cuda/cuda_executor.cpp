@@ -99,14 +99,14 @@ CudaExecutor::compile(const BoundSymbol& region,
   }
   out->code = compiler().compile(out->source, out->kernel.name, rt.arch());
   try {
-    out->loaded = rt.load(*out->code, out->kernel.name);
+    out->loaded = rt.load(*out->code, out->kernel.name, out->source);
   } catch (const BackendError&) {
     // A cached image the driver refuses (truncated, or from another driver) is compiled
     // again; a fresh one that fails is the error.
     if (!out->code->from_disk) throw;
     out->code = compiler().compile(out->source, out->kernel.name, rt.arch(),
                                    /*use_disk_cache=*/false);
-    out->loaded = rt.load(*out->code, out->kernel.name);
+    out->loaded = rt.load(*out->code, out->kernel.name, out->source);
   }
   const std::lock_guard lock(mutex_);
   return kernels_.emplace(out->source, out).first->second;

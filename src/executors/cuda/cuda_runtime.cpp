@@ -11,6 +11,8 @@ namespace thunder::cuda {
 
 struct CudaRuntime::Driver : api::DriverApi {
   std::unique_ptr<DynamicLibrary> library;
+  /// Only in thunder's host emulator: loads a module from CUDA C++ source.
+  api::CUresult (*thunderEmulatorModuleLoadSource)(api::CUmodule*, const char*) = nullptr;
 };
 
 // Makes the device's context current for one call and gives the thread back the context
@@ -78,6 +80,7 @@ CudaRuntime::CudaRuntime(RuntimeOptions options)
   if (const char* path = std::getenv("THUNDER_CUDA_DRIVER_LIBRARY"); path != nullptr && *path) {
     candidates = {path};
   }
+  if (!options_.driver_library.empty()) candidates = {options_.driver_library};
   driver_->library = std::make_unique<DynamicLibrary>(
       "the NVIDIA driver (libcuda.so.1)", candidates,
       "The cuda backend needs an NVIDIA GPU and its driver; use THUNDER_BACKEND=spirv or torch "
@@ -106,6 +109,9 @@ CudaRuntime::CudaRuntime(RuntimeOptions options)
   lib.bind(d.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
   lib.bind(d.cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
   lib.bind(d.cuStreamSynchronize, "cuStreamSynchronize");
+  d.thunderEmulatorModuleLoadSource =
+      reinterpret_cast<decltype(d.thunderEmulatorModuleLoadSource)>(
+          lib.find("thunderEmulatorModuleLoadSource"));
 
 #ifndef NDEBUG
   options_.sync_after_launch = true;
@@ -181,18 +187,29 @@ std::string CudaRuntime::driver_version() const {
   return str(driver_version_ / 1000, ".", (driver_version_ % 1000) / 10);
 }
 
+bool CudaRuntime::emulated() const {
+  return driver_->thunderEmulatorModuleLoadSource != nullptr;
+}
+
 std::string CudaRuntime::description() const {
+  if (emulated()) return str(device_name_, " (", arch_.name(), ", ", driver_->library->path(), ")");
   return str(device_name_, " (", arch_.name(), ", CUDA driver ", driver_version(), ")");
 }
 
 std::shared_ptr<const LoadedKernel> CudaRuntime::load(const CompiledCode& code,
-                                                      const std::string& name) {
+                                                      const std::string& name,
+                                                      const std::string& source) {
   const std::lock_guard lock(mutex_);
   const ContextGuard context(*this);
   api::CUmodule module = nullptr;
-  check(driver_->cuModuleLoadData(&module, code.image.data()),
-        str("loading kernel ", name, " (", code.is_cubin ? "CUBIN for " : "PTX for ",
-            code.arch.name(), ", driver ", driver_version(), ")"));
+  if (emulated()) {
+    check(driver_->thunderEmulatorModuleLoadSource(&module, source.c_str()),
+          str("building kernel ", name, " for the host emulator"));
+  } else {
+    check(driver_->cuModuleLoadData(&module, code.image.data()),
+          str("loading kernel ", name, " (", code.is_cubin ? "CUBIN for " : "PTX for ",
+              code.arch.name(), ", driver ", driver_version(), ")"));
+  }
   api::CUfunction function = nullptr;
   const int rc = driver_->cuModuleGetFunction(&function, module, name.c_str());
   if (rc != api::CUDA_SUCCESS) {

@@ -33,6 +33,10 @@ DynamicLibrary::~DynamicLibrary() {
   handle_ = nullptr;
 }
 
+void* DynamicLibrary::find(const char* name) const {
+  return ::dlsym(handle_, name);
+}
+
 void* DynamicLibrary::symbol(const char* name) const {
   void* address = ::dlsym(handle_, name);
   if (address == nullptr) {

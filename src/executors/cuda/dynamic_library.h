@@ -19,6 +19,8 @@ public:
 
   /// The address of `symbol`; BackendError naming the library if it has none.
   void* symbol(const char* name) const;
+  /// The address of `symbol`, or nullptr if the library has none.
+  void* find(const char* name) const;
   /// Fills a function pointer from the symbol of that name.
   template <typename F>
   void bind(F*& function, const char* name) const {

@@ -1,13 +1,16 @@
 // The cuda executor (DESIGN.md "Backends"), the primary backend: claims the prims that
 // generated kernels compute (elementwise in every dtype including f16, bf16 and f64,
-// where, converts, broadcast/reshape/transpose/squeeze/slice, full, and the sum/prod/amax/
-// amin reductions), fuses them, and turns each fusion region into one kernel:
-// make_kernel -> emit_cuda (CudaEmitter) -> NvrtcCompiler -> CudaRuntime. What it does not
-// claim (matmul, convolution, indexing, random numbers) goes to the torch executor.
+// where, converts, broadcast/reshape/transpose/squeeze/slice/pad/cat, full, iota,
+// index_select, the sum/prod/amax/amin/argmax/argmin reductions, cumsum and convolution),
+// fuses them, and turns each fusion region into one kernel: make_kernel -> emit_cuda
+// (CudaEmitter) -> NvrtcCompiler -> CudaRuntime. What it does not claim (matmul, random
+// numbers) goes to the torch executor.
 //
 // Without a GPU it still renders and compiles: render() and compile_for() need only NVRTC,
 // which is how CI checks that every kernel the op database and the models generate
-// compiles for sm_80 and sm_90. Torch-free; cuda_torch.h is its torch edge.
+// compiles for sm_80 and sm_90; and with thunder's CUDA host emulator as its driver
+// (RuntimeOptions::driver_library, THUNDER_CUDA_DRIVER_LIBRARY) it runs them on the CPU.
+// Torch-free; cuda_torch.h is its torch edge.
 #pragma once
 
 #include "thunder/executors/codegen/kernel_ir.h"

@@ -5,7 +5,11 @@
 // NVRTC's CUBIN or PTX. Work goes to the stream the caller names (the torch edge passes
 // torch's current stream when it works on CUDA tensors) or to the legacy default stream.
 // Each call makes the device's context current and restores the caller's afterwards, so
-// LibTorch's idea of the current device is left alone.
+// LibTorch's idea of the current device is left alone. A driver library that exports
+// thunderEmulatorModuleLoadSource is thunder's CUDA host emulator (no GPU: it runs the
+// kernels' CUDA C++ on the CPU, see src/executors/cuda/emulator); it gets each kernel's
+// source besides NVRTC's image, and the runtime says "host emulator" wherever it names the
+// device.
 // Every driver call is checked; with sync_after_launch (debug builds, or
 // THUNDER_CUDA_SYNC=1) each launch is followed by a synchronize and a check, so a fault
 // names the kernel that caused it. Torch-free.
@@ -29,6 +33,9 @@ struct RuntimeOptions {
   /// Synchronize and check after every launch (default: on in debug builds and with
   /// THUNDER_CUDA_SYNC=1).
   bool sync_after_launch = false;
+  /// The driver library to open; empty: $THUNDER_CUDA_DRIVER_LIBRARY, else libcuda.so.1.
+  /// Tests name thunder's host emulator here.
+  std::string driver_library;
 };
 
 class CudaRuntime;
@@ -87,10 +94,14 @@ public:
   GpuArch arch() const { return arch_; }
   /// The driver's CUDA version, "13.0".
   std::string driver_version() const;
+  /// True on thunder's CUDA host emulator (THUNDER_CUDA_DRIVER_LIBRARY), not a GPU.
+  bool emulated() const;
 
   /// Loads compiled code and finds its entry point `name`. BackendError with the driver's
-  /// error when the driver refuses it (e.g. PTX newer than the driver).
-  std::shared_ptr<const LoadedKernel> load(const CompiledCode& code, const std::string& name);
+  /// error when the driver refuses it (e.g. PTX newer than the driver). `source`: the CUDA
+  /// C++ `code` was compiled from, which is what the host emulator builds and runs.
+  std::shared_ptr<const LoadedKernel> load(const CompiledCode& code, const std::string& name,
+                                           const std::string& source);
 
   /// Device memory of at least `bytes` (1 byte minimum). Out of memory: the cache is
   /// released and the allocation tried once more, then a BackendError naming the size,

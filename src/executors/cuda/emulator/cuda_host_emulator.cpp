@@ -1,0 +1,645 @@
+// thunder's CUDA host emulator: a stand-in for libcuda.so.1 that runs the cuda executor's
+// generated kernels on the CPU, so that a machine with no GPU (CI) executes the whole cuda
+// path: the runner, its uploads and downloads, the caching allocator, the status words,
+// cooperative blocks and their barriers, and every generated kernel, against the float64
+// reference. Selected by THUNDER_CUDA_DRIVER_LIBRARY=<this library>. It is not a GPU: it
+// checks what the emitter prints and what the runner does, not CUDA's math library, its
+// memory model or its speed, and it names itself so in every device description.
+//
+// A kernel reaches it as CUDA C++ source (CudaRuntime calls thunderEmulatorModuleLoadSource
+// instead of cuModuleLoadData when the driver library exports it; NVRTC has compiled the
+// same source for the device's architecture before that). The host C++ compiler builds it
+// into a shared object, with a prelude that defines the CUDA built-ins generated kernels
+// use, and a launcher per kernel that unpacks cuLaunchKernel's parameter array by the
+// kernel's own parameter types. Blocks run one after another; a block's threads are
+// sequential calls when the kernel has no barrier, and real threads meeting at a
+// std::barrier when it has (a thread that returns leaves the barrier, as on the GPU).
+// Launches are synchronous, so streams need no emulation.
+//
+// Memory is host memory; every copy and every pointer a kernel is given must lie in a
+// live allocation (CUDA_ERROR_INVALID_VALUE otherwise), so a runner that passes a freed
+// or foreign buffer fails here as it would on the GPU. THUNDER_CUDA_EMULATOR_MEMORY sets
+// the device's size in bytes (default 4 GiB), which makes out-of-memory testable.
+// THUNDER_CUDA_EMULATOR_ARCH ("8.0", default "9.0") is the compute capability it reports;
+// THUNDER_CUDA_EMULATOR_CXX the compiler command (default: the one that built thunder).
+#include <algorithm>
+#include <barrier>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+namespace {
+
+using CUresult = int;
+using CUdeviceptr = unsigned long long;
+
+constexpr std::size_t kDefaultCapacity = std::size_t{4} << 30;
+constexpr CUresult kSuccess = 0;
+constexpr CUresult kInvalidValue = 1;
+constexpr CUresult kOutOfMemory = 2;
+constexpr CUresult kNotInitialized = 3;
+constexpr CUresult kInvalidImage = 200;
+constexpr CUresult kInvalidContext = 201;
+constexpr CUresult kInvalidSource = 300;
+constexpr CUresult kNotFound = 500;
+constexpr CUresult kLaunchOutOfResources = 701;
+constexpr CUresult kNotSupported = 801;
+
+// The CUDA built-ins generated kernels use, for the host. __shared__ arrays become static
+// locals: one block runs at a time, and all of its threads see the same array.
+constexpr const char* kPrelude = R"(// thunder CUDA host emulator prelude
+#include <string.h>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+// libm's functions, declared rather than included (<math.h> would double the build time of
+// every kernel): the float form and the double form of each that kernels call.
+#define THUNDER_MATH1(name) extern "C" float name##f(float); extern "C" double name(double);
+#define THUNDER_MATH2(name) \
+  extern "C" float name##f(float, float); extern "C" double name(double, double);
+THUNDER_MATH1(fabs) THUNDER_MATH1(floor) THUNDER_MATH1(ceil) THUNDER_MATH1(trunc)
+THUNDER_MATH1(rint) THUNDER_MATH1(nearbyint) THUNDER_MATH1(exp) THUNDER_MATH1(exp2)
+THUNDER_MATH1(log) THUNDER_MATH1(log2) THUNDER_MATH1(sin) THUNDER_MATH1(cos) THUNDER_MATH1(tan)
+THUNDER_MATH1(log1p) THUNDER_MATH1(expm1) THUNDER_MATH1(tanh) THUNDER_MATH1(erf)
+THUNDER_MATH1(sqrt) THUNDER_MATH2(pow) THUNDER_MATH2(fmax) THUNDER_MATH2(fmin)
+THUNDER_MATH2(fmod) THUNDER_MATH2(atan2)
+#undef THUNDER_MATH1
+#undef THUNDER_MATH2
+static inline bool isnan(float x) { return __builtin_isnan(x); }
+static inline bool isnan(double x) { return __builtin_isnan(x); }
+static inline bool isinf(float x) { return __builtin_isinf(x); }
+static inline bool isinf(double x) { return __builtin_isinf(x); }
+static inline bool isfinite(float x) { return __builtin_isfinite(x); }
+static inline bool isfinite(double x) { return __builtin_isfinite(x); }
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __launch_bounds__(n)
+#define __shared__ static
+struct dim3 { unsigned int x, y, z; };
+static thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
+static thread_local void (*thunder_emulator_barrier)();
+static inline void __syncthreads() { thunder_emulator_barrier(); }
+template <class T, class F> static inline T thunder_emulator_bits(F f) {
+  T t;
+  memcpy(&t, &f, sizeof t);
+  return t;
+}
+static inline float __int_as_float(int v) { return thunder_emulator_bits<float>(v); }
+static inline float __uint_as_float(unsigned int v) { return thunder_emulator_bits<float>(v); }
+static inline unsigned int __float_as_uint(float v) { return thunder_emulator_bits<unsigned int>(v); }
+static inline int __float_as_int(float v) { return thunder_emulator_bits<int>(v); }
+static inline double __longlong_as_double(long long v) { return thunder_emulator_bits<double>(v); }
+static inline long long __double_as_longlong(double v) { return thunder_emulator_bits<long long>(v); }
+static inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+static inline double rsqrt(double x) { return 1.0 / sqrt(x); }
+static inline int max(int a, int b) { return a > b ? a : b; }
+static inline int min(int a, int b) { return a < b ? a : b; }
+static inline long long max(long long a, long long b) { return a > b ? a : b; }
+static inline long long min(long long a, long long b) { return a < b ? a : b; }
+static inline unsigned int max(unsigned int a, unsigned int b) { return a > b ? a : b; }
+static inline unsigned int min(unsigned int a, unsigned int b) { return a < b ? a : b; }
+static inline unsigned int atomicCAS(unsigned int* p, unsigned int expected, unsigned int desired) {
+  __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  return expected;
+}
+// IEEE half <-> float, exact, and rounding to nearest even (what cvt.rn.f16.f32 does).
+static inline float thunder_host_f16_to_float(unsigned short h) {
+  const unsigned int sign = (unsigned int)(h & 0x8000u) << 16;
+  const unsigned int exponent = (h >> 10) & 0x1Fu;
+  unsigned int mantissa = h & 0x3FFu;
+  if (exponent == 0x1Fu) return __uint_as_float(sign | 0x7F800000u | (mantissa << 13));
+  if (exponent != 0u) return __uint_as_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+  const float magnitude = (float)mantissa * 5.9604644775390625e-8f; // 2^-24, exact
+  return sign != 0u ? -magnitude : magnitude;
+}
+static inline unsigned short thunder_host_float_to_f16(float f) {
+  const unsigned int u = __float_as_uint(f);
+  const unsigned int sign = (u >> 16) & 0x8000u;
+  const unsigned int a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return (unsigned short)(sign | 0x7E00u);
+  if (a >= 0x477FF000u) return (unsigned short)(sign | 0x7C00u); // rounds past 65504
+  if (a < 0x38800000u) {                                          // below 2^-14: subnormal
+    const float scaled = __uint_as_float(a) * 16777216.0f;        // in units of 2^-24, exact
+    return (unsigned short)(sign | (unsigned int)nearbyintf(scaled));
+  }
+  const unsigned int rounded = a + 0xFFFu + ((a >> 13) & 1u);
+  return (unsigned short)(sign | ((rounded - 0x38000000u) >> 13));
+}
+namespace thunder_emulator {
+template <class... A, std::size_t... I>
+inline void call(void (*kernel)(A...), void** params, std::index_sequence<I...>) {
+  std::tuple<A...> args;
+  ((memcpy(&std::get<I>(args), params[I], sizeof(A))), ...);
+  kernel(std::get<I>(args)...);
+}
+template <class... A>
+inline void run(void (*kernel)(A...), void** params, unsigned int block, unsigned int thread,
+                unsigned int blocks, unsigned int threads, void (*barrier)()) {
+  blockIdx = dim3{block, 0, 0};
+  threadIdx = dim3{thread, 0, 0};
+  gridDim = dim3{blocks, 0, 0};
+  blockDim = dim3{threads, 0, 0};
+  thunder_emulator_barrier = barrier;
+  call(kernel, params, std::index_sequence_for<A...>{});
+}
+// Which parameters are pointers (checked against the live allocations at each launch).
+template <class... A> inline unsigned int pointers(void (*)(A...), unsigned char* is_pointer) {
+  unsigned int n = 0;
+  ((is_pointer[n++] = std::is_pointer<A>::value), ...);
+  return n;
+}
+} // namespace thunder_emulator
+)";
+
+using RunFunction = void (*)(void**, unsigned, unsigned, unsigned, unsigned, void (*)());
+using ParamsFunction = unsigned (*)(unsigned char*);
+
+struct Function {
+  std::string name;
+  RunFunction run = nullptr;
+  ParamsFunction params = nullptr;
+  bool barriers = false;
+};
+
+struct Module {
+  void* handle = nullptr;
+  std::map<std::string, std::unique_ptr<Function>> functions;
+};
+
+struct State {
+  std::mutex mutex;
+  bool initialized = false;
+  std::size_t capacity = kDefaultCapacity;
+  std::size_t in_use = 0;
+  std::map<std::uintptr_t, std::size_t> allocations; ///< Address -> bytes.
+  std::map<std::string, Module*> modules_by_source;
+  std::string work_dir;
+  int compiled = 0;
+  std::string last_error;
+};
+
+State& state() {
+  static State* s = new State; // never destroyed: kernels may still run at exit
+  return *s;
+}
+
+void set_error(const std::string& message) {
+  state().last_error = message;
+}
+
+// True when [address, address + bytes) lies in one live allocation. Caller holds the mutex.
+bool in_allocation(std::uintptr_t address, std::size_t bytes) {
+  const auto& allocations = state().allocations;
+  auto it = allocations.upper_bound(address);
+  if (it == allocations.begin()) return false;
+  --it;
+  return address >= it->first && address - it->first + bytes <= it->second;
+}
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+std::string compiler_command() {
+  std::string cxx = env("THUNDER_CUDA_EMULATOR_CXX");
+#ifdef THUNDER_EMULATOR_CXX
+  if (cxx.empty()) cxx = THUNDER_EMULATOR_CXX;
+#endif
+  return cxx.empty() ? "c++" : cxx;
+}
+
+// The names of the kernels a source defines: what follows `__global__ void` (and its
+// __launch_bounds__), up to the parameter list.
+std::vector<std::string> kernel_names(const std::string& source) {
+  std::vector<std::string> names;
+  const std::string marker = "__global__ void";
+  for (std::size_t at = source.find(marker); at != std::string::npos;
+       at = source.find(marker, at + 1)) {
+    std::size_t i = at + marker.size();
+    const auto skip_space = [&] {
+      while (i < source.size() && std::isspace(static_cast<unsigned char>(source[i]))) ++i;
+    };
+    skip_space();
+    if (source.compare(i, 17, "__launch_bounds__") == 0) {
+      i = source.find(')', i);
+      if (i == std::string::npos) break;
+      ++i;
+      skip_space();
+    }
+    std::size_t end = i;
+    while (end < source.size() &&
+           (std::isalnum(static_cast<unsigned char>(source[end])) || source[end] == '_'))
+      ++end;
+    if (end > i) names.push_back(source.substr(i, end - i));
+  }
+  return names;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Builds `source` into a shared object and opens it. Caller holds the mutex.
+CUresult build_module(const std::string& source, Module** out) {
+  State& s = state();
+  if (const auto it = s.modules_by_source.find(source); it != s.modules_by_source.end()) {
+    *out = it->second;
+    return kSuccess;
+  }
+  const std::vector<std::string> names = kernel_names(source);
+  if (names.empty()) {
+    set_error("the source defines no __global__ kernel");
+    return kInvalidSource;
+  }
+  if (s.work_dir.empty()) {
+    std::string base = env("TMPDIR");
+    if (base.empty()) base = "/tmp";
+    std::string pattern = base + "/thunder-cuda-emulator-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      set_error("cannot create a directory under " + base + ": " + std::strerror(errno));
+      return kNotSupported;
+    }
+    s.work_dir = pattern;
+  }
+  const std::string stem = s.work_dir + "/kernel" + std::to_string(s.compiled++);
+  {
+    std::ofstream file(stem + ".cpp");
+    file << kPrelude << "\n#line 1 \"generated.cu\"\n" << source << "\n";
+    for (const std::string& name : names) {
+      file << "extern \"C\" void thunder_emulator_run_" << name
+           << "(void** params, unsigned int block, unsigned int thread, unsigned int blocks, "
+              "unsigned int threads, void (*barrier)()) {\n"
+           << "  thunder_emulator::run(" << name
+           << ", params, block, thread, blocks, threads, barrier);\n}\n"
+           << "extern \"C\" unsigned int thunder_emulator_params_" << name
+           << "(unsigned char* is_pointer) {\n  return thunder_emulator::pointers(" << name
+           << ", is_pointer);\n}\n";
+    }
+    if (!file) {
+      set_error("cannot write " + stem + ".cpp");
+      return kNotSupported;
+    }
+  }
+  // No fast math and no contraction: the host computes what the source says, op by op.
+  const std::string command = compiler_command() +
+                              " -std=c++17 -O1 -fPIC -shared -ffp-contract=off -w -o '" + stem +
+                              ".so' '" + stem + ".cpp' > '" + stem + ".log' 2>&1";
+  if (std::system(command.c_str()) != 0) {
+    set_error("the host compiler failed on the kernel (source kept at " + stem +
+              ".cpp; command: " + command + "):\n" + read_file(stem + ".log"));
+    return kInvalidSource;
+  }
+  void* handle = ::dlopen((stem + ".so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    set_error("cannot open the compiled kernel " + stem + ".so: " + (why != nullptr ? why : "?"));
+    return kInvalidImage;
+  }
+  auto module = std::make_unique<Module>();
+  module->handle = handle;
+  const bool barriers = source.find("__syncthreads") != std::string::npos;
+  for (const std::string& name : names) {
+    auto f = std::make_unique<Function>();
+    f->name = name;
+    f->run = reinterpret_cast<RunFunction>(::dlsym(handle, ("thunder_emulator_run_" + name).c_str()));
+    f->params =
+        reinterpret_cast<ParamsFunction>(::dlsym(handle, ("thunder_emulator_params_" + name).c_str()));
+    f->barriers = barriers;
+    if (f->run == nullptr || f->params == nullptr) {
+      set_error("the compiled kernel has no launcher for " + name);
+      return kInvalidImage;
+    }
+    module->functions.emplace(name, std::move(f));
+  }
+  // Opened files can go; the source stays only when something went wrong above.
+  std::filesystem::remove(stem + ".cpp");
+  std::filesystem::remove(stem + ".so");
+  std::filesystem::remove(stem + ".log");
+  Module* raw = module.release(); // modules live as long as the process (see state())
+  s.modules_by_source.emplace(source, raw);
+  *out = raw;
+  return kSuccess;
+}
+
+thread_local std::barrier<>* current_barrier = nullptr;
+
+void block_barrier() {
+  current_barrier->arrive_and_wait();
+}
+
+void run_kernel(const Function& f, void** params, unsigned blocks, unsigned threads) {
+  if (!f.barriers) {
+    for (unsigned b = 0; b < blocks; ++b) {
+      for (unsigned t = 0; t < threads; ++t)
+        f.run(params, b, t, blocks, threads, nullptr);
+    }
+    return;
+  }
+  // One thread per lane; each block gets a barrier of its own, which a lane leaves when it
+  // returns, and the next block starts when every lane is done with this one (their
+  // __shared__ arrays are the same statics).
+  std::vector<std::unique_ptr<std::barrier<>>> barriers;
+  for (unsigned b = 0; b < blocks; ++b)
+    barriers.push_back(std::make_unique<std::barrier<>>(static_cast<std::ptrdiff_t>(threads)));
+  std::barrier<> block_done(static_cast<std::ptrdiff_t>(threads));
+  std::vector<std::thread> lanes;
+  lanes.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    lanes.emplace_back([&, t] {
+      for (unsigned b = 0; b < blocks; ++b) {
+        current_barrier = barriers[b].get();
+        f.run(params, b, t, blocks, threads, &block_barrier);
+        barriers[b]->arrive_and_drop();
+        block_done.arrive_and_wait();
+      }
+    });
+  }
+  for (std::thread& lane : lanes)
+    lane.join();
+}
+
+} // namespace
+
+// The driver API subset CudaRuntime binds (cuda_api.h), with the same C ABI.
+extern "C" {
+
+CUresult cuInit(unsigned int flags) {
+  if (flags != 0) return kInvalidValue;
+  State& s = state();
+  const std::lock_guard lock(s.mutex);
+  s.capacity = kDefaultCapacity;
+  if (const std::string memory = env("THUNDER_CUDA_EMULATOR_MEMORY"); !memory.empty()) {
+    char* end = nullptr;
+    const unsigned long long bytes = std::strtoull(memory.c_str(), &end, 10);
+    if (end == memory.c_str() || *end != 0) return kInvalidValue;
+    s.capacity = bytes;
+  }
+  s.initialized = true;
+  return kSuccess;
+}
+
+CUresult cuDriverGetVersion(int* version) {
+  if (version == nullptr) return kInvalidValue;
+  *version = 0; // not a driver: CudaRuntime says "host emulator" instead of a version
+  return kSuccess;
+}
+
+CUresult cuGetErrorName(CUresult error, const char** name) {
+  switch (error) {
+  case kSuccess: *name = "CUDA_SUCCESS"; break;
+  case kInvalidValue: *name = "CUDA_ERROR_INVALID_VALUE"; break;
+  case kOutOfMemory: *name = "CUDA_ERROR_OUT_OF_MEMORY"; break;
+  case kNotInitialized: *name = "CUDA_ERROR_NOT_INITIALIZED"; break;
+  case kInvalidImage: *name = "CUDA_ERROR_INVALID_IMAGE"; break;
+  case kInvalidContext: *name = "CUDA_ERROR_INVALID_CONTEXT"; break;
+  case kInvalidSource: *name = "CUDA_ERROR_INVALID_SOURCE"; break;
+  case kNotFound: *name = "CUDA_ERROR_NOT_FOUND"; break;
+  case kLaunchOutOfResources: *name = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"; break;
+  case kNotSupported: *name = "CUDA_ERROR_NOT_SUPPORTED"; break;
+  default: *name = nullptr; return kInvalidValue;
+  }
+  return kSuccess;
+}
+
+CUresult cuGetErrorString(CUresult error, const char** text) {
+  // The detail of the last failure (a compiler log, the range a copy missed) when there
+  // is one: the emulator's errors come with their reason.
+  const std::lock_guard lock(state().mutex);
+  static thread_local std::string message;
+  message = state().last_error.empty() ? "host emulator error" : state().last_error;
+  if (error == kSuccess) message = "no error";
+  *text = message.c_str();
+  return kSuccess;
+}
+
+CUresult cuDeviceGetCount(int* count) {
+  *count = 1;
+  return state().initialized ? kSuccess : kNotInitialized;
+}
+
+CUresult cuDeviceGet(int* device, int ordinal) {
+  if (ordinal != 0) return kInvalidValue;
+  *device = 0;
+  return kSuccess;
+}
+
+CUresult cuDeviceGetName(char* name, int length, int device) {
+  if (device != 0 || length <= 0) return kInvalidValue;
+  std::snprintf(name, static_cast<std::size_t>(length), "%s",
+                "thunder CUDA host emulator (the CPU, not a GPU)");
+  return kSuccess;
+}
+
+CUresult cuDeviceGetAttribute(int* value, int attribute, int device) {
+  if (device != 0) return kInvalidValue;
+  int major = 9;
+  int minor = 0;
+  if (const std::string arch = env("THUNDER_CUDA_EMULATOR_ARCH"); !arch.empty()) {
+    if (std::sscanf(arch.c_str(), "%d.%d", &major, &minor) != 2) return kInvalidValue;
+  }
+  switch (attribute) {
+  case 16: // multiprocessor count
+    *value = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return kSuccess;
+  case 75:
+    *value = major;
+    return kSuccess;
+  case 76:
+    *value = minor;
+    return kSuccess;
+  default:
+    return kInvalidValue;
+  }
+}
+
+CUresult cuDevicePrimaryCtxRetain(void** context, int device) {
+  if (device != 0) return kInvalidValue;
+  static int the_context;
+  *context = &the_context;
+  return kSuccess;
+}
+
+CUresult cuDevicePrimaryCtxRelease_v2(int device) {
+  return device == 0 ? kSuccess : kInvalidValue;
+}
+
+thread_local void* current_context = nullptr;
+
+CUresult cuCtxSetCurrent(void* context) {
+  current_context = context;
+  return kSuccess;
+}
+
+CUresult cuCtxGetCurrent(void** context) {
+  *context = current_context;
+  return kSuccess;
+}
+
+CUresult cuModuleLoadData(void** /*module*/, const void* /*image*/) {
+  const std::lock_guard lock(state().mutex);
+  set_error("the host emulator runs CUDA C++ source (thunderEmulatorModuleLoadSource), not "
+            "CUBIN or PTX");
+  return kNotSupported;
+}
+
+CUresult thunderEmulatorModuleLoadSource(void** module, const char* source) {
+  if (module == nullptr || source == nullptr) return kInvalidValue;
+  const std::lock_guard lock(state().mutex);
+  Module* m = nullptr;
+  const CUresult rc = build_module(source, &m);
+  if (rc == kSuccess) *module = m;
+  return rc;
+}
+
+CUresult cuModuleUnload(void* module) {
+  // Modules are shared by every load of the same source and live until exit.
+  return module != nullptr ? kSuccess : kInvalidValue;
+}
+
+CUresult cuModuleGetFunction(void** function, void* module, const char* name) {
+  auto* m = static_cast<Module*>(module);
+  const auto it = m->functions.find(name);
+  if (it == m->functions.end()) {
+    const std::lock_guard lock(state().mutex);
+    set_error(std::string("the module has no kernel named ") + name);
+    return kNotFound;
+  }
+  *function = it->second.get();
+  return kSuccess;
+}
+
+CUresult cuLaunchKernel(void* function, unsigned grid_x, unsigned grid_y, unsigned grid_z,
+                        unsigned block_x, unsigned block_y, unsigned block_z, unsigned shared,
+                        void* /*stream*/, void** params, void** extra) {
+  const auto& f = *static_cast<const Function*>(function);
+  {
+    const std::lock_guard lock(state().mutex);
+    if (grid_y != 1 || grid_z != 1 || block_y != 1 || block_z != 1 || shared != 0 ||
+        extra != nullptr) {
+      set_error("the host emulator launches one-dimensional grids and blocks without dynamic "
+                "shared memory or extra parameters only");
+      return kNotSupported;
+    }
+    if (grid_x == 0 || block_x == 0 || block_x > 1024) {
+      set_error("a launch of " + std::to_string(grid_x) + " blocks of " +
+                std::to_string(block_x) + " threads (1 to 1024 per block)");
+      return kInvalidValue;
+    }
+    if (params == nullptr) return kInvalidValue;
+    // Every pointer a kernel gets must be device memory that is still allocated.
+    unsigned char is_pointer[256] = {};
+    const unsigned n = f.params(is_pointer);
+    for (unsigned i = 0; i < n; ++i) {
+      if (is_pointer[i] == 0) continue;
+      std::uintptr_t address = 0;
+      std::memcpy(&address, params[i], sizeof address);
+      if (!in_allocation(address, 1)) {
+        set_error("parameter " + std::to_string(i) + " of " + f.name + " (0x" +
+                  [&] {
+                    std::ostringstream hex;
+                    hex << std::hex << address;
+                    return hex.str();
+                  }() +
+                  ") is not in any live allocation");
+        return kInvalidValue;
+      }
+    }
+  }
+  run_kernel(f, params, grid_x, block_x);
+  return kSuccess;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr* address, std::size_t bytes) {
+  if (address == nullptr || bytes == 0) return kInvalidValue;
+  State& s = state();
+  const std::lock_guard lock(s.mutex);
+  if (bytes > s.capacity - s.in_use) {
+    set_error("the emulated device has " + std::to_string(s.capacity - s.in_use) +
+              " of its " + std::to_string(s.capacity) + " bytes free");
+    return kOutOfMemory;
+  }
+  const std::size_t rounded = (bytes + 255) / 256 * 256;
+  void* p = std::aligned_alloc(256, rounded);
+  if (p == nullptr) return kOutOfMemory;
+  s.allocations.emplace(reinterpret_cast<std::uintptr_t>(p), bytes);
+  s.in_use += bytes;
+  *address = reinterpret_cast<std::uintptr_t>(p);
+  return kSuccess;
+}
+
+CUresult cuMemFree_v2(CUdeviceptr address) {
+  State& s = state();
+  const std::lock_guard lock(s.mutex);
+  const auto it = s.allocations.find(static_cast<std::uintptr_t>(address));
+  if (it == s.allocations.end()) {
+    set_error("cuMemFree of an address that is not an allocation");
+    return kInvalidValue;
+  }
+  s.in_use -= it->second;
+  std::free(reinterpret_cast<void*>(it->first));
+  s.allocations.erase(it);
+  return kSuccess;
+}
+
+CUresult cuMemGetInfo_v2(std::size_t* free_bytes, std::size_t* total) {
+  State& s = state();
+  const std::lock_guard lock(s.mutex);
+  *free_bytes = s.capacity - s.in_use;
+  *total = s.capacity;
+  return kSuccess;
+}
+
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr destination, const void* source, std::size_t bytes,
+                              void* /*stream*/) {
+  {
+    const std::lock_guard lock(state().mutex);
+    if (!in_allocation(static_cast<std::uintptr_t>(destination), bytes)) {
+      set_error("a copy of " + std::to_string(bytes) +
+                " bytes to the device falls outside every live allocation");
+      return kInvalidValue;
+    }
+  }
+  std::memcpy(reinterpret_cast<void*>(destination), source, bytes);
+  return kSuccess;
+}
+
+CUresult cuMemcpyDtoHAsync_v2(void* destination, CUdeviceptr source, std::size_t bytes,
+                              void* /*stream*/) {
+  {
+    const std::lock_guard lock(state().mutex);
+    if (!in_allocation(static_cast<std::uintptr_t>(source), bytes)) {
+      set_error("a copy of " + std::to_string(bytes) +
+                " bytes from the device falls outside every live allocation");
+      return kInvalidValue;
+    }
+  }
+  std::memcpy(destination, reinterpret_cast<const void*>(source), bytes);
+  return kSuccess;
+}
+
+CUresult cuStreamSynchronize(void* /*stream*/) {
+  return kSuccess; // launches and copies are synchronous
+}
+
+} // extern "C"

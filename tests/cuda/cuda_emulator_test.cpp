@@ -1,0 +1,189 @@
+// The cuda executor on thunder's CUDA host emulator (src/executors/cuda/emulator), which
+// runs generated kernels on the CPU: what a GPU would be needed for otherwise and CI can
+// now check. Cooperative reductions (one block per output element, barriers between the
+// lanes), the status words of an index out of range, running out of device memory, and a
+// kernel the host compiler refuses. The op database and the models run on the emulator
+// too (the Emulated.* tests ctest registers). Skipped with the reason where NVRTC is
+// missing, since the emulator runs only what NVRTC compiled first.
+#include "thunder/core/error.h"
+#include "thunder/core/tracing.h"
+#include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/executors/cuda/cuda_torch.h"
+#include "thunder/ops/ltorch.h"
+#include "thunder/ops/prims.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace thunder::cuda {
+namespace {
+
+namespace lt = thunder::ltorch;
+
+CudaExecutorOptions emulator_options() {
+  CudaExecutorOptions options;
+  options.runtime.driver_library = THUNDER_CUDA_EMULATOR;
+  return options;
+}
+
+const CudaExecutor& emulator() {
+  static const CudaExecutor cuda(emulator_options());
+  return cuda;
+}
+
+#define THUNDER_EMULATOR_OR_SKIP()                                                                 \
+  do {                                                                                             \
+    const Availability a = emulator().availability();                                              \
+    if (!a.available) {                                                                            \
+      if (std::getenv("THUNDER_EXPECT_NVRTC") != nullptr) FAIL() << a.reason;                      \
+      GTEST_SKIP() << "the emulated cuda executor is not available: " << a.reason;                 \
+    }                                                                                              \
+  } while (0)
+
+struct CudaRun {
+  std::vector<at::Tensor> outputs;
+  ExecutionReport report;
+  Trace prepared;
+};
+
+CudaRun run(const CudaExecutor& cuda, const Trace& trace, const std::vector<at::Tensor>& inputs) {
+  CudaRun r;
+  r.prepared = prepare_cuda_trace(trace, cuda, TorchFallbackExecutor());
+  r.outputs = run_cuda_trace(cuda, r.prepared, std::vector<c10::IValue>(inputs.begin(), inputs.end()),
+                             &r.report, /*strict=*/true);
+  return r;
+}
+
+// Every prim of the trace ran in a generated kernel.
+void expect_all_on_cuda(const Trace& trace, const CudaRun& r) {
+  const std::size_t prims = codegen::flatten_to_prims(trace.bound_symbols).size();
+  const auto it = r.report.prims.find("cuda");
+  EXPECT_EQ(it == r.report.prims.end() ? 0u : it->second, prims) << r.prepared.to_string();
+  EXPECT_TRUE(r.report.fallbacks.empty()) << r.report.to_string();
+}
+
+TEST(CudaHostEmulator, SaysItIsNotAGpu) {
+  THUNDER_EMULATOR_OR_SKIP();
+  const CudaRuntime& rt = emulator().runtime();
+  EXPECT_TRUE(rt.emulated());
+  EXPECT_NE(rt.description().find("thunder CUDA host emulator (the CPU, not a GPU)"),
+            std::string::npos)
+      << rt.description();
+}
+
+TEST(CudaHostEmulator, CooperativeReductionsMatchTorch) {
+  THUNDER_EMULATOR_OR_SKIP();
+  TraceScope scope("row_stats");
+  auto x = scope.input_tensor("x", {4, 1000}, DType::Float32);
+  const Trace trace = scope.finish(Value::List{Value(lt::sum(x, Value(1))),
+                                               Value(lt::amax(x, Value(1))),
+                                               Value(lt::argmax(x, Value(1)))});
+  at::Tensor xt = at::randn({4, 1000}, at::kFloat);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  xt[1][517] = nan;                     // a NaN wins amax and argmax
+  xt[2][3] = 100.0f;                    // a tie across lanes: the first index wins
+  xt[2][700] = 100.0f;
+  xt[3].fill_(-inf);                    // every point the identity of max
+  const CudaRun r = run(emulator(), trace, {xt});
+  // The region is one cooperative kernel (a block per row).
+  bool cooperative = false;
+  for (const BoundSymbol& b : r.prepared.bound_symbols) {
+    if (b.executor == "cuda") cooperative |= emulator().compile(b)->kernel.cooperative;
+  }
+  EXPECT_TRUE(cooperative) << r.prepared.to_string();
+  ASSERT_EQ(r.outputs.size(), 3u);
+  EXPECT_TRUE(at::allclose(r.outputs[0], xt.sum(1), 1e-5, 1e-4, /*equal_nan=*/true))
+      << r.outputs[0] << "\n" << xt.sum(1);
+  EXPECT_TRUE(at::equal(r.outputs[1].isnan(), xt.amax(1).isnan()));
+  EXPECT_TRUE(at::equal(at::nan_to_num(r.outputs[1]), at::nan_to_num(xt.amax(1))));
+  EXPECT_TRUE(at::equal(r.outputs[2], xt.argmax(1))) << r.outputs[2] << "\n" << xt.argmax(1);
+  expect_all_on_cuda(trace, r);
+}
+
+TEST(CudaHostEmulator, IndexOutOfRangeRaisesInsteadOfAWrongAnswer) {
+  THUNDER_EMULATOR_OR_SKIP();
+  TraceScope scope("gather_rows");
+  auto table = scope.input_tensor("table", {5, 3}, DType::Float32);
+  auto ids = scope.input_tensor("ids", {4}, DType::Int32);
+  const Trace trace = scope.finish(lt::mul(prims::index_select(table, 0, ids), 2.0));
+  const at::Tensor tt = at::randn({5, 3}, at::kFloat);
+  const CudaRun good = run(emulator(), trace, {tt, at::tensor({4, 0, 4, 2}, at::kInt)});
+  ASSERT_EQ(good.outputs.size(), 1u);
+  EXPECT_TRUE(at::equal(good.outputs[0],
+                        at::index_select(tt, 0, at::tensor({4, 0, 4, 2}, at::kInt)) * 2.0));
+  expect_all_on_cuda(trace, good);
+  for (const int bad : {5, -1}) {
+    try {
+      (void)run(emulator(), trace, {tt, at::tensor({0, bad, 1, 2}, at::kInt)});
+      ADD_FAILURE() << "index " << bad << " ran";
+    } catch (const ArgumentError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "cuda executor: prims.index_select: index " + std::to_string(bad) +
+                    " is out of range for dim 0 of table, which has 5 elements (torch: index "
+                    "out of range in self); kernel cuda_fusion0");
+    }
+  }
+}
+
+TEST(CudaHostEmulator, OutOfMemoryNamesTheSizesAndLeaksNothing) {
+  THUNDER_EMULATOR_OR_SKIP();
+  // The emulated device holds 6 MiB: the 4 MiB input fits, its 4 MiB result does not.
+  // (Other executors of this process give back what they cache first.)
+  emulator().runtime().release_cached_memory();
+  ::setenv("THUNDER_CUDA_EMULATOR_MEMORY", "6291456", 1);
+  const CudaExecutor small(emulator_options());
+  const bool available = small.availability().available;
+  ::unsetenv("THUNDER_CUDA_EMULATOR_MEMORY");
+  ASSERT_TRUE(available);
+  TraceScope scope("big_exp");
+  auto x = scope.input_tensor("x", {1024, 1024}, DType::Float32);
+  const Trace trace = scope.finish(lt::exp(x));
+  try {
+    (void)run(small, trace, {at::ones({1024, 1024}, at::kFloat)});
+    ADD_FAILURE() << "8 MiB fit on a 6 MiB device";
+  } catch (const BackendError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("cuda: out of device memory on thunder CUDA host emulator"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("4194304 bytes for output t0"), std::string::npos) << message;
+    EXPECT_NE(message.find("of 6291456 bytes"), std::string::npos) << message;
+  }
+  // What the failed call allocated went back, and the device still works.
+  EXPECT_EQ(small.runtime().memory_stats().in_use, 0u);
+  TraceScope scope_small("small_exp");
+  auto y = scope_small.input_tensor("y", {256, 256}, DType::Float32);
+  const Trace fits = scope_small.finish(lt::exp(y));
+  const at::Tensor yt = at::randn({256, 256}, at::kFloat);
+  const CudaRun r = run(small, fits, {yt});
+  EXPECT_TRUE(at::allclose(r.outputs[0], yt.exp(), 1e-5, 1e-6));
+}
+
+TEST(CudaHostEmulator, KernelTheHostCompilerRefusesCarriesItsLog) {
+  THUNDER_EMULATOR_OR_SKIP();
+  CudaRuntime& rt = emulator().runtime();
+  const std::string source =
+      "extern \"C\" __global__ void broken(float* out, unsigned int numel) { out[0] = nope; }\n";
+  try {
+    (void)rt.load(CompiledCode{}, "broken", source);
+    ADD_FAILURE() << "a kernel that does not compile was loaded";
+  } catch (const BackendError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("building kernel broken for the host emulator failed"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("the host compiler failed on the kernel (source kept at "),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("nope"), std::string::npos) << message; // the compiler's error
+  }
+}
+
+} // namespace
+} // namespace thunder::cuda
