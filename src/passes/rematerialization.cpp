@@ -31,6 +31,21 @@ bool recomputable(const BoundSymbol& bsym) {
   return false;
 }
 
+// Elementwise prims of a few instructions (compares, selects, integer arithmetic). Recomputed
+// only on values that depend on no tensor of the trace (indices and constants: causal
+// masks, position ids), where storing them costs memory and recomputing costs no load.
+bool cheap_on_indices(const BoundSymbol& bsym) {
+  using prims::PrimId;
+  for (const PrimId id :
+       {PrimId::add, PrimId::sub, PrimId::mul, PrimId::neg, PrimId::eq, PrimId::ne, PrimId::lt,
+        PrimId::le, PrimId::gt, PrimId::ge, PrimId::bitwise_and, PrimId::bitwise_or,
+        PrimId::bitwise_xor, PrimId::bitwise_not, PrimId::where, PrimId::maximum,
+        PrimId::minimum}) {
+    if (bsym.symbol == &prims::symbol(id)) return bsym.output.is_tensor();
+  }
+  return false;
+}
+
 std::vector<std::string> names_read(const BoundSymbol& bsym) {
   std::vector<std::string> names;
   for (const Proxy* p : bsym.input_proxies())
@@ -327,12 +342,25 @@ private:
     return ok;
   }
 
-  // `name` can be recomputed from trace inputs through recomputable members of regions.
+  // `name` can be recomputed from trace inputs through recomputable members of regions, or
+  // from no tensor of the trace at all through cheap ones.
   bool chain_ok(const std::string& name) const {
+    if (index_only(name)) return true;
     const auto it = made_by_.find(name);
     if (it == made_by_.end() || !recomputable(*it->second)) return false;
     for (const std::string& input : names_read(*it->second)) {
       if (trace_inputs_.count(input) == 0 && !chain_ok(input)) return false;
+    }
+    return true;
+  }
+
+  // `name` is made by members of regions from indices and constants only.
+  bool index_only(const std::string& name) const {
+    const auto it = made_by_.find(name);
+    if (it == made_by_.end() || !(recomputable(*it->second) || cheap_on_indices(*it->second)))
+      return false;
+    for (const std::string& input : names_read(*it->second)) {
+      if (!index_only(input)) return false;
     }
     return true;
   }

@@ -84,5 +84,17 @@ TEST(EstimatePeakBytes, UsesDTypeSizesAndKeepsReturnedTensors) {
   EXPECT_EQ(estimate_peak_bytes(trace), 20 + 80 + 80 + 20 + 80);
 }
 
+TEST(EstimatePeakBytes, ViewsShareTheirStorageWhichLivesUntilTheLastView) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 4}, DType::Float32); // 64 bytes
+  auto e = prims::exp(x);                                   // 64 bytes
+  auto t = prims::transpose(e, {1, 0});                     // a view of e: nothing
+  auto r = prims::reshape(t, {16});                         // a view of the view
+  auto n = prims::neg(x);                                   // e is dead, but r views it
+  const Trace trace = scope.finish(prims::add(r, prims::reshape(n, {16})));
+  // At add: x, e (through r), n and add's output; no view counted.
+  EXPECT_EQ(estimate_peak_bytes(trace), 4 * 64);
+}
+
 } // namespace
 } // namespace thunder

@@ -20,8 +20,10 @@ Trace delete_last_used(const Trace& trace);
 /// and dtypes: inputs live throughout, a call's outputs from that call on until their last
 /// use (the trace's outputs to the end), and during a call its inputs and outputs together.
 /// Only what the top level materializes counts: a fusion region's intermediates, and the
-/// temporaries inside calls an executor runs whole, are not seen. Views count as buffers of
-/// their own, so this is an upper bound there.
+/// temporaries inside calls an executor runs whole, are not seen. The outputs of view calls
+/// (view, reshape, transpose, expand, slice, split, ... and their prims) share their
+/// input's storage, as in eager, which stays until the last of its views dies. So on the
+/// interpreted trace this is a lower bound of what eager PyTorch holds.
 std::int64_t estimate_peak_bytes(const Trace& trace);
 
 } // namespace thunder

@@ -552,12 +552,16 @@ struct Buffer::Impl {
   void* mapped = nullptr;
   std::size_t size = 0;
   std::uint64_t counted = 0; // bytes this buffer adds to the context's memory_in_use
+  // A part (VulkanRuntime::part): the buffer that owns `buffer` and `memory`, and where in
+  // it this one starts (`mapped` already points there).
+  std::shared_ptr<const Impl> whole;
+  std::size_t offset = 0;
 
   Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
-    if (!ctx) {
+    if (!ctx || whole) {
       return;
     }
     if (counted != 0) {
@@ -585,6 +589,13 @@ std::size_t Buffer::size() const {
 }
 bool Buffer::host_visible() const {
   return impl_ && impl_->mapped;
+}
+const void* Buffer::memory_id() const {
+  if (!impl_) return nullptr;
+  return impl_->whole ? impl_->whole.get() : impl_.get();
+}
+std::size_t Buffer::offset() const {
+  return impl_ ? impl_->offset : 0;
 }
 
 namespace {
@@ -841,7 +852,7 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
       barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
       barrier.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
       barrier.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-      barrier.buffer = handle;
+      barrier.buffer = handle; // all of it: parts of one buffer count as one
       barrier.offset = 0;
       barrier.size = VK_WHOLE_SIZE;
       barriers.push_back(barrier);
@@ -858,7 +869,9 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
   std::vector<VkDescriptorBufferInfo> infos(buffers.size());
   std::vector<VkWriteDescriptorSet> writes(buffers.size());
   for (std::size_t i = 0; i < buffers.size(); ++i) {
-    infos[i] = {buffers[i]->impl_->buffer, 0, VK_WHOLE_SIZE};
+    const Buffer::Impl& bound = *buffers[i]->impl_;
+    infos[i] = {bound.buffer, bound.offset,
+                bound.whole ? std::max<VkDeviceSize>(bound.size, 4) : VK_WHOLE_SIZE};
     writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
     writes[i].dstSet = set;
     writes[i].dstBinding = static_cast<uint32_t>(i);
@@ -1186,6 +1199,29 @@ Buffer VulkanRuntime::create_buffer(std::size_t bytes) {
   return Buffer(std::move(impl));
 }
 
+Buffer VulkanRuntime::part(const Buffer& of, std::size_t offset, std::size_t bytes) {
+  THUNDER_INTERNAL_ASSERT(of.impl_ && of.impl_->ctx == ctx_) << "spirv: part of an empty buffer";
+  const std::shared_ptr<const Buffer::Impl> whole =
+      of.impl_->whole ? of.impl_->whole : std::shared_ptr<const Buffer::Impl>(of.impl_);
+  const std::size_t capacity = std::max<std::size_t>(whole->size, 4);
+  THUNDER_INTERNAL_ASSERT(offset <= capacity && std::max<std::size_t>(bytes, 4) <= capacity - offset &&
+                          offset % storage_offset_alignment() == 0)
+      << "spirv: a part of " << bytes << " bytes at offset " << offset << " of a buffer of "
+      << whole->size << " bytes (offsets are multiples of " << storage_offset_alignment() << ")";
+  auto impl = std::make_unique<Buffer::Impl>();
+  impl->ctx = ctx_;
+  impl->buffer = whole->buffer;
+  impl->mapped = whole->mapped ? static_cast<std::byte*>(whole->mapped) + offset : nullptr;
+  impl->size = bytes;
+  impl->whole = whole;
+  impl->offset = offset;
+  return Buffer(std::move(impl));
+}
+
+std::size_t VulkanRuntime::storage_offset_alignment() const {
+  return std::max<std::size_t>(ctx_->props.limits.minStorageBufferOffsetAlignment, 4);
+}
+
 VulkanRuntime::MemoryStats VulkanRuntime::memory_stats() const {
   const std::lock_guard lock(ctx_->memory_mutex);
   return {ctx_->memory_in_use, ctx_->memory_peak, ctx_->memory_limit};
@@ -1213,7 +1249,7 @@ void VulkanRuntime::upload(Buffer& buffer, std::span<const std::byte> data, std:
                   /*map=*/true);
   std::memcpy(staging->mapped, data.data(), data.size());
   run_once(*ctx_, [&](VkCommandBuffer cmd) {
-    VkBufferCopy region{0, offset, data.size()};
+    VkBufferCopy region{0, dst.offset + offset, data.size()};
     ctx_->vk.vkCmdCopyBuffer(cmd, staging->buffer, dst.buffer, 1, &region);
     memory_barrier(*ctx_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
@@ -1238,7 +1274,7 @@ void VulkanRuntime::download(const Buffer& buffer, std::span<std::byte> out, std
                   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
                   /*map=*/true);
   run_once(*ctx_, [&](VkCommandBuffer cmd) {
-    VkBufferCopy region{offset, 0, out.size()};
+    VkBufferCopy region{src.offset + offset, 0, out.size()};
     ctx_->vk.vkCmdCopyBuffer(cmd, src.buffer, staging->buffer, 1, &region);
     memory_barrier(*ctx_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                    VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);

@@ -92,6 +92,10 @@ public:
   std::size_t size() const;
   /// The memory is mapped: upload and download copy directly, with no staging buffer.
   bool host_visible() const;
+  /// The buffer whose memory this one is (a part of): the same for all parts of one
+  /// create_buffer (VulkanRuntime::part), and the offset of this one in it.
+  const void* memory_id() const;
+  std::size_t offset() const;
 
   struct Impl;
 
@@ -99,7 +103,7 @@ private:
   friend class VulkanRuntime;
   friend class Batch;
   explicit Buffer(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;
 };
 
 /// What a compute pipeline binds: storage buffers at set 0, bindings 0..buffers-1, and a
@@ -205,6 +209,14 @@ public:
 
   /// A storage buffer of `bytes` bytes; BackendError if it exceeds maxStorageBufferRange.
   Buffer create_buffer(std::size_t bytes);
+  /// `bytes` at `offset` of the memory `of` is part of (Buffer::memory_id), bound and
+  /// copied like a buffer of its own; the memory lives while any part of it does. `offset`
+  /// must be a multiple of storage_offset_alignment(). Dispatches that bind parts of one
+  /// buffer are ordered by a barrier as if they bound the same buffer. How a pool of freed
+  /// buffers serves smaller requests, and gets whole ranges back, without new memory.
+  Buffer part(const Buffer& of, std::size_t offset, std::size_t bytes);
+  /// VkPhysicalDeviceLimits::minStorageBufferOffsetAlignment.
+  std::size_t storage_offset_alignment() const;
   /// Copies `data` into `buffer` at `offset` (through a staging buffer unless mapped).
   void upload(Buffer& buffer, std::span<const std::byte> data, std::size_t offset = 0);
   /// Copies `out.size()` bytes of `buffer` from `offset` into `out`.
