@@ -24,6 +24,7 @@ namespace thunder::cuda {
 namespace {
 
 namespace lt = thunder::ltorch;
+using thunder::from_scalar_type;
 
 CudaExecutorOptions emulator_options() {
   CudaExecutorOptions options;
@@ -94,7 +95,8 @@ TEST(CudaHostEmulator, CooperativeReductionsMatchTorch) {
   // The region is one cooperative kernel (a block per row).
   bool cooperative = false;
   for (const BoundSymbol& b : r.prepared.bound_symbols) {
-    if (b.executor == "cuda") cooperative |= emulator().compile(b)->kernel.cooperative;
+    if (b.executor == "cuda" && b.symbol->ns == SymbolNamespace::Fusion)
+      cooperative |= emulator().compile(b)->kernel.cooperative;
   }
   EXPECT_TRUE(cooperative) << r.prepared.to_string();
   ASSERT_EQ(r.outputs.size(), 3u);
@@ -136,11 +138,12 @@ TEST(CudaHostEmulator, OutOfMemoryNamesTheSizesAndLeaksNothing) {
   // The emulated device holds 6 MiB: the 4 MiB input fits, its 4 MiB result does not.
   // (Other executors of this process give back what they cache first.)
   emulator().runtime().release_cached_memory();
-  ::setenv("THUNDER_CUDA_EMULATOR_MEMORY", "6291456", 1);
+  ::setenv("THUNDER_CUDA_EMULATOR_MEMORY", "6291456", 1); // read at each allocation
+  struct Unset {
+    ~Unset() { ::unsetenv("THUNDER_CUDA_EMULATOR_MEMORY"); }
+  } unset;
   const CudaExecutor small(emulator_options());
-  const bool available = small.availability().available;
-  ::unsetenv("THUNDER_CUDA_EMULATOR_MEMORY");
-  ASSERT_TRUE(available);
+  ASSERT_TRUE(small.availability().available);
   TraceScope scope("big_exp");
   auto x = scope.input_tensor("x", {1024, 1024}, DType::Float32);
   const Trace trace = scope.finish(lt::exp(x));
@@ -163,6 +166,73 @@ TEST(CudaHostEmulator, OutOfMemoryNamesTheSizesAndLeaksNothing) {
   const at::Tensor yt = at::randn({256, 256}, at::kFloat);
   const CudaRun r = run(small, fits, {yt});
   EXPECT_TRUE(at::allclose(r.outputs[0], yt.exp(), 1e-5, 1e-6));
+}
+
+// prims.matmul goes to cuBLASLt (the emulator's stand-in here, the real one on a GPU):
+// row-major and transposed operands, batches, every float dtype, layouts it cannot take
+// (made contiguous first), empty sums, and the TF32 policy.
+Trace matmul_trace(const Shape& a, const Shape& b, DType dtype) {
+  TraceScope scope("mm");
+  auto x = scope.input_tensor("a", a, dtype);
+  auto y = scope.input_tensor("b", b, dtype);
+  return scope.finish(prims::matmul(x, y));
+}
+
+void expect_matmul(const CudaExecutor& cuda, const at::Tensor& a, const at::Tensor& b,
+                   double rtol, double atol) {
+  const DType dtype = from_scalar_type(a.scalar_type());
+  const Trace trace = matmul_trace(a.sizes().vec(), b.sizes().vec(), dtype);
+  const CudaRun r = run(cuda, trace, {a, b});
+  ASSERT_EQ(r.outputs.size(), 1u);
+  const at::Tensor want = at::matmul(a.to(at::kDouble), b.to(at::kDouble));
+  EXPECT_EQ(r.outputs[0].scalar_type(), a.scalar_type());
+  EXPECT_TRUE(at::allclose(r.outputs[0].to(at::kDouble), want, rtol, atol))
+      << a.sizes() << " @ " << b.sizes() << " in " << a.scalar_type() << ": max abs error "
+      << (r.outputs[0].to(at::kDouble) - want).abs().max().item<double>();
+  EXPECT_EQ(r.report.prims.count("torch"), 0u) << r.report.to_string();
+  EXPECT_EQ(r.report.prims.at("cuda"), 1u) << r.report.to_string();
+}
+
+TEST(CudaHostEmulator, MatmulRunsInCublasLtForEveryFloatDtypeAndLayout) {
+  THUNDER_EMULATOR_OR_SKIP();
+  ASSERT_TRUE(emulator().blas_loadable());
+  const auto opts = at::TensorOptions().dtype(at::kFloat);
+  const at::Tensor a = at::randn({3, 5}, opts), b = at::randn({5, 4}, opts);
+  expect_matmul(emulator(), a, b, 1e-5, 1e-5);
+  expect_matmul(emulator(), at::randn({5, 3}, opts).t(), at::randn({4, 5}, opts).t(), 1e-5, 1e-5);
+  expect_matmul(emulator(), at::randn({2, 3, 6}, opts), at::randn({2, 6, 7}, opts), 1e-5, 1e-5);
+  // Batch dims that do not collapse into one stride: copied contiguous first.
+  expect_matmul(emulator(), at::randn({3, 2, 4, 6}, opts).permute({1, 0, 2, 3}),
+                at::randn({2, 3, 6, 5}, opts), 1e-5, 1e-5);
+  // Broadcast batches (stride 0) and a single row or column.
+  expect_matmul(emulator(), at::randn({1, 3, 6}, opts).expand({4, 3, 6}),
+                at::randn({4, 6, 1}, opts), 1e-5, 1e-5);
+  expect_matmul(emulator(), at::randn({1, 6}, opts), at::randn({6, 9}, opts), 1e-5, 1e-5);
+  expect_matmul(emulator(), a.to(at::kDouble), b.to(at::kDouble), 1e-12, 1e-12);
+  expect_matmul(emulator(), a.to(at::kHalf), b.to(at::kHalf), 1e-2, 1e-2);
+  expect_matmul(emulator(), a.to(at::kBFloat16), b.to(at::kBFloat16), 2e-2, 2e-2);
+  // An empty sum is zeros.
+  const Trace empty = matmul_trace({3, 0}, {0, 4}, DType::Float32);
+  const CudaRun r = run(emulator(), empty, {at::randn({3, 0}, opts), at::randn({0, 4}, opts)});
+  EXPECT_TRUE(at::equal(r.outputs[0], at::zeros({3, 4}, opts)));
+}
+
+TEST(CudaHostEmulator, Tf32IsAPolicyOffByDefault) {
+  THUNDER_EMULATOR_OR_SKIP();
+  CudaExecutorOptions options = emulator_options();
+  options.tf32 = true;
+  const CudaExecutor tf32(options);
+  const at::Tensor a = at::randn({8, 64}, at::kFloat), b = at::randn({64, 8}, at::kFloat);
+  const Trace trace = matmul_trace({8, 64}, {64, 8}, DType::Float32);
+  const at::Tensor exact = at::matmul(a.to(at::kDouble), b.to(at::kDouble));
+  const double f32_error =
+      (run(emulator(), trace, {a, b}).outputs[0].to(at::kDouble) - exact).abs().max().item<double>();
+  const double tf32_error =
+      (run(tf32, trace, {a, b}).outputs[0].to(at::kDouble) - exact).abs().max().item<double>();
+  // TF32 keeps 10 mantissa bits of each input: errors near 2^-11 of the terms, f32's near 2^-24.
+  EXPECT_LT(f32_error, 1e-4);
+  EXPECT_GT(tf32_error, 10 * f32_error);
+  EXPECT_LT(tf32_error, 0.1);
 }
 
 TEST(CudaHostEmulator, KernelTheHostCompilerRefusesCarriesItsLog) {

@@ -72,4 +72,71 @@ struct NvrtcApi {
   nvrtcResult (*nvrtcGetPTX)(nvrtcProgram, char*);
 };
 
+// cuBLASLt (libcublasLt.so.13 or .12): the matmul entry points, with the values of the
+// enums this project sets (cublasLt.h and library_types.h, stable since CUDA 11).
+using cublasStatus_t = int;
+using cublasLtHandle_t = struct cublasLtContext*;
+using cublasLtMatmulDesc_t = struct cublasLtMatmulDescOpaque_t*;
+using cublasLtMatrixLayout_t = struct cublasLtMatrixLayoutOpaque_t*;
+using cublasLtMatmulPreference_t = struct cublasLtMatmulPreferenceOpaque_t*;
+struct cublasLtMatmulAlgo_t {
+  std::uint64_t data[8];
+};
+struct cublasLtMatmulHeuristicResult_t {
+  cublasLtMatmulAlgo_t algo;
+  std::size_t workspaceSize;
+  cublasStatus_t state;
+  float wavesCount;
+  int reserved[4];
+};
+inline constexpr cublasStatus_t CUBLAS_STATUS_SUCCESS = 0;
+// cudaDataType_t
+inline constexpr int CUDA_R_32F = 0;
+inline constexpr int CUDA_R_64F = 1;
+inline constexpr int CUDA_R_16F = 2;
+inline constexpr int CUDA_R_16BF = 14;
+// cublasComputeType_t
+inline constexpr int CUBLAS_COMPUTE_32F = 68;
+inline constexpr int CUBLAS_COMPUTE_64F = 70;
+inline constexpr int CUBLAS_COMPUTE_32F_FAST_TF32 = 77;
+// cublasOperation_t
+inline constexpr int CUBLAS_OP_N = 0;
+inline constexpr int CUBLAS_OP_T = 1;
+// cublasLtMatmulDescAttributes_t, cublasLtMatrixLayoutAttribute_t,
+// cublasLtMatmulPreferenceAttributes_t
+inline constexpr int CUBLASLT_MATMUL_DESC_TRANSA = 3;
+inline constexpr int CUBLASLT_MATMUL_DESC_TRANSB = 4;
+inline constexpr int CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT = 5;
+inline constexpr int CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET = 6;
+inline constexpr int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;
+
+struct BlasApi {
+  std::size_t (*cublasLtGetVersion)();
+  cublasStatus_t (*cublasLtCreate)(cublasLtHandle_t*);
+  cublasStatus_t (*cublasLtDestroy)(cublasLtHandle_t);
+  cublasStatus_t (*cublasLtMatmulDescCreate)(cublasLtMatmulDesc_t*, int, int);
+  cublasStatus_t (*cublasLtMatmulDescDestroy)(cublasLtMatmulDesc_t);
+  cublasStatus_t (*cublasLtMatmulDescSetAttribute)(cublasLtMatmulDesc_t, int, const void*,
+                                                   std::size_t);
+  cublasStatus_t (*cublasLtMatrixLayoutCreate)(cublasLtMatrixLayout_t*, int, std::uint64_t,
+                                               std::uint64_t, std::int64_t);
+  cublasStatus_t (*cublasLtMatrixLayoutDestroy)(cublasLtMatrixLayout_t);
+  cublasStatus_t (*cublasLtMatrixLayoutSetAttribute)(cublasLtMatrixLayout_t, int, const void*,
+                                                     std::size_t);
+  cublasStatus_t (*cublasLtMatmulPreferenceCreate)(cublasLtMatmulPreference_t*);
+  cublasStatus_t (*cublasLtMatmulPreferenceDestroy)(cublasLtMatmulPreference_t);
+  cublasStatus_t (*cublasLtMatmulPreferenceSetAttribute)(cublasLtMatmulPreference_t, int,
+                                                         const void*, std::size_t);
+  cublasStatus_t (*cublasLtMatmulAlgoGetHeuristic)(cublasLtHandle_t, cublasLtMatmulDesc_t,
+                                                   cublasLtMatrixLayout_t, cublasLtMatrixLayout_t,
+                                                   cublasLtMatrixLayout_t, cublasLtMatrixLayout_t,
+                                                   cublasLtMatmulPreference_t, int,
+                                                   cublasLtMatmulHeuristicResult_t*, int*);
+  cublasStatus_t (*cublasLtMatmul)(cublasLtHandle_t, cublasLtMatmulDesc_t, const void*,
+                                   const void*, cublasLtMatrixLayout_t, const void*,
+                                   cublasLtMatrixLayout_t, const void*, const void*,
+                                   cublasLtMatrixLayout_t, void*, cublasLtMatrixLayout_t,
+                                   const cublasLtMatmulAlgo_t*, void*, std::size_t, CUstream);
+};
+
 } // namespace thunder::cuda::api

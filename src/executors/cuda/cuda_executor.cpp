@@ -1,10 +1,13 @@
 #include "thunder/executors/cuda/cuda_executor.h"
 
+#include "dynamic_library.h"
 #include "thunder/core/cache_files.h"
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/cuda_emitter.h"
+#include "thunder/ops/prims.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 namespace thunder::cuda {
@@ -19,6 +22,15 @@ std::vector<std::string> output_names(const BoundSymbol& bsym) {
 
 bool on_cpu_or_cuda(const Device& device) {
   return device == Device::cpu() || device.type == DeviceType::CUDA;
+}
+
+bool is_matmul(const BoundSymbol& bsym) {
+  return bsym.symbol == &prims::symbol(prims::PrimId::matmul);
+}
+
+bool env_flag(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != 0 && std::string(value) != "0";
 }
 
 } // namespace
@@ -36,6 +48,31 @@ NvrtcCompiler& CudaExecutor::compiler() const {
   return compiler_.get([&] { return std::make_unique<NvrtcCompiler>(options_.cache_dir); });
 }
 
+CublasMatmul& CudaExecutor::blas() const {
+  return blas_.get([&] {
+    return std::make_unique<CublasMatmul>(runtime(),
+                                          options_.tf32.value_or(env_flag("THUNDER_CUDA_TF32")));
+  });
+}
+
+bool CudaExecutor::blas_loadable() const {
+  const std::lock_guard lock(mutex_);
+  if (!blas_loadable_) {
+    std::string driver = options_.runtime.driver_library;
+    if (const char* env = std::getenv("THUNDER_CUDA_DRIVER_LIBRARY");
+        driver.empty() && env != nullptr) {
+      driver = env;
+    }
+    try {
+      DynamicLibrary library("cuBLASLt", cublaslt_candidates(driver), "");
+      blas_loadable_ = library.find("cublasLtMatmul") != nullptr;
+    } catch (const BackendError&) {
+      blas_loadable_ = false;
+    }
+  }
+  return *blas_loadable_;
+}
+
 Availability CudaExecutor::availability() const {
   try {
     runtime();
@@ -48,6 +85,10 @@ Availability CudaExecutor::availability() const {
 
 bool CudaExecutor::claims(const BoundSymbol& bsym) const {
   const auto tensor_ok = [](const TensorProxy& t) { return on_cpu_or_cuda(t.device()); };
+  if (is_matmul(bsym)) {
+    const TensorProxy& a = *bsym.args.at(0).as_tensor();
+    return CublasMatmul::supports(a.dtype()) && tensor_ok(a) && blas_loadable();
+  }
   // Ask the code generator itself: the prim alone must become a kernel it can print.
   const auto printable = [](const codegen::Kernel& kernel) {
     codegen::emit_cuda(kernel);
@@ -57,7 +98,7 @@ bool CudaExecutor::claims(const BoundSymbol& bsym) const {
 }
 
 bool CudaExecutor::fusible(const BoundSymbol& bsym) const {
-  return claims(bsym);
+  return !is_matmul(bsym) && claims(bsym);
 }
 
 std::shared_ptr<CompiledRegion>

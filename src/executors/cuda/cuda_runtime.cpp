@@ -187,6 +187,10 @@ std::string CudaRuntime::driver_version() const {
   return str(driver_version_ / 1000, ".", (driver_version_ % 1000) / 10);
 }
 
+const std::string& CudaRuntime::driver_library_path() const {
+  return driver_->library->path();
+}
+
 bool CudaRuntime::emulated() const {
   return driver_->thunderEmulatorModuleLoadSource != nullptr;
 }

@@ -2,6 +2,7 @@
 
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/cuda_emitter.h"
+#include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
 
 #include <ATen/ATen.h>
@@ -71,9 +72,13 @@ public:
           env_.erase(p->name());
           device_values_.erase(p->name());
           uploads_.erase(p->name());
+          uploads_.erase(p->name() + "#contiguous");
         }
       } else if (bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == cuda_.name()) {
         run_region(bsym);
+      } else if (bsym.executor == cuda_.name() &&
+                 bsym.symbol == &prims::symbol(prims::PrimId::matmul)) {
+        run_matmul(bsym);
       } else if (bsym.executor == cuda_.name()) {
         throw ArgumentError(str("cuda executor: ", bsym.call_string(),
                                 " is assigned to cuda but not in a fusion region; run fuse "
@@ -138,6 +143,118 @@ private:
     const std::uint64_t address = memory.address();
     uploads_.emplace(in.name, std::move(memory));
     return address;
+  }
+
+  // A matmul operand as cuBLASLt reads it: thunder's device values are contiguous; a host
+  // tensor is uploaded through its strides and a CUDA tensor read in place, each made
+  // contiguous first where its layout is not one cuBLASLt takes.
+  MatrixOperand matmul_operand(const TensorProxy& proxy) {
+    const std::string& name = proxy.name();
+    const auto operand = [](std::uint64_t address, const std::vector<std::int64_t>& shape,
+                            const std::vector<std::int64_t>& strides) {
+      const std::size_t rank = shape.size();
+      MatrixOperand m;
+      m.address = address;
+      m.rows = shape[rank - 2];
+      m.cols = shape[rank - 1];
+      m.row_stride = strides[rank - 2];
+      m.col_stride = strides[rank - 1];
+      // The batch dims as one, where their strides allow it (size-1 dims do not count).
+      std::int64_t expected = -1;
+      for (std::size_t d = rank - 2; d-- > 0;) {
+        if (shape[d] == 1) continue;
+        if (expected >= 0 && strides[d] != expected) m.batch_stride = -1;
+        if (m.batch == 1 && m.batch_stride >= 0) m.batch_stride = strides[d];
+        m.batch *= shape[d];
+        expected = strides[d] * shape[d];
+      }
+      for (std::size_t d = 0; d + 2 < rank; ++d)
+        if (shape[d] == 0) m.batch = 0;
+      return m;
+    };
+    if (const auto it = device_values_.find(name); it != device_values_.end()) {
+      std::vector<std::int64_t> strides(it->second.shape.size(), 1);
+      for (std::size_t d = strides.size(); d-- > 1;)
+        strides[d - 1] = strides[d] * std::max<std::int64_t>(it->second.shape[d], 1);
+      return operand(it->second.memory.address(), it->second.shape, strides);
+    }
+    const auto found = env_.find(name);
+    THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
+        << "matmul operand " << name << " is not a computed tensor";
+    at::Tensor t = found->second.toTensor();
+    const auto fits = [&](const at::Tensor& x) {
+      const MatrixOperand m = operand(0, x.sizes().vec(), x.strides().vec());
+      return m.batch_stride >= 0 && CublasMatmul::takes(m);
+    };
+    const bool contiguous_copy = !fits(t);
+    if (contiguous_copy) t = t.contiguous();
+    if (t.is_cuda()) {
+      check_device(t, name);
+      if (contiguous_copy) env_[name + "#contiguous"] = t; // alive until the launch is done
+      return operand(reinterpret_cast<std::uintptr_t>(t.const_data_ptr()), t.sizes().vec(),
+                     t.strides().vec());
+    }
+    const std::string key = contiguous_copy ? name + "#contiguous" : name;
+    auto it = uploads_.find(key);
+    if (it == uploads_.end()) {
+      const std::size_t bytes = span_bytes(t);
+      DeviceMemory memory = cuda_.runtime().allocate(bytes, "input " + name);
+      cuda_.runtime().upload(memory.address(), t.const_data_ptr(), bytes, stream_);
+      it = uploads_.emplace(key, std::move(memory)).first;
+    }
+    return operand(it->second.address(), t.sizes().vec(), t.strides().vec());
+  }
+
+  // prims.matmul through cuBLASLt; its result stays on the device like a region's.
+  void run_matmul(const BoundSymbol& bsym) {
+    const TensorProxy& a = *bsym.args.at(0).as_tensor();
+    const TensorProxy& b = *bsym.args.at(1).as_tensor();
+    const TensorProxy& c = *bsym.output.as_tensor();
+    CublasMatmul* blas = nullptr;
+    try {
+      blas = &cuda_.blas();
+    } catch (const BackendError& e) {
+      if (strict_) throw;
+      report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
+      run_on_torch(bsym, std::string(kFallbackExecutor));
+      return;
+    }
+    MatmulProblem problem;
+    problem.dtype = c.dtype();
+    problem.a = matmul_operand(a);
+    problem.b = matmul_operand(b);
+    const std::vector<std::int64_t> shape(c.shape().begin(), c.shape().end());
+    std::int64_t numel = 1;
+    for (const std::int64_t s : shape)
+      numel *= s;
+    const std::size_t bytes =
+        static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(c.dtype()));
+    std::uint64_t address = 0;
+    if (c.device().type == DeviceType::CUDA) {
+      at::Tensor t = at::empty(shape, at::TensorOptions()
+                                          .dtype(to_scalar_type(c.dtype()))
+                                          .device(to_torch_device(c.device())));
+      check_device(t, c.name());
+      address = reinterpret_cast<std::uintptr_t>(t.data_ptr());
+      env_[c.name()] = std::move(t);
+    } else {
+      DeviceValue value{cuda_.runtime().allocate(bytes, "output " + c.name()), c.shape(),
+                        c.dtype()};
+      address = value.memory.address();
+      device_values_.insert_or_assign(c.name(), std::move(value));
+    }
+    const std::int64_t m = problem.a.rows, k = problem.a.cols, n = problem.b.cols;
+    problem.c = MatrixOperand{address, problem.a.batch, m, n, m * n, n, 1};
+    if (numel > 0 && k == 0) {
+      // An empty sum: zeros, as torch gives.
+      const std::vector<std::byte> zeros(bytes);
+      cuda_.runtime().upload(address, zeros.data(), bytes, stream_);
+    } else if (numel > 0) {
+      blas->run(problem, stream_);
+    }
+    for (const std::string& name : {a.name(), b.name()})
+      env_.erase(name + "#contiguous");
+    report_.prims[cuda_.name()] += 1;
   }
 
   void check_device(const at::Tensor& t, const std::string& name) const {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/executors/cuda/cublas_matmul.h"
 #include "thunder/executors/cuda/cuda_runtime.h"
 #include "thunder/executors/cuda/nvrtc_compiler.h"
 #include "thunder/executors/executor.h"
@@ -39,6 +40,9 @@ struct CompiledRegion {
 
 struct CudaExecutorOptions {
   RuntimeOptions runtime;
+  /// f32 matrix products may use TF32 (10-bit mantissa inputs, f32 accumulation), as torch's
+  /// allow_tf32. Default: off, or $THUNDER_CUDA_TF32=1.
+  std::optional<bool> tf32;
   /// Where NVRTC's results are kept; empty: $THUNDER_CACHE_DIR/cuda when set, else none.
   std::string cache_dir;
 };
@@ -56,8 +60,9 @@ public:
   /// missing piece, in words, is the reason.
   Availability availability() const override;
   /// Prims whose one-prim kernel make_kernel builds and emit_cuda prints, on tensors on the
-  /// CPU (copied to the device) or on a CUDA device. Composites are not claimed:
-  /// assign_executors offers their prims instead.
+  /// CPU (copied to the device) or on a CUDA device, and prims.matmul in f32, f64, f16 and
+  /// bf16 where cuBLASLt loads (cublaslt_candidates; not fused: it runs as its own call).
+  /// Composites are not claimed: assign_executors offers their prims instead.
   bool claims(const BoundSymbol& bsym) const override;
   bool fusible(const BoundSymbol& bsym) const override;
 
@@ -79,6 +84,10 @@ public:
   CudaRuntime& runtime() const;
   /// NVRTC (BackendError with the reason where it is not found).
   NvrtcCompiler& compiler() const;
+  /// cuBLASLt on the runtime's device (BackendError with the reason where it is not found).
+  CublasMatmul& blas() const;
+  /// Whether cuBLASLt loads here (opened once, without the driver).
+  bool blas_loadable() const;
 
   std::size_t kernel_cache_size() const;
   std::size_t kernel_cache_hits() const;
@@ -88,6 +97,8 @@ private:
   mutable std::mutex mutex_;
   OpenOnce<CudaRuntime> runtime_;
   OpenOnce<NvrtcCompiler> compiler_;
+  OpenOnce<CublasMatmul> blas_;
+  mutable std::optional<bool> blas_loadable_;
   /// By the whole source (not a hash: a collision would launch another kernel).
   mutable std::map<std::string, std::shared_ptr<const CompiledRegion>> kernels_;
   mutable std::size_t kernel_hits_ = 0;

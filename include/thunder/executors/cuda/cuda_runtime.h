@@ -96,6 +96,8 @@ public:
   std::string driver_version() const;
   /// True on thunder's CUDA host emulator (THUNDER_CUDA_DRIVER_LIBRARY), not a GPU.
   bool emulated() const;
+  /// The file the driver was loaded from.
+  const std::string& driver_library_path() const;
 
   /// Loads compiled code and finds its entry point `name`. BackendError with the driver's
   /// error when the driver refuses it (e.g. PTX newer than the driver). `source`: the CUDA

@@ -19,7 +19,9 @@
 // Memory is host memory; every copy and every pointer a kernel is given must lie in a
 // live allocation (CUDA_ERROR_INVALID_VALUE otherwise), so a runner that passes a freed
 // or foreign buffer fails here as it would on the GPU. THUNDER_CUDA_EMULATOR_MEMORY sets
-// the device's size in bytes (default 4 GiB), which makes out-of-memory testable.
+// the device's size in bytes (default 4 GiB; read at each allocation), which makes
+// out-of-memory testable. The library also stands in for cuBLASLt (the matmul calls the
+// cuda executor makes), so CublasMatmul runs here too.
 // THUNDER_CUDA_EMULATOR_ARCH ("8.0", default "9.0") is the compute capability it reports;
 // THUNDER_CUDA_EMULATOR_CXX the compiler command (default: the one that built thunder).
 #include <algorithm>
@@ -33,6 +35,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -218,6 +222,21 @@ std::string env(const char* name) {
   return value != nullptr ? value : "";
 }
 
+// The device's size: THUNDER_CUDA_EMULATOR_MEMORY as it is now (read at each allocation, so
+// a test can shrink the device for a while). False for a value that is not a number.
+// Caller holds the mutex.
+bool read_capacity() {
+  State& s = state();
+  s.capacity = kDefaultCapacity;
+  if (const std::string memory = env("THUNDER_CUDA_EMULATOR_MEMORY"); !memory.empty()) {
+    char* end = nullptr;
+    const unsigned long long bytes = std::strtoull(memory.c_str(), &end, 10);
+    if (end == memory.c_str() || *end != 0) return false;
+    s.capacity = bytes;
+  }
+  return true;
+}
+
 std::string compiler_command() {
   std::string cxx = env("THUNDER_CUDA_EMULATOR_CXX");
 #ifdef THUNDER_EMULATOR_CXX
@@ -388,13 +407,7 @@ CUresult cuInit(unsigned int flags) {
   if (flags != 0) return kInvalidValue;
   State& s = state();
   const std::lock_guard lock(s.mutex);
-  s.capacity = kDefaultCapacity;
-  if (const std::string memory = env("THUNDER_CUDA_EMULATOR_MEMORY"); !memory.empty()) {
-    char* end = nullptr;
-    const unsigned long long bytes = std::strtoull(memory.c_str(), &end, 10);
-    if (end == memory.c_str() || *end != 0) return kInvalidValue;
-    s.capacity = bytes;
-  }
+  if (!read_capacity()) return kInvalidValue;
   s.initialized = true;
   return kSuccess;
 }
@@ -574,8 +587,9 @@ CUresult cuMemAlloc_v2(CUdeviceptr* address, std::size_t bytes) {
   if (address == nullptr || bytes == 0) return kInvalidValue;
   State& s = state();
   const std::lock_guard lock(s.mutex);
-  if (bytes > s.capacity - s.in_use) {
-    set_error("the emulated device has " + std::to_string(s.capacity - s.in_use) +
+  if (!read_capacity()) return kInvalidValue;
+  if (s.in_use > s.capacity || bytes > s.capacity - s.in_use) {
+    set_error("the emulated device has " + std::to_string(s.in_use < s.capacity ? s.capacity - s.in_use : 0) +
               " of its " + std::to_string(s.capacity) + " bytes free");
     return kOutOfMemory;
   }
@@ -605,7 +619,8 @@ CUresult cuMemFree_v2(CUdeviceptr address) {
 CUresult cuMemGetInfo_v2(std::size_t* free_bytes, std::size_t* total) {
   State& s = state();
   const std::lock_guard lock(s.mutex);
-  *free_bytes = s.capacity - s.in_use;
+  read_capacity();
+  *free_bytes = s.in_use < s.capacity ? s.capacity - s.in_use : 0;
   *total = s.capacity;
   return kSuccess;
 }
@@ -640,6 +655,300 @@ CUresult cuMemcpyDtoHAsync_v2(void* destination, CUdeviceptr source, std::size_t
 
 CUresult cuStreamSynchronize(void* /*stream*/) {
   return kSuccess; // launches and copies are synchronous
+}
+
+} // extern "C"
+
+// cuBLASLt's matmul, for the host: the calls and attributes the cuda executor makes
+// (column-major layouts with a leading dimension, transposes, strided batches; f32, f64,
+// f16, bf16; compute in f32, f32 with TF32 inputs, or f64), so its matmul path runs and is
+// checked here too. Products add in order of k (a GPU's order differs; within tolerance).
+namespace {
+
+constexpr int kBlasSuccess = 0;
+constexpr int kBlasInvalidValue = 7;
+constexpr int kBlasNotSupported = 15;
+
+struct BlasDesc {
+  int compute = 0, scale = 0, transa = 0, transb = 0;
+};
+struct BlasLayout {
+  int type = 0;
+  std::uint64_t rows = 0, cols = 0;
+  std::int64_t ld = 0;
+  int batch = 1;
+  std::int64_t stride = 0;
+};
+
+std::size_t element_bytes(int type) {
+  switch (type) {
+  case 0: return 4; // CUDA_R_32F
+  case 1: return 8; // CUDA_R_64F
+  case 2:           // CUDA_R_16F
+  case 14: return 2; // CUDA_R_16BF
+  default: return 0;
+  }
+}
+
+double f16_bits_to_double(std::uint16_t h) {
+  const int exponent = (h >> 10) & 0x1F;
+  const int mantissa = h & 0x3FF;
+  double magnitude = 0;
+  if (exponent == 0x1F) {
+    magnitude = mantissa != 0 ? std::numeric_limits<double>::quiet_NaN()
+                              : std::numeric_limits<double>::infinity();
+  } else if (exponent == 0) {
+    magnitude = std::ldexp(mantissa, -24);
+  } else {
+    magnitude = std::ldexp(mantissa + 1024, exponent - 25);
+  }
+  return (h & 0x8000) != 0 ? -magnitude : magnitude;
+}
+
+std::uint32_t float_bits(float f) {
+  std::uint32_t u = 0;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+float bits_float(std::uint32_t u) {
+  float f = 0;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// float -> half bits, round to nearest even (torch's conversion).
+std::uint16_t float_to_f16_bits(float f) {
+  const std::uint32_t u = float_bits(f);
+  const std::uint32_t sign = (u >> 16) & 0x8000u;
+  const std::uint32_t a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);
+  if (a >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);
+  if (a < 0x38800000u) {
+    return static_cast<std::uint16_t>(sign | static_cast<std::uint32_t>(std::nearbyint(
+                                                  static_cast<double>(bits_float(a)) * 16777216.0)));
+  }
+  return static_cast<std::uint16_t>(sign | ((a + 0xFFFu + ((a >> 13) & 1u) - 0x38000000u) >> 13));
+}
+
+std::uint16_t float_to_bf16_bits(float f) {
+  const std::uint32_t u = float_bits(f);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return 0x7FC0u;
+  return static_cast<std::uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
+double load(const BlasLayout& l, const std::byte* base, std::int64_t index) {
+  const std::byte* p = base + index * static_cast<std::int64_t>(element_bytes(l.type));
+  switch (l.type) {
+  case 0: {
+    float f;
+    std::memcpy(&f, p, 4);
+    return f;
+  }
+  case 1: {
+    double d;
+    std::memcpy(&d, p, 8);
+    return d;
+  }
+  case 2: {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    return f16_bits_to_double(h);
+  }
+  default: {
+    std::uint16_t b;
+    std::memcpy(&b, p, 2);
+    return bits_float(static_cast<std::uint32_t>(b) << 16);
+  }
+  }
+}
+
+void store(const BlasLayout& l, std::byte* base, std::int64_t index, double value) {
+  std::byte* p = base + index * static_cast<std::int64_t>(element_bytes(l.type));
+  switch (l.type) {
+  case 0: {
+    const auto f = static_cast<float>(value);
+    std::memcpy(p, &f, 4);
+    break;
+  }
+  case 1: std::memcpy(p, &value, 8); break;
+  case 2: {
+    const std::uint16_t h = float_to_f16_bits(static_cast<float>(value));
+    std::memcpy(p, &h, 2);
+    break;
+  }
+  default: {
+    const std::uint16_t b = float_to_bf16_bits(static_cast<float>(value));
+    std::memcpy(p, &b, 2);
+  }
+  }
+}
+
+// TF32: the product's inputs keep 10 mantissa bits (rounded to nearest).
+float to_tf32(float f) {
+  const std::uint32_t u = float_bits(f);
+  if ((u & 0x7F800000u) == 0x7F800000u) return f;
+  return bits_float((u + 0xFFFu + ((u >> 13) & 1u)) & 0xFFFFE000u);
+}
+
+// Rows and cols of op(layout).
+std::pair<std::uint64_t, std::uint64_t> op_shape(const BlasLayout& l, int op) {
+  return op == 0 ? std::make_pair(l.rows, l.cols) : std::make_pair(l.cols, l.rows);
+}
+
+bool covered(const BlasLayout& l, const void* p) {
+  if (l.rows == 0 || l.cols == 0) return true;
+  const auto last = static_cast<std::int64_t>(l.rows - 1) +
+                    static_cast<std::int64_t>(l.cols - 1) * l.ld +
+                    static_cast<std::int64_t>(l.batch - 1) * l.stride;
+  const std::lock_guard lock(state().mutex);
+  return in_allocation(reinterpret_cast<std::uintptr_t>(p),
+                       static_cast<std::size_t>(last + 1) * element_bytes(l.type));
+}
+
+} // namespace
+
+extern "C" {
+
+std::size_t cublasLtGetVersion() {
+  return 0; // not cuBLASLt: the description names this library
+}
+
+int cublasLtCreate(void** handle) {
+  static int the_handle;
+  *handle = &the_handle;
+  return kBlasSuccess;
+}
+
+int cublasLtDestroy(void* /*handle*/) {
+  return kBlasSuccess;
+}
+
+int cublasLtMatmulDescCreate(BlasDesc** desc, int compute, int scale) {
+  if (compute != 68 && compute != 70 && compute != 77) return kBlasNotSupported;
+  *desc = new BlasDesc{compute, scale, 0, 0};
+  return kBlasSuccess;
+}
+
+int cublasLtMatmulDescDestroy(BlasDesc* desc) {
+  delete desc;
+  return kBlasSuccess;
+}
+
+int cublasLtMatmulDescSetAttribute(BlasDesc* desc, int attribute, const void* value,
+                                   std::size_t size) {
+  if (size != sizeof(int) || (attribute != 3 && attribute != 4)) return kBlasNotSupported;
+  int op = 0;
+  std::memcpy(&op, value, sizeof op);
+  if (op != 0 && op != 1) return kBlasInvalidValue;
+  (attribute == 3 ? desc->transa : desc->transb) = op;
+  return kBlasSuccess;
+}
+
+int cublasLtMatrixLayoutCreate(BlasLayout** layout, int type, std::uint64_t rows,
+                               std::uint64_t cols, std::int64_t ld) {
+  if (element_bytes(type) == 0) return kBlasNotSupported;
+  if (ld < static_cast<std::int64_t>(std::max<std::uint64_t>(rows, 1))) return kBlasInvalidValue;
+  *layout = new BlasLayout{type, rows, cols, ld, 1, 0};
+  return kBlasSuccess;
+}
+
+int cublasLtMatrixLayoutDestroy(BlasLayout* layout) {
+  delete layout;
+  return kBlasSuccess;
+}
+
+int cublasLtMatrixLayoutSetAttribute(BlasLayout* layout, int attribute, const void* value,
+                                     std::size_t size) {
+  if (attribute == 5 && size == sizeof(int)) {
+    std::memcpy(&layout->batch, value, size);
+    return layout->batch > 0 ? kBlasSuccess : kBlasInvalidValue;
+  }
+  if (attribute == 6 && size == sizeof(std::int64_t)) {
+    std::memcpy(&layout->stride, value, size);
+    return kBlasSuccess;
+  }
+  return kBlasNotSupported;
+}
+
+int cublasLtMatmulPreferenceCreate(void** preference) {
+  *preference = new std::uint64_t(0);
+  return kBlasSuccess;
+}
+
+int cublasLtMatmulPreferenceDestroy(void* preference) {
+  delete static_cast<std::uint64_t*>(preference);
+  return kBlasSuccess;
+}
+
+int cublasLtMatmulPreferenceSetAttribute(void* preference, int attribute, const void* value,
+                                         std::size_t size) {
+  if (attribute != 1 || size != sizeof(std::uint64_t)) return kBlasNotSupported;
+  std::memcpy(preference, value, size);
+  return kBlasSuccess;
+}
+
+int cublasLtMatmulAlgoGetHeuristic(void* /*handle*/, BlasDesc* desc, BlasLayout* a, BlasLayout* b,
+                                   BlasLayout* c, BlasLayout* d, void* /*preference*/,
+                                   int requested, void* results, int* found) {
+  *found = 0;
+  const auto [m, k] = op_shape(*a, desc->transa);
+  const auto [k2, n] = op_shape(*b, desc->transb);
+  if (requested < 1 || k != k2 || c->rows != m || c->cols != n || d->rows != m || d->cols != n ||
+      a->type != b->type || a->type != d->type || a->batch != d->batch || b->batch != d->batch) {
+    return kBlasInvalidValue;
+  }
+  // cublasLtMatmulHeuristicResult_t: the algo (64 bytes), workspaceSize, state, ...
+  std::memset(results, 0, 96);
+  *found = 1;
+  return kBlasSuccess;
+}
+
+int cublasLtMatmul(void* /*handle*/, BlasDesc* desc, const void* alpha, const void* a,
+                   BlasLayout* la, const void* b, BlasLayout* lb, const void* beta,
+                   const void* /*c*/, BlasLayout* /*lc*/, void* d, BlasLayout* ld,
+                   const void* /*algo*/, void* /*workspace*/, std::size_t /*workspace_bytes*/,
+                   void* /*stream*/) {
+  if (!covered(*la, a) || !covered(*lb, b) || !covered(*ld, d)) {
+    const std::lock_guard lock(state().mutex);
+    set_error("cublasLtMatmul: an operand falls outside every live allocation");
+    return kBlasInvalidValue;
+  }
+  const bool f64 = desc->compute == 70;
+  const double scale_a = f64 ? *static_cast<const double*>(alpha) : *static_cast<const float*>(alpha);
+  const double scale_b = f64 ? *static_cast<const double*>(beta) : *static_cast<const float*>(beta);
+  if (scale_b != 0.0) return kBlasNotSupported; // D = alpha * op(A) op(B) only
+  const auto [m, k] = op_shape(*la, desc->transa);
+  const auto n = op_shape(*lb, desc->transb).second;
+  const auto element = [](const BlasLayout& l, int op, std::uint64_t r, std::uint64_t c) {
+    return op == 0 ? static_cast<std::int64_t>(r) + static_cast<std::int64_t>(c) * l.ld
+                   : static_cast<std::int64_t>(c) + static_cast<std::int64_t>(r) * l.ld;
+  };
+  const auto* pa = static_cast<const std::byte*>(a);
+  const auto* pb = static_cast<const std::byte*>(b);
+  auto* pd = static_cast<std::byte*>(d);
+  for (int batch = 0; batch < ld->batch; ++batch) {
+    for (std::uint64_t i = 0; i < m; ++i) {
+      for (std::uint64_t j = 0; j < n; ++j) {
+        double sum64 = 0;
+        float sum32 = 0;
+        for (std::uint64_t p = 0; p < k; ++p) {
+          const double x = load(*la, pa, batch * la->stride + element(*la, desc->transa, i, p));
+          const double y = load(*lb, pb, batch * lb->stride + element(*lb, desc->transb, p, j));
+          if (f64) {
+            sum64 += x * y;
+          } else if (desc->compute == 77) {
+            sum32 += to_tf32(static_cast<float>(x)) * to_tf32(static_cast<float>(y));
+          } else {
+            sum32 += static_cast<float>(x) * static_cast<float>(y);
+          }
+        }
+        const double value = f64 ? scale_a * sum64 : static_cast<float>(scale_a) * sum32;
+        store(*ld, pd, batch * ld->stride + element(*ld, 0, i, j), value);
+      }
+    }
+  }
+  return kBlasSuccess;
 }
 
 } // extern "C"
