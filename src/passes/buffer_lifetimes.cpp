@@ -299,6 +299,10 @@ std::int64_t estimate_peak_bytes(const Trace& trace) {
     for (const Proxy* p : bsym.output_proxies())
       if (p->kind() == ProxyKind::Tensor) note(p->name());
   }
+  std::vector<std::vector<std::string>> frees(trace.bound_symbols.size());
+  for (const auto& [storage, at] : freed_after) {
+    if (at != kNever) frees[at].push_back(storage);
+  }
   std::int64_t peak = live;
   for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
     trace.bound_symbols[i].output.map_proxies([&](const Value& v) {
@@ -310,9 +314,8 @@ std::int64_t estimate_peak_bytes(const Trace& trace) {
       return v;
     });
     peak = std::max(peak, live);
-    for (const auto& [storage, at] : freed_after) {
-      if (at == i) live -= storage_bytes.at(storage);
-    }
+    for (const std::string& storage : frees[i])
+      live -= storage_bytes.at(storage);
   }
   return peak;
 }

@@ -344,25 +344,34 @@ private:
 
   // `name` can be recomputed from trace inputs through recomputable members of regions, or
   // from no tensor of the trace at all through cheap ones.
+  // Memoized, as index_only: masks share their subexpressions, and the walk would be
+  // exponential in their depth.
   bool chain_ok(const std::string& name) const {
-    if (index_only(name)) return true;
-    const auto it = made_by_.find(name);
-    if (it == made_by_.end() || !recomputable(*it->second)) return false;
-    for (const std::string& input : names_read(*it->second)) {
-      if (trace_inputs_.count(input) == 0 && !chain_ok(input)) return false;
+    if (const auto it = chain_ok_.find(name); it != chain_ok_.end()) return it->second;
+    bool ok = index_only(name);
+    if (!ok) {
+      const auto it = made_by_.find(name);
+      ok = it != made_by_.end() && recomputable(*it->second);
+      if (ok) {
+        for (const std::string& input : names_read(*it->second))
+          ok = ok && (trace_inputs_.count(input) != 0 || chain_ok(input));
+      }
     }
-    return true;
+    chain_ok_[name] = ok;
+    return ok;
   }
 
   // `name` is made by members of regions from indices and constants only.
   bool index_only(const std::string& name) const {
+    if (const auto it = index_only_.find(name); it != index_only_.end()) return it->second;
     const auto it = made_by_.find(name);
-    if (it == made_by_.end() || !(recomputable(*it->second) || cheap_on_indices(*it->second)))
-      return false;
-    for (const std::string& input : names_read(*it->second)) {
-      if (!index_only(input)) return false;
+    bool ok = it != made_by_.end() && (recomputable(*it->second) || cheap_on_indices(*it->second));
+    if (ok) {
+      for (const std::string& input : names_read(*it->second))
+        ok = ok && index_only(input);
     }
-    return true;
+    index_only_[name] = ok;
+    return ok;
   }
 
   // Appends the members that make `name`, inputs first, each once.
@@ -471,6 +480,8 @@ private:
   std::map<std::string, std::size_t> made_in_;           // Their regions' positions.
   std::map<std::string, int> member_reads_;              // Reads by region members.
   std::map<std::string, bool> moves_;
+  mutable std::map<std::string, bool> chain_ok_;
+  mutable std::map<std::string, bool> index_only_;
   std::set<std::string> stored_bases_; // Region outputs now, as what other regions view.
 };
 

@@ -88,12 +88,23 @@ TEST(EstimatePeakBytes, ViewsShareTheirStorageWhichLivesUntilTheLastView) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {4, 4}, DType::Float32); // 64 bytes
   auto e = prims::exp(x);                                   // 64 bytes
-  auto t = prims::transpose(e, {1, 0});                     // a view of e: nothing
-  auto r = prims::reshape(t, {16});                         // a view of the view
-  auto n = prims::neg(x);                                   // e is dead, but r views it
-  const Trace trace = scope.finish(prims::add(r, prims::reshape(n, {16})));
-  // At add: x, e (through r), n and add's output; no view counted.
-  EXPECT_EQ(estimate_peak_bytes(trace), 4 * 64);
+  auto r = prims::reshape(e, {16});                         // a view of e: nothing
+  auto s = prims::slice(r, {0}, {8}, {1});                  // a view of the view
+  auto n = prims::neg(x);                                   // e is unread, but s views it
+  const Trace trace = scope.finish(prims::add(s, prims::slice(prims::reshape(n, {16}), {8}, {16}, {1})));
+  // At add: x, e (through s), n and add's 32-byte output; no view counted (as copies,
+  // r, s and the views of n would add 64 + 32 + 64 + 32).
+  EXPECT_EQ(estimate_peak_bytes(trace), 3 * 64 + 32);
+}
+
+TEST(EstimatePeakBytes, ReshapeOfATransposedTensorCopiesAsEagerDoes) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4, 4}, DType::Float32); // 64 bytes
+  auto e = prims::exp(x);                                   // 64 bytes
+  auto r = prims::reshape(prims::transpose(e, {1, 0}), {16}); // strides [1, 4]: a copy, 64
+  const Trace trace = scope.finish(prims::sum(r, {0}));
+  // At reshape: x, e and the copy (viewed, it would be 132: x, e and sum's 4 bytes).
+  EXPECT_EQ(estimate_peak_bytes(trace), 3 * 64);
 }
 
 } // namespace

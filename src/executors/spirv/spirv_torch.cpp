@@ -402,16 +402,19 @@ private:
   std::unique_ptr<Buffer> take(Pool& pool, std::size_t bytes) {
     VulkanRuntime& rt = spirv_.runtime();
     const std::size_t align = rt.storage_offset_alignment();
-    const std::size_t need = (std::max<std::size_t>(bytes, 4) + align - 1) / align * align;
-    auto it = pool.lower_bound(need);
+    bytes = std::max<std::size_t>(bytes, 4);
+    // What a request takes when it splits a buffer: the next part starts aligned.
+    const std::size_t need = (bytes + align - 1) / align * align;
+    auto it = pool.lower_bound(bytes);
     if (it == pool.end()) {
       coalesce(pool);
-      it = pool.lower_bound(need);
+      it = pool.lower_bound(bytes);
       if (it == pool.end()) return nullptr;
     }
     std::unique_ptr<Buffer> buffer = std::move(it->second);
     pool.erase(it);
-    if (buffer->size() - need < std::max(kSmallestPart, align)) return buffer;
+    if (buffer->size() < need || buffer->size() - need < std::max(kSmallestPart, align))
+      return buffer;
     auto rest = std::make_unique<Buffer>(rt.part(*buffer, buffer->offset() + need, buffer->size() - need));
     pool.emplace(rest->size(), std::move(rest));
     return std::make_unique<Buffer>(rt.part(*buffer, buffer->offset(), need));
@@ -463,10 +466,21 @@ private:
     if (auto buffer = take(free_, bytes)) return buffer;
     // Free parts of one buffer may lie side by side across the two pools: joined, they are
     // free for dispatches of this batch only (what uploads may no longer use, until submit).
-    if (!free_.empty() && !free_in_batch_.empty()) {
-      for (auto& [size, buffer] : free_)
-        free_in_batch_.emplace(size, std::move(buffer));
-      free_.clear();
+    // Only parts of buffers that have parts free in the batch move.
+    std::set<const void*> in_batch;
+    for (const auto& [size, buffer] : free_in_batch_)
+      in_batch.insert(buffer->memory_id());
+    bool moved = false;
+    for (auto it = free_.begin(); it != free_.end();) {
+      if (in_batch.count(it->second->memory_id()) == 0) {
+        ++it;
+        continue;
+      }
+      free_in_batch_.emplace(it->first, std::move(it->second));
+      it = free_.erase(it);
+      moved = true;
+    }
+    if (moved) {
       if (auto buffer = take(free_in_batch_, bytes)) return buffer;
     }
     return new_buffer(bytes);

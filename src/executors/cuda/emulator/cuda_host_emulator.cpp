@@ -17,8 +17,10 @@
 // Launches are synchronous, so streams need no emulation.
 //
 // Memory is host memory; every copy and every pointer a kernel is given must lie in a
-// live allocation (CUDA_ERROR_INVALID_VALUE otherwise), so a runner that passes a freed
-// or foreign buffer fails here as it would on the GPU. THUNDER_CUDA_EMULATOR_MEMORY sets
+// live allocation of the driver's (CUDA_ERROR_INVALID_VALUE otherwise): a pointer that was
+// never allocated, or that the runtime's caching allocator really freed, fails here as it
+// would on the GPU (a kernel's accesses past the start of a buffer are not checked).
+// Integer division by zero kills the process here (SIGFPE) where a GPU returns a value. THUNDER_CUDA_EMULATOR_MEMORY sets
 // the device's size in bytes (default 4 GiB; read at each allocation), which makes
 // out-of-memory testable. The library also stands in for cuBLASLt (the matmul calls the
 // cuda executor makes), so CublasMatmul runs here too.
@@ -300,6 +302,8 @@ CUresult build_module(const std::string& source, Module** out) {
       return kNotSupported;
     }
     s.work_dir = pattern;
+    // Emptied as kernels are opened (below); removed at exit when empty.
+    std::atexit([] { ::rmdir(state().work_dir.c_str()); });
   }
   const std::string stem = s.work_dir + "/kernel" + std::to_string(s.compiled++);
   {
@@ -367,7 +371,14 @@ void block_barrier() {
   current_barrier->arrive_and_wait();
 }
 
+// One launch at a time: a kernel's __shared__ arrays are statics of its module.
+std::mutex& launch_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 void run_kernel(const Function& f, void** params, unsigned blocks, unsigned threads) {
+  const std::lock_guard lock(launch_mutex());
   if (!f.barriers) {
     for (unsigned b = 0; b < blocks; ++b) {
       for (unsigned t = 0; t < threads; ++t)
@@ -375,21 +386,22 @@ void run_kernel(const Function& f, void** params, unsigned blocks, unsigned thre
     }
     return;
   }
-  // One thread per lane; each block gets a barrier of its own, which a lane leaves when it
-  // returns, and the next block starts when every lane is done with this one (their
-  // __shared__ arrays are the same statics).
-  std::vector<std::unique_ptr<std::barrier<>>> barriers;
-  for (unsigned b = 0; b < blocks; ++b)
-    barriers.push_back(std::make_unique<std::barrier<>>(static_cast<std::ptrdiff_t>(threads)));
-  std::barrier<> block_done(static_cast<std::ptrdiff_t>(threads));
+  // One thread per lane. A block's lanes meet at its barrier, which a lane leaves when it
+  // returns (as on the GPU); the next block starts when every lane is done with this one
+  // (their __shared__ arrays are the same statics), and its barrier is made then.
+  const auto count = static_cast<std::ptrdiff_t>(threads);
+  auto barrier = std::make_unique<std::barrier<>>(count);
+  const auto next_block = [&]() noexcept { barrier = std::make_unique<std::barrier<>>(count); };
+  std::barrier<decltype(next_block)> block_done(count, next_block);
   std::vector<std::thread> lanes;
   lanes.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) {
     lanes.emplace_back([&, t] {
       for (unsigned b = 0; b < blocks; ++b) {
-        current_barrier = barriers[b].get();
+        std::barrier<>* mine = barrier.get();
+        current_barrier = mine;
         f.run(params, b, t, blocks, threads, &block_barrier);
-        barriers[b]->arrive_and_drop();
+        mine->arrive_and_drop();
         block_done.arrive_and_wait();
       }
     });
