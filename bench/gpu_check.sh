@@ -38,7 +38,7 @@ mkdir -p "$models" && cp -r build/default/tests/models/. "$models/"
 export THUNDER_TEST_MODELS=$models
 
 step "thunder_cuda_tests (op database and models on the GPU)"
-(cd build/gpu && ctest -j"$jobs" -V -R 'Cuda|GpuArch|Nvrtc' -E '^Emulated\.' -FA '.*' --timeout 400 \
+(cd build/gpu && THUNDER_EXPECT_DEVICE=1 ctest -j"$jobs" -V -R 'Cuda|GpuArch|Nvrtc' -E '^Emulated\.' -FA '.*' --timeout 400 \
    > "$out/cuda_tests.log" 2>&1) || status=1
 grep -E "tests passed|tests failed|Total Test time" "$out/cuda_tests.log"
 grep -E "\((Failed|Timeout|Exception|SEGFAULT)\)" "$out/cuda_tests.log" | head -20
