@@ -8,19 +8,23 @@
 // prints the kernels it runs, the time per iteration (mean of K after 3 warm-ups,
 // synchronized, wall clock), the bytes an ideal fusion moves (each input read once, each
 // output written once) and the resulting GB/s, and that as a percentage of the copy
-// kernel's. Without a GPU it says so and exits 2: CPU timings are never GPU figures.
+// kernel's; then matrix products through cuBLASLt (the cuda executor's prims.matmul) in
+// TFLOP/s. Without a GPU (or on the host emulator) it says so and exits 2: CPU timings are
+// never GPU figures.
 #include "kernel_cases.h"
 
 #include "thunder/core/error.h"
 #include "thunder/core/tracing.h"
 #include "thunder/executors/codegen/cuda_emitter.h"
 #include "thunder/executors/codegen/kernel_ir.h"
+#include "thunder/executors/cuda/cublas_matmul.h"
 #include "thunder/executors/cuda/cuda_executor.h"
 #include "thunder/executors/cuda/cuda_runtime.h"
 #include "thunder/executors/cuda/nvrtc_compiler.h"
 #include "thunder/ops/ltorch.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -76,6 +80,11 @@ int main(int argc, char** argv) {
     cuda::CudaExecutor executor;
     if (const Availability a = executor.availability(); !a.available) {
       std::cout << "no GPU: " << a.reason << "\n";
+      return 2;
+    }
+    if (executor.runtime().emulated()) {
+      std::cout << "no GPU: " << executor.runtime().description()
+                << " runs kernels on the CPU; its timings are not GPU figures\n";
       return 2;
     }
     // The executor's runtime and compiler, so its kernels and the copy share one context.
@@ -146,6 +155,46 @@ int main(int argc, char** argv) {
                 static_cast<long long>(elements),
                 static_cast<long long>(elements / bench::kColumns),
                 static_cast<long long>(bench::kColumns), iters);
+
+    // Matrix products as the cuda executor runs prims.matmul (CublasMatmul), in TFLOP/s.
+    try {
+      std::printf("\n%-24s %10s %10s\n", "matmul (cuBLASLt)", "ms", "TFLOP/s");
+      for (const auto& [gm, gn, gk] : {std::array<std::int64_t, 3>{4096, 4096, 4096},
+                                    std::array<std::int64_t, 3>{4096, 3072, 768}}) {
+        for (const auto& [dtype, tf32] : {std::pair{DType::Float32, false},
+                                          std::pair{DType::Float32, true},
+                                          std::pair{DType::BFloat16, false},
+                                          std::pair{DType::Float16, false}}) {
+          cuda::CudaExecutorOptions options;
+          options.tf32 = tf32;
+          const cuda::CudaExecutor blas_executor(options);
+          cuda::CublasMatmul& blas = blas_executor.blas();
+          const std::size_t item = dtype == DType::Float32 ? 4 : 2;
+          cuda::DeviceMemory da = rt->allocate(static_cast<std::size_t>(gm * gk) * item, "a");
+          cuda::DeviceMemory db = rt->allocate(static_cast<std::size_t>(gk * gn) * item, "b");
+          cuda::DeviceMemory dc = rt->allocate(static_cast<std::size_t>(gm * gn) * item, "c");
+          cuda::MatmulProblem p;
+          p.dtype = dtype;
+          p.a = {da.address(), 1, gm, gk, gm * gk, gk, 1};
+          p.b = {db.address(), 1, gk, gn, gk * gn, gn, 1};
+          p.c = {dc.address(), 1, gm, gn, gm * gn, gn, 1};
+          for (int i = 0; i < 3; ++i)
+            blas.run(p, nullptr);
+          rt->synchronize();
+          const auto start = Clock::now();
+          for (int i = 0; i < iters; ++i)
+            blas.run(p, nullptr);
+          rt->synchronize();
+          const double ms =
+              std::chrono::duration<double, std::milli>(Clock::now() - start).count() / iters;
+          const std::string name = str(gm, "x", gn, "x", gk, " ", short_name(dtype), tf32 ? " tf32" : "");
+          std::printf("%-24s %10.4f %10.1f\n", name.c_str(), ms,
+                      2.0 * static_cast<double>(gm * gn * gk) / ms / 1e9);
+        }
+      }
+    } catch (const BackendError& e) {
+      std::printf("matmul: not run: %s\n", e.what());
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "thunder-bench-cuda-kernels: " << e.what() << "\n";
