@@ -222,6 +222,21 @@ void CublasMatmul::run(const MatmulProblem& p, void* stream) {
   check(a.cublasLtMatmulPreferenceSetAttribute(preference, api::CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                                                &workspace_bytes, sizeof workspace_bytes),
         "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
+  // cuBLASLt assumes 256-byte aligned pointers unless told: a view into a tensor (a slice of
+  // a CUDA tensor) is aligned to its element only.
+  const auto alignment = [](std::uint64_t address) {
+    std::uint32_t bytes = 256;
+    while (bytes > 1 && address % bytes != 0)
+      bytes /= 2;
+    return bytes;
+  };
+  const std::uint64_t pointers[4] = {p.b.address, p.a.address, p.c.address, p.c.address};
+  for (int i = 0; i < 4; ++i) {
+    const std::uint32_t bytes = alignment(pointers[i]);
+    check(a.cublasLtMatmulPreferenceSetAttribute(
+              preference, api::CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES + i, &bytes, sizeof bytes),
+          "cublasLtMatmulPreferenceSetAttribute(MIN_ALIGNMENT)");
+  }
   api::cublasLtMatmulHeuristicResult_t heuristic{};
   int found = 0;
   check(a.cublasLtMatmulAlgoGetHeuristic(static_cast<api::cublasLtHandle_t>(handle_), desc,

@@ -109,6 +109,7 @@ inline constexpr int CUBLASLT_MATMUL_DESC_TRANSB = 4;
 inline constexpr int CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT = 5;
 inline constexpr int CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET = 6;
 inline constexpr int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;
+inline constexpr int CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES = 5; // then B, C, D: 6, 7, 8
 
 struct BlasApi {
   std::size_t (*cublasLtGetVersion)();

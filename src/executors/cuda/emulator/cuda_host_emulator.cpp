@@ -883,25 +883,38 @@ int cublasLtMatrixLayoutSetAttribute(BlasLayout* layout, int attribute, const vo
   return kBlasNotSupported;
 }
 
-int cublasLtMatmulPreferenceCreate(void** preference) {
-  *preference = new std::uint64_t(0);
+// A preference: the workspace limit and the least alignment of A, B, C and D it promises
+// (cuBLASLt's default: 256 bytes each).
+struct BlasPreference {
+  std::uint64_t workspace = 0;
+  std::uint32_t alignment[4] = {256, 256, 256, 256};
+};
+
+int cublasLtMatmulPreferenceCreate(BlasPreference** preference) {
+  *preference = new BlasPreference;
   return kBlasSuccess;
 }
 
-int cublasLtMatmulPreferenceDestroy(void* preference) {
-  delete static_cast<std::uint64_t*>(preference);
+int cublasLtMatmulPreferenceDestroy(BlasPreference* preference) {
+  delete preference;
   return kBlasSuccess;
 }
 
-int cublasLtMatmulPreferenceSetAttribute(void* preference, int attribute, const void* value,
-                                         std::size_t size) {
-  if (attribute != 1 || size != sizeof(std::uint64_t)) return kBlasNotSupported;
-  std::memcpy(preference, value, size);
-  return kBlasSuccess;
+int cublasLtMatmulPreferenceSetAttribute(BlasPreference* preference, int attribute,
+                                         const void* value, std::size_t size) {
+  if (attribute == 1 && size == sizeof(std::uint64_t)) {
+    std::memcpy(&preference->workspace, value, size);
+    return kBlasSuccess;
+  }
+  if (attribute >= 5 && attribute <= 8 && size == sizeof(std::uint32_t)) {
+    std::memcpy(&preference->alignment[attribute - 5], value, size);
+    return kBlasSuccess;
+  }
+  return kBlasNotSupported;
 }
 
 int cublasLtMatmulAlgoGetHeuristic(void* /*handle*/, BlasDesc* desc, BlasLayout* a, BlasLayout* b,
-                                   BlasLayout* c, BlasLayout* d, void* /*preference*/,
+                                   BlasLayout* c, BlasLayout* d, BlasPreference* preference,
                                    int requested, void* results, int* found) {
   *found = 0;
   const auto [m, k] = op_shape(*a, desc->transa);
@@ -910,21 +923,34 @@ int cublasLtMatmulAlgoGetHeuristic(void* /*handle*/, BlasDesc* desc, BlasLayout*
       a->type != b->type || a->type != d->type || a->batch != d->batch || b->batch != d->batch) {
     return kBlasInvalidValue;
   }
-  // cublasLtMatmulHeuristicResult_t: the algo (64 bytes), workspaceSize, state, ...
+  // cublasLtMatmulHeuristicResult_t: the algo (64 bytes), workspaceSize, state, ... The
+  // algo keeps the alignments the preference promised, which the matmul then holds the
+  // pointers to (a GPU algorithm chosen for 256-byte alignment faults on less).
   std::memset(results, 0, 96);
+  std::memcpy(results, preference->alignment, sizeof preference->alignment);
   *found = 1;
   return kBlasSuccess;
 }
 
 int cublasLtMatmul(void* /*handle*/, BlasDesc* desc, const void* alpha, const void* a,
                    BlasLayout* la, const void* b, BlasLayout* lb, const void* beta,
-                   const void* /*c*/, BlasLayout* /*lc*/, void* d, BlasLayout* ld,
-                   const void* /*algo*/, void* /*workspace*/, std::size_t /*workspace_bytes*/,
+                   const void* c, BlasLayout* /*lc*/, void* d, BlasLayout* ld,
+                   const void* algo, void* /*workspace*/, std::size_t /*workspace_bytes*/,
                    void* /*stream*/) {
   if (!covered(*la, a) || !covered(*lb, b) || !covered(*ld, d)) {
     const std::lock_guard lock(state().mutex);
     set_error("cublasLtMatmul: an operand falls outside every live allocation");
     return kBlasInvalidValue;
+  }
+  std::uint32_t alignment[4];
+  std::memcpy(alignment, algo, sizeof alignment);
+  const void* pointers[4] = {a, b, c, d};
+  for (int i = 0; i < 4; ++i) {
+    if (reinterpret_cast<std::uintptr_t>(pointers[i]) % alignment[i] != 0) {
+      const std::lock_guard lock(state().mutex);
+      set_error("cublasLtMatmul: an operand is less aligned than the preference promised");
+      return kBlasInvalidValue;
+    }
   }
   const bool f64 = desc->compute == 70;
   const double scale_a = f64 ? *static_cast<const double*>(alpha) : *static_cast<const float*>(alpha);
@@ -932,9 +958,9 @@ int cublasLtMatmul(void* /*handle*/, BlasDesc* desc, const void* alpha, const vo
   if (scale_b != 0.0) return kBlasNotSupported; // D = alpha * op(A) op(B) only
   const auto [m, k] = op_shape(*la, desc->transa);
   const auto n = op_shape(*lb, desc->transb).second;
-  const auto element = [](const BlasLayout& l, int op, std::uint64_t r, std::uint64_t c) {
-    return op == 0 ? static_cast<std::int64_t>(r) + static_cast<std::int64_t>(c) * l.ld
-                   : static_cast<std::int64_t>(c) + static_cast<std::int64_t>(r) * l.ld;
+  const auto element = [](const BlasLayout& l, int op, std::uint64_t row, std::uint64_t col) {
+    return op == 0 ? static_cast<std::int64_t>(row) + static_cast<std::int64_t>(col) * l.ld
+                   : static_cast<std::int64_t>(col) + static_cast<std::int64_t>(row) * l.ld;
   };
   const auto* pa = static_cast<const std::byte*>(a);
   const auto* pb = static_cast<const std::byte*>(b);
