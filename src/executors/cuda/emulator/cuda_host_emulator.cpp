@@ -99,9 +99,19 @@ static inline bool isfinite(double x) { return __builtin_isfinite(x); }
 #define __launch_bounds__(n)
 #define __shared__ static
 struct dim3 { unsigned int x, y, z; };
-static thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
-static thread_local void (*thunder_emulator_barrier)();
-static inline void __syncthreads() { thunder_emulator_barrier(); }
+// The calling lane's indices and its block's barrier are the emulator's (thread-local there):
+// a kernel module has no thread-local storage of its own (hundreds of modules with dynamic
+// TLS crash LeakSanitizer's tracer at exit).
+struct thunder_emulator_lane { dim3 thread, block, block_dim, grid_dim; void (*barrier)(); };
+static const thunder_emulator_lane* (*thunder_emulator_current)();
+extern "C" void thunder_emulator_init(const thunder_emulator_lane* (*current)()) {
+  thunder_emulator_current = current;
+}
+#define threadIdx (thunder_emulator_current()->thread)
+#define blockIdx (thunder_emulator_current()->block)
+#define blockDim (thunder_emulator_current()->block_dim)
+#define gridDim (thunder_emulator_current()->grid_dim)
+static inline void __syncthreads() { thunder_emulator_current()->barrier(); }
 template <class T, class F> static inline T thunder_emulator_bits(F f) {
   T t;
   memcpy(&t, &f, sizeof t);
@@ -155,14 +165,7 @@ inline void call(void (*kernel)(A...), void** params, std::index_sequence<I...>)
   ((memcpy(&std::get<I>(args), params[I], sizeof(A))), ...);
   kernel(std::get<I>(args)...);
 }
-template <class... A>
-inline void run(void (*kernel)(A...), void** params, unsigned int block, unsigned int thread,
-                unsigned int blocks, unsigned int threads, void (*barrier)()) {
-  blockIdx = dim3{block, 0, 0};
-  threadIdx = dim3{thread, 0, 0};
-  gridDim = dim3{blocks, 0, 0};
-  blockDim = dim3{threads, 0, 0};
-  thunder_emulator_barrier = barrier;
+template <class... A> inline void run(void (*kernel)(A...), void** params) {
   call(kernel, params, std::index_sequence_for<A...>{});
 }
 // Which parameters are pointers (checked against the live allocations at each launch).
@@ -174,7 +177,20 @@ template <class... A> inline unsigned int pointers(void (*)(A...), unsigned char
 } // namespace thunder_emulator
 )";
 
-using RunFunction = void (*)(void**, unsigned, unsigned, unsigned, unsigned, void (*)());
+using RunFunction = void (*)(void**);
+
+// The layout of the prelude's thunder_emulator_lane: what a running kernel reads.
+struct Dim3 {
+  unsigned x, y, z;
+};
+struct Lane {
+  Dim3 thread, block, block_dim, grid_dim;
+  void (*barrier)();
+};
+thread_local Lane lane;
+const Lane* current_lane() {
+  return &lane;
+}
 using ParamsFunction = unsigned (*)(unsigned char*);
 
 struct Function {
@@ -310,11 +326,8 @@ CUresult build_module(const std::string& source, Module** out) {
     std::ofstream file(stem + ".cpp");
     file << kPrelude << "\n#line 1 \"generated.cu\"\n" << source << "\n";
     for (const std::string& name : names) {
-      file << "extern \"C\" void thunder_emulator_run_" << name
-           << "(void** params, unsigned int block, unsigned int thread, unsigned int blocks, "
-              "unsigned int threads, void (*barrier)()) {\n"
-           << "  thunder_emulator::run(" << name
-           << ", params, block, thread, blocks, threads, barrier);\n}\n"
+      file << "extern \"C\" void thunder_emulator_run_" << name << "(void** params) {\n"
+           << "  thunder_emulator::run(" << name << ", params);\n}\n"
            << "extern \"C\" unsigned int thunder_emulator_params_" << name
            << "(unsigned char* is_pointer) {\n  return thunder_emulator::pointers(" << name
            << ", is_pointer);\n}\n";
@@ -339,6 +352,13 @@ CUresult build_module(const std::string& source, Module** out) {
     set_error("cannot open the compiled kernel " + stem + ".so: " + (why != nullptr ? why : "?"));
     return kInvalidImage;
   }
+  using InitFunction = void (*)(const Lane* (*)());
+  const auto init = reinterpret_cast<InitFunction>(::dlsym(handle, "thunder_emulator_init"));
+  if (init == nullptr) {
+    set_error("the compiled kernel " + stem + ".so has no thunder_emulator_init");
+    return kInvalidImage;
+  }
+  init(&current_lane);
   auto module = std::make_unique<Module>();
   module->handle = handle;
   const bool barriers = source.find("__syncthreads") != std::string::npos;
@@ -381,8 +401,10 @@ void run_kernel(const Function& f, void** params, unsigned blocks, unsigned thre
   const std::lock_guard lock(launch_mutex());
   if (!f.barriers) {
     for (unsigned b = 0; b < blocks; ++b) {
-      for (unsigned t = 0; t < threads; ++t)
-        f.run(params, b, t, blocks, threads, nullptr);
+      for (unsigned t = 0; t < threads; ++t) {
+        lane = Lane{{t, 0, 0}, {b, 0, 0}, {threads, 1, 1}, {blocks, 1, 1}, nullptr};
+        f.run(params);
+      }
     }
     return;
   }
@@ -400,7 +422,8 @@ void run_kernel(const Function& f, void** params, unsigned blocks, unsigned thre
       for (unsigned b = 0; b < blocks; ++b) {
         std::barrier<>* mine = barrier.get();
         current_barrier = mine;
-        f.run(params, b, t, blocks, threads, &block_barrier);
+        lane = Lane{{t, 0, 0}, {b, 0, 0}, {threads, 1, 1}, {blocks, 1, 1}, &block_barrier};
+        f.run(params);
         mine->arrive_and_drop();
         block_done.arrive_and_wait();
       }
