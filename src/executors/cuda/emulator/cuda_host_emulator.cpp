@@ -429,8 +429,8 @@ void run_kernel(const Function& f, void** params, unsigned blocks, unsigned thre
       }
     });
   }
-  for (std::thread& lane : lanes)
-    lane.join();
+  for (std::thread& worker : lanes)
+    worker.join();
 }
 
 } // namespace
