@@ -420,11 +420,21 @@ private:
     return std::make_unique<Buffer>(rt.part(*buffer, buffer->offset(), need));
   }
 
-  // Joins the free parts of each buffer that lie side by side.
+  // Joins the free parts of each buffer that lie side by side. Buffers are visited in the
+  // pool's order (not by address), so which one a later request takes, and the peak, are
+  // the same from run to run.
   void coalesce(Pool& pool) {
-    std::map<const void*, std::vector<std::unique_ptr<Buffer>>> by_memory;
-    for (auto& [size, buffer] : pool)
-      by_memory[buffer->memory_id()].push_back(std::move(buffer));
+    std::vector<std::pair<const void*, std::vector<std::unique_ptr<Buffer>>>> by_memory;
+    for (auto& [size, buffer] : pool) {
+      const void* memory = buffer->memory_id();
+      auto it = std::find_if(by_memory.begin(), by_memory.end(),
+                             [&](const auto& entry) { return entry.first == memory; });
+      if (it == by_memory.end()) {
+        by_memory.emplace_back(memory, std::vector<std::unique_ptr<Buffer>>());
+        it = std::prev(by_memory.end());
+      }
+      it->second.push_back(std::move(buffer));
+    }
     pool.clear();
     for (auto& [memory, parts] : by_memory) {
       std::sort(parts.begin(), parts.end(),
