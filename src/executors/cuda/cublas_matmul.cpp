@@ -8,9 +8,6 @@
 #include <dlfcn.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <sstream>
 
 namespace thunder::cuda {
 
@@ -79,23 +76,8 @@ Stored stored(const MatrixOperand& x) {
 
 std::vector<std::string> cublaslt_candidates(const std::string& driver_library) {
   if (driver_has_cublaslt(driver_library)) return {driver_library};
-  if (const char* path = std::getenv("THUNDER_CUBLASLT_LIBRARY"); path != nullptr && *path != 0) {
-    return {path};
-  }
-  std::vector<std::string> out;
-  for (const char* soname : {"libcublasLt.so.13", "libcublasLt.so.12"})
-    out.emplace_back(soname);
-#ifdef THUNDER_NVRTC_HINT_DIRS
-  std::stringstream dirs(THUNDER_NVRTC_HINT_DIRS);
-  for (std::string dir; std::getline(dirs, dir, ';');) {
-    if (dir.empty()) continue;
-    for (const char* soname : {"libcublasLt.so.13", "libcublasLt.so.12"})
-      out.push_back((std::filesystem::path(dir) / soname).string());
-  }
-#endif
-  for (const char* soname : {"libcublasLt.so.13", "libcublasLt.so.12"})
-    out.push_back(std::string("/usr/local/cuda/lib64/") + soname);
-  return out;
+  return cuda_library_candidates("THUNDER_CUBLASLT_LIBRARY",
+                                 {"libcublasLt.so.13", "libcublasLt.so.12"});
 }
 
 bool CublasMatmul::supports(DType dtype) {

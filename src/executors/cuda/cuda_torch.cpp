@@ -173,10 +173,8 @@ private:
       return m;
     };
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      std::vector<std::int64_t> strides(it->second.shape.size(), 1);
-      for (std::size_t d = strides.size(); d-- > 1;)
-        strides[d - 1] = strides[d] * std::max<std::int64_t>(it->second.shape[d], 1);
-      return operand(it->second.memory.address(), it->second.shape, strides);
+      return operand(it->second.memory.address(), it->second.shape,
+                     codegen::contiguous_strides(it->second.shape));
     }
     const auto found = env_.find(name);
     THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
@@ -205,6 +203,28 @@ private:
     return operand(it->second.address(), t.sizes().vec(), t.strides().vec());
   }
 
+  // Where a result goes, as the trace says: a torch CUDA tensor for a cuda proxy, else
+  // memory of thunder's own until the host needs it. Contiguous either way.
+  std::uint64_t output_address(const TensorProxy& proxy) {
+    const std::vector<std::int64_t> shape(proxy.shape().begin(), proxy.shape().end());
+    if (proxy.device().type == DeviceType::CUDA) {
+      at::Tensor t = at::empty(shape, at::TensorOptions()
+                                          .dtype(to_scalar_type(proxy.dtype()))
+                                          .device(to_torch_device(proxy.device())));
+      check_device(t, proxy.name());
+      const auto address = reinterpret_cast<std::uintptr_t>(t.data_ptr());
+      env_[proxy.name()] = std::move(t);
+      return address;
+    }
+    const std::size_t bytes = static_cast<std::size_t>(proxy.numel()) *
+                              c10::elementSize(to_scalar_type(proxy.dtype()));
+    DeviceValue value{cuda_.runtime().allocate(bytes, "output " + proxy.name()), proxy.shape(),
+                      proxy.dtype()};
+    const std::uint64_t address = value.memory.address();
+    device_values_.insert_or_assign(proxy.name(), std::move(value));
+    return address;
+  }
+
   // prims.matmul through cuBLASLt; its result stays on the device like a region's.
   void run_matmul(const BoundSymbol& bsym) {
     const TensorProxy& a = *bsym.args.at(0).as_tensor();
@@ -223,26 +243,10 @@ private:
     problem.dtype = c.dtype();
     problem.a = matmul_operand(a);
     problem.b = matmul_operand(b);
-    const std::vector<std::int64_t> shape(c.shape().begin(), c.shape().end());
-    std::int64_t numel = 1;
-    for (const std::int64_t s : shape)
-      numel *= s;
+    const std::int64_t numel = c.numel();
     const std::size_t bytes =
         static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(c.dtype()));
-    std::uint64_t address = 0;
-    if (c.device().type == DeviceType::CUDA) {
-      at::Tensor t = at::empty(shape, at::TensorOptions()
-                                          .dtype(to_scalar_type(c.dtype()))
-                                          .device(to_torch_device(c.device())));
-      check_device(t, c.name());
-      address = reinterpret_cast<std::uintptr_t>(t.data_ptr());
-      env_[c.name()] = std::move(t);
-    } else {
-      DeviceValue value{cuda_.runtime().allocate(bytes, "output " + c.name()), c.shape(),
-                        c.dtype()};
-      address = value.memory.address();
-      device_values_.insert_or_assign(c.name(), std::move(value));
-    }
+    const std::uint64_t address = output_address(c);
     const std::int64_t m = problem.a.rows, k = problem.a.cols, n = problem.b.cols;
     problem.c = MatrixOperand{address, problem.a.batch, m, n, m * n, n, 1};
     if (numel > 0 && k == 0) {
@@ -309,28 +313,8 @@ private:
     std::map<std::string, const TensorProxy*> output_proxies;
     for (const Proxy* p : region.output_proxies())
       output_proxies[p->name()] = static_cast<const TensorProxy*>(p);
-    for (const codegen::Buffer& out : kernel.outputs) {
-      const TensorProxy* proxy = output_proxies.at(out.name);
-      const std::vector<std::int64_t> shape(out.shape.begin(), out.shape.end());
-      if (proxy->device().type == DeviceType::CUDA) {
-        at::Tensor t = at::empty(shape, at::TensorOptions()
-                                            .dtype(to_scalar_type(out.dtype))
-                                            .device(to_torch_device(proxy->device())));
-        check_device(t, out.name);
-        addresses.push_back(reinterpret_cast<std::uintptr_t>(t.data_ptr()));
-        env_[out.name] = std::move(t);
-      } else {
-        std::int64_t numel = 1;
-        for (const std::int64_t s : out.shape)
-          numel *= s;
-        const std::size_t bytes =
-            static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(out.dtype));
-        DeviceValue value{cuda_.runtime().allocate(bytes, "output " + out.name), out.shape,
-                          out.dtype};
-        addresses.push_back(value.memory.address());
-        device_values_.insert_or_assign(out.name, std::move(value));
-      }
-    }
+    for (const codegen::Buffer& out : kernel.outputs)
+      addresses.push_back(output_address(*output_proxies.at(out.name)));
     // A kernel that indexes by values it reads (index_select) reports an index out of range
     // in its status words, read back after the launch: torch raises there, so must we.
     std::optional<DeviceMemory> status;

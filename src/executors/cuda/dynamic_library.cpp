@@ -3,9 +3,31 @@
 #include "thunder/core/error.h"
 
 #include <dlfcn.h>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
 #include <link.h>
 
 namespace thunder::cuda {
+
+std::vector<std::string> cuda_library_candidates(const char* env,
+                                                 const std::vector<std::string>& sonames) {
+  if (const char* path = std::getenv(env); path != nullptr && *path != 0) return {path};
+  std::vector<std::string> out(sonames);
+#ifdef THUNDER_NVRTC_HINT_DIRS
+  std::stringstream dirs(THUNDER_NVRTC_HINT_DIRS);
+  for (std::string dir; std::getline(dirs, dir, ';');) {
+    if (dir.empty()) continue;
+    for (const std::string& soname : sonames)
+      out.push_back((std::filesystem::path(dir) / soname).string());
+  }
+#endif
+  for (const std::string& soname : sonames) {
+    if (soname.find(".so.") != std::string::npos)
+      out.push_back("/usr/local/cuda/lib64/" + soname);
+  }
+  return out;
+}
 
 DynamicLibrary::DynamicLibrary(const std::string& what, const std::vector<std::string>& candidates,
                                const std::string& hint)

@@ -7,6 +7,13 @@
 
 namespace thunder::cuda {
 
+/// Where a CUDA library is looked for: $`env` alone when it is set (an explicit choice is
+/// not second-guessed); else each of `sonames` on the loader's path, in the directories
+/// found at configure time (the CUDA toolkit's lib64, the pip wheel's lib), and in
+/// /usr/local/cuda/lib64.
+std::vector<std::string> cuda_library_candidates(const char* env,
+                                                 const std::vector<std::string>& sonames);
+
 class DynamicLibrary {
 public:
   /// Opens the first of `candidates` (sonames or paths) that loads. On none, BackendError:

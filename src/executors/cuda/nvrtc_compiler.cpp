@@ -18,25 +18,8 @@ struct NvrtcCompiler::Api : api::NvrtcApi {};
 namespace {
 
 std::vector<std::string> nvrtc_candidates() {
-  std::vector<std::string> out;
-  if (const char* path = std::getenv("THUNDER_NVRTC_LIBRARY"); path != nullptr && *path != 0) {
-    return {path}; // an explicit choice is not second-guessed
-  }
-  for (const char* soname : {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"})
-    out.emplace_back(soname);
-#ifdef THUNDER_NVRTC_HINT_DIRS
-  // Directories found at configure time (the CUDA toolkit's lib64, the pip wheel's lib).
-  std::stringstream dirs(THUNDER_NVRTC_HINT_DIRS);
-  for (std::string dir; std::getline(dirs, dir, ';');) {
-    if (dir.empty()) continue;
-    for (const char* soname : {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"}) {
-      out.push_back((std::filesystem::path(dir) / soname).string());
-    }
-  }
-#endif
-  for (const char* soname : {"libnvrtc.so.13", "libnvrtc.so.12"})
-    out.push_back(std::string("/usr/local/cuda/lib64/") + soname);
-  return out;
+  return cuda_library_candidates("THUNDER_NVRTC_LIBRARY",
+                                 {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"});
 }
 
 // NVRTC opens libnvrtc-builtins by soname at compile time; where it lives beside libnvrtc
