@@ -1,0 +1,97 @@
+#include "thunder/executors/memory_plan.h"
+
+#include "thunder/core/error.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <numeric>
+
+namespace thunder {
+
+namespace {
+
+std::size_t aligned(std::size_t bytes, std::size_t alignment) {
+  return (bytes + alignment - 1) / alignment * alignment;
+}
+
+bool overlap(const BufferLifetime& a, const BufferLifetime& b) {
+  return a.first <= b.last && b.first <= a.last;
+}
+
+void check(std::span<const BufferLifetime> requests, std::size_t alignment) {
+  THUNDER_INTERNAL_ASSERT(alignment > 0 && (alignment & (alignment - 1)) == 0)
+      << "memory plan alignment " << alignment << " is not a power of two";
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    THUNDER_INTERNAL_ASSERT(requests[i].first <= requests[i].last)
+        << "memory plan request " << i << " ends (" << requests[i].last << ") before it starts ("
+        << requests[i].first << ")";
+  }
+}
+
+} // namespace
+
+MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t alignment) {
+  check(requests, alignment);
+  std::vector<std::size_t> order(requests.size());
+  std::iota(order.begin(), order.end(), 0);
+  // Largest first; ties by start, then by position, so the layout is deterministic.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const std::size_t sa = aligned(requests[a].bytes, alignment);
+    const std::size_t sb = aligned(requests[b].bytes, alignment);
+    if (sa != sb) return sa > sb;
+    return requests[a].first < requests[b].first;
+  });
+  constexpr std::size_t kUnplaced = std::numeric_limits<std::size_t>::max();
+  MemoryLayout layout;
+  layout.offsets.assign(requests.size(), kUnplaced);
+  std::vector<std::size_t> placed; // Indices of requests placed so far.
+  for (const std::size_t r : order) {
+    const std::size_t bytes = aligned(requests[r].bytes, alignment);
+    // The placed requests alive at the same time, by offset: the gaps between them are free.
+    std::vector<std::pair<std::size_t, std::size_t>> taken; // offset, end
+    for (const std::size_t p : placed) {
+      if (overlap(requests[p], requests[r])) {
+        taken.emplace_back(layout.offsets[p],
+                           layout.offsets[p] + aligned(requests[p].bytes, alignment));
+      }
+    }
+    std::sort(taken.begin(), taken.end());
+    std::size_t best = kUnplaced;
+    std::size_t best_gap = kUnplaced;
+    std::size_t end = 0; // Where the taken ranges seen so far end.
+    for (const auto& [offset, stop] : taken) {
+      if (offset > end) {
+        const std::size_t gap = offset - end;
+        if (gap >= bytes && gap < best_gap) {
+          best = end;
+          best_gap = gap;
+        }
+      }
+      end = std::max(end, stop);
+    }
+    layout.offsets[r] = best != kUnplaced ? best : end;
+    layout.arena_bytes = std::max(layout.arena_bytes, layout.offsets[r] + bytes);
+    placed.push_back(r);
+  }
+  return layout;
+}
+
+std::size_t peak_live_bytes(std::span<const BufferLifetime> requests, std::size_t alignment) {
+  check(requests, alignment);
+  // +bytes at first, -bytes after last; at one event, starts count before ends.
+  std::map<std::uint64_t, std::pair<std::size_t, std::size_t>> events; // starts, ends
+  for (const BufferLifetime& r : requests) {
+    events[r.first].first += aligned(r.bytes, alignment);
+    events[r.last].second += aligned(r.bytes, alignment);
+  }
+  std::size_t live = 0, peak = 0;
+  for (const auto& [at, change] : events) {
+    live += change.first;
+    peak = std::max(peak, live);
+    live -= change.second;
+  }
+  return peak;
+}
+
+} // namespace thunder
