@@ -272,6 +272,7 @@ int run_model(const RunArgs& a) {
       j["eager_peak_bytes_estimate"] = stats.eager_peak_bytes_estimate;
       j["uploaded_bytes"] = stats.uploaded_bytes;
       j["resident_bytes"] = stats.resident_bytes;
+      j["planned_bytes"] = stats.planned_bytes;
     }
     std::cout << j.dump() << std::endl;
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -308,6 +309,10 @@ int run_model(const RunArgs& a) {
                 "(estimated from the trace)\n",
                 static_cast<double>(stats.peak_device_bytes) / 1024, module->backend().c_str(),
                 static_cast<double>(stats.eager_peak_bytes_estimate) / 1024);
+    if (stats.planned_bytes > 0) {
+      std::printf("  of which %.1f KiB is one arena, planned from the call before\n",
+                  static_cast<double>(stats.planned_bytes) / 1024);
+    }
     std::printf("host to device, last call: %.1f KiB copied; %.1f KiB of weights already on "
                 "the device\n",
                 static_cast<double>(stats.uploaded_bytes) / 1024,

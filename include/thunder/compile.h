@@ -80,6 +80,10 @@ struct CompileStats {
   /// module's weights read from their device copies instead (ResidentTensors).
   std::uint64_t uploaded_bytes = 0;
   std::uint64_t resident_bytes = 0;
+  /// spirv, the last call: bytes of the arena its buffers were planned in from the call
+  /// before (spirv::PlannedMemory); 0 where they came from the pool as requested (a first
+  /// call records the plan).
+  std::uint64_t planned_bytes = 0;
 };
 
 /// A compiled model.

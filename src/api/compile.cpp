@@ -121,6 +121,11 @@ struct Specialization {
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
   mutable cuda::RegionCache cuda_regions; ///< The last trace's kernels, compiled on its first run.
 #endif
+#ifdef THUNDER_HAVE_SPIRV
+  /// spirv: the last trace's device memory, planned from its previous run.
+  mutable std::unique_ptr<spirv::PlannedMemory> spirv_memory =
+      std::make_unique<spirv::PlannedMemory>();
+#endif
 };
 
 // Why tracing the program for new inputs failed where it had worked for the recorded ones.
@@ -397,7 +402,8 @@ private:
         resident_ = std::make_unique<spirv::ResidentTensors>(std::move(names));
       }
       out = spirv::run_spirv_trace(spirv_executor(), last_->traces.back(), inputs, &report,
-                                   /*strict=*/false, resident_.get());
+                                   /*strict=*/false, resident_.get(),
+                                   last_->spirv_memory.get());
       ran = true;
     }
 #endif
@@ -412,6 +418,7 @@ private:
     stats_.peak_device_bytes = report.peak_device_bytes;
     stats_.uploaded_bytes = report.uploaded_bytes;
     stats_.resident_bytes = report.resident_bytes;
+    stats_.planned_bytes = report.planned_bytes;
     stats_.eager_peak_bytes_estimate = last_->eager_peak_bytes;
     for (const Fallback& f : report.fallbacks) {
       if (warned_regions_.insert(f.op).second) {

@@ -32,27 +32,28 @@ constexpr int kLayers = 6;
 
 // tanh(... tanh(x @ w0) ... @ w5): every layer's matmul result and tanh are intermediates
 // that die one layer later.
-Trace layers_trace() {
+Trace layers_trace(int layers = kLayers) {
   thunder::TraceScope scope("layers");
   auto h = scope.input_tensor("x", {kSize, kSize}, DType::Float32);
-  for (int i = 0; i < kLayers; ++i) {
+  for (int i = 0; i < layers; ++i) {
     auto w = scope.input_tensor("w" + std::to_string(i), {kSize, kSize}, DType::Float32);
     h = lt::tanh(lt::matmul(h, w));
   }
   return scope.finish(h);
 }
 
-std::vector<c10::IValue> layers_inputs(std::vector<at::Tensor>& tensors) {
-  at::manual_seed(7);
+std::vector<c10::IValue> layers_inputs(std::vector<at::Tensor>& tensors, int layers = kLayers,
+                                      std::uint64_t seed = 7) {
+  at::manual_seed(seed);
   tensors.clear();
-  for (int i = 0; i <= kLayers; ++i)
+  for (int i = 0; i <= layers; ++i)
     tensors.push_back(at::randn({kSize, kSize}) * 0.2);
   return {tensors.begin(), tensors.end()};
 }
 
 at::Tensor layers_reference(const std::vector<at::Tensor>& t) {
   at::Tensor h = t[0].to(at::kDouble);
-  for (int i = 1; i <= kLayers; ++i)
+  for (std::size_t i = 1; i < t.size(); ++i)
     h = at::tanh(at::matmul(h, t[i].to(at::kDouble)));
   return h;
 }
@@ -92,6 +93,76 @@ TEST(SpirvMemory, IntermediatesReuseTheBuffersOfThoseThatDied) {
             thunder::estimate_peak_bytes(layers_trace()));
   // Nothing stays held after the run.
   EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
+}
+
+// The first run records its requests; the next ones take every buffer from one arena
+// planned from them (PlannedMemory), held between runs, with the same results and a peak no
+// higher than the pool's.
+TEST(SpirvMemory, LaterRunsTakeTheirBuffersFromAnArenaPlannedFromTheFirst) {
+  std::string why_not;
+  const auto spirv = open_executor({}, why_not);
+  if (!spirv) GTEST_SKIP() << "spirv executor not available here: " << why_not;
+  const Trace prepared =
+      thunder::delete_last_used(prepare_spirv_trace(layers_trace(), *spirv, TorchFallbackExecutor()));
+  std::vector<at::Tensor> tensors;
+  const std::vector<c10::IValue> inputs = layers_inputs(tensors);
+  thunder::spirv::PlannedMemory plan;
+  ExecutionReport first, second;
+  const std::vector<at::Tensor> a =
+      run_spirv_trace(*spirv, prepared, inputs, &first, /*strict=*/true, nullptr, &plan);
+  EXPECT_EQ(first.planned_bytes, 0u);
+  ASSERT_TRUE(plan.planned());
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u) << "no arena before a run uses the plan";
+  // x and the weights are uploaded and alive throughout; two intermediates at a time.
+  EXPECT_GE(plan.live_bytes(), (kLayers + 1 + 2) * kTensorBytes);
+  EXPECT_GE(plan.arena_bytes(), plan.live_bytes());
+
+  const std::vector<at::Tensor> b =
+      run_spirv_trace(*spirv, prepared, inputs, &second, /*strict=*/true, nullptr, &plan);
+  EXPECT_EQ(second.planned_bytes, plan.arena_bytes());
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(at::equal(a[0], b[0]));
+  EXPECT_LE(second.peak_device_bytes, first.peak_device_bytes);
+  EXPECT_EQ(second.peak_device_bytes, plan.arena_bytes()) << "every buffer came from the arena";
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, plan.arena_bytes()) << "held between runs";
+
+  // Other values through the same arena: nothing stale, nothing aliased.
+  std::vector<at::Tensor> other;
+  const std::vector<c10::IValue> other_inputs = layers_inputs(other, kLayers, /*seed=*/11);
+  const std::vector<at::Tensor> c =
+      run_spirv_trace(*spirv, prepared, other_inputs, nullptr, /*strict=*/true, nullptr, &plan);
+  EXPECT_TRUE(at::allclose(c[0].to(at::kDouble), layers_reference(other), 1e-4, 1e-5));
+  plan.clear();
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
+}
+
+// A run whose requests differ from the plan's (here another trace) takes the pool from the
+// first difference on, gets the right answer, and its own requests become the plan.
+TEST(SpirvMemory, ARunThatLeavesThePlannedPathTakesThePoolAndIsPlannedAgain) {
+  std::string why_not;
+  const auto spirv = open_executor({}, why_not);
+  if (!spirv) GTEST_SKIP() << "spirv executor not available here: " << why_not;
+  const TorchFallbackExecutor torch;
+  const Trace six = thunder::delete_last_used(prepare_spirv_trace(layers_trace(), *spirv, torch));
+  const Trace three = thunder::delete_last_used(prepare_spirv_trace(layers_trace(3), *spirv, torch));
+  std::vector<at::Tensor> six_tensors, three_tensors;
+  const std::vector<c10::IValue> six_inputs = layers_inputs(six_tensors);
+  const std::vector<c10::IValue> three_inputs = layers_inputs(three_tensors, 3);
+  thunder::spirv::PlannedMemory plan;
+  run_spirv_trace(*spirv, six, six_inputs, nullptr, true, nullptr, &plan);
+  const std::uint64_t six_arena = plan.arena_bytes();
+  ExecutionReport report;
+  const std::vector<at::Tensor> out =
+      run_spirv_trace(*spirv, three, three_inputs, &report, true, nullptr, &plan);
+  EXPECT_TRUE(at::allclose(out[0].to(at::kDouble), layers_reference(three_tensors), 1e-4, 1e-5));
+  // Its first requests (x, w0, the first matmul) matched the plan and came from the arena.
+  EXPECT_EQ(report.planned_bytes, six_arena);
+  EXPECT_LT(plan.arena_bytes(), six_arena) << "three layers hold fewer weights than six";
+  ExecutionReport again;
+  const std::vector<at::Tensor> out2 =
+      run_spirv_trace(*spirv, three, three_inputs, &again, true, nullptr, &plan);
+  EXPECT_TRUE(at::equal(out[0], out2[0]));
+  EXPECT_EQ(again.peak_device_bytes, plan.arena_bytes());
 }
 
 TEST(SpirvMemory, OutOfDeviceMemoryIsAClearErrorThatHoldsNothingAfter) {

@@ -185,27 +185,35 @@ TEST_P(SpirvViewsModels, HoldNoMoreDeviceMemoryThanEager) {
   const auto reference = compile_for(path, "torch");
   const std::vector<at::Tensor> inputs = thunder::load_sample_inputs(path);
   ASSERT_FALSE(inputs.empty());
-  const std::vector<at::Tensor> got = compiled->forward(inputs);
   const std::vector<at::Tensor> want = reference->forward(inputs);
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    EXPECT_TRUE(at::allclose(got[i], want[i], 1e-4, 1e-5))
-        << GetParam() << " output " << i << ": max abs "
-        << (got[i] - want[i]).abs().max().item<double>();
+  // The first call takes buffers from the pool as they come; the second from one arena
+  // planned from the first's requests (spirv::PlannedMemory).
+  for (const bool planned : {false, true}) {
+    const std::vector<at::Tensor> got = compiled->forward(inputs);
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_TRUE(at::allclose(got[i], want[i], 1e-4, 1e-5))
+          << GetParam() << " output " << i << (planned ? " (planned)" : "") << ": max abs "
+          << (got[i] - want[i]).abs().max().item<double>();
+    }
+    const thunder::CompileStats& stats = compiled->stats();
+    std::cout << "[spirv views] " << GetParam() << (planned ? ", planned" : ", pooled")
+              << ": peak " << stats.peak_device_bytes << " bytes, eager "
+              << stats.eager_peak_bytes_estimate << "\n";
+    EXPECT_EQ(stats.planned_bytes > 0, planned);
+    EXPECT_GT(stats.peak_device_bytes, 0u);
+    EXPECT_LE(static_cast<std::int64_t>(stats.peak_device_bytes), stats.eager_peak_bytes_estimate)
+        << compiled->last_traces().back().to_string();
   }
-  const thunder::CompileStats& stats = compiled->stats();
-  std::cout << "[spirv views] " << GetParam() << ": peak " << stats.peak_device_bytes
-            << " bytes, eager " << stats.eager_peak_bytes_estimate << "\n";
-  EXPECT_GT(stats.peak_device_bytes, 0u);
-  EXPECT_LE(static_cast<std::int64_t>(stats.peak_device_bytes), stats.eager_peak_bytes_estimate)
-      << compiled->last_traces().back().to_string();
 }
 
 // With its weights kept on the device (Options::resident_weights, the default on discrete
 // GPUs), a model's second call copies only the user inputs: the transposed weights too are
-// views of the device copies. The outputs are the same. The peak is printed, not bounded:
-// held for the whole call, the weights no longer make room for intermediates as they die,
-// and the runner's pool neither splits nor merges buffers as eager's caching allocator does.
+// views of the device copies. The outputs are the same, and the second call's buffers come
+// from its planned arena. The peak is printed, not bounded by eager's estimate: held for the
+// whole call, the weights no longer make room for intermediates as they die, and some copies
+// the fused trace makes (heads laid out for a matmul) are views in the estimate, which does
+// not see the copies eager's own kernels make inside (at::matmul of a transposed batch).
 TEST_P(SpirvViewsModels, KeepTheirWeightsOnTheDeviceBetweenCalls) {
   THUNDER_SPIRV_MODEL_OR_SKIP(path, GetParam());
   thunder::Options options;
@@ -216,6 +224,7 @@ TEST_P(SpirvViewsModels, KeepTheirWeightsOnTheDeviceBetweenCalls) {
   const std::vector<at::Tensor> first = compiled->forward(inputs);
   const thunder::CompileStats& stats = compiled->stats();
   const std::uint64_t first_upload = stats.uploaded_bytes;
+  const std::uint64_t first_peak = stats.peak_device_bytes;
   EXPECT_EQ(stats.resident_bytes, 0u);
   std::uint64_t user_bytes = 0;
   for (const at::Tensor& t : inputs)
@@ -226,8 +235,11 @@ TEST_P(SpirvViewsModels, KeepTheirWeightsOnTheDeviceBetweenCalls) {
     EXPECT_TRUE(at::equal(again[i], first[i])) << GetParam() << " output " << i;
   std::cout << "[spirv resident] " << GetParam() << ": uploaded " << first_upload << " then "
             << stats.uploaded_bytes << " bytes, " << stats.resident_bytes
-            << " bytes of weights already on the device; peak " << stats.peak_device_bytes
-            << ", eager " << stats.eager_peak_bytes_estimate << "\n";
+            << " bytes of weights already on the device; peak " << first_peak << " then "
+            << stats.peak_device_bytes << " (planned), eager " << stats.eager_peak_bytes_estimate
+            << "\n";
+  EXPECT_GT(stats.planned_bytes, 0u);
+  EXPECT_LE(stats.peak_device_bytes, first_peak);
   EXPECT_LE(stats.uploaded_bytes, user_bytes) << compiled->last_traces().back().to_string();
   EXPECT_GT(stats.resident_bytes, 0u);
   EXPECT_EQ(first_upload, stats.uploaded_bytes + stats.resident_bytes);

@@ -99,6 +99,9 @@ struct ExecutionReport {
   /// (ResidentTensors) read from their device copies instead.
   std::uint64_t uploaded_bytes = 0;
   std::uint64_t resident_bytes = 0;
+  /// spirv: bytes of the arena the run's buffers were planned in (spirv::PlannedMemory),
+  /// counted in the peak; 0 where they came from the pool as requested.
+  std::uint64_t planned_bytes = 0;
 
   /// "spirv: 9 prims in 2 regions (1 batch), torch: 3 prims; fallbacks: none".
   std::string to_string() const;

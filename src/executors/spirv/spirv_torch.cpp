@@ -4,6 +4,7 @@
 
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/glsl_emitter.h"
+#include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
 #include "thunder/passes/rematerialization.h"
@@ -69,6 +70,33 @@ void ResidentTensors::clear() {
   entries_.clear();
 }
 
+// What the runner may touch of a PlannedMemory.
+class PlanAccess {
+public:
+  static std::vector<PlannedMemory::Request>& requests(PlannedMemory& p) { return p.requests_; }
+  static std::vector<std::size_t>& offsets(PlannedMemory& p) { return p.offsets_; }
+  static std::unique_ptr<Buffer>& arena(PlannedMemory& p) { return p.arena_; }
+  static void set(PlannedMemory& p, std::vector<PlannedMemory::Request> requests,
+                  const MemoryLayout& layout, std::uint64_t live_bytes) {
+    p.clear();
+    p.requests_ = std::move(requests);
+    p.offsets_ = layout.offsets;
+    p.arena_bytes_ = layout.arena_bytes;
+    p.live_bytes_ = live_bytes;
+  }
+};
+
+PlannedMemory::PlannedMemory() = default;
+PlannedMemory::~PlannedMemory() = default;
+
+void PlannedMemory::clear() {
+  requests_.clear();
+  offsets_.clear();
+  arena_bytes_ = 0;
+  live_bytes_ = 0;
+  arena_.reset();
+}
+
 namespace {
 
 // Runs one trace. Regions are recorded into a pending batch that is submitted (flushed)
@@ -77,8 +105,9 @@ namespace {
 class Runner {
 public:
   Runner(const SpirvExecutor& spirv, const Trace& trace, ExecutionReport& report, bool strict,
-         ResidentTensors* resident)
-      : spirv_(spirv), trace_(trace), report_(report), strict_(strict), resident_(resident) {
+         ResidentTensors* resident, PlannedMemory* planned)
+      : spirv_(spirv), trace_(trace), report_(report), strict_(strict), resident_(resident),
+        planned_(planned) {
     for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace.bound_symbols[i];
       if (bsym.symbol == &python_del()) continue;
@@ -100,6 +129,7 @@ public:
     VulkanRuntime& rt = spirv_.runtime();
     const std::uint64_t held_before = rt.memory_stats().in_use;
     rt.reset_peak_memory();
+    const std::uint64_t arena_before = open_arena();
     for (std::size_t i = 0; i < trace_.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace_.bound_symbols[i];
       if (bsym.symbol == &python_del()) {
@@ -124,8 +154,11 @@ public:
     // Runs are serialized (run_spirv_trace), so the runtime's peak since the reset is this
     // run's; what others freed meanwhile could only lower it.
     const std::uint64_t peak = rt.memory_stats().peak;
-    // Resident inputs held before the run count too: the run read them.
-    report_.peak_device_bytes = (peak > held_before ? peak - held_before : 0) + resident_before_;
+    // Resident inputs held before the run count too: the run read them; so does an arena
+    // kept from the run before.
+    report_.peak_device_bytes =
+        (peak > held_before ? peak - held_before : 0) + resident_before_ + arena_before;
+    save_plan();
 
     std::vector<at::Tensor> outputs;
     trace_.output.for_each_proxy([&](const Proxy& p) {
@@ -266,7 +299,7 @@ private:
         numel *= s;
       const std::size_t bytes =
           static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(out.dtype));
-      DeviceValue value{output_buffer(bytes), out.shape, out.dtype};
+      DeviceValue value{request(bytes, /*host_written=*/false), out.shape, out.dtype};
       bindings.push_back(value.buffer.get());
       device_values_[out.name] = std::move(value);
     }
@@ -469,6 +502,107 @@ private:
     }
   }
 
+  // The plan's arena, made if the plan has none yet; returns the bytes of an arena held
+  // from before the run (0 if made now or if there is no plan). A device with no room for
+  // it runs from the pool, as without a plan.
+  std::uint64_t open_arena() {
+    if (planned_ == nullptr || !planned_->planned()) return 0;
+    std::unique_ptr<Buffer>& arena = PlanAccess::arena(*planned_);
+    const bool held = arena != nullptr;
+    if (!held) {
+      try {
+        arena = std::make_unique<Buffer>(
+            spirv_.runtime().create_buffer(static_cast<std::size_t>(planned_->arena_bytes())));
+      } catch (const BackendError&) {
+        return 0; // Out of memory, or past maxStorageBufferRange: the pool serves this run.
+      }
+    }
+    replay_ = true;
+    report_.planned_bytes = arena->size();
+    return held ? arena->size() : 0;
+  }
+
+  // A buffer of `bytes` for a dispatch to write (host_written: for an upload, which the
+  // host writes before the pending batch runs): its planned place in the arena, or from the
+  // pool. Recorded either way.
+  std::unique_ptr<Buffer> request(std::size_t bytes, bool host_written) {
+    bytes = std::max<std::size_t>(bytes, 4);
+    const std::uint64_t now = ++clock_;
+    std::unique_ptr<Buffer> buffer = planned_part(bytes, host_written);
+    if (!buffer && host_written) {
+      buffer = take(free_, bytes);
+      if (!buffer) buffer = new_buffer(bytes);
+    } else if (!buffer) {
+      buffer = output_buffer(bytes);
+    }
+    requests_.push_back({bytes, host_written});
+    // An upload lands before any dispatch of the pending batch runs: its memory must be
+    // free of everything the batch touches, as if it were requested when the batch began.
+    lifetimes_.push_back({bytes, host_written ? batch_start_ : now, kOpen});
+    request_of_[buffer.get()] = requests_.size() - 1;
+    return buffer;
+  }
+
+  static constexpr std::uint64_t kOpen = ~std::uint64_t{0};
+
+  // The next request's place in the arena, where the plan has it: the same size and kind
+  // as recorded, and no range held (or, for an upload, touched in this batch) overlaps it.
+  // Otherwise the run has left the recorded path: the pool serves the rest of it.
+  std::unique_ptr<Buffer> planned_part(std::size_t bytes, bool host_written) {
+    if (!replay_) return nullptr;
+    const std::size_t k = requests_.size();
+    const std::vector<PlannedMemory::Request>& plan = PlanAccess::requests(*planned_);
+    replay_ = k < plan.size() && plan[k] == PlannedMemory::Request{bytes, host_written};
+    if (!replay_) return nullptr;
+    const std::size_t offset = PlanAccess::offsets(*planned_)[k];
+    const std::size_t end = offset + bytes;
+    const auto overlaps = [&](std::size_t first, std::size_t stop) {
+      return first < end && offset < stop;
+    };
+    for (const auto& [first, stop] : arena_live_)
+      replay_ = replay_ && !overlaps(first, stop);
+    if (host_written) {
+      for (const auto& [first, stop] : arena_in_batch_)
+        replay_ = replay_ && !overlaps(first, stop);
+    }
+    if (!replay_) return nullptr;
+    arena_live_[offset] = end;
+    arena_in_batch_.emplace_back(offset, end);
+    return std::make_unique<Buffer>(
+        spirv_.runtime().part(*PlanAccess::arena(*planned_), offset, bytes));
+  }
+
+  // A buffer no value needs any more: its request's lifetime ends now. Memory of the arena
+  // stays the plan's; any other goes to `pool`.
+  void retire(std::unique_ptr<Buffer> buffer, Pool& pool) {
+    const std::uint64_t now = ++clock_;
+    if (const auto it = request_of_.find(buffer.get()); it != request_of_.end()) {
+      lifetimes_[it->second].last = now;
+      request_of_.erase(it);
+    }
+    const std::unique_ptr<Buffer>* arena =
+        planned_ != nullptr ? &PlanAccess::arena(*planned_) : nullptr;
+    if (arena != nullptr && *arena && buffer->memory_id() == (*arena)->memory_id()) {
+      arena_live_.erase(buffer->offset());
+      return;
+    }
+    pool.emplace(buffer->size(), std::move(buffer));
+  }
+
+  // After a run that left the plan's path, or had none: the plan made from its requests
+  // replaces the old one (whose arena goes; none of its parts is held any more).
+  void save_plan() {
+    if (planned_ == nullptr) return;
+    const bool followed = replay_ && requests_ == PlanAccess::requests(*planned_);
+    if (followed || requests_.empty()) return;
+    for (BufferLifetime& l : lifetimes_) {
+      if (l.last == kOpen) l.last = clock_;
+    }
+    const std::size_t align = spirv_.runtime().storage_offset_alignment();
+    PlanAccess::set(*planned_, std::move(requests_), plan_memory(lifetimes_, align),
+                    peak_live_bytes(lifetimes_, align));
+  }
+
   // A buffer a dispatch of the pending batch writes.
   std::unique_ptr<Buffer> output_buffer(std::size_t bytes) {
     bytes = std::max<std::size_t>(bytes, 4);
@@ -550,8 +684,7 @@ private:
     }
     report_.uploaded_bytes += span_bytes(t);
     const std::size_t bytes = span_bytes(t);
-    std::unique_ptr<Buffer> buffer = take(free_, std::max<std::size_t>(bytes, 4));
-    if (!buffer) buffer = new_buffer(std::max<std::size_t>(bytes, 4));
+    std::unique_ptr<Buffer> buffer = request(bytes, /*host_written=*/true);
     if (bytes > 0) {
       spirv_.runtime().upload(*buffer,
                               std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
@@ -575,8 +708,7 @@ private:
       views_.erase(it);
       // The last view of a value released before goes: its buffer is free now.
       if (const auto b = released_bases_.find(base); b != released_bases_.end() && !viewed(base)) {
-        const std::size_t size = b->second.buffer->size();
-        free_in_batch_.emplace(size, std::move(b->second.buffer));
+        retire(std::move(b->second.buffer), free_in_batch_);
         released_bases_.erase(b);
       }
     }
@@ -585,16 +717,14 @@ private:
         // A view still reads it: the buffer waits for the view's release.
         released_bases_[name] = std::move(it->second);
       } else {
-        const std::size_t size = it->second.buffer->size();
-        free_in_batch_.emplace(size, std::move(it->second.buffer));
+        retire(std::move(it->second.buffer), free_in_batch_);
       }
       device_values_.erase(it);
     }
     // The host tensor's upload, and the contiguous copy a matmul may have made of it.
     for (const std::string& key : {name, name + "#contiguous"}) {
       if (const auto it = uploads_.find(key); it != uploads_.end()) {
-        const std::size_t size = it->second->size();
-        free_in_batch_.emplace(size, std::move(it->second));
+        retire(std::move(it->second), free_in_batch_);
         uploads_.erase(it);
       }
     }
@@ -634,7 +764,7 @@ private:
     }
     const std::size_t bytes =
         static_cast<std::size_t>(c.numel()) * c10::elementSize(to_scalar_type(dtype));
-    DeviceValue value{output_buffer(bytes), c.shape(), dtype};
+    DeviceValue value{request(bytes, /*host_written=*/false), c.shape(), dtype};
     const std::array<const Buffer*, 3> bindings{uploaded(op_a), uploaded(op_b), value.buffer.get()};
     for (const MatmulDispatch& d : dispatches) {
       if (!batch_) batch_.emplace(rt.batch());
@@ -765,14 +895,17 @@ private:
     batch_.reset();
     // The batch is done: every buffer it used is free for anything, host writes included.
     for (auto& [name, value] : device_values_)
-      free_.emplace(value.buffer->size(), std::move(value.buffer));
+      retire(std::move(value.buffer), free_);
     for (auto& [name, buffer] : uploads_)
-      free_.emplace(buffer->size(), std::move(buffer));
+      retire(std::move(buffer), free_);
     for (auto& [size, buffer] : free_in_batch_)
       free_.emplace(size, std::move(buffer));
     for (auto& [name, value] : released_bases_)
-      free_.emplace(value.buffer->size(), std::move(value.buffer));
+      retire(std::move(value.buffer), free_);
     coalesce(free_);
+    // Host writes from now on may take any memory the batch used.
+    batch_start_ = ++clock_;
+    arena_in_batch_.clear();
     released_bases_.clear();
     views_.clear();
     device_values_.clear();
@@ -787,6 +920,7 @@ private:
   ExecutionReport& report_;
   bool strict_;
   ResidentTensors* resident_;
+  PlannedMemory* planned_;
   std::map<std::string, const Buffer*> resident_used_; // Resident inputs read in this run.
   std::uint64_t resident_before_ = 0; // Bytes of device copies this run found made.
   TorchExecutor torch_;
@@ -805,6 +939,17 @@ private:
   std::vector<std::shared_ptr<const CompiledRegion>> compiled_;
   // The status buffers of the batch's kernels that check indices, with their kernels.
   std::vector<std::pair<std::unique_ptr<Buffer>, const codegen::Kernel*>> statuses_;
+  // Memory planning (PlannedMemory). The clock counts requests and releases; each request is
+  // recorded with its lifetime on it, and the request a buffer serves is found by address.
+  std::uint64_t clock_ = 0;
+  std::uint64_t batch_start_ = 0; // Host writes need memory nothing used since then.
+  std::vector<PlannedMemory::Request> requests_;
+  std::vector<BufferLifetime> lifetimes_;
+  std::map<const Buffer*, std::size_t> request_of_;
+  bool replay_ = false; // Requests take their planned place in the arena.
+  // The arena's ranges held now (offset -> end), and those taken since the batch began.
+  std::map<std::size_t, std::size_t> arena_live_;
+  std::vector<std::pair<std::size_t, std::size_t>> arena_in_batch_;
 };
 
 } // namespace
@@ -818,12 +963,12 @@ Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
                                         const std::vector<c10::IValue>& inputs,
                                         ExecutionReport* report, bool strict,
-                                        ResidentTensors* resident) {
+                                        ResidentTensors* resident, PlannedMemory* planned) {
   // A Vulkan queue needs external synchronization: one trace at a time submits to it.
   static std::mutex device_mutex;
   const std::lock_guard lock(device_mutex);
   ExecutionReport local;
-  Runner runner(spirv, trace, report != nullptr ? *report : local, strict, resident);
+  Runner runner(spirv, trace, report != nullptr ? *report : local, strict, resident, planned);
   return runner.run(inputs);
 }
 

@@ -75,6 +75,46 @@ private:
   std::map<std::string, Entry> entries_;
 };
 
+/// Device memory for the buffers of one trace's runs, planned ahead. A run with no plan
+/// takes buffers from the runner's pool as they come, and records each request: its size,
+/// whether the host writes it, and from when to when it is needed. The next run takes every
+/// request's place in one arena laid out from that record (plan_memory), and the arena stays
+/// for the runs after it: one allocation instead of one per request, and no more memory than
+/// the plan's, where the pool's buffers, made one per request, cannot be joined. A run whose
+/// requests differ from the record (another path through the trace) takes the pool from the
+/// first difference on, and its own record replaces the plan. One per trace; not
+/// thread-safe (run_spirv_trace serializes runs).
+class PlannedMemory {
+public:
+  PlannedMemory();
+  ~PlannedMemory();
+  PlannedMemory(const PlannedMemory&) = delete;
+  PlannedMemory& operator=(const PlannedMemory&) = delete;
+
+  /// Whether the next run has a plan.
+  bool planned() const { return !requests_.empty(); }
+  /// Bytes of the planned arena, and the most bytes the recorded requests held at once (no
+  /// layout goes under it): the plan's cost of fragmentation is the difference.
+  std::uint64_t arena_bytes() const { return arena_bytes_; }
+  std::uint64_t live_bytes() const { return live_bytes_; }
+  /// Drops the plan and frees the arena.
+  void clear();
+
+  /// One recorded request.
+  struct Request {
+    std::size_t bytes = 0;
+    bool host_written = false;
+    bool operator==(const Request&) const = default;
+  };
+
+private:
+  friend class PlanAccess;
+  std::vector<Request> requests_;
+  std::vector<std::size_t> offsets_;
+  std::uint64_t arena_bytes_ = 0;
+  std::uint64_t live_bytes_ = 0;
+  std::unique_ptr<Buffer> arena_; // Made by the first run that uses the plan.
+};
 
 using thunder::ExecutionReport;
 using thunder::TorchFallbackExecutor;
@@ -93,10 +133,12 @@ Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
 /// torch and is listed in report->fallbacks; with `strict`, that is an UnsupportedError
 /// instead. BackendError/ShaderError from Vulkan or the compiler propagate. Runs from
 /// several threads take turns (the device queue is not thread-safe). Inputs `resident`
-/// wants are read from, or uploaded into, its device copies.
+/// wants are read from, or uploaded into, its device copies. With `planned` (this trace's
+/// own), buffers come from its arena where it has a plan, and the run records one otherwise.
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
                                         const std::vector<c10::IValue>& inputs,
                                         ExecutionReport* report = nullptr, bool strict = false,
-                                        ResidentTensors* resident = nullptr);
+                                        ResidentTensors* resident = nullptr,
+                                        PlannedMemory* planned = nullptr);
 
 } // namespace thunder::spirv
