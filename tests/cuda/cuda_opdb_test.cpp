@@ -103,6 +103,18 @@ TEST_P(CudaOpDatabase, EveryRegionCompilesAndMatchesTheReference) {
       }
       const Trace prepared = prepare_cuda_trace(traced.trace, executor(), torch);
       for (const BoundSymbol& b : prepared.bound_symbols) {
+        if (b.executor == "cuda" && is_attention(b)) {
+          // The fused attention kernel: compiled like a region, counted as one.
+          ++regions;
+          for (const GpuArch arch : archs) {
+            try {
+              ASSERT_FALSE(executor().compile_attention_for(b, arch)->code->image.empty());
+            } catch (const ShaderError& e) {
+              ADD_FAILURE() << e.what();
+            }
+          }
+          continue;
+        }
         if (b.executor != "cuda" || b.symbol->ns != SymbolNamespace::Fusion) continue;
         ++regions;
         for (const GpuArch arch : archs) {
