@@ -33,10 +33,18 @@ bool env_flag(const char* name) {
   return value != nullptr && *value != 0 && std::string(value) != "0";
 }
 
+// On unless the variable says "0".
+bool env_flag_default_on(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr || std::string(value) != "0";
+}
+
 } // namespace
 
 CudaExecutor::CudaExecutor(CudaExecutorOptions options)
-    : Executor("cuda", kPriority), options_(std::move(options)) {}
+    : Executor("cuda", kPriority), options_(std::move(options)),
+      fused_attention_(
+          options_.fused_attention.value_or(env_flag_default_on("THUNDER_CUDA_FUSED_ATTENTION"))) {}
 
 CudaExecutor::~CudaExecutor() = default;
 
@@ -85,6 +93,14 @@ Availability CudaExecutor::availability() const {
 
 bool CudaExecutor::claims(const BoundSymbol& bsym) const {
   const auto tensor_ok = [](const TensorProxy& t) { return on_cpu_or_cuda(t.device()); };
+  if (is_attention(bsym)) {
+    if (!fused_attention_ || !plan_fused_attention(bsym)) return false;
+    for (const Proxy* p : bsym.input_proxies()) {
+      if (p->kind() == ProxyKind::Tensor && !tensor_ok(static_cast<const TensorProxy&>(*p)))
+        return false;
+    }
+    return true;
+  }
   if (is_matmul(bsym)) {
     const TensorProxy& a = *bsym.args.at(0).as_tensor();
     return CublasMatmul::supports(a.dtype()) && tensor_ok(a) && blas_loadable();
@@ -98,7 +114,7 @@ bool CudaExecutor::claims(const BoundSymbol& bsym) const {
 }
 
 bool CudaExecutor::fusible(const BoundSymbol& bsym) const {
-  return !is_matmul(bsym) && claims(bsym);
+  return !is_matmul(bsym) && !is_attention(bsym) && claims(bsym);
 }
 
 std::shared_ptr<CompiledRegion>
@@ -151,6 +167,47 @@ CudaExecutor::compile(const BoundSymbol& region,
   }
   const std::lock_guard lock(mutex_);
   return kernels_.emplace(out->source, out).first->second;
+}
+
+std::shared_ptr<const CompiledAttention>
+CudaExecutor::compile_attention_for(const BoundSymbol& bsym, GpuArch arch) const {
+  std::string why_not;
+  const std::optional<AttentionPlan> plan = plan_fused_attention(bsym, &why_not);
+  if (!plan) {
+    throw UnsupportedError(
+        str("cuda fused attention does not take ", bsym.call_string(), ": ", why_not));
+  }
+  auto out = std::make_shared<CompiledAttention>();
+  out->config = plan->config;
+  out->source = attention_source(plan->config);
+  out->code = compiler().compile(out->source, kAttentionKernelName, arch);
+  return out;
+}
+
+std::shared_ptr<const CompiledAttention>
+CudaExecutor::compile_attention(const AttentionConfig& config) const {
+  {
+    const std::lock_guard lock(mutex_);
+    if (const auto it = attention_kernels_.find(config); it != attention_kernels_.end()) {
+      return it->second;
+    }
+  }
+  CudaRuntime& rt = runtime();
+  auto out = std::make_shared<CompiledAttention>();
+  out->config = config;
+  out->source = attention_source(config);
+  out->code = compiler().compile(out->source, kAttentionKernelName, rt.arch());
+  try {
+    out->loaded = rt.load(*out->code, kAttentionKernelName, out->source);
+  } catch (const BackendError&) {
+    // As compile(): a cached image the driver refuses is compiled again.
+    if (!out->code->from_disk) throw;
+    out->code = compiler().compile(out->source, kAttentionKernelName, rt.arch(),
+                                   /*use_disk_cache=*/false);
+    out->loaded = rt.load(*out->code, kAttentionKernelName, out->source);
+  }
+  const std::lock_guard lock(mutex_);
+  return attention_kernels_.emplace(config, out).first->second;
 }
 
 std::size_t CudaExecutor::kernel_cache_size() const {

@@ -79,6 +79,8 @@ public:
       } else if (bsym.executor == cuda_.name() &&
                  bsym.symbol == &prims::symbol(prims::PrimId::matmul)) {
         run_matmul(bsym);
+      } else if (bsym.executor == cuda_.name() && is_attention(bsym)) {
+        run_attention(bsym);
       } else if (bsym.executor == cuda_.name()) {
         throw ArgumentError(str("cuda executor: ", bsym.call_string(),
                                 " is assigned to cuda but not in a fusion region; run fuse "
@@ -123,26 +125,40 @@ private:
     report_.prims[executor] += codegen::prim_count(bsym);
   }
 
-  // The device address of a region input, uploading a CPU tensor once per run.
-  std::uint64_t input_address(const codegen::Buffer& in) {
-    if (const auto it = device_values_.find(in.name); it != device_values_.end()) {
+  // The device address of a kernel's input, uploading a CPU tensor once per run (as it
+  // lies, strides and all).
+  std::uint64_t input_address(const std::string& name) {
+    if (const auto it = device_values_.find(name); it != device_values_.end()) {
       return it->second.memory.address();
     }
-    const auto found = env_.find(in.name);
+    const auto found = env_.find(name);
     THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
-        << "cuda region input " << in.name << " is not a computed tensor";
+        << "cuda kernel input " << name << " is not a computed tensor";
     const at::Tensor& t = found->second.toTensor();
     if (t.is_cuda()) {
-      check_device(t, in.name);
+      check_device(t, name);
       return reinterpret_cast<std::uintptr_t>(t.const_data_ptr());
     }
-    if (const auto it = uploads_.find(in.name); it != uploads_.end()) return it->second.address();
+    if (const auto it = uploads_.find(name); it != uploads_.end()) return it->second.address();
     const std::size_t bytes = span_bytes(t);
-    DeviceMemory memory = cuda_.runtime().allocate(bytes, "input " + in.name);
+    DeviceMemory memory = cuda_.runtime().allocate(bytes, "input " + name);
     cuda_.runtime().upload(memory.address(), t.const_data_ptr(), bytes, stream_);
     const std::uint64_t address = memory.address();
-    uploads_.emplace(in.name, std::move(memory));
+    uploads_.emplace(name, std::move(memory));
     return address;
+  }
+
+  // How a kernel's input lies where input_address() puts it: thunder's device values are
+  // contiguous, torch's tensors (uploaded or in place) keep their strides.
+  TensorLayout input_layout(const std::string& name) {
+    if (const auto it = device_values_.find(name); it != device_values_.end()) {
+      return {it->second.shape, codegen::contiguous_strides(it->second.shape)};
+    }
+    const auto found = env_.find(name);
+    THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
+        << "cuda kernel input " << name << " is not a computed tensor";
+    const at::Tensor& t = found->second.toTensor();
+    return {t.sizes().vec(), t.strides().vec()};
   }
 
   // A matmul operand as cuBLASLt reads it: thunder's device values are contiguous; a host
@@ -261,6 +277,42 @@ private:
     report_.prims[cuda_.name()] += 1;
   }
 
+  // ltorch.scaled_dot_product_attention through the fused attention kernel, which reads
+  // its operands (and mask) through their strides; the result stays on the device like a
+  // region's.
+  void run_attention(const BoundSymbol& bsym) {
+    std::string why_not;
+    const std::optional<AttentionPlan> plan = plan_fused_attention(bsym, &why_not);
+    THUNDER_INTERNAL_ASSERT(plan) << bsym.call_string() << " is assigned to cuda, but the fused "
+                                  << "attention does not take it: " << why_not;
+    const std::shared_ptr<const CompiledAttention> kernel = cuda_.compile_attention(plan->config);
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i < bsym.args.size() && bsym.args[i].is_tensor())
+        names.push_back(bsym.args[i].as_tensor()->name());
+    }
+    THUNDER_INTERNAL_ASSERT(names.size() == (plan->config.mask == AttentionMask::None ? 3u : 4u))
+        << bsym.call_string() << ": query, key, value and the mask are not its first arguments";
+    std::vector<TensorLayout> layouts;
+    std::vector<std::uint64_t> addresses;
+    for (const std::string& name : names) {
+      layouts.push_back(input_layout(name));
+      addresses.push_back(input_address(name));
+    }
+    AttentionParams params = attention_params(*plan, layouts[0], layouts[1], layouts[2],
+                                              layouts.size() > 3 ? &layouts[3] : nullptr);
+    addresses.push_back(output_address(*bsym.output.as_tensor()));
+    if (const std::int64_t blocks = attention_blocks(*plan); blocks > 0) {
+      std::vector<void*> pointers;
+      for (std::uint64_t& a : addresses)
+        pointers.push_back(&a);
+      pointers.push_back(&params);
+      cuda_.runtime().launch(*kernel->loaded, static_cast<unsigned>(blocks), kAttentionThreads,
+                             pointers.data(), stream_);
+    }
+    report_.prims[cuda_.name()] += codegen::prim_count(bsym);
+  }
+
   void check_device(const at::Tensor& t, const std::string& name) const {
     if (t.device().index() != cuda_.runtime().device_index()) {
       throw ArgumentError(str("cuda executor: ", name, " is on ", t.device().str(),
@@ -307,7 +359,7 @@ private:
     const codegen::Kernel& kernel = compiled->kernel;
     std::vector<std::uint64_t> addresses;
     for (const codegen::Buffer& in : kernel.inputs)
-      addresses.push_back(input_address(in));
+      addresses.push_back(input_address(in.name));
     // Outputs go where the trace says: torch CUDA tensors for cuda proxies, else memory of
     // thunder's own until the host needs them.
     std::map<std::string, const TensorProxy*> output_proxies;

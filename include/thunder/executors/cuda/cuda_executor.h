@@ -3,8 +3,10 @@
 // where, converts, broadcast/reshape/transpose/squeeze/slice/pad/cat, full, iota,
 // index_select, the sum/prod/amax/amin/argmax/argmin reductions, cumsum and convolution),
 // fuses them, and turns each fusion region into one kernel: make_kernel -> emit_cuda
-// (CudaEmitter) -> NvrtcCompiler -> CudaRuntime. What it does not claim (matmul, random
-// numbers) goes to the torch executor.
+// (CudaEmitter) -> NvrtcCompiler -> CudaRuntime. prims.matmul goes to cuBLASLt, and
+// ltorch.scaled_dot_product_attention, where fused_attention.h takes it, to a kernel of
+// thunder's own (src/executors/cuda/kernels/attention.cu), each as its own call. What it
+// does not claim (random numbers) goes to the torch executor.
 //
 // Without a GPU it still renders and compiles: render() and compile_for() need only NVRTC,
 // which is how CI checks that every kernel the op database and the models generate
@@ -16,6 +18,7 @@
 #include "thunder/executors/codegen/kernel_ir.h"
 #include "thunder/executors/cuda/cublas_matmul.h"
 #include "thunder/executors/cuda/cuda_runtime.h"
+#include "thunder/executors/cuda/fused_attention.h"
 #include "thunder/executors/cuda/nvrtc_compiler.h"
 #include "thunder/executors/executor.h"
 
@@ -38,6 +41,15 @@ struct CompiledRegion {
   std::shared_ptr<const LoadedKernel> loaded; ///< Null from compile_for().
 };
 
+/// The fused attention kernel of one configuration: its source, what NVRTC made of it, and
+/// (when compiled for this machine's device) the loaded kernel.
+struct CompiledAttention {
+  AttentionConfig config;
+  std::string source;
+  std::shared_ptr<const CompiledCode> code;
+  std::shared_ptr<const LoadedKernel> loaded; ///< Null from compile_attention_for().
+};
+
 struct CudaExecutorOptions {
   RuntimeOptions runtime;
   /// f32 matrix products may use TF32 (10-bit mantissa inputs, f32 accumulation), as torch's
@@ -45,6 +57,10 @@ struct CudaExecutorOptions {
   std::optional<bool> tf32;
   /// Where NVRTC's results are kept; empty: $THUNDER_CACHE_DIR/cuda when set, else none.
   std::string cache_dir;
+  /// ltorch.scaled_dot_product_attention through the fused attention kernel where it takes
+  /// the call (fused_attention.h); off: decomposed into matmuls and a softmax. Default: on,
+  /// unless $THUNDER_CUDA_FUSED_ATTENTION=0.
+  std::optional<bool> fused_attention;
 };
 
 class CudaExecutor final : public Executor {
@@ -61,8 +77,10 @@ public:
   Availability availability() const override;
   /// Prims whose one-prim kernel make_kernel builds and emit_cuda prints, on tensors on the
   /// CPU (copied to the device) or on a CUDA device, and prims.matmul in f32, f64, f16 and
-  /// bf16 where cuBLASLt loads (cublaslt_candidates; not fused: it runs as its own call).
-  /// Composites are not claimed: assign_executors offers their prims instead.
+  /// bf16 where cuBLASLt loads (cublaslt_candidates; not fused: it runs as its own call),
+  /// and ltorch.scaled_dot_product_attention where the fused attention kernel takes it
+  /// (plan_fused_attention; not fused either). Other composites are not claimed:
+  /// assign_executors offers their prims instead.
   bool claims(const BoundSymbol& bsym) const override;
   bool fusible(const BoundSymbol& bsym) const override;
 
@@ -79,6 +97,16 @@ public:
   std::shared_ptr<const CompiledRegion>
   compile(const BoundSymbol& region,
           const std::map<std::string, codegen::Strides>& input_strides = {}) const;
+
+  /// The fused attention kernel for a call claims() took, NVRTC-compiled for `arch`
+  /// without loading it (compile-only mode: no GPU needed).
+  std::shared_ptr<const CompiledAttention> compile_attention_for(const BoundSymbol& bsym,
+                                                                 GpuArch arch) const;
+  /// The same, compiled for this device and loaded; cached by configuration.
+  std::shared_ptr<const CompiledAttention> compile_attention(const AttentionConfig& config) const;
+  /// Whether ltorch.scaled_dot_product_attention may go to the fused kernel (the option, or
+  /// $THUNDER_CUDA_FUSED_ATTENTION, read when the executor was made).
+  bool fused_attention_enabled() const { return fused_attention_; }
 
   /// The runtime (BackendError with the reason where there is no GPU or driver).
   CudaRuntime& runtime() const;
@@ -102,6 +130,8 @@ private:
   /// By the whole source (not a hash: a collision would launch another kernel).
   mutable std::map<std::string, std::shared_ptr<const CompiledRegion>> kernels_;
   mutable std::size_t kernel_hits_ = 0;
+  bool fused_attention_ = true;
+  mutable std::map<AttentionConfig, std::shared_ptr<const CompiledAttention>> attention_kernels_;
 };
 
 } // namespace thunder::cuda
