@@ -430,7 +430,22 @@ private:
     Outcome o;
     std::size_t regions = 0;
     for (const BoundSymbol& b : prepared.bound_symbols) {
-      if (b.executor == "cuda" && b.symbol->ns != SymbolNamespace::Fusion) {
+      if (b.executor == "cuda" && cuda::is_attention(b)) {
+        // The fused attention kernel: compiled like a region.
+        ++regions;
+        o.executors["cuda"] += count_prims({b});
+        for (const cuda::GpuArch arch : {cuda::GpuArch{8, 0}, cuda::GpuArch{9, 0}}) {
+          try {
+            executor_.compile_attention_for(b, arch);
+          } catch (const Error& e) {
+            if (o.verdict.empty()) {
+              o.verdict = "fail";
+              o.reason = str("compile-only: the fused attention for ", arch.name(),
+                             " does not compile: ", first_line(e.what()));
+            }
+          }
+        }
+      } else if (b.executor == "cuda" && b.symbol->ns != SymbolNamespace::Fusion) {
         o.executors["cuda"] += count_prims({b}); // a matmul: cuBLASLt, nothing to compile
       } else if (b.executor == "cuda") {
         ++regions;
