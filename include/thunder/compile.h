@@ -93,6 +93,15 @@ public:
   /// Runs the model on its user inputs (the module's weights are bound already). Calls
   /// from several threads are serialized; last_traces() and stats() describe the latest.
   virtual std::vector<at::Tensor> forward(const std::vector<at::Tensor>& inputs) = 0;
+  /// Runs the program as eager PyTorch runs it, on the CPU: the interpreted trace of the
+  /// specialization `inputs` select (traces.front()), op by op on the torch executor, each
+  /// value freed after its last use. Returns the most bytes the CPU allocator held at once,
+  /// the weights and inputs included, and the temporaries inside ATen's kernels too
+  /// (TorchExecutor::run_measuring_memory): the measured counterpart of
+  /// CompileStats::eager_peak_bytes_estimate, which cannot see those temporaries. Inputs on
+  /// the CPU; stats() and last_traces() are left as they are (unless these inputs needed a
+  /// new specialization, which is compiled and counted as a miss).
+  virtual std::int64_t measure_eager_peak_bytes(const std::vector<at::Tensor>& inputs) = 0;
   /// The traces the pipeline made, first (the interpreted program) to last (what runs).
   /// Those of the specialization the last call ran (before any call: the one compiled
   /// for the inputs the model was exported with; none if the file records no inputs).

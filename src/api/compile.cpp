@@ -316,11 +316,43 @@ public:
   }
   std::size_t cache_size() const override { return cache_.size(); }
 
+  std::int64_t measure_eager_peak_bytes(const std::vector<at::Tensor>& inputs) override {
+    const std::vector<c10::IValue> values(inputs.begin(), inputs.end());
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const Specialization* keep = last_;
+    const CompileStats before = stats_;
+    if (!select(values)) stats_ = before; // A lookup, not a call.
+    const Trace eager = delete_last_used(last_->traces.front());
+    const std::vector<c10::IValue> all = program_inputs(values);
+    last_ = keep != nullptr ? keep : last_;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (all[i].isTensor() && !all[i].toTensor().device().is_cpu()) {
+        throw ArgumentError(str("measure_eager_peak_bytes counts what the CPU allocator holds; "
+                                "input ", i, " of ", exported_.program.name, " (",
+                                eager.inputs.at(i).proxy()->name(), ") is on ",
+                                all[i].toTensor().device().str()));
+      }
+    }
+    return TorchExecutor().run_measuring_memory(eager, all).peak_bytes;
+  }
+
 private:
   std::vector<at::Tensor> call(const std::vector<c10::IValue>& inputs) {
     // Calls from several threads take turns: the cache and the stats are shared.
     const std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.calls;
+    auto start = std::chrono::steady_clock::now();
+    if (select(inputs)) start = std::chrono::steady_clock::now();
+    const std::vector<c10::IValue> all = program_inputs(inputs);
+    std::vector<at::Tensor> out = backend_ == "torch" ? TorchExecutor().run(last_->traces.back(), all)
+                                                      : run_kernels(all);
+    stats_.run_ms += ms_since(start);
+    return out;
+  }
+
+  // Points last_ at the specialization `inputs` fit, compiling one where none does; returns
+  // whether it compiled.
+  bool select(const std::vector<c10::IValue>& inputs) {
     const std::string& function = exported_.program.name;
     if (inputs.size() != input_names_.size()) {
       std::string names;
@@ -329,7 +361,6 @@ private:
       throw ArgumentError(str(function, " takes ", input_names_.size(), " inputs (", names,
                               "), got ", inputs.size()));
     }
-    auto start = std::chrono::steady_clock::now();
     GuardKey key;
     key.reserve(inputs.size());
     for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -339,11 +370,12 @@ private:
     if (hit != cache_.end()) {
       ++stats_.cache_hits;
       last_ = hit->second.get();
-    } else if (last_ == nullptr) {
+      return false;
+    }
+    if (last_ == nullptr) {
       // The first specialization of a program that recorded no input metadata.
       ++stats_.cache_misses;
       last_ = &specialize(std::move(key), /*retrace=*/false);
-      start = std::chrono::steady_clock::now();
     } else {
       ++stats_.cache_misses;
       const std::optional<std::string> failed = first_failed_guard(last_->prologue, key);
@@ -361,9 +393,12 @@ private:
                      "a new specialization: call it with inputs of fixed shapes, or raise the "
                      "limit.\n";
       }
-      start = std::chrono::steady_clock::now();
     }
-    // The program's inputs interleave weights and user inputs in its signature order.
+    return true;
+  }
+
+  // The program's inputs: weights and user inputs interleaved in its signature order.
+  std::vector<c10::IValue> program_inputs(const std::vector<c10::IValue>& inputs) const {
     std::vector<c10::IValue> all;
     all.reserve(exported_.program.inputs.size());
     std::size_t next_state = 0, next_user = 0;
@@ -371,10 +406,7 @@ private:
       all.push_back(input.kind == InputKind::UserInput ? inputs[next_user++]
                                                        : c10::IValue(state_[next_state++]));
     }
-    std::vector<at::Tensor> out = backend_ == "torch" ? TorchExecutor().run(last_->traces.back(), all)
-                                                      : run_kernels(all);
-    stats_.run_ms += ms_since(start);
-    return out;
+    return all;
   }
 
   // The last trace on the kernel backend (spirv or cuda); a fusion region it could not

@@ -2,6 +2,7 @@
 // implements every symbol, checks its inputs against the trace's proxies with messages
 // that name them, returns list outputs in order, and traces reject what torch rejects.
 #include "thunder/executors/torch_executor.h"
+#include "thunder/passes/buffer_lifetimes.h"
 #include "thunder/thunder.h"
 
 #include <ATen/ATen.h>
@@ -442,3 +443,60 @@ TEST(LTorchRejectsWhatTorchRejects, SameInputs) {
 }
 
 } // namespace
+
+// ---------------------------------------------------------------------------------------
+// Memory eager PyTorch holds (TorchExecutor::run_measuring_memory): `del` frees, and the
+// temporaries inside ATen's kernels are seen.
+
+namespace memory {
+
+constexpr std::int64_t kBytes = 64 * 64 * 4; // one [64, 64] f32 tensor
+
+// x -> tanh -> exp -> neg -> abs: four intermediates in a chain.
+thunder::Trace chain_trace() {
+  thunder::TraceScope scope("chain");
+  auto x = scope.input_tensor("x", {64, 64}, kF32);
+  return scope.finish(lt::abs(lt::neg(lt::exp(lt::tanh(x)))));
+}
+
+TEST(TorchExecutorMemory, DelFreesAValueAfterItsLastUse) {
+  const thunder::Trace trace = chain_trace();
+  const at::Tensor x = at::randn({64, 64});
+  // Without dels every intermediate stays until the end: x and four more.
+  const TorchExecutor::MeasuredRun kept = TorchExecutor().run_measuring_memory(trace, {x});
+  EXPECT_EQ(kept.peak_bytes, 5 * kBytes);
+  // With them, x and at most two at once (an op's input and its output).
+  const TorchExecutor::MeasuredRun freed =
+      TorchExecutor().run_measuring_memory(thunder::delete_last_used(trace), {x});
+  EXPECT_EQ(freed.peak_bytes, 3 * kBytes);
+  ASSERT_EQ(freed.outputs.size(), 1u);
+  EXPECT_TRUE(at::equal(freed.outputs[0], kept.outputs[0]));
+  EXPECT_TRUE(at::equal(freed.outputs[0], at::abs(at::neg(at::exp(at::tanh(x))))));
+}
+
+TEST(TorchExecutorMemory, SeesTheTemporariesInsideATensKernels) {
+  // matmul of heads laid out as a transpose (attention's q): ATen folds the batch dims with
+  // a reshape, which copies here, inside the call, where estimate_peak_bytes cannot see.
+  thunder::TraceScope scope("batched");
+  auto a = scope.input_tensor("a", {2, 64, 4, 64}, kF32);
+  auto b = scope.input_tensor("b", {2, 4, 64, 64}, kF32);
+  const thunder::Trace trace = scope.finish(lt::matmul(lt::transpose(a, 1, 2), b));
+  const at::Tensor ta = at::randn({2, 64, 4, 64});
+  const at::Tensor tb = at::randn({2, 4, 64, 64});
+  const TorchExecutor::MeasuredRun run = TorchExecutor().run_measuring_memory(trace, {ta, tb});
+  const std::int64_t visible = 3 * 8 * kBytes; // a, b and the result
+  EXPECT_EQ(thunder::estimate_peak_bytes(trace), visible);
+  EXPECT_GE(run.peak_bytes, visible + 8 * kBytes) << "the contiguous copy of a inside at::matmul";
+  EXPECT_TRUE(at::allclose(run.outputs[0], at::matmul(ta.transpose(1, 2), tb)));
+}
+
+TEST(TorchExecutorMemory, CountsInputsThatShareStorageOnce) {
+  thunder::TraceScope scope("shared");
+  auto x = scope.input_tensor("x", {64, 64}, kF32);
+  auto y = scope.input_tensor("y", {64, 64}, kF32);
+  const thunder::Trace trace = scope.finish(lt::add(x, y));
+  const at::Tensor t = at::randn({64, 64});
+  EXPECT_EQ(TorchExecutor().run_measuring_memory(trace, {t, t}).peak_bytes, 2 * kBytes);
+}
+
+} // namespace memory

@@ -62,8 +62,21 @@ public:
   /// proxy (shape, dtype, device; value for a number whose value the trace fixed) and a
   /// mismatch is an ArgumentError that names the input. Returns the trace's output
   /// tensors, flattened in order.
+  /// `del` statements (delete_last_used) drop their values, as eager frees a tensor whose
+  /// last reference goes.
   std::vector<at::Tensor> run(const Trace& trace, const std::vector<c10::IValue>& inputs,
                               TorchExecutionLevel level = TorchExecutionLevel::Symbols) const;
+
+  /// run(), measuring what the CPU allocator holds: `peak_bytes` is the bytes of the inputs'
+  /// storages (each counted once) plus the most bytes allocated and not yet freed at any
+  /// moment of the run, temporaries inside ATen's kernels included (c10's memory reporting,
+  /// which the profiler's profile_memory uses). Only CPU tensors are seen. On the
+  /// interpreted trace with its `del`s, this is what eager PyTorch holds for the program.
+  struct MeasuredRun {
+    std::vector<at::Tensor> outputs;
+    std::int64_t peak_bytes = 0;
+  };
+  MeasuredRun run_measuring_memory(const Trace& trace, const std::vector<c10::IValue>& inputs) const;
 
   /// Runs one bound symbol on the values in `env` (its inputs must be there) and binds its
   /// outputs there: for executors that run some calls of a trace themselves and hand the

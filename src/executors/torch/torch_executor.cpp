@@ -7,11 +7,16 @@
 
 #include <ATen/ATen.h>
 #include <ATen/ScalarOps.h>
+#include <c10/core/Allocator.h>
 #include <c10/core/GradMode.h>
+#include <c10/util/ThreadLocalDebugInfo.h>
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -339,6 +344,11 @@ void bind_outputs(const Value& output, const c10::IValue& result, Environment& e
                   const BoundSymbol& bsym);
 
 void run_bound_symbol(const BoundSymbol& bsym, Environment& env, TorchExecutionLevel level) {
+  if (bsym.symbol == &python_del()) {
+    for (const Proxy* p : bsym.input_proxies())
+      env.erase(p->name());
+    return;
+  }
   if (level == TorchExecutionLevel::Prims && !bsym.symbol->is_prim()) {
     for (const BoundSymbol& sub : bsym.subsymbols)
       run_bound_symbol(sub, env, level);
@@ -521,6 +531,55 @@ std::vector<at::Tensor> TorchExecutor::run(const Trace& trace,
     outputs.push_back(it->second.toTensor());
   });
   return outputs;
+}
+
+namespace {
+
+// Counts the bytes the CPU allocator hands out and takes back while it is installed (as the
+// profiler's memory reporting is, through the thread's debug info), and the most held.
+class PeakMemoryReporter final : public c10::MemoryReportingInfoBase {
+public:
+  void reportMemoryUsage(void* /*ptr*/, std::int64_t alloc_size, std::size_t /*total_allocated*/,
+                         std::size_t /*total_reserved*/, c10::Device device) override {
+    if (!device.is_cpu()) return;
+    const std::lock_guard lock(mutex_);
+    live_ += alloc_size;
+    peak_ = std::max(peak_, live_);
+  }
+  bool memoryProfilingEnabled() const override { return true; }
+  std::int64_t peak() const {
+    const std::lock_guard lock(mutex_);
+    return peak_;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::int64_t live_ = 0;
+  std::int64_t peak_ = 0;
+};
+
+} // namespace
+
+TorchExecutor::MeasuredRun TorchExecutor::run_measuring_memory(
+    const Trace& trace, const std::vector<c10::IValue>& inputs) const {
+  std::int64_t input_bytes = 0;
+  std::set<const void*> storages;
+  for (const c10::IValue& input : inputs) {
+    if (!input.isTensor() || !input.toTensor().defined() || !input.toTensor().has_storage()) {
+      continue;
+    }
+    const at::Tensor& t = input.toTensor();
+    if (t.device().is_cpu() && storages.insert(t.storage().unsafeGetStorageImpl()).second)
+      input_bytes += static_cast<std::int64_t>(t.storage().nbytes());
+  }
+  auto reporter = std::make_shared<PeakMemoryReporter>();
+  MeasuredRun measured;
+  {
+    const c10::DebugInfoGuard guard(c10::DebugInfoKind::PROFILER_STATE, reporter);
+    measured.outputs = run(trace, inputs);
+  }
+  measured.peak_bytes = input_bytes + reporter->peak();
+  return measured;
 }
 
 std::size_t span_bytes(const at::Tensor& t) {
