@@ -251,6 +251,51 @@ TEST(VulkanRuntime, IndependentDispatchesNeedNoBarrier) {
   EXPECT_EQ(download_floats(*rt, c, 1000), std::vector<float>(1000, 14.0f));
 }
 
+// Barriers go only where byte ranges conflict: a write after a read or a write of an
+// overlapping range, or a read after a write. Disjoint parts of one buffer (an arena's) and
+// an input several dispatches only read need none.
+TEST(VulkanRuntime, BarriersOnlyWhereRangesConflict) {
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  ShadercCompiler compiler;
+  Pipeline add = rt->create_pipeline(*compiler.compile(unary_shader("+")),
+                                     {.buffers = 2, .push_constant_bytes = 8, .name = "add_k"});
+  const std::size_t align = rt->storage_offset_alignment();
+  const std::size_t chunk = (1000 * sizeof(float) + align - 1) / align * align;
+  Buffer x = upload_floats(*rt, std::vector<float>(1000, 3.0f));
+  Buffer arena = rt->create_buffer(4 * chunk);
+  std::vector<Buffer> p;
+  for (std::size_t i = 0; i < 4; ++i)
+    p.push_back(rt->part(arena, i * chunk, 1000 * sizeof(float)));
+  Batch batch = rt->batch();
+  const auto run = [&](const Buffer& in, const Buffer& out, float k) {
+    const Buffer* bound[] = {&in, &out};
+    batch.dispatch(add, bound, bytes_of(UnaryParams{1000, k}), groups(1000), 1, 1,
+                   /*read_only=*/1);
+  };
+  run(x, p[0], 1.0f); // p0 = x + 1
+  run(x, p[1], 2.0f); // p1 = x + 2: reads x too, writes another part
+  EXPECT_EQ(batch.barrier_count(), 0u);
+  run(p[0], p[2], 10.0f); // reads what the first wrote
+  EXPECT_EQ(batch.barrier_count(), 1u);
+  run(x, p[3], 100.0f); // nothing pending conflicts
+  EXPECT_EQ(batch.barrier_count(), 1u);
+  run(p[3], p[0], 1000.0f); // writes p0, which the third read
+  EXPECT_EQ(batch.barrier_count(), 2u);
+  batch.submit();
+  const float want[] = {1103.0f, 5.0f, 14.0f, 103.0f};
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(download_floats(*rt, p[i], 1000), std::vector<float>(1000, want[i])) << "part " << i;
+
+  // Without read_only every bound buffer counts as written: sharing x is a conflict.
+  Batch conservative = rt->batch();
+  const Buffer* first[] = {&x, &p[0]};
+  const Buffer* second[] = {&x, &p[1]};
+  conservative.dispatch(add, first, bytes_of(UnaryParams{1000, 1.0f}), groups(1000));
+  conservative.dispatch(add, second, bytes_of(UnaryParams{1000, 1.0f}), groups(1000));
+  EXPECT_EQ(conservative.barrier_count(), 1u);
+  conservative.submit();
+}
+
 TEST(VulkanRuntime, UploadDownloadAtOffset) {
   THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
   Buffer b = rt->create_buffer(64);
@@ -337,9 +382,8 @@ TEST(VulkanRuntime, StagingCopiesMatchMappedOnes) {
 }
 
 // Parts of one buffer (what the spirv runner's pool carves free buffers into): each is bound
-// and copied at its own offset, mapped or through staging, dispatches binding two parts of
-// one buffer are ordered like dispatches binding one buffer, and the memory counts once and
-// lives while any part does.
+// and copied at its own offset, mapped or through staging, a dispatch reading a part another
+// wrote waits for it, and the memory counts once and lives while any part does.
 void check_parts(VulkanRuntime& rt) {
   ShadercCompiler compiler;
   Pipeline add = rt.create_pipeline(*compiler.compile(unary_shader("+")),

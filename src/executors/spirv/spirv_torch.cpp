@@ -321,7 +321,8 @@ private:
       const std::int64_t groups_x = std::min<std::int64_t>(groups, 65535);
       const std::int64_t groups_y = (groups + groups_x - 1) / groups_x;
       batch_->dispatch(*compiled->pipeline, bindings, std::as_bytes(std::span(&numel, 1)),
-                       static_cast<std::uint32_t>(groups_x), static_cast<std::uint32_t>(groups_y));
+                       static_cast<std::uint32_t>(groups_x), static_cast<std::uint32_t>(groups_y),
+                       1, /*read_only=*/kernel.inputs.size());
     }
     compiled_.push_back(std::move(compiled));
     members_.insert(index);
@@ -769,7 +770,7 @@ private:
     for (const MatmulDispatch& d : dispatches) {
       if (!batch_) batch_.emplace(rt.batch());
       batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&d.push, 1)), d.groups_x,
-                       d.groups_y, d.groups_z);
+                       d.groups_y, d.groups_z, /*read_only=*/2);
     }
     device_values_[c.name()] = std::move(value);
     members_.insert(index);

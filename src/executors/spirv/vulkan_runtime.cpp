@@ -736,8 +736,14 @@ struct Batch::Impl {
   VkFence fence = VK_NULL_HANDLE;
   std::vector<VkDescriptorPool> descriptor_pools;
   uint32_t sets_left = 0;
-  // Buffers bound since the last barrier that covered them.
-  std::set<VkBuffer> pending;
+  // What dispatches since the last barrier bound: ranges of buffers, and whether they may
+  // have written them.
+  struct Access {
+    VkBuffer buffer;
+    VkDeviceSize begin, end;
+    bool write;
+  };
+  std::vector<Access> pending;
   std::size_t dispatches = 0;
   std::size_t barriers = 0;
   bool submitted = false;
@@ -806,7 +812,7 @@ std::size_t Batch::barrier_count() const {
 
 void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> buffers,
                      std::span<const std::byte> push_constants, uint32_t groups_x,
-                     uint32_t groups_y, uint32_t groups_z) {
+                     uint32_t groups_y, uint32_t groups_z, std::size_t read_only) {
   Impl& b = *impl_;
   const Pipeline::Impl& p = *pipeline.impl_;
   auto& vk = b.ctx->vk;
@@ -841,27 +847,28 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
     }
   }
 
-  // Earlier dispatches that bound any of these buffers may have written them: make those
-  // writes visible (and order the accesses) before this one runs.
-  std::vector<VkBufferMemoryBarrier> barriers;
-  for (const Buffer* buf : buffers) {
-    VkBuffer handle = buf->impl_->buffer;
-    if (b.pending.erase(handle)) {
-      VkBufferMemoryBarrier barrier{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
-      barrier.srcAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-      barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-      barrier.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-      barrier.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-      barrier.buffer = handle; // all of it: parts of one buffer count as one
-      barrier.offset = 0;
-      barrier.size = VK_WHOLE_SIZE;
-      barriers.push_back(barrier);
-    }
+  // A dispatch that writes a range an earlier one of the batch read or wrote, or reads one
+  // it wrote, waits for it: one barrier orders everything before it (execution) and makes
+  // its writes visible (memory), so what was pending is then settled. Parts of one buffer
+  // that do not overlap (an arena's) and ranges both only read need none.
+  std::vector<Impl::Access> accesses;
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    const Buffer::Impl& bound = *buffers[i]->impl_;
+    const VkDeviceSize size = std::max<VkDeviceSize>(bound.size, 4);
+    accesses.push_back({bound.buffer, bound.offset, bound.offset + size, i >= read_only});
   }
-  if (!barriers.empty()) {
-    vk.vkCmdPipelineBarrier(b.cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 0, nullptr,
-                            static_cast<uint32_t>(barriers.size()), barriers.data(), 0, nullptr);
+  const bool hazard = std::any_of(accesses.begin(), accesses.end(), [&](const Impl::Access& a) {
+    return std::any_of(b.pending.begin(), b.pending.end(), [&](const Impl::Access& earlier) {
+      return earlier.buffer == a.buffer && earlier.begin < a.end && a.begin < earlier.end &&
+             (earlier.write || a.write);
+    });
+  });
+  if (hazard) {
+    memory_barrier(*b.ctx, b.cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+    b.pending.clear();
     ++b.barriers;
   }
 
@@ -891,9 +898,7 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
                           static_cast<uint32_t>(push_constants.size()), push_constants.data());
   }
   vk.vkCmdDispatch(b.cmd, groups_x, groups_y, groups_z);
-  for (const Buffer* buf : buffers) {
-    b.pending.insert(buf->impl_->buffer);
-  }
+  b.pending.insert(b.pending.end(), accesses.begin(), accesses.end());
   ++b.dispatches;
 }
 

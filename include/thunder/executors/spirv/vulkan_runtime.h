@@ -131,9 +131,11 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-/// Dispatches recorded into ONE command buffer and submitted once. Between a dispatch and
-/// an earlier one that bound the same buffer, a buffer memory barrier is recorded (every
-/// bound buffer counts as read and written). Buffers and pipelines must outlive submit().
+/// Dispatches recorded into ONE command buffer and submitted once. Before a dispatch that
+/// writes a range of a buffer an earlier one of the batch bound, or reads a range an
+/// earlier one may have written, a barrier is recorded; ranges are byte ranges, so parts
+/// of one buffer that do not overlap (VulkanRuntime::part) are independent, and so are
+/// dispatches that only read what they share. Buffers and pipelines must outlive submit().
 class Batch {
 public:
   Batch(Batch&&) noexcept;
@@ -141,15 +143,16 @@ public:
   ~Batch();
 
   /// Records `pipeline` over groups_x * groups_y * groups_z workgroups with `buffers`
-  /// bound in order and `push_constants` (exactly the layout's size).
+  /// bound in order and `push_constants` (exactly the layout's size). The first
+  /// `read_only` buffers are only read by the kernel; the others may be written.
   void dispatch(const Pipeline& pipeline, std::span<const Buffer* const> buffers,
                 std::span<const std::byte> push_constants, uint32_t groups_x, uint32_t groups_y = 1,
-                uint32_t groups_z = 1);
+                uint32_t groups_z = 1, std::size_t read_only = 0);
   /// Submits the command buffer and waits for its fence. A batch is submitted once.
   void submit();
 
   std::size_t dispatch_count() const;
-  /// Pipeline barriers recorded between dependent dispatches (not the final one).
+  /// Barriers recorded between dependent dispatches (not the final one).
   std::size_t barrier_count() const;
 
   struct Impl;
@@ -211,8 +214,8 @@ public:
   Buffer create_buffer(std::size_t bytes);
   /// `bytes` at `offset` of the memory `of` is part of (Buffer::memory_id), bound and
   /// copied like a buffer of its own; the memory lives while any part of it does. `offset`
-  /// must be a multiple of storage_offset_alignment(). Dispatches that bind parts of one
-  /// buffer are ordered by a barrier as if they bound the same buffer. How a pool of freed
+  /// must be a multiple of storage_offset_alignment(). Dispatches that bind overlapping
+  /// parts of one buffer are ordered by a barrier (Batch). How a pool of freed
   /// buffers serves smaller requests, and gets whole ranges back, without new memory.
   Buffer part(const Buffer& of, std::size_t offset, std::size_t bytes);
   /// VkPhysicalDeviceLimits::minStorageBufferOffsetAlignment.
