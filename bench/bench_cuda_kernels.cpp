@@ -9,8 +9,11 @@
 // synchronized, wall clock), the bytes an ideal fusion moves (each input read once, each
 // output written once) and the resulting GB/s, and that as a percentage of the copy
 // kernel's; then matrix products through cuBLASLt (the cuda executor's prims.matmul) in
-// TFLOP/s. Without a GPU (or on the host emulator) it says so and exits 2: CPU timings are
-// never GPU figures.
+// TFLOP/s; then attention (ltorch.scaled_dot_product_attention, bf16, causal, GPT-2 small's
+// [8, 12, 512, 64]) as the fused attention kernel and as its decomposition (cuBLASLt
+// matmuls and generated softmax regions, what THUNDER_CUDA_FUSED_ATTENTION=0 runs), with
+// the largest difference between their outputs. Without a GPU (or on the host emulator) it
+// says so and exits 2: CPU timings are never GPU figures.
 #include "kernel_cases.h"
 
 #include "thunder/core/error.h"
@@ -20,18 +23,24 @@
 #include "thunder/executors/cuda/cublas_matmul.h"
 #include "thunder/executors/cuda/cuda_executor.h"
 #include "thunder/executors/cuda/cuda_runtime.h"
+#include "thunder/executors/cuda/fused_attention.h"
 #include "thunder/executors/cuda/nvrtc_compiler.h"
 #include "thunder/ops/ltorch.h"
+#include "thunder/ops/prims.h"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -66,6 +75,191 @@ double time_launches(cuda::CudaRuntime& rt, std::vector<Launch>& launches, int i
     once();
   rt.synchronize();
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count() / iters;
+}
+
+// Runs `steps` in order K times after 3 warm-ups; ms per iteration.
+double time_steps(cuda::CudaRuntime& rt, const std::vector<std::function<void()>>& steps,
+                  int iters) {
+  const auto once = [&] {
+    for (const auto& step : steps)
+      step();
+  };
+  for (int i = 0; i < 3; ++i)
+    once();
+  rt.synchronize();
+  const auto start = Clock::now();
+  for (int i = 0; i < iters; ++i)
+    once();
+  rt.synchronize();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count() / iters;
+}
+
+float bf16_to_float(std::uint16_t b) {
+  const std::uint32_t u = static_cast<std::uint32_t>(b) << 16;
+  float f = 0;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+std::uint16_t float_to_bf16(float f) {
+  std::uint32_t u = 0;
+  std::memcpy(&u, &f, sizeof u);
+  return static_cast<std::uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
+std::int64_t numel_of(const Shape& shape) {
+  std::int64_t n = 1;
+  for (const std::int64_t e : shape)
+    n *= e;
+  return n;
+}
+
+// A contiguous [..., rows, cols] buffer as cuBLASLt reads it.
+cuda::MatrixOperand matrix(std::uint64_t address, const Shape& shape) {
+  const std::size_t r = shape.size();
+  const std::int64_t rows = shape[r - 2], cols = shape[r - 1];
+  return {address, numel_of(shape) / (rows * cols), rows, cols, rows * cols, cols, 1};
+}
+
+// ltorch.scaled_dot_product_attention on the cuda executor two ways: the fused attention
+// kernel, and the decomposition it replaces (prims.matmul on cuBLASLt, the rest as the
+// generated regions the fusion pass makes), on the same random bf16 inputs.
+void bench_attention(const cuda::CudaExecutor& executor, cuda::CudaRuntime& rt, int iters) {
+  const std::int64_t batch = 8, heads = 12, length = 512, head_dim = 64;
+  const Shape shape{batch, heads, length, head_dim};
+  TraceScope scope("attention");
+  const auto q = scope.input_tensor("q", shape, DType::BFloat16);
+  const auto k = scope.input_tensor("k", shape, DType::BFloat16);
+  const auto v = scope.input_tensor("v", shape, DType::BFloat16);
+  const Trace trace = scope.finish(Value(ltorch::scaled_dot_product_attention(
+      q, k, v, Value(), 0.0, /*is_causal=*/true, Value(), /*enable_gqa=*/false)));
+  const BoundSymbol& call = trace.bound_symbols.at(0);
+
+  // Inputs: N(0, 1) values rounded to bf16, the same for both ways.
+  std::map<std::string, cuda::DeviceMemory> buffers; // By proxy name.
+  const std::size_t input_bytes = static_cast<std::size_t>(numel_of(shape)) * 2;
+  std::mt19937 random(7);
+  std::normal_distribution<float> normal;
+  std::vector<std::uint16_t> host(static_cast<std::size_t>(numel_of(shape)));
+  for (const auto& input : {q, k, v}) {
+    for (std::uint16_t& x : host)
+      x = float_to_bf16(normal(random));
+    cuda::DeviceMemory m = rt.allocate(input_bytes, input->name());
+    rt.upload(m.address(), host.data(), input_bytes);
+    buffers.emplace(input->name(), std::move(m));
+  }
+  const auto address = [&](const std::string& name, const Shape& s, DType dtype) {
+    auto it = buffers.find(name);
+    if (it == buffers.end()) {
+      it = buffers
+               .emplace(name, rt.allocate(std::max<std::size_t>(bench::bytes_of(s, dtype), 4), name))
+               .first;
+    }
+    return it->second.address();
+  };
+  const auto download = [&](const std::string& name) {
+    std::vector<std::uint16_t> out(static_cast<std::size_t>(numel_of(shape)));
+    rt.download(out.data(), buffers.at(name).address(), input_bytes);
+    return out;
+  };
+
+  // Causal: query i attends i + 1 keys; two products of E multiply-adds per pair.
+  double pairs = 0;
+  for (std::int64_t i = 0; i < length; ++i)
+    pairs += static_cast<double>(i + 1);
+  const double flops = 4.0 * static_cast<double>(batch * heads * head_dim) * pairs;
+  std::printf("\n%-34s %8s %10s %10s\n", "attention bf16 [8,12,512,64] causal", "kernels", "ms",
+              "TFLOP/s");
+
+  const std::optional<cuda::AttentionPlan> plan = cuda::plan_fused_attention(call);
+  if (!plan) throw UnsupportedError("the fused attention does not take the benchmark's call");
+  const auto fused_kernel = executor.compile_attention(plan->config);
+  const cuda::TensorLayout layout{shape, codegen::contiguous_strides(shape)};
+  cuda::AttentionParams params = cuda::attention_params(*plan, layout, layout, layout, nullptr);
+  std::vector<std::uint64_t> fused_addresses{buffers.at("q").address(), buffers.at("k").address(),
+                                             buffers.at("v").address(),
+                                             address("fused_out", shape, DType::BFloat16)};
+  const auto blocks = static_cast<unsigned>(cuda::attention_blocks(*plan));
+  const std::vector<std::function<void()>> fused{[&] {
+    std::vector<void*> p;
+    for (std::uint64_t& a : fused_addresses)
+      p.push_back(&a);
+    p.push_back(&params);
+    rt.launch(*fused_kernel->loaded, blocks, cuda::kAttentionThreads, p.data());
+  }};
+  const double fused_ms = time_steps(rt, fused, iters);
+  std::printf("%-34s %8d %10.4f %10.2f\n", "fused (thunder's kernel)", 1, fused_ms,
+              flops / fused_ms / 1e9);
+
+  // The decomposition, as the executor runs it with the fused attention off.
+  cuda::CudaExecutorOptions off_options;
+  off_options.fused_attention = false;
+  const cuda::CudaExecutor off(off_options);
+  const Trace decomposed = fuse(assign_executors(trace, {&off}), {&off});
+  std::vector<std::function<void()>> steps;
+  std::vector<std::shared_ptr<const cuda::CompiledRegion>> regions;
+  std::vector<Launch> launches;
+  launches.reserve(decomposed.bound_symbols.size());
+  try {
+    for (const BoundSymbol& b : decomposed.bound_symbols) {
+      if (b.symbol->ns == SymbolNamespace::Fusion) {
+        const auto compiled = executor.compile(b);
+        if (!compiled->kernel.checks.empty()) {
+          throw UnsupportedError(str(b.symbol->name, " checks indices; the benchmark passes no "
+                                     "status words"));
+        }
+        regions.push_back(compiled);
+        Launch l{compiled->loaded, {}, static_cast<unsigned int>(compiled->kernel.num_invocations),
+                 static_cast<unsigned>(codegen::workgroup_count(compiled->kernel))};
+        for (const auto* list : {&compiled->kernel.inputs, &compiled->kernel.outputs}) {
+          for (const codegen::Buffer& buf : *list)
+            l.addresses.push_back(address(buf.name, buf.shape, buf.dtype));
+        }
+        launches.push_back(std::move(l));
+        Launch* launch = &launches.back();
+        steps.emplace_back([&rt, launch] {
+          std::vector<void*> p;
+          for (std::uint64_t& a : launch->addresses)
+            p.push_back(&a);
+          p.push_back(&launch->numel);
+          rt.launch(*launch->kernel, launch->blocks, codegen::kCudaBlockSize, p.data());
+        });
+      } else if (b.symbol == &prims::symbol(prims::PrimId::matmul)) {
+        const TensorProxy& a = *b.args.at(0).as_tensor();
+        const TensorProxy& bm = *b.args.at(1).as_tensor();
+        const TensorProxy& c = *b.output.as_tensor();
+        cuda::MatmulProblem problem;
+        problem.dtype = c.dtype();
+        problem.a = matrix(address(a.name(), a.shape(), a.dtype()), a.shape());
+        problem.b = matrix(address(bm.name(), bm.shape(), bm.dtype()), bm.shape());
+        problem.c = matrix(address(c.name(), c.shape(), c.dtype()), c.shape());
+        cuda::CublasMatmul& blas = executor.blas();
+        steps.emplace_back([&blas, problem] { blas.run(problem, nullptr); });
+      } else {
+        throw UnsupportedError(str(b.symbol->qualified_name(), " is neither a cuda region nor a "
+                                   "matmul in the decomposition"));
+      }
+    }
+    const double ms = time_steps(rt, steps, iters);
+    std::printf("%-34s %8zu %10.4f %10.2f\n", "decomposed (cuBLASLt + regions)", steps.size(), ms,
+                flops / ms / 1e9);
+    std::printf("%-34s %8s %9.2fx\n", "fused speedup", "", ms / fused_ms);
+    // The two results side by side: the largest difference, and the largest value.
+    const std::vector<std::uint16_t> a = download("fused_out");
+    const std::vector<std::uint16_t> b = download(decomposed.output.as_tensor()->name());
+    double max_diff = 0, max_value = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const double x = bf16_to_float(a[i]), y = bf16_to_float(b[i]);
+      max_diff = std::max(max_diff, std::isnan(x - y) ? std::numeric_limits<double>::infinity()
+                                                       : std::abs(x - y));
+      max_value = std::max(max_value, std::abs(y));
+    }
+    std::printf("(fused vs decomposed outputs: max abs difference %.3g, max |value| %.3g; "
+                "FLOP/s count causal pairs only; %d iterations after 3 warm-ups)\n",
+                max_diff, max_value, iters);
+  } catch (const Error& e) {
+    std::printf("decomposed: not run: %s\n", e.what());
+  }
 }
 
 } // namespace
@@ -195,6 +389,7 @@ int main(int argc, char** argv) {
     } catch (const BackendError& e) {
       std::printf("matmul: not run: %s\n", e.what());
     }
+    bench_attention(executor, *rt, iters);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "thunder-bench-cuda-kernels: " << e.what() << "\n";
