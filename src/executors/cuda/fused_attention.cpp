@@ -216,7 +216,7 @@ std::string attention_source(const AttentionConfig& config) {
   const std::string_view kernel = embedded_cuda_kernel("attention");
   THUNDER_INTERNAL_ASSERT(!kernel.empty()) << "attention.cu is not embedded in the library";
   THUNDER_INTERNAL_ASSERT(config.head_dim % 32 == 0 && config.head_dim >= 32 &&
-                          config.head_dim <= kMaxAttentionHeadDim && config.block_m % 4 == 0 &&
+                          config.head_dim <= kMaxAttentionHeadDim && config.block_m % 16 == 0 &&
                           config.block_m > 0)
       << "attention config head_dim " << config.head_dim << ", block_m " << config.block_m;
   std::string out = str("// thunder fused attention: ", torch_name(config.dtype), ", mask ",

@@ -9,7 +9,7 @@
 //   THUNDER_ATTN_MASK      0 none, 1 bool (true: attend), 2 additive f32, 3 additive dtype
 //   THUNDER_ATTN_CAUSAL    1: query i attends keys j <= i (torch's tril(ones(L, S)))
 //   THUNDER_ATTN_HEAD_DIM  E and Ev rounded up to a multiple of 32, at most 128
-//   THUNDER_ATTN_BLOCK_M   query rows per block (a multiple of 4)
+//   THUNDER_ATTN_BLOCK_M   query rows per block (a multiple of 16)
 //   THUNDER_ATTN_BLOCK_N   keys per step: 32, one per lane
 // It is launched with 128 threads a block (4 warps) and a one-dimensional grid of
 // batch x ceil(L / BLOCK_M) blocks; everything else comes in ThunderAttentionParams, whose
@@ -22,15 +22,21 @@
 // Without __CUDA_ARCH__ this is thunder's CUDA host emulator's build of the same source.
 
 #define THUNDER_ATTN_THREADS 128
+// The output: a thread's rows are warp + 4 i, its columns lane + 32 j.
 #define THUNDER_ATTN_ROWS_PER_THREAD (THUNDER_ATTN_BLOCK_M / 4)
 #define THUNDER_ATTN_COLS_PER_THREAD (THUNDER_ATTN_HEAD_DIM / 32)
-// Row strides of the shared tiles, one more than their width: a warp reading one column of
-// 32 rows hits 32 different banks.
+// The scores: a thread's rows are tid / 8 + 16 i, its keys tid % 8 + 8 j (a 2-D tile, so
+// each value read from shared memory feeds several products).
+#define THUNDER_ATTN_SCORE_ROWS (THUNDER_ATTN_BLOCK_M / 16)
+#define THUNDER_ATTN_SCORE_KEYS (THUNDER_ATTN_BLOCK_N / 8)
+// Row strides of the shared tiles, one more than their width: lanes reading one column of
+// different rows hit different banks.
+#define THUNDER_ATTN_Q_STRIDE (THUNDER_ATTN_HEAD_DIM + 1)
 #define THUNDER_ATTN_KV_STRIDE (THUNDER_ATTN_HEAD_DIM + 1)
 #define THUNDER_ATTN_S_STRIDE (THUNDER_ATTN_BLOCK_N + 1)
 
-#if THUNDER_ATTN_BLOCK_N != 32 || THUNDER_ATTN_HEAD_DIM % 32 != 0 || THUNDER_ATTN_BLOCK_M % 4 != 0
-#error "thunder attention: BLOCK_N must be 32, HEAD_DIM a multiple of 32, BLOCK_M of 4"
+#if THUNDER_ATTN_BLOCK_N != 32 || THUNDER_ATTN_HEAD_DIM % 32 != 0 || THUNDER_ATTN_BLOCK_M % 16 != 0
+#error "thunder attention: BLOCK_N must be 32, HEAD_DIM a multiple of 32, BLOCK_M of 16"
 #endif
 
 struct ThunderAttentionParams {
@@ -114,7 +120,7 @@ thunder_attention(const thunder_attn_t* __restrict__ q, const thunder_attn_t* __
   const int D = THUNDER_ATTN_HEAD_DIM;
   const int RPT = THUNDER_ATTN_ROWS_PER_THREAD;
   const int CPT = THUNDER_ATTN_COLS_PER_THREAD;
-  __shared__ float q_tile[THUNDER_ATTN_BLOCK_M * THUNDER_ATTN_HEAD_DIM];
+  __shared__ float q_tile[THUNDER_ATTN_BLOCK_M * THUNDER_ATTN_Q_STRIDE];
   __shared__ float kv_tile[THUNDER_ATTN_BLOCK_N * THUNDER_ATTN_KV_STRIDE];
   __shared__ float s_tile[THUNDER_ATTN_BLOCK_M * THUNDER_ATTN_S_STRIDE];
   __shared__ float row_max[THUNDER_ATTN_BLOCK_M];
@@ -150,15 +156,14 @@ thunder_attention(const thunder_attn_t* __restrict__ q, const thunder_attn_t* __
     if (q0 + r < p.L && c < p.E)
       x = thunder_attn_to_float(q[qo + (long long)(q0 + r) * p.q_row + (long long)c * p.q_col]) *
           p.scale;
-    q_tile[idx] = x;
+    q_tile[r * THUNDER_ATTN_Q_STRIDE + c] = x;
   }
   if (tid < BM) {
     row_max[tid] = thunder_attn_neg_inf();
     row_sum[tid] = 0.0f;
   }
 
-  // This thread's rows are warp + 4 i; its output columns lane + 32 j; its key in a step,
-  // lane.
+  // This thread's output rows are warp + 4 i, its columns lane + 32 j.
   float acc[RPT][CPT];
 #pragma unroll
   for (int i = 0; i < RPT; ++i)
@@ -181,42 +186,58 @@ thunder_attention(const thunder_attn_t* __restrict__ q, const thunder_attn_t* __
     }
     __syncthreads(); // the key tile is loaded (and the query tile, the first time)
 
-    float s[RPT];
+    const int SR = THUNDER_ATTN_SCORE_ROWS;
+    const int SK = THUNDER_ATTN_SCORE_KEYS;
+    const int score_row = tid / 8, score_key = tid % 8;
+    float s[SR][SK];
 #pragma unroll
-    for (int i = 0; i < RPT; ++i)
-      s[i] = 0.0f;
+    for (int i = 0; i < SR; ++i)
+#pragma unroll
+      for (int j = 0; j < SK; ++j)
+        s[i][j] = 0.0f;
 #pragma unroll 8
     for (int c = 0; c < D; ++c) {
-      const float kc = kv_tile[lane * THUNDER_ATTN_KV_STRIDE + c];
+      float qc[SR], kc[SK];
 #pragma unroll
-      for (int i = 0; i < RPT; ++i)
-        s[i] += q_tile[(warp + 4 * i) * D + c] * kc;
+      for (int i = 0; i < SR; ++i)
+        qc[i] = q_tile[(score_row + 16 * i) * THUNDER_ATTN_Q_STRIDE + c];
+#pragma unroll
+      for (int j = 0; j < SK; ++j)
+        kc[j] = kv_tile[(score_key + 8 * j) * THUNDER_ATTN_KV_STRIDE + c];
+#pragma unroll
+      for (int i = 0; i < SR; ++i)
+#pragma unroll
+        for (int j = 0; j < SK; ++j)
+          s[i][j] += qc[i] * kc[j];
     }
-    const int key = k0 + lane;
 #pragma unroll
-    for (int i = 0; i < RPT; ++i) {
-      const int row = q0 + warp + 4 * i;
-      float x = s[i];
-      if (key >= p.S) {
-        x = thunder_attn_neg_inf(); // past the keys: no weight at all
-      } else {
+    for (int i = 0; i < SR; ++i) {
+      const int row = q0 + score_row + 16 * i;
+#pragma unroll
+      for (int j = 0; j < SK; ++j) {
+        const int key = k0 + score_key + 8 * j;
+        float x = s[i][j];
+        if (key >= p.S) {
+          x = thunder_attn_neg_inf(); // past the keys: no weight at all
+        } else {
 #if THUNDER_ATTN_CAUSAL
-        if (key > row) x += thunder_attn_neg_inf();
+          if (key > row) x += thunder_attn_neg_inf();
 #elif THUNDER_ATTN_MASK != 0
-        if (row < p.L) {
-          const thunder_attn_mask_t m =
-              mask[mo + (long long)row * p.m_row + (long long)key * p.m_col];
+          if (row < p.L) {
+            const thunder_attn_mask_t m =
+                mask[mo + (long long)row * p.m_row + (long long)key * p.m_col];
 #if THUNDER_ATTN_MASK == 1
-          if (m == 0) x += thunder_attn_neg_inf();
+            if (m == 0) x += thunder_attn_neg_inf();
 #elif THUNDER_ATTN_MASK == 2
-          x += m;
+            x += m;
 #else
-          x += thunder_attn_to_float(m);
+            x += thunder_attn_to_float(m);
+#endif
+          }
 #endif
         }
-#endif
+        s_tile[(score_row + 16 * i) * THUNDER_ATTN_S_STRIDE + score_key + 8 * j] = x;
       }
-      s_tile[(warp + 4 * i) * THUNDER_ATTN_S_STRIDE + lane] = x;
     }
     __syncthreads(); // the scores are in s_tile; the key tile is no longer read
 
