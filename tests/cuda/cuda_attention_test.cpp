@@ -5,7 +5,8 @@
 // head dims that fill the kernel's tiles and ones that do not, lengths around the tile
 // sizes, grouped query attention; that the trace keeps the call whole on cuda; that what the
 // kernel does not take is decomposed as before; and that every variant NVRTC-compiles for
-// sm_80 and sm_90. Skipped with the reason where NVRTC is missing.
+// sm_80 and sm_90. Where the machine has a GPU, the cases run there too. Skipped with the
+// reason where NVRTC is missing.
 #include "thunder/core/error.h"
 #include "thunder/core/tracing.h"
 #include "thunder/executors/codegen/kernel_ir.h"
@@ -40,6 +41,17 @@ CudaExecutorOptions emulator_options(std::optional<bool> fused = std::nullopt) {
 const CudaExecutor& emulator() {
   static const CudaExecutor cuda(emulator_options());
   return cuda;
+}
+
+// The machine's GPU, where it has one (not the emulator): check() runs every case there
+// too, so a GPU machine's run of these tests checks the kernel on the device.
+const CudaExecutor* gpu() {
+  static const CudaExecutor cuda;
+  static const bool usable = [] {
+    const Availability a = cuda.availability();
+    return a.available && !cuda.runtime().emulated();
+  }();
+  return usable ? &cuda : nullptr;
 }
 
 #define THUNDER_EMULATOR_OR_SKIP()                                                                 \
@@ -137,14 +149,19 @@ at::Tensor randn(at::IntArrayRef shape, at::ScalarType dtype) {
 
 void check(const Case& c, const std::string& what) {
   SCOPED_TRACE(what);
-  Ran r;
-  try {
-    r = run(emulator(), c);
-  } catch (const std::exception& e) {
-    FAIL() << "the run threw: " << e.what();
+  for (const CudaExecutor* cuda : {&emulator(), gpu()}) {
+    if (cuda == nullptr) continue;
+    const std::string where = cuda == &emulator() ? " (emulator)" : " (GPU)";
+    Ran r;
+    try {
+      r = run(*cuda, c);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "the run threw" << where << ": " << e.what();
+      continue;
+    }
+    expect_fused(r);
+    expect_matches(c, r.out.cpu(), what + where);
   }
-  expect_fused(r);
-  expect_matches(c, r.out, what);
 }
 
 const at::ScalarType kHalfTypes[] = {at::kHalf, at::kBFloat16};
