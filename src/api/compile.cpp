@@ -9,6 +9,7 @@
 #include "thunder/jit/prologue.h"
 #include "thunder/passes/assign_executors.h"
 #include "thunder/passes/buffer_lifetimes.h"
+#include "thunder/passes/region_splitting.h"
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
 #include "thunder/passes/fusion.h"
@@ -530,6 +531,7 @@ private:
       entry->traces.push_back(assign_executors(entry->traces.back(), executors));
       entry->traces.push_back(fuse(entry->traces.back(), executors));
       entry->traces.push_back(rematerialize(entry->traces.back(), executors));
+      entry->traces.push_back(split_regions_for_memory(entry->traces.back()));
       // Last: `del` after each intermediate's last use, where the runner frees or reuses
       // its device buffer.
       entry->traces.push_back(delete_last_used(entry->traces.back()));

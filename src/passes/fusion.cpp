@@ -14,8 +14,6 @@
 
 namespace thunder {
 
-namespace {
-
 // Region symbols live for the whole process, as the prims do: bound symbols point to
 // them. One per name ("spirv.fusion0"); a region is never called through BoundArgs.
 const Symbol& region_symbol(const std::string& name) {
@@ -37,6 +35,8 @@ const Symbol& region_symbol(const std::string& name) {
   }
   return *slot;
 }
+
+namespace {
 
 // The values (proxies, with their metadata) a value holds, in order.
 void collect_proxies(const Value& value, std::vector<Value>& out) {

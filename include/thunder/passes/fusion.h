@@ -18,6 +18,7 @@
 #include "thunder/core/trace.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace thunder {
@@ -34,5 +35,9 @@ inline constexpr std::int64_t kFusionRecomputeLimit = 64;
 /// (each call names one of them). Calls are reordered only as dataflow allows; numbering
 /// (per executor, from 0) and order are deterministic.
 Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors);
+
+/// The symbol of the fusion region named `name` ("spirv.fusion0"): one per name, alive for
+/// the whole process. For passes that make or rename regions.
+const Symbol& region_symbol(const std::string& name);
 
 } // namespace thunder

@@ -7,6 +7,7 @@
 #include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/region_splitting.h"
 #include "thunder/passes/rematerialization.h"
 
 #include <ATen/ATen.h>
@@ -958,7 +959,8 @@ private:
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&spirv, &torch};
-  return rematerialize(fuse(assign_executors(trace, executors, fallbacks), executors), executors);
+  return split_regions_for_memory(
+      rematerialize(fuse(assign_executors(trace, executors, fallbacks), executors), executors));
 }
 
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,

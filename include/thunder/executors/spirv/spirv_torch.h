@@ -119,8 +119,9 @@ private:
 using thunder::ExecutionReport;
 using thunder::TorchFallbackExecutor;
 
-/// assign_executors([spirv, torch]), fuse, then rematerialize (views a matmul reads become
-/// unfused view prims of spirv): the trace run_spirv_trace takes. Prims that went to torch
+/// assign_executors([spirv, torch]), fuse, rematerialize (views a matmul reads become
+/// unfused view prims of spirv), then split_regions_for_memory: the trace run_spirv_trace
+/// takes. Prims that went to torch
 /// because spirv does not claim them are appended to `fallbacks`.
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch,

@@ -1,0 +1,179 @@
+#include "thunder/passes/region_splitting.h"
+
+#include "thunder/core/error.h"
+#include "thunder/passes/buffer_lifetimes.h"
+#include "thunder/passes/fusion.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace thunder {
+
+namespace {
+
+// The values (proxies, with their metadata) a value holds, in order.
+void collect_proxies(const Value& value, std::vector<Value>& out) {
+  value.map_proxies([&out](const Value& proxy) {
+    out.push_back(proxy);
+    return proxy;
+  });
+}
+
+bool is_region(const BoundSymbol& bsym) {
+  return bsym.symbol != nullptr && bsym.symbol->ns == SymbolNamespace::Fusion;
+}
+
+// The members of a region, grouped into its independent parts: two members are in one
+// part when one reads what the other writes (transitively). In member order.
+std::vector<std::vector<std::size_t>> independent_parts(const BoundSymbol& region) {
+  const std::size_t n = region.subsymbols.size();
+  std::vector<std::size_t> parent(n);
+  for (std::size_t i = 0; i < n; ++i)
+    parent[i] = i;
+  const auto find = [&parent](std::size_t i) {
+    while (parent[i] != i)
+      i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  std::map<std::string, std::size_t> defined_by;
+  for (std::size_t i = 0; i < n; ++i) {
+    const BoundSymbol& member = region.subsymbols[i];
+    for (const Proxy* p : member.input_proxies()) {
+      if (const auto it = defined_by.find(p->name()); it != defined_by.end())
+        parent[find(i)] = find(it->second);
+    }
+    for (const Proxy* p : member.output_proxies())
+      defined_by[p->name()] = i;
+  }
+  std::map<std::size_t, std::vector<std::size_t>> parts; // by root
+  std::vector<std::size_t> order;                        // roots, first member first
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [it, fresh] = parts.try_emplace(find(i));
+    if (fresh) order.push_back(it->first);
+    it->second.push_back(i);
+  }
+  std::vector<std::vector<std::size_t>> out;
+  for (const std::size_t root : order)
+    out.push_back(std::move(parts[root]));
+  return out;
+}
+
+// One part of a region as a region of its own: its inputs are what it reads and does not
+// define, its outputs the region's outputs it defines (no other part reads them).
+BoundSymbol region_part(const BoundSymbol& region, const std::vector<std::size_t>& members) {
+  BoundSymbol part;
+  part.symbol = region.symbol; // Renamed when the trace's regions are numbered again.
+  part.executor = region.executor;
+  part.location = region.location;
+  std::set<std::string> defined, seen;
+  std::vector<Value> inputs;
+  for (const std::size_t i : members) {
+    const BoundSymbol& member = region.subsymbols[i];
+    std::vector<Value> read;
+    for (const Value& arg : member.args)
+      collect_proxies(arg, read);
+    for (const auto& [name, value] : member.kwargs)
+      collect_proxies(value, read);
+    for (const Value& v : read) {
+      if (defined.count(v.proxy()->name()) == 0 && seen.insert(v.proxy()->name()).second)
+        inputs.push_back(v);
+    }
+    for (const Proxy* p : member.output_proxies())
+      defined.insert(p->name());
+    part.subsymbols.push_back(member);
+  }
+  std::vector<Value> region_outputs, outputs;
+  collect_proxies(region.output, region_outputs);
+  for (const Value& v : region_outputs) {
+    if (defined.count(v.proxy()->name()) != 0) outputs.push_back(v);
+  }
+  part.args = std::move(inputs);
+  if (outputs.size() == 1) {
+    part.output = outputs.front();
+  } else if (!outputs.empty()) {
+    part.output = Value(std::move(outputs));
+  }
+  return part;
+}
+
+// The trace with region `index` split into its independent parts, each moved up to just
+// after the last call that makes what it reads (a part that reads only the trace's inputs
+// stays where the region was).
+Trace split_region(const Trace& trace, std::size_t index,
+                   const std::vector<std::vector<std::size_t>>& parts) {
+  const BoundSymbol& region = trace.bound_symbols[index];
+  std::map<std::string, std::size_t> position; // Of each value's producer.
+  for (std::size_t i = 0; i < index; ++i) {
+    for (const Proxy* p : trace.bound_symbols[i].output_proxies())
+      position[p->name()] = i;
+  }
+  // Parts to insert after each position (index - 1 for "where the region was").
+  std::map<std::size_t, std::vector<BoundSymbol>> after;
+  for (const std::vector<std::size_t>& members : parts) {
+    BoundSymbol part = region_part(region, members);
+    std::optional<std::size_t> last;
+    for (const Proxy* p : part.input_proxies()) {
+      if (const auto it = position.find(p->name()); it != position.end())
+        last = std::max(last.value_or(0), it->second);
+    }
+    after[last.value_or(index - 1)].push_back(std::move(part));
+  }
+  Trace out = trace;
+  out.bound_symbols.clear();
+  const auto emit = [&](std::size_t i) {
+    if (const auto it = after.find(i); it != after.end()) {
+      for (BoundSymbol& part : it->second)
+        out.bound_symbols.push_back(std::move(part));
+    }
+  };
+  if (index == 0) emit(static_cast<std::size_t>(-1));
+  for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
+    if (i != index) out.bound_symbols.push_back(trace.bound_symbols[i]);
+    emit(i);
+  }
+  return out;
+}
+
+} // namespace
+
+Trace split_regions_for_memory(const Trace& fused) {
+  Trace trace = fused.derive("Split Regions For Memory");
+  trace.bound_symbols = fused.bound_symbols;
+  std::int64_t peak = estimate_peak_bytes(trace);
+  for (bool improved = true; improved;) {
+    improved = false;
+    std::optional<Trace> best;
+    std::int64_t best_peak = peak;
+    for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
+      const BoundSymbol& bsym = trace.bound_symbols[i];
+      if (!is_region(bsym)) continue;
+      const std::vector<std::vector<std::size_t>> parts = independent_parts(bsym);
+      if (parts.size() < 2) continue;
+      Trace candidate = split_region(trace, i, parts);
+      const std::int64_t candidate_peak = estimate_peak_bytes(candidate);
+      if (candidate_peak < best_peak) {
+        best_peak = candidate_peak;
+        best = std::move(candidate);
+      }
+    }
+    if (best) {
+      trace = std::move(*best);
+      peak = best_peak;
+      improved = true;
+    }
+  }
+  // Regions numbered again in order, per executor, from 0.
+  std::map<std::string, int> counts;
+  for (BoundSymbol& bsym : trace.bound_symbols) {
+    if (!is_region(bsym)) continue;
+    bsym.symbol = &region_symbol(str(bsym.executor, ".fusion", counts[bsym.executor]++));
+  }
+  return trace;
+}
+
+} // namespace thunder
