@@ -234,7 +234,7 @@ std::optional<Strides> eager_view(const BoundSymbol& bsym, const TensorProxy& in
 
 } // namespace
 
-std::int64_t estimate_peak_bytes(const Trace& trace) {
+std::vector<std::int64_t> live_bytes_during_calls(const Trace& trace) {
   const std::vector<std::vector<Value>> deaths = deaths_after_each_call(trace);
   // Each view's storage: the tensor it (transitively) views, found by following eager's
   // strides (reshape of a transposed tensor copies, of a split one views).
@@ -303,7 +303,7 @@ std::int64_t estimate_peak_bytes(const Trace& trace) {
   for (const auto& [storage, at] : freed_after) {
     if (at != kNever) frees[at].push_back(storage);
   }
-  std::int64_t peak = live;
+  std::vector<std::int64_t> during(trace.bound_symbols.size(), live);
   for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
     trace.bound_symbols[i].output.map_proxies([&](const Value& v) {
       // A view adds nothing; a call may also return its input as it is (already counted).
@@ -313,11 +313,25 @@ std::int64_t estimate_peak_bytes(const Trace& trace) {
       }
       return v;
     });
-    peak = std::max(peak, live);
+    during[i] = live;
     for (const std::string& storage : frees[i])
       live -= storage_bytes.at(storage);
   }
-  return peak;
+  return during;
+}
+
+std::int64_t estimate_peak_bytes(const Trace& trace) {
+  std::int64_t inputs = 0;
+  for (const Value& input : trace.inputs) {
+    input.for_each_proxy([&](const Proxy& p) {
+      if (p.kind() == ProxyKind::Tensor) {
+        const auto& t = static_cast<const TensorProxy&>(p);
+        inputs += t.numel() * item_size(t.dtype());
+      }
+    });
+  }
+  const std::vector<std::int64_t> during = live_bytes_during_calls(trace);
+  return during.empty() ? inputs : *std::max_element(during.begin(), during.end());
 }
 
 } // namespace thunder

@@ -141,29 +141,72 @@ Trace split_region(const Trace& trace, std::size_t index,
 
 } // namespace
 
+namespace {
+
+// How much a trace's memory weighs: its peak, then how many calls reach it (splitting one
+// of several identical layers' regions leaves the peak where it is, but at fewer calls).
+struct PeakWeight {
+  std::int64_t peak = 0;
+  std::size_t calls_at_peak = 0;
+  bool operator<(const PeakWeight& o) const {
+    return peak != o.peak ? peak < o.peak : calls_at_peak < o.calls_at_peak;
+  }
+};
+
+PeakWeight weigh(const std::vector<std::int64_t>& live) {
+  PeakWeight w;
+  for (const std::int64_t bytes : live) {
+    if (bytes > w.peak) {
+      w = {bytes, 1};
+    } else if (bytes == w.peak) {
+      ++w.calls_at_peak;
+    }
+  }
+  return w;
+}
+
+} // namespace
+
 Trace split_regions_for_memory(const Trace& fused) {
   Trace trace = fused.derive("Split Regions For Memory");
   trace.bound_symbols = fused.bound_symbols;
-  std::int64_t peak = estimate_peak_bytes(trace);
+  std::vector<std::int64_t> live = live_bytes_during_calls(trace);
+  PeakWeight weight = weigh(live);
+  // Regions whose split did not help: splitting elsewhere does not make it help (each try
+  // is a copy of the trace and an estimate, so they are not tried again).
+  std::set<const Symbol*> tried;
   for (bool improved = true; improved;) {
     improved = false;
     std::optional<Trace> best;
-    std::int64_t best_peak = peak;
+    std::vector<std::int64_t> best_live;
+    PeakWeight best_weight = weight;
     for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace.bound_symbols[i];
-      if (!is_region(bsym)) continue;
+      // Only a region where the peak is can lower it.
+      if (!is_region(bsym) || live[i] != weight.peak || tried.count(bsym.symbol) != 0) continue;
       const std::vector<std::vector<std::size_t>> parts = independent_parts(bsym);
-      if (parts.size() < 2) continue;
+      // A part whose values nothing reads would be a kernel with no output: left whole.
+      if (parts.size() < 2 ||
+          std::any_of(parts.begin(), parts.end(), [&](const std::vector<std::size_t>& members) {
+            return region_part(bsym, members).output.is_none();
+          })) {
+        continue;
+      }
       Trace candidate = split_region(trace, i, parts);
-      const std::int64_t candidate_peak = estimate_peak_bytes(candidate);
-      if (candidate_peak < best_peak) {
-        best_peak = candidate_peak;
+      std::vector<std::int64_t> candidate_live = live_bytes_during_calls(candidate);
+      const PeakWeight candidate_weight = weigh(candidate_live);
+      if (!(candidate_weight < weight)) {
+        tried.insert(bsym.symbol);
+      } else if (candidate_weight < best_weight) {
+        best_weight = candidate_weight;
         best = std::move(candidate);
+        best_live = std::move(candidate_live);
       }
     }
     if (best) {
       trace = std::move(*best);
-      peak = best_peak;
+      live = std::move(best_live);
+      weight = best_weight;
       improved = true;
     }
   }

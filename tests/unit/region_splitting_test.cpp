@@ -72,6 +72,31 @@ TEST_F(RegionSplitting, SplitsIndependentChainsWhereThatLowersThePeak) {
   }
 }
 
+// Three identical layers, each a projection region of three chains: no single split lowers
+// the peak (the other layers still reach it), but every layer's is at it; all are split.
+TEST_F(RegionSplitting, SplitsEveryIdenticalLayerThatReachesThePeak) {
+  TraceScope scope;
+  TensorProxyPtr h = scope.input_tensor("x", {64, 64}, DType::Float32);
+  for (int layer = 0; layer < 3; ++layer) {
+    std::vector<TensorProxyPtr> chains;
+    for (int i = 0; i < 3; ++i) {
+      auto w = scope.input_tensor(str("w", layer, "_", i), {64, 64}, DType::Float32);
+      chains.push_back(prims::tanh(prims::matmul(h, w)));
+    }
+    h = prims::matmul(prims::matmul(chains[0], chains[1]), chains[2]);
+  }
+  const Trace whole = fused(scope.finish(h));
+  const Trace split = split_regions_for_memory(whole);
+  std::size_t regions_before = 0, regions_after = 0;
+  for (const BoundSymbol& b : whole.bound_symbols)
+    regions_before += b.symbol->ns == SymbolNamespace::Fusion ? 1 : 0;
+  for (const BoundSymbol& b : split.bound_symbols)
+    regions_after += b.symbol->ns == SymbolNamespace::Fusion ? 1 : 0;
+  EXPECT_LT(estimate_peak_bytes(split), estimate_peak_bytes(whole)) << split.to_string();
+  // Each layer's region of three tanhs became one region per tanh.
+  EXPECT_GE(regions_after, regions_before + 6) << split.to_string();
+}
+
 // Two chains of inputs that the trace returns: splitting frees nothing sooner, so the
 // region stays one dispatch.
 TEST_F(RegionSplitting, LeavesRegionsWhoseSplitDoesNotLowerThePeak) {

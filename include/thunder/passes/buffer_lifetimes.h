@@ -7,6 +7,7 @@
 #include "thunder/core/trace.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace thunder {
 
@@ -25,5 +26,10 @@ Trace delete_last_used(const Trace& trace);
 /// input's storage, as in eager, which stays until the last of its views dies. So on the
 /// interpreted trace this is a lower bound of what eager PyTorch holds.
 std::int64_t estimate_peak_bytes(const Trace& trace);
+
+/// The bytes estimate_peak_bytes counts alive during each call of the trace (by position in
+/// trace.bound_symbols; a `del` statement's is the bytes after the call before it): its
+/// maximum is the estimate. For passes that weigh where the peak is.
+std::vector<std::int64_t> live_bytes_during_calls(const Trace& trace);
 
 } // namespace thunder

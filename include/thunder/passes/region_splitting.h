@@ -11,9 +11,11 @@ namespace thunder {
 
 /// A trace (provenance "Split Regions For Memory") in which a fusion region made of parts
 /// with no dataflow between them is split into one region per part, each moved up to just
-/// after the calls that make what it reads, while that lowers estimate_peak_bytes: each
-/// step makes the split that lowers it most. Regions are then numbered again, per executor
-/// from 0, in order. Run it after fuse and rematerialize (whose views it must see).
+/// after the calls that make what it reads, where the region is at the trace's peak
+/// (estimate_peak_bytes) and the split lowers the peak or, with several identical layers,
+/// the number of calls at it; each step makes the best such split. Regions are then
+/// numbered again, per executor from 0, in order. Run it after fuse and rematerialize
+/// (whose views it must see).
 Trace split_regions_for_memory(const Trace& fused);
 
 } // namespace thunder
