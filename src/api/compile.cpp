@@ -9,10 +9,10 @@
 #include "thunder/jit/prologue.h"
 #include "thunder/passes/assign_executors.h"
 #include "thunder/passes/buffer_lifetimes.h"
-#include "thunder/passes/region_splitting.h"
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/region_splitting.h"
 #include "thunder/passes/rematerialization.h"
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
 #include "thunder/executors/cuda/cuda_torch.h"
@@ -320,20 +320,25 @@ public:
   std::int64_t measure_eager_peak_bytes(const std::vector<at::Tensor>& inputs) override {
     const std::vector<c10::IValue> values(inputs.begin(), inputs.end());
     const std::lock_guard<std::mutex> lock(mutex_);
+    // Checked first: a lookup with inputs on another device than forward's would compile
+    // a specialization.
+    const auto on_cpu = [&](const at::Tensor& t, const std::string& what) {
+      if (t.defined() && !t.device().is_cpu()) {
+        throw ArgumentError(str("measure_eager_peak_bytes counts what the CPU allocator holds; ",
+                                what, " of ", exported_.program.name, " is on ",
+                                t.device().str()));
+      }
+    };
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      on_cpu(inputs[i], str("input ", i, " (", input_names_.at(i), ")"));
+    for (const at::Tensor& t : state_)
+      on_cpu(t, "a weight");
     const Specialization* keep = last_;
     const CompileStats before = stats_;
     if (!select(values)) stats_ = before; // A lookup, not a call.
     const Trace eager = delete_last_used(last_->traces.front());
     const std::vector<c10::IValue> all = program_inputs(values);
     last_ = keep != nullptr ? keep : last_;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      if (all[i].isTensor() && !all[i].toTensor().device().is_cpu()) {
-        throw ArgumentError(str("measure_eager_peak_bytes counts what the CPU allocator holds; "
-                                "input ", i, " of ", exported_.program.name, " (",
-                                eager.inputs.at(i).proxy()->name(), ") is on ",
-                                all[i].toTensor().device().str()));
-      }
-    }
     return TorchExecutor().run_measuring_memory(eager, all).peak_bytes;
   }
 

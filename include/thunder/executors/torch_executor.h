@@ -72,6 +72,8 @@ public:
   /// moment of the run, temporaries inside ATen's kernels included (c10's memory reporting,
   /// which the profiler's profile_memory uses). Only CPU tensors are seen. On the
   /// interpreted trace with its `del`s, this is what eager PyTorch holds for the program.
+  /// Allocations on ATen's worker threads (intra-op parallel regions) are not reported, so
+  /// it may read a little low. ArgumentError while a profiler runs on this thread.
   struct MeasuredRun {
     std::vector<at::Tensor> outputs;
     std::int64_t peak_bytes = 0;
@@ -105,8 +107,10 @@ struct ExecutionReport {
   std::size_t barriers = 0; ///< spirv: barriers recorded between dependent dispatches.
   /// Regions that ran on torch instead (the kernel could not be made), and why.
   std::vector<Fallback> fallbacks;
-  /// spirv: the most bytes of device storage buffers the run held at once (its inputs,
-  /// outputs and intermediates); 0 where the executor does not measure it.
+  /// The most bytes of device memory the run held at once (its inputs, outputs and
+  /// intermediates). spirv: its storage buffers (VulkanRuntime's count); cuda: its values'
+  /// device memory, thunder's and torch's CUDA tensors', after each call (temporaries inside
+  /// a call, such as cuBLASLt's workspace, are not seen).
   std::uint64_t peak_device_bytes = 0;
   /// spirv: bytes copied from host tensors to the device, and bytes of resident inputs
   /// (ResidentTensors) read from their device copies instead.

@@ -101,6 +101,15 @@ bool is_attention(const BoundSymbol& bsym) {
   return bsym.symbol == &ltorch::symbol(ltorch::LTorchId::scaled_dot_product_attention);
 }
 
+std::vector<std::string> attention_operands(const BoundSymbol& bsym) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const Value v = param(bsym, i);
+    if (v.is_tensor()) names.push_back(v.as_tensor()->name());
+  }
+  return names;
+}
+
 std::optional<AttentionPlan> plan_fused_attention(const BoundSymbol& bsym, std::string* why_not) {
   const auto no = [&](std::string reason) -> std::optional<AttentionPlan> {
     if (why_not != nullptr) *why_not = std::move(reason);

@@ -595,8 +595,9 @@ private:
   // replaces the old one (whose arena goes; none of its parts is held any more).
   void save_plan() {
     if (planned_ == nullptr) return;
-    const bool followed = replay_ && requests_ == PlanAccess::requests(*planned_);
-    if (followed || requests_.empty()) return;
+    // The same requests as planned (followed, or with no room for the arena this time):
+    // the plan stands.
+    if (requests_.empty() || requests_ == PlanAccess::requests(*planned_)) return;
     for (BufferLifetime& l : lifetimes_) {
       if (l.last == kOpen) l.last = clock_;
     }

@@ -572,6 +572,12 @@ TorchExecutor::MeasuredRun TorchExecutor::run_measuring_memory(
     if (t.device().is_cpu() && storages.insert(t.storage().unsafeGetStorageImpl()).second)
       input_bytes += static_cast<std::int64_t>(t.storage().nbytes());
   }
+  // The reporter takes the profiler's place in the thread's debug info; a profiler running
+  // there would find another type than its own.
+  if (c10::ThreadLocalDebugInfo::get(c10::DebugInfoKind::PROFILER_STATE) != nullptr) {
+    throw ArgumentError("torch executor: measuring memory needs c10's memory reporting, which "
+                        "a profiler running on this thread holds; stop the profiler first");
+  }
   auto reporter = std::make_shared<PeakMemoryReporter>();
   MeasuredRun measured;
   {

@@ -56,6 +56,10 @@ struct AttentionPlan {
 /// Whether the bound symbol is a call of ltorch.scaled_dot_product_attention.
 bool is_attention(const BoundSymbol& bsym);
 
+/// The names of an sdpa call's query, key, value and (where it is a tensor) mask, given by
+/// position or by keyword.
+std::vector<std::string> attention_operands(const BoundSymbol& bsym);
+
 /// The plan for an sdpa call the kernel computes: query, key and value of one dtype (f32,
 /// f16, bf16) with 2 to 6 dims, E and Ev in [1, 128], no dropout (dropout_p <= 0, a
 /// constant), a mask of none, bool, f32 or the query's dtype, is_causal, a constant scale
