@@ -70,10 +70,10 @@ struct CompileStats {
   std::vector<std::string> fallbacks;
   /// The guard whose failure caused the last miss, with what it got; empty if none yet.
   std::string last_failed_guard;
-  /// Device memory the last call held at most (ExecutionReport::peak_device_bytes; spirv
-  /// measures it), and what eager PyTorch would hold at least for the same call: the
-  /// estimate_peak_bytes of the interpreted trace, whose every op materializes its outputs.
-  /// 0 where not measured.
+  /// Device memory the last call held at most (ExecutionReport::peak_device_bytes; spirv and
+  /// cuda measure it), and what eager PyTorch would hold at least for the same call: the
+  /// estimate_peak_bytes of the interpreted trace, whose every op materializes its outputs
+  /// (measure_eager_peak_bytes measures it). 0 where not measured (the torch backend).
   std::uint64_t peak_device_bytes = 0;
   std::int64_t eager_peak_bytes_estimate = 0;
   /// spirv, the last call: bytes copied from host tensors to the device, and bytes of the

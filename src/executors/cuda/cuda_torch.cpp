@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,7 @@ public:
     // CPU tensors only: the legacy default stream (nullptr); torch's CUDA tensors: torch's.
     if (on_cuda) stream_ = torch_current_stream(cuda_.runtime().device_index());
     c10::NoGradGuard no_grad;
+    note_memory();
     for (const BoundSymbol& bsym : trace_.bound_symbols) {
       if (bsym.symbol == &python_del()) {
         for (const Proxy* p : bsym.input_proxies()) {
@@ -74,7 +76,9 @@ public:
           uploads_.erase(p->name());
           uploads_.erase(p->name() + "#contiguous");
         }
-      } else if (bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == cuda_.name()) {
+        continue;
+      }
+      if (bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == cuda_.name()) {
         run_region(bsym);
       } else if (bsym.executor == cuda_.name() &&
                  bsym.symbol == &prims::symbol(prims::PrimId::matmul)) {
@@ -88,7 +92,10 @@ public:
       } else {
         run_on_torch(bsym, bsym.executor.empty() ? std::string(kFallbackExecutor) : bsym.executor);
       }
+      // After each call, before the `del`s after it: its inputs and outputs together.
+      note_memory();
     }
+    report_.peak_device_bytes = peak_bytes_;
     std::vector<at::Tensor> outputs;
     trace_.output.for_each_proxy([&](const Proxy& p) {
       outputs.push_back(materialize(p.name()).toTensor());
@@ -104,6 +111,28 @@ private:
     Shape shape;
     DType dtype;
   };
+
+  // The device memory the run's values hold now: thunder's (results, uploads) and torch's
+  // CUDA tensors (inputs, and results made as torch tensors), each storage once; the most
+  // of it is the run's peak. Temporaries inside one call (cuBLASLt's workspace, an
+  // operand's contiguous copy) are not seen.
+  void note_memory() {
+    std::uint64_t bytes = 0;
+    for (const auto& [name, value] : device_values_)
+      bytes += value.memory.bytes();
+    for (const auto& [name, memory] : uploads_)
+      bytes += memory.bytes();
+    std::set<const void*> storages;
+    for (const auto& [name, value] : env_) {
+      if (!value.isTensor()) continue;
+      const at::Tensor& t = value.toTensor();
+      if (t.defined() && t.is_cuda() && t.has_storage() &&
+          storages.insert(t.storage().unsafeGetStorageImpl()).second) {
+        bytes += t.storage().nbytes();
+      }
+    }
+    peak_bytes_ = std::max(peak_bytes_, bytes);
+  }
 
   const c10::IValue& materialize(const std::string& name) {
     if (const auto it = env_.find(name); it != env_.end()) return it->second;
@@ -286,13 +315,9 @@ private:
     THUNDER_INTERNAL_ASSERT(plan) << bsym.call_string() << " is assigned to cuda, but the fused "
                                   << "attention does not take it: " << why_not;
     const std::shared_ptr<const CompiledAttention> kernel = cuda_.compile_attention(plan->config);
-    std::vector<std::string> names;
-    for (std::size_t i = 0; i < 4; ++i) {
-      if (i < bsym.args.size() && bsym.args[i].is_tensor())
-        names.push_back(bsym.args[i].as_tensor()->name());
-    }
+    const std::vector<std::string> names = attention_operands(bsym);
     THUNDER_INTERNAL_ASSERT(names.size() == (plan->config.mask == AttentionMask::None ? 3u : 4u))
-        << bsym.call_string() << ": query, key, value and the mask are not its first arguments";
+        << bsym.call_string() << ": query, key, value and the mask are not tensors";
     std::vector<TensorLayout> layouts;
     std::vector<std::uint64_t> addresses;
     for (const std::string& name : names) {
@@ -407,6 +432,7 @@ private:
   TorchEnvironment env_;
   std::map<std::string, DeviceValue> device_values_;
   std::map<std::string, DeviceMemory> uploads_;
+  std::uint64_t peak_bytes_ = 0; // note_memory()
 };
 
 } // namespace
