@@ -439,6 +439,12 @@ private:
         }
         resident_ = std::make_unique<spirv::ResidentTensors>(std::move(names));
       }
+      // One arena at a time: the specialization that ran last gives its arena back when
+      // another runs (its plan stays, and makes the arena again when it runs next).
+      if (last_spirv_ != nullptr && last_spirv_ != last_) {
+        last_spirv_->spirv_memory->release_arena();
+      }
+      last_spirv_ = last_;
       out = spirv::run_spirv_trace(spirv_executor(), last_->traces.back(), inputs, &report,
                                    /*strict=*/false, resident_.get(),
                                    last_->spirv_memory.get());
@@ -610,6 +616,7 @@ private:
   std::set<std::string> warned_regions_; // kernel regions that ran on torch, warned about once
 #ifdef THUNDER_HAVE_SPIRV
   std::unique_ptr<spirv::ResidentTensors> resident_; // spirv: this module's weights, on the device
+  const Specialization* last_spirv_ = nullptr; // spirv: the one whose arena is held
 #endif
 };
 

@@ -31,8 +31,21 @@ void check(std::span<const BufferLifetime> requests, std::size_t alignment) {
 
 } // namespace
 
-MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t alignment) {
+MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t alignment,
+                         std::size_t max_arena_bytes) {
   check(requests, alignment);
+  // Arenas of a whole number of alignments, so offsets stay aligned.
+  const std::size_t cap = max_arena_bytes / alignment * alignment;
+  for (std::size_t i = 0; i < requests.size() && max_arena_bytes != 0; ++i) {
+    THUNDER_INTERNAL_ASSERT(aligned(requests[i].bytes, alignment) <= cap)
+        << "memory plan request " << i << " of " << requests[i].bytes
+        << " bytes is larger than an arena (" << cap << " bytes)";
+  }
+  // The first place at or after `at` where `bytes` do not cross an arena's end.
+  const auto within_an_arena = [cap](std::size_t at, std::size_t bytes) {
+    if (cap == 0 || at / cap == (at + bytes - 1) / cap) return at;
+    return (at / cap + 1) * cap;
+  };
   std::vector<std::size_t> order(requests.size());
   std::iota(order.begin(), order.end(), 0);
   // Largest first; ties by start, then by position, so the layout is deterministic.
@@ -63,14 +76,15 @@ MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t a
     for (const auto& [offset, stop] : taken) {
       if (offset > end) {
         const std::size_t gap = offset - end;
-        if (gap >= bytes && gap < best_gap) {
-          best = end;
+        const std::size_t at = within_an_arena(end, bytes);
+        if (at + bytes <= offset && gap < best_gap) {
+          best = at;
           best_gap = gap;
         }
       }
       end = std::max(end, stop);
     }
-    layout.offsets[r] = best != kUnplaced ? best : end;
+    layout.offsets[r] = best != kUnplaced ? best : within_an_arena(end, bytes);
     layout.arena_bytes = std::max(layout.arena_bytes, layout.offsets[r] + bytes);
     placed.push_back(r);
   }

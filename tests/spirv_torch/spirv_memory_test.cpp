@@ -136,6 +136,38 @@ TEST(SpirvMemory, LaterRunsTakeTheirBuffersFromAnArenaPlannedFromTheFirst) {
   EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
 }
 
+// An arena larger than one buffer may be (maxStorageBufferRange; here a limit of two
+// tensors) is made of several buffers, which no request straddles.
+TEST(SpirvMemory, AnArenaPastTheBufferLimitIsSeveralBuffers) {
+  std::string why_not;
+  const auto spirv = open_executor({}, why_not);
+  if (!spirv) GTEST_SKIP() << "spirv executor not available here: " << why_not;
+  const Trace prepared =
+      thunder::delete_last_used(prepare_spirv_trace(layers_trace(), *spirv, TorchFallbackExecutor()));
+  std::vector<at::Tensor> tensors;
+  const std::vector<c10::IValue> inputs = layers_inputs(tensors);
+  thunder::spirv::PlannedMemory plan(2 * kTensorBytes);
+  const std::vector<at::Tensor> a =
+      run_spirv_trace(*spirv, prepared, inputs, nullptr, /*strict=*/true, nullptr, &plan);
+  ASSERT_TRUE(plan.planned());
+  EXPECT_GT(plan.arena_bytes(), 4 * kTensorBytes) << "x and six weights at least";
+  ExecutionReport report;
+  const std::vector<at::Tensor> b =
+      run_spirv_trace(*spirv, prepared, inputs, &report, /*strict=*/true, nullptr, &plan);
+  EXPECT_EQ(report.planned_bytes, plan.arena_bytes());
+  EXPECT_TRUE(at::equal(a[0], b[0]));
+  EXPECT_TRUE(at::allclose(b[0].to(at::kDouble), layers_reference(tensors), 1e-4, 1e-5));
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, plan.arena_bytes());
+  plan.release_arena();
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
+  EXPECT_TRUE(plan.planned()) << "the plan stays without its arena";
+  ExecutionReport again;
+  const std::vector<at::Tensor> c =
+      run_spirv_trace(*spirv, prepared, inputs, &again, /*strict=*/true, nullptr, &plan);
+  EXPECT_TRUE(at::equal(a[0], c[0]));
+  EXPECT_EQ(again.planned_bytes, plan.arena_bytes()) << "the arena made again";
+}
+
 // A run whose requests differ from the plan's (here another trace) takes the pool from the
 // first difference on, gets the right answer, and its own requests become the plan.
 TEST(SpirvMemory, ARunThatLeavesThePlannedPathTakesThePoolAndIsPlannedAgain) {

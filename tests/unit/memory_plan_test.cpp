@@ -107,6 +107,28 @@ TEST(MemoryPlan, StaysNearTheLivePeakOnRandomChains) {
   }
 }
 
+// With an arena limit no buffer crosses a multiple of it, so the layout cuts into arenas
+// of at most that size, still valid and still near the live peak.
+TEST(MemoryPlan, NoBufferCrossesAnArenaLimit) {
+  std::mt19937 rng(5);
+  std::vector<BufferLifetime> requests;
+  for (int i = 0; i < 150; ++i) {
+    const std::uint64_t first = static_cast<std::uint64_t>(i) * 2;
+    requests.push_back({(rng() % 40 + 1) * 100, first, first + 1 + rng() % 10});
+  }
+  constexpr std::size_t kArena = 8192;
+  const MemoryLayout layout = thunder::plan_memory(requests, 64, kArena);
+  expect_valid(requests, layout, 64);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const std::size_t first = layout.offsets[i], last = first + requests[i].bytes - 1;
+    EXPECT_EQ(first / kArena, last / kArena) << "request " << i << " crosses an arena's end";
+  }
+  EXPECT_GT(layout.arena_bytes, kArena) << "the requests need several arenas";
+  EXPECT_LE(layout.arena_bytes, thunder::peak_live_bytes(requests, 64) * 3 / 2);
+  const std::vector<BufferLifetime> too_big{{kArena + 1, 0, 1}};
+  EXPECT_THROW((void)thunder::plan_memory(too_big, 64, kArena), thunder::InternalError);
+}
+
 TEST(MemoryPlan, RejectsALifetimeThatEndsBeforeItStarts) {
   const std::vector<BufferLifetime> requests{{16, 5, 4}};
   EXPECT_THROW((void)thunder::plan_memory(requests, 16), thunder::InternalError);

@@ -33,8 +33,12 @@ struct MemoryLayout {
 
 /// Places `requests` in one arena so that no two whose lifetimes overlap share a byte.
 /// Offsets are multiples of `alignment` (a power of two; each size is rounded up to it).
-/// Deterministic: the same requests give the same layout.
-MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t alignment);
+/// With `max_arena_bytes` (0: no limit; else at least the largest request), no request
+/// crosses a multiple of it, so the arena can be made as several buffers of at most that
+/// size (a device binds at most maxStorageBufferRange at once). Deterministic: the same
+/// requests give the same layout.
+MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t alignment,
+                         std::size_t max_arena_bytes = 0);
 
 /// The most bytes (sizes rounded up to `alignment`) alive at one event: what no layout can
 /// go under.

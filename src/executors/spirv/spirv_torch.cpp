@@ -76,10 +76,13 @@ class PlanAccess {
 public:
   static std::vector<PlannedMemory::Request>& requests(PlannedMemory& p) { return p.requests_; }
   static std::vector<std::size_t>& offsets(PlannedMemory& p) { return p.offsets_; }
-  static std::unique_ptr<Buffer>& arena(PlannedMemory& p) { return p.arena_; }
+  static std::vector<std::unique_ptr<Buffer>>& arenas(PlannedMemory& p) { return p.arenas_; }
+  static std::size_t arena_limit(const PlannedMemory& p) { return p.arena_limit_; }
+  static std::size_t max_arena_bytes(const PlannedMemory& p) { return p.max_arena_bytes_; }
   static void set(PlannedMemory& p, std::vector<PlannedMemory::Request> requests,
-                  const MemoryLayout& layout, std::uint64_t live_bytes) {
+                  const MemoryLayout& layout, std::uint64_t live_bytes, std::size_t arena_limit) {
     p.clear();
+    p.arena_limit_ = arena_limit;
     p.requests_ = std::move(requests);
     p.offsets_ = layout.offsets;
     p.arena_bytes_ = layout.arena_bytes;
@@ -87,15 +90,20 @@ public:
   }
 };
 
-PlannedMemory::PlannedMemory() = default;
+PlannedMemory::PlannedMemory(std::size_t max_arena_bytes) : max_arena_bytes_(max_arena_bytes) {}
 PlannedMemory::~PlannedMemory() = default;
+
+void PlannedMemory::release_arena() {
+  arenas_.clear();
+}
 
 void PlannedMemory::clear() {
   requests_.clear();
   offsets_.clear();
   arena_bytes_ = 0;
   live_bytes_ = 0;
-  arena_.reset();
+  arena_limit_ = 0;
+  arenas_.clear();
 }
 
 namespace {
@@ -504,24 +512,29 @@ private:
     }
   }
 
-  // The plan's arena, made if the plan has none yet; returns the bytes of an arena held
-  // from before the run (0 if made now or if there is no plan). A device with no room for
-  // it runs from the pool, as without a plan.
+  // The plan's arena (buffers of at most the plan's arena limit each), made if the plan
+  // has none yet; returns the bytes of an arena held from before the run (0 if made now or
+  // if there is no plan). A device with no room for it runs from the pool, as without a plan.
   std::uint64_t open_arena() {
     if (planned_ == nullptr || !planned_->planned()) return 0;
-    std::unique_ptr<Buffer>& arena = PlanAccess::arena(*planned_);
-    const bool held = arena != nullptr;
+    std::vector<std::unique_ptr<Buffer>>& arenas = PlanAccess::arenas(*planned_);
+    const bool held = !arenas.empty();
     if (!held) {
+      const auto total = static_cast<std::size_t>(planned_->arena_bytes());
+      const std::size_t limit = PlanAccess::arena_limit(*planned_);
       try {
-        arena = std::make_unique<Buffer>(
-            spirv_.runtime().create_buffer(static_cast<std::size_t>(planned_->arena_bytes())));
+        for (std::size_t at = 0; at < total; at += limit) {
+          arenas.push_back(std::make_unique<Buffer>(
+              spirv_.runtime().create_buffer(std::min(limit, total - at))));
+        }
       } catch (const BackendError&) {
-        return 0; // Out of memory, or past maxStorageBufferRange: the pool serves this run.
+        arenas.clear();
+        return 0; // Out of memory: the pool serves this run.
       }
     }
     replay_ = true;
-    report_.planned_bytes = arena->size();
-    return held ? arena->size() : 0;
+    report_.planned_bytes = planned_->arena_bytes();
+    return held ? planned_->arena_bytes() : 0;
   }
 
   // A buffer of `bytes` for a dispatch to write (host_written: for an upload, which the
@@ -570,8 +583,11 @@ private:
     if (!replay_) return nullptr;
     arena_live_[offset] = end;
     arena_in_batch_.emplace_back(offset, end);
-    return std::make_unique<Buffer>(
-        spirv_.runtime().part(*PlanAccess::arena(*planned_), offset, bytes));
+    const std::size_t limit = PlanAccess::arena_limit(*planned_);
+    auto part = std::make_unique<Buffer>(spirv_.runtime().part(
+        *PlanAccess::arenas(*planned_).at(offset / limit), offset % limit, bytes));
+    arena_offset_[part.get()] = offset;
+    return part;
   }
 
   // A buffer no value needs any more: its request's lifetime ends now. Memory of the arena
@@ -582,10 +598,9 @@ private:
       lifetimes_[it->second].last = now;
       request_of_.erase(it);
     }
-    const std::unique_ptr<Buffer>* arena =
-        planned_ != nullptr ? &PlanAccess::arena(*planned_) : nullptr;
-    if (arena != nullptr && *arena && buffer->memory_id() == (*arena)->memory_id()) {
-      arena_live_.erase(buffer->offset());
+    if (const auto it = arena_offset_.find(buffer.get()); it != arena_offset_.end()) {
+      arena_live_.erase(it->second);
+      arena_offset_.erase(it);
       return;
     }
     pool.emplace(buffer->size(), std::move(buffer));
@@ -601,9 +616,22 @@ private:
     for (BufferLifetime& l : lifetimes_) {
       if (l.last == kOpen) l.last = clock_;
     }
-    const std::size_t align = spirv_.runtime().storage_offset_alignment();
-    PlanAccess::set(*planned_, std::move(requests_), plan_memory(lifetimes_, align),
-                    peak_live_bytes(lifetimes_, align));
+    VulkanRuntime& rt = spirv_.runtime();
+    const std::size_t align = rt.storage_offset_alignment();
+    // An arena buffer is bound in parts, each at most maxStorageBufferRange, and is made no
+    // larger either (create_buffer's limit).
+    std::size_t limit = PlanAccess::max_arena_bytes(*planned_);
+    if (limit == 0) limit = static_cast<std::size_t>(rt.max_storage_buffer_range());
+    limit = limit / align * align;
+    const bool fits = std::all_of(requests_.begin(), requests_.end(), [&](const auto& r) {
+      return (r.bytes + align - 1) / align * align <= limit;
+    });
+    if (!fits) {
+      planned_->clear(); // A request no arena holds: the pool serves every run.
+      return;
+    }
+    PlanAccess::set(*planned_, std::move(requests_), plan_memory(lifetimes_, align, limit),
+                    peak_live_bytes(lifetimes_, align), limit);
   }
 
   // A buffer a dispatch of the pending batch writes.
@@ -952,6 +980,7 @@ private:
   bool replay_ = false; // Requests take their planned place in the arena.
   // The arena's ranges held now (offset -> end), and those taken since the batch began.
   std::map<std::size_t, std::size_t> arena_live_;
+  std::map<const Buffer*, std::size_t> arena_offset_; // Of each part of the arena, in it.
   std::vector<std::pair<std::size_t, std::size_t>> arena_in_batch_;
 };
 

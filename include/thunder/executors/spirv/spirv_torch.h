@@ -86,7 +86,10 @@ private:
 /// thread-safe (run_spirv_trace serializes runs).
 class PlannedMemory {
 public:
-  PlannedMemory();
+  /// `max_arena_bytes`: the most bytes of one arena buffer (0: the device's
+  /// maxStorageBufferRange); a plan past it is made of several buffers, which no request
+  /// straddles.
+  explicit PlannedMemory(std::size_t max_arena_bytes = 0);
   ~PlannedMemory();
   PlannedMemory(const PlannedMemory&) = delete;
   PlannedMemory& operator=(const PlannedMemory&) = delete;
@@ -99,6 +102,8 @@ public:
   std::uint64_t live_bytes() const { return live_bytes_; }
   /// Drops the plan and frees the arena.
   void clear();
+  /// Frees the arena and keeps the plan: the next run that uses it makes it again.
+  void release_arena();
 
   /// One recorded request.
   struct Request {
@@ -113,7 +118,11 @@ private:
   std::vector<std::size_t> offsets_;
   std::uint64_t arena_bytes_ = 0;
   std::uint64_t live_bytes_ = 0;
-  std::unique_ptr<Buffer> arena_; // Made by the first run that uses the plan.
+  std::size_t max_arena_bytes_ = 0;
+  std::size_t arena_limit_ = 0; // The plan's: no request straddles a multiple of it.
+  // The arena, as buffers of arena_limit_ bytes (the last may be smaller); made by the first
+  // run that uses the plan.
+  std::vector<std::unique_ptr<Buffer>> arenas_;
 };
 
 using thunder::ExecutionReport;
