@@ -168,6 +168,13 @@ py::dict stats_dict(const CompileStats& s) {
   d["run_ms"] = s.run_ms;
   d["fallbacks"] = s.fallbacks;
   d["last_failed_guard"] = s.last_failed_guard;
+  // Device memory of the last call (0 on the torch backend): its peak, eager's estimate, what
+  // it copied, weights already on the device, and the arena planned from the call before.
+  d["peak_device_bytes"] = s.peak_device_bytes;
+  d["eager_peak_bytes_estimate"] = s.eager_peak_bytes_estimate;
+  d["uploaded_bytes"] = s.uploaded_bytes;
+  d["resident_bytes"] = s.resident_bytes;
+  d["planned_bytes"] = s.planned_bytes;
   return d;
 }
 

@@ -65,6 +65,11 @@ def test_model_matches_eager_without_split(make, backend):
     stats = region.stats()
     assert stats["calls"] == 2 and stats["cache_hits"] == 2 and stats["cache_misses"] == 0, stats
     assert stats["fallbacks"] == [], stats
+    # Kernel backends measure their device memory; the torch backend does not.
+    assert (stats["peak_device_bytes"] > 0) == (backend != "torch"), stats
+    if backend == "spirv":
+        # The second call's buffers came from the arena planned from the first's.
+        assert 0 < stats["planned_bytes"] <= stats["peak_device_bytes"], stats
     traces = region.last_traces()
     assert traces[0].startswith("# Constructed by Interpreting graph0 region 0"), traces[0][:200]
     # What runs: ltorch calls on torch; fusion regions the spirv executor claimed on spirv.
