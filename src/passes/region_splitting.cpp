@@ -101,12 +101,10 @@ BoundSymbol region_part(const BoundSymbol& region, const std::vector<std::size_t
   return part;
 }
 
-// The trace with region `index` split into its independent parts, each moved up to just
-// after the last call that makes what it reads (a part that reads only the trace's inputs
-// stays where the region was).
-Trace split_region(const Trace& trace, std::size_t index,
-                   const std::vector<std::vector<std::size_t>>& parts) {
-  const BoundSymbol& region = trace.bound_symbols[index];
+// The trace with region `index` replaced by `parts` (its independent parts), each moved up
+// to just after the last call that makes what it reads (a part that reads only the trace's
+// inputs stays where the region was).
+Trace split_region(const Trace& trace, std::size_t index, std::vector<BoundSymbol> parts) {
   std::map<std::string, std::size_t> position; // Of each value's producer.
   for (std::size_t i = 0; i < index; ++i) {
     for (const Proxy* p : trace.bound_symbols[i].output_proxies())
@@ -114,8 +112,7 @@ Trace split_region(const Trace& trace, std::size_t index,
   }
   // Parts to insert after each position (index - 1 for "where the region was").
   std::map<std::size_t, std::vector<BoundSymbol>> after;
-  for (const std::vector<std::size_t>& members : parts) {
-    BoundSymbol part = region_part(region, members);
+  for (BoundSymbol& part : parts) {
     std::optional<std::size_t> last;
     for (const Proxy* p : part.input_proxies()) {
       if (const auto it = position.find(p->name()); it != position.end())
@@ -138,10 +135,6 @@ Trace split_region(const Trace& trace, std::size_t index,
   }
   return out;
 }
-
-} // namespace
-
-namespace {
 
 // How much a trace's memory weighs: its peak, then how many calls reach it (splitting one
 // of several identical layers' regions leaves the peak where it is, but at fewer calls).
@@ -184,15 +177,16 @@ Trace split_regions_for_memory(const Trace& fused) {
       const BoundSymbol& bsym = trace.bound_symbols[i];
       // Only a region where the peak is can lower it.
       if (!is_region(bsym) || live[i] != weight.peak || tried.count(bsym.symbol) != 0) continue;
-      const std::vector<std::vector<std::size_t>> parts = independent_parts(bsym);
+      std::vector<BoundSymbol> parts;
+      for (const std::vector<std::size_t>& members : independent_parts(bsym))
+        parts.push_back(region_part(bsym, members));
       // A part whose values nothing reads would be a kernel with no output: left whole.
-      if (parts.size() < 2 ||
-          std::any_of(parts.begin(), parts.end(), [&](const std::vector<std::size_t>& members) {
-            return region_part(bsym, members).output.is_none();
+      if (parts.size() < 2 || std::any_of(parts.begin(), parts.end(), [](const BoundSymbol& p) {
+            return p.output.is_none();
           })) {
         continue;
       }
-      Trace candidate = split_region(trace, i, parts);
+      Trace candidate = split_region(trace, i, std::move(parts));
       std::vector<std::int64_t> candidate_live = live_bytes_during_calls(candidate);
       const PeakWeight candidate_weight = weigh(candidate_live);
       if (!(candidate_weight < weight)) {

@@ -13,6 +13,7 @@
 namespace thunder {
 namespace {
 
+using testing::calls;
 using testing::Claims;
 using testing::fake;
 
@@ -30,13 +31,6 @@ protected:
   std::vector<const Executor*> executors_;
 };
 
-// "spirv.fusion0" or "prims.matmul" for each top-level call.
-std::vector<std::string> calls(const Trace& trace) {
-  std::vector<std::string> out;
-  for (const BoundSymbol& b : trace.bound_symbols)
-    out.push_back(b.symbol->qualified_name());
-  return out;
-}
 
 std::string repr(const std::vector<Value>& values) {
   std::string out;

@@ -12,27 +12,9 @@
 namespace thunder {
 namespace {
 
-using testing::Claims;
-using testing::fake;
+using testing::calls;
 
-class RegionSplitting : public ::testing::Test {
-protected:
-  RegionSplitting() {
-    registry_.add(fake("torch", 100, Claims::Everything));
-    registry_.add(fake("spirv", 200, Claims::FusiblePrims));
-    executors_ = registry_.resolve("spirv");
-  }
-  Trace fused(const Trace& trace) { return fuse(assign_executors(trace, executors_), executors_); }
-  ExecutorRegistry registry_;
-  std::vector<const Executor*> executors_;
-};
-
-std::vector<std::string> calls(const Trace& trace) {
-  std::vector<std::string> out;
-  for (const BoundSymbol& b : trace.bound_symbols)
-    out.push_back(b.symbol->qualified_name());
-  return out;
-}
+class RegionSplitting : public testing::FusingExecutors {};
 
 constexpr std::int64_t kBytes = 64 * 64 * 4;
 

@@ -25,17 +25,7 @@ namespace {
 using testing::Claims;
 using testing::fake;
 
-class Rematerialization : public ::testing::Test {
-protected:
-  Rematerialization() {
-    registry_.add(fake("torch", 100, Claims::Everything));
-    registry_.add(fake("spirv", 200, Claims::FusiblePrims));
-    executors_ = registry_.resolve("spirv");
-  }
-  Trace fused(const Trace& trace) { return fuse(assign_executors(trace, executors_), executors_); }
-  ExecutorRegistry registry_;
-  std::vector<const Executor*> executors_;
-};
+class Rematerialization : public testing::FusingExecutors {};
 
 std::vector<std::string> member_names(const BoundSymbol& region) {
   std::vector<std::string> out;
