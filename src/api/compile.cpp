@@ -453,6 +453,9 @@ private:
 #endif
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
     if (backend_ == "cuda") {
+      last_->cuda_regions.use_graphs = options_.cuda_graphs >= 0
+                                           ? options_.cuda_graphs != 0
+                                           : env_or("THUNDER_CUDA_GRAPHS", "0") != "0";
       out = cuda::run_cuda_trace(cuda_executor(), last_->traces.back(), inputs, &report,
                                  /*strict=*/false, &last_->cuda_regions);
       ran = true;
@@ -463,6 +466,7 @@ private:
     stats_.uploaded_bytes = report.uploaded_bytes;
     stats_.resident_bytes = report.resident_bytes;
     stats_.planned_bytes = report.planned_bytes;
+    stats_.cuda_graph = report.cuda_graph;
     stats_.eager_peak_bytes_estimate = last_->eager_peak_bytes;
     for (const Fallback& f : report.fallbacks) {
       if (warned_regions_.insert(f.op).second) {

@@ -255,5 +255,137 @@ TEST(CudaHostEmulator, KernelTheHostCompilerRefusesCarriesItsLog) {
   }
 }
 
+// CUDA graphs: a call captured once (kernels, cuBLASLt, status words) and replayed on
+// later calls with the same layout, giving what kernel-by-kernel launches give.
+struct GraphCall {
+  std::vector<at::Tensor> outputs;
+  ExecutionReport report;
+};
+
+GraphCall call(const Trace& prepared, RegionCache& cache, const std::vector<at::Tensor>& inputs) {
+  GraphCall c;
+  c.outputs = run_cuda_trace(emulator(), prepared,
+                             std::vector<c10::IValue>(inputs.begin(), inputs.end()), &c.report,
+                             /*strict=*/true, &cache);
+  return c;
+}
+
+TEST(CudaHostEmulator, CudaGraphIsCapturedOnceAndReplayedLikeKernelByKernel) {
+  THUNDER_EMULATOR_OR_SKIP();
+  ASSERT_TRUE(emulator().blas_loadable());
+  TraceScope scope("graph");
+  auto x = scope.input_tensor("x", {4, 8}, DType::Float32);
+  auto w = scope.input_tensor("w", {8, 6}, DType::Float32);
+  auto table = scope.input_tensor("table", {5, 6}, DType::Float32);
+  auto ids = scope.input_tensor("ids", {4}, DType::Int32);
+  const Trace trace = scope.finish(
+      lt::softmax(lt::add(prims::matmul(x, w), prims::index_select(table, 0, ids)), -1));
+  const Trace prepared = prepare_cuda_trace(trace, emulator(), TorchFallbackExecutor());
+  const auto want = [](const std::vector<at::Tensor>& in) {
+    return at::softmax(at::matmul(in[0], in[1]) + at::index_select(in[2], 0, in[3]), -1);
+  };
+  const auto inputs = [](const at::Tensor& xt) {
+    return std::vector<at::Tensor>{xt, at::randn({8, 6}), at::randn({5, 6}),
+                                   at::tensor({4, 0, 4, 2}, at::kInt)};
+  };
+  RegionCache cache;
+  cache.use_graphs = true;
+  const std::vector<at::Tensor> in1 = inputs(at::randn({4, 8}));
+  const GraphCall first = call(prepared, cache, in1);
+  EXPECT_EQ(first.report.cuda_graph, "captured");
+  ASSERT_EQ(first.outputs.size(), 1u);
+  EXPECT_TRUE(at::allclose(first.outputs[0], want(in1), 1e-5, 1e-6));
+  EXPECT_GT(first.report.prims.at("cuda"), 0u) << first.report.to_string();
+  EXPECT_EQ(first.report.prims.count("torch"), 0u) << first.report.to_string();
+
+  // New values, same layout: replayed, with no device memory taken or given back.
+  const MemoryStats before = emulator().runtime().memory_stats();
+  const std::vector<at::Tensor> in2 = inputs(at::randn({4, 8}));
+  const GraphCall second = call(prepared, cache, in2);
+  const MemoryStats after = emulator().runtime().memory_stats();
+  EXPECT_EQ(second.report.cuda_graph, "replayed");
+  EXPECT_TRUE(at::allclose(second.outputs[0], want(in2), 1e-5, 1e-6));
+  EXPECT_EQ(after.in_use, before.in_use);
+  EXPECT_EQ(after.driver_allocations, before.driver_allocations);
+  EXPECT_EQ(after.reuses, before.reuses);
+  EXPECT_EQ(second.report.prims, first.report.prims);
+  // The first call's result is its own, not the graph's buffer the replay overwrote.
+  EXPECT_TRUE(at::allclose(first.outputs[0], want(in1), 1e-5, 1e-6));
+  // Kernel by kernel gives the same bits.
+  const std::vector<at::Tensor> plain = run_cuda_trace(
+      emulator(), prepared, std::vector<c10::IValue>(in2.begin(), in2.end()), nullptr, true);
+  EXPECT_TRUE(at::equal(second.outputs[0], plain[0]));
+
+  // An index out of range is found after the replay, as without a graph.
+  std::vector<at::Tensor> bad = inputs(at::randn({4, 8}));
+  bad[3] = at::tensor({0, 5, 1, 2}, at::kInt);
+  try {
+    (void)call(prepared, cache, bad);
+    ADD_FAILURE() << "index 5 of 5 ran";
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("index 5 is out of range for dim 0 of table"),
+              std::string::npos)
+        << e.what();
+  }
+  // Another layout (a transposed x) is another graph.
+  const std::vector<at::Tensor> in3 = inputs(at::randn({8, 4}).t());
+  const GraphCall third = call(prepared, cache, in3);
+  EXPECT_EQ(third.report.cuda_graph, "captured");
+  EXPECT_EQ(cache.graphs.size(), 2u);
+  EXPECT_TRUE(at::allclose(third.outputs[0], want(in3), 1e-5, 1e-6));
+}
+
+TEST(CudaHostEmulator, CudaGraphIsNotUsedWhereACallRunsOnTorchAndSaysWhy) {
+  THUNDER_EMULATOR_OR_SKIP();
+  // cuBLASLt has no int32 product: that matmul runs on torch, between two kernels.
+  TraceScope scope("int_mm");
+  auto a = scope.input_tensor("a", {3, 4}, DType::Int32);
+  auto b = scope.input_tensor("b", {4, 2}, DType::Int32);
+  const Trace trace = scope.finish(lt::add(prims::matmul(lt::mul(a, 2), b), 1));
+  const Trace prepared = prepare_cuda_trace(trace, emulator(), TorchFallbackExecutor());
+  RegionCache cache;
+  cache.use_graphs = true;
+  const at::Tensor at_ = at::randint(-5, 5, {3, 4}, at::kInt);
+  const at::Tensor bt = at::randint(-5, 5, {4, 2}, at::kInt);
+  for (int i = 0; i < 2; ++i) {
+    const GraphCall c = call(prepared, cache, {at_, bt});
+    EXPECT_EQ(c.report.cuda_graph, "not used: prims.matmul runs on torch") << c.report.to_string();
+    EXPECT_TRUE(at::equal(c.outputs[0], at::matmul(at_ * 2, bt) + 1));
+  }
+  EXPECT_TRUE(cache.graphs.empty());
+}
+
+TEST(CudaHostEmulator, ACapturingStreamRefusesHostCopiesAsAGpuDoes) {
+  THUNDER_EMULATOR_OR_SKIP();
+  CudaRuntime& rt = emulator().runtime();
+  DeviceMemory memory = rt.allocate(64, "a capture test");
+  void* stream = rt.create_stream();
+  rt.begin_capture(stream);
+  EXPECT_TRUE(rt.capturing(stream));
+  const float values[4] = {1, 2, 3, 4};
+  try {
+    rt.upload(memory.address(), values, sizeof values, stream);
+    ADD_FAILURE() << "a copy from host memory was captured";
+  } catch (const BackendError& e) {
+    EXPECT_NE(std::string(e.what()).find("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW((void)rt.end_capture(stream), BackendError); // the capture was invalidated
+  EXPECT_FALSE(rt.capturing(stream));
+  // The stream captures again, and a capture of device work replays it.
+  rt.begin_capture(stream);
+  rt.zero(memory.address(), 64, stream);
+  void* graph = rt.end_capture(stream);
+  rt.upload(memory.address(), values, sizeof values);
+  rt.launch_graph(graph);
+  float back[4] = {9, 9, 9, 9};
+  rt.download(back, memory.address(), sizeof back);
+  EXPECT_EQ(back[0], 0.0f);
+  EXPECT_EQ(back[3], 0.0f);
+  rt.destroy_graph(graph);
+  rt.destroy_stream(stream);
+}
+
 } // namespace
 } // namespace thunder::cuda

@@ -115,6 +115,48 @@ TEST_P(CudaModels, RunsOnTheDeviceLikeTheTorchBackend) {
   }
 }
 
+// Options::cuda_graphs: the first call is captured, the second replayed, and both give
+// what launching kernel by kernel gives.
+TEST_P(CudaModels, ReplaysAsACudaGraphLikeKernelByKernel) {
+  const std::string path = model_path(GetParam());
+  if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
+  try {
+    select_backend("cuda");
+  } catch (const BackendError& e) {
+    if (std::getenv("THUNDER_EXPECT_DEVICE") != nullptr) FAIL() << e.what();
+    GTEST_SKIP() << e.what();
+  }
+  Options options;
+  options.backend = "cuda";
+  options.cuda_graphs = 0;
+  const auto plain = compile(path, options);
+  options.cuda_graphs = 1;
+  const auto graphed = compile(path, options);
+  const std::vector<at::Tensor> inputs = load_sample_inputs(path);
+  const std::vector<at::Tensor> want = plain->forward(inputs);
+  EXPECT_EQ(plain->stats().cuda_graph, "");
+  // A model with a call on torch (cumprod) runs without a graph and says why.
+  std::string on_torch;
+  for (const BoundSymbol& b : plain->last_traces().back().bound_symbols) {
+    if (b.symbol != &python_del() && b.executor != "cuda" && on_torch.empty())
+      on_torch = b.symbol->qualified_name();
+  }
+  for (const std::string expected : {"captured", "replayed"}) {
+    const std::vector<at::Tensor> got = graphed->forward(inputs);
+    if (on_torch.empty()) {
+      EXPECT_EQ(graphed->stats().cuda_graph, expected);
+    } else {
+      EXPECT_EQ(graphed->stats().cuda_graph, "not used: " + on_torch + " runs on torch");
+    }
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_TRUE(at::allclose(got[i], want[i], 1e-5, 1e-6))
+          << GetParam() << " output " << i << " (" << expected << "): max abs difference "
+          << (got[i].to(at::kDouble) - want[i].to(at::kDouble)).abs().max().item<double>();
+    }
+  }
+}
+
 TEST(CompileDevice, BadDevicesAreErrorsThatSayWhy) {
   const std::string path = model_path("mlp");
   if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";

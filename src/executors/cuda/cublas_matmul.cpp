@@ -231,14 +231,16 @@ void CublasMatmul::run(const MatmulProblem& p, void* stream) {
   }
   // A workspace per stream (work on two streams at once must not share one), grown to what
   // the chosen algorithms ask for (at most kWorkspaceBytes); an outgrown one is reused by
-  // the allocator only after the work before it on its stream.
+  // the allocator only after the work before it on its stream. A capturing stream's is
+  // the most at once: a CUDA graph keeps the address, so it must never be outgrown.
   DeviceMemory* workspace = nullptr;
   if (heuristic.workspaceSize > 0) {
+    const std::size_t wanted =
+        runtime_.capturing(stream) ? kWorkspaceBytes : heuristic.workspaceSize;
     const std::lock_guard lock(mutex_);
     std::unique_ptr<DeviceMemory>& w = workspaces_[stream];
-    if (!w || w->bytes() < heuristic.workspaceSize) {
-      w = std::make_unique<DeviceMemory>(
-          runtime_.allocate(heuristic.workspaceSize, "cuBLASLt workspace"));
+    if (!w || w->bytes() < wanted) {
+      w = std::make_unique<DeviceMemory>(runtime_.allocate(wanted, "cuBLASLt workspace"));
     }
     workspace = w.get();
   }
@@ -256,6 +258,11 @@ void CublasMatmul::run(const MatmulProblem& p, void* stream) {
                          workspace != nullptr ? workspace->bytes() : 0,
                          static_cast<api::CUstream>(stream)),
         "cublasLtMatmul");
+}
+
+void CublasMatmul::release_workspace(void* stream) {
+  const std::lock_guard lock(mutex_);
+  workspaces_.erase(stream);
 }
 
 } // namespace thunder::cuda

@@ -109,6 +109,16 @@ CudaRuntime::CudaRuntime(RuntimeOptions options)
   lib.bind(d.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
   lib.bind(d.cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
   lib.bind(d.cuStreamSynchronize, "cuStreamSynchronize");
+  lib.bind(d.cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
+  lib.bind(d.cuMemsetD32Async, "cuMemsetD32Async");
+  lib.bind(d.cuStreamCreate, "cuStreamCreate");
+  lib.bind(d.cuStreamDestroy, "cuStreamDestroy_v2");
+  lib.bind(d.cuStreamBeginCapture, "cuStreamBeginCapture_v2");
+  lib.bind(d.cuStreamEndCapture, "cuStreamEndCapture");
+  lib.bind(d.cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags");
+  lib.bind(d.cuGraphLaunch, "cuGraphLaunch");
+  lib.bind(d.cuGraphExecDestroy, "cuGraphExecDestroy");
+  lib.bind(d.cuGraphDestroy, "cuGraphDestroy");
   d.thunderEmulatorModuleLoadSource =
       reinterpret_cast<decltype(d.thunderEmulatorModuleLoadSource)>(
           lib.find("thunderEmulatorModuleLoadSource"));
@@ -312,7 +322,104 @@ void CudaRuntime::launch(const LoadedKernel& kernel, unsigned blocks, unsigned t
                                 threads, 1, 1, 0, static_cast<api::CUstream>(stream), params,
                                 nullptr),
         str("launching ", kernel.name, " (", blocks, " blocks of ", threads, ")"));
-  if (options_.sync_after_launch) synchronize("kernel " + kernel.name, stream);
+  if (options_.sync_after_launch && !capturing(stream)) synchronize("kernel " + kernel.name, stream);
+}
+
+bool CudaRuntime::capturing(void* stream) const {
+  const std::lock_guard lock(mutex_);
+  return capturing_.count(stream) != 0;
+}
+
+void CudaRuntime::copy(std::uint64_t destination, std::uint64_t source, std::size_t bytes,
+                       void* stream) {
+  if (bytes == 0) return;
+  const ContextGuard context(*this);
+  check(driver_->cuMemcpyDtoDAsync(destination, source, bytes, static_cast<api::CUstream>(stream)),
+        str("copying ", bytes, " bytes on the device"));
+}
+
+void CudaRuntime::zero(std::uint64_t address, std::size_t bytes, void* stream) {
+  THUNDER_INTERNAL_ASSERT(bytes % 4 == 0 && address % 4 == 0)
+      << "zero() fills whole 4-byte words, not " << bytes << " bytes";
+  if (bytes == 0) return;
+  const ContextGuard context(*this);
+  check(driver_->cuMemsetD32Async(address, 0, bytes / 4, static_cast<api::CUstream>(stream)),
+        str("zeroing ", bytes, " bytes on the device"));
+}
+
+void* CudaRuntime::create_stream() {
+  const ContextGuard context(*this);
+  api::CUstream stream = nullptr;
+  check(driver_->cuStreamCreate(&stream, api::CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  return stream;
+}
+
+void CudaRuntime::destroy_stream(void* stream) noexcept {
+  if (stream == nullptr) return;
+  try {
+    const ContextGuard context(*this);
+    driver_->cuStreamDestroy(static_cast<api::CUstream>(stream));
+  } catch (const Error&) {
+    // The context could not be made current: the stream goes with it.
+  }
+}
+
+void CudaRuntime::begin_capture(void* stream) {
+  const ContextGuard context(*this);
+  check(driver_->cuStreamBeginCapture(static_cast<api::CUstream>(stream),
+                                      api::CU_STREAM_CAPTURE_MODE_RELAXED),
+        "beginning a CUDA graph capture");
+  const std::lock_guard lock(mutex_);
+  capturing_.insert(stream);
+}
+
+void* CudaRuntime::end_capture(void* stream) {
+  const ContextGuard context(*this);
+  {
+    const std::lock_guard lock(mutex_);
+    capturing_.erase(stream);
+  }
+  api::CUgraph graph = nullptr;
+  check(driver_->cuStreamEndCapture(static_cast<api::CUstream>(stream), &graph),
+        "ending a CUDA graph capture");
+  api::CUgraphExec exec = nullptr;
+  const int rc = driver_->cuGraphInstantiateWithFlags(&exec, graph, 0);
+  driver_->cuGraphDestroy(graph);
+  check(rc, "instantiating a captured CUDA graph");
+  return exec;
+}
+
+void CudaRuntime::abort_capture(void* stream) noexcept {
+  try {
+    const ContextGuard context(*this);
+    {
+      const std::lock_guard lock(mutex_);
+      if (capturing_.erase(stream) == 0) return;
+    }
+    api::CUgraph graph = nullptr;
+    driver_->cuStreamEndCapture(static_cast<api::CUstream>(stream), &graph);
+    if (graph != nullptr) driver_->cuGraphDestroy(graph);
+  } catch (const Error&) {
+    // As destroy_stream.
+  }
+}
+
+void CudaRuntime::launch_graph(void* graph, void* stream) {
+  const ContextGuard context(*this);
+  check(driver_->cuGraphLaunch(static_cast<api::CUgraphExec>(graph),
+                               static_cast<api::CUstream>(stream)),
+        "launching a CUDA graph");
+  if (options_.sync_after_launch) synchronize("a CUDA graph", stream);
+}
+
+void CudaRuntime::destroy_graph(void* graph) noexcept {
+  if (graph == nullptr) return;
+  try {
+    const ContextGuard context(*this);
+    driver_->cuGraphExecDestroy(static_cast<api::CUgraphExec>(graph));
+  } catch (const Error&) {
+    // As destroy_stream.
+  }
 }
 
 void CudaRuntime::synchronize(const std::string& after, void* stream) {

@@ -30,6 +30,72 @@ void* torch_current_stream(int device_index) {
       .native_handle();
 }
 
+// Why a call cannot be captured as a CUDA graph: thrown inside a capture, which is then
+// dropped, and the call runs without one.
+struct NotCapturable {
+  std::string why;
+};
+
+// The stream a run issues its work on: CPU tensors only, the legacy default stream
+// (nullptr); torch's CUDA tensors, torch's current stream.
+void* run_stream(const CudaExecutor& cuda, const Trace& trace, const TorchEnvironment& env) {
+  bool on_cuda = false;
+  for (const auto& [name, value] : env)
+    on_cuda |= value.isTensor() && value.toTensor().is_cuda();
+  trace.output.for_each_proxy([&](const Proxy& p) {
+    on_cuda |= p.kind() == ProxyKind::Tensor &&
+               static_cast<const TensorProxy&>(p).device().type == DeviceType::CUDA;
+  });
+  return on_cuda ? torch_current_stream(cuda.runtime().device_index()) : nullptr;
+}
+
+} // namespace
+
+// One call captured as a CUDA graph: the device copies of its inputs, every buffer its
+// kernels use, the graph, and the stream it was captured on (with cuBLASLt's workspace
+// for that stream). A replay touches only these.
+struct CapturedGraph {
+  struct Output {
+    std::uint64_t address = 0;
+    Shape shape;
+    DType dtype;
+  };
+  explicit CapturedGraph(const CudaExecutor& cuda) : cuda(cuda) {}
+  ~CapturedGraph() {
+    CudaRuntime& rt = cuda.runtime();
+    try {
+      if (replayed) rt.synchronize("the last replay of a CUDA graph", last_stream);
+    } catch (const Error&) {
+      // Reported by the call that faulted; the memory goes back regardless.
+    }
+    rt.destroy_graph(exec);
+    if (stream != nullptr) {
+      try {
+        cuda.blas().release_workspace(stream);
+      } catch (const Error&) {
+        // No cuBLASLt: no workspace.
+      }
+      rt.destroy_stream(stream);
+    }
+  }
+  CapturedGraph(const CapturedGraph&) = delete;
+  CapturedGraph& operator=(const CapturedGraph&) = delete;
+
+  const CudaExecutor& cuda;
+  void* stream = nullptr;
+  void* exec = nullptr;
+  void* last_stream = nullptr;
+  bool replayed = false;
+  std::map<std::string, DeviceMemory> inputs; ///< By trace input name.
+  std::vector<DeviceMemory> memory;            ///< Every block the kernels use.
+  std::map<std::string, Output> outputs;       ///< The trace's outputs the graph writes.
+  /// Status words to read after each replay, and the kernel that writes them.
+  std::vector<std::pair<std::shared_ptr<const CompiledRegion>, std::uint64_t>> status;
+  ExecutionReport report; ///< What the captured calls were.
+};
+
+namespace {
+
 class Runner {
 public:
   Runner(const CudaExecutor& cuda, const Trace& trace, ExecutionReport& report, bool strict,
@@ -54,24 +120,35 @@ public:
       throw ArgumentError(str(trace_.function_name, " takes ", trace_.inputs.size(),
                               " inputs, got ", inputs.size()));
     }
-    bool on_cuda = false;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       c10::IValue value = check_trace_input(trace_.inputs[i], inputs[i], i);
-      on_cuda |= value.isTensor() && value.toTensor().is_cuda();
       env_[trace_.inputs[i].proxy()->name()] = std::move(value);
     }
-    trace_.output.for_each_proxy([&](const Proxy& p) {
-      on_cuda |= p.kind() == ProxyKind::Tensor &&
-                 static_cast<const TensorProxy&>(p).device().type == DeviceType::CUDA;
-    });
-    // CPU tensors only: the legacy default stream (nullptr); torch's CUDA tensors: torch's.
-    if (on_cuda) stream_ = torch_current_stream(cuda_.runtime().device_index());
+    stream_ = run_stream(cuda_, trace_, env_);
     c10::NoGradGuard no_grad;
+    if (cache_ != nullptr && cache_->use_graphs) {
+      if (std::optional<std::vector<at::Tensor>> out = run_graph()) return std::move(*out);
+    }
+    run_calls();
+    report_.peak_device_bytes = peak_bytes_;
+    std::vector<at::Tensor> outputs;
+    trace_.output.for_each_proxy([&](const Proxy& p) {
+      outputs.push_back(materialize(p.name()).toTensor());
+    });
+    return outputs;
+  }
+
+private:
+  void run_calls() {
     note_memory();
     for (const BoundSymbol& bsym : trace_.bound_symbols) {
       if (bsym.symbol == &python_del()) {
         for (const Proxy* p : bsym.input_proxies()) {
           env_.erase(p->name());
+          if (const auto it = device_values_.find(p->name());
+              it != device_values_.end() && capture_ != nullptr) {
+            pool_.emplace(it->second.bytes, it->second.address); // free within the graph
+          }
           device_values_.erase(p->name());
           uploads_.erase(p->name());
           uploads_.erase(p->name() + "#contiguous");
@@ -95,19 +172,185 @@ public:
       // After each call, before the `del`s after it: its inputs and outputs together.
       note_memory();
     }
-    report_.peak_device_bytes = peak_bytes_;
+  }
+
+  // Why no call of this trace can be a graph, or empty.
+  std::string graph_refusal() const {
+    for (const BoundSymbol& bsym : trace_.bound_symbols) {
+      if (bsym.symbol == &python_del()) continue;
+      if (bsym.executor != cuda_.name()) {
+        return str(bsym.symbol->qualified_name(), " runs on ",
+                   bsym.executor.empty() ? std::string(kFallbackExecutor) : bsym.executor);
+      }
+    }
+    return {};
+  }
+
+  // The layout a graph was captured for: each input's dtype, shape and strides (a
+  // number's value, which the kernels take as it is).
+  std::string graph_key() const {
+    std::string key;
+    for (const auto& input : trace_.inputs) {
+      const c10::IValue& v = env_.at(input.proxy()->name());
+      if (v.isTensor()) {
+        const at::Tensor& t = v.toTensor();
+        key += str(c10::toString(t.scalar_type()), Value::ints(t.sizes().vec()).repr(),
+                   Value::ints(t.strides().vec()).repr(), ";");
+      } else {
+        key += str(v.tagKind(), ":", c10::str(v), ";");
+      }
+    }
+    return key;
+  }
+
+  // A block of the graph being captured, reused from the blocks it freed where one is big
+  // enough (the graph runs its kernels in order, so that is safe), else a new one that
+  // stays the graph's.
+  std::uint64_t capture_allocate(std::size_t bytes, const std::string& what) {
+    if (const auto it = pool_.lower_bound(bytes); it != pool_.end()) {
+      const std::uint64_t address = it->second;
+      pool_.erase(it);
+      return address;
+    }
+    capture_->memory.push_back(cuda_.runtime().allocate(bytes, what));
+    return capture_->memory.back().address();
+  }
+
+  // The run as a CUDA graph: captured when this layout is new, then replayed. nullopt
+  // when the trace cannot be captured (report_.cuda_graph says why).
+  std::optional<std::vector<at::Tensor>> run_graph() {
+    RegionCache& cache = *cache_;
+    if (cache.graph_refusal.empty()) cache.graph_refusal = graph_refusal();
+    if (!cache.graph_refusal.empty() && cache.graph_refusal != "-") {
+      report_.cuda_graph = "not used: " + cache.graph_refusal;
+      return std::nullopt;
+    }
+    cache.graph_refusal = "-"; // checked: every call runs on cuda
+    const std::string key = graph_key();
+    std::shared_ptr<CapturedGraph>& graph = cache.graphs[key];
+    const bool captured_now = !graph;
+    if (!graph) {
+      if (cache.graphs.size() > RegionCache::kMaxGraphs) {
+        cache.graphs.erase(key);
+        report_.cuda_graph = str("not used: ", RegionCache::kMaxGraphs,
+                                 " input layouts have graphs already");
+        return std::nullopt;
+      }
+      try {
+        graph = capture();
+      } catch (const NotCapturable& e) {
+        cache.graphs.erase(key);
+        cache.graph_refusal = e.why;
+        report_.cuda_graph = "not used: " + e.why;
+        return std::nullopt;
+      }
+    }
+    return replay(*graph, captured_now);
+  }
+
+  std::shared_ptr<CapturedGraph> capture() {
+    CudaRuntime& rt = cuda_.runtime();
+    auto graph = std::make_shared<CapturedGraph>(cuda_);
+    for (const auto& input : trace_.inputs) {
+      const std::string& name = input.proxy()->name();
+      const c10::IValue& v = env_.at(name);
+      if (!v.isTensor()) continue;
+      const at::Tensor& t = v.toTensor();
+      if (t.is_cuda()) check_device(t, name);
+      DeviceMemory& memory =
+          graph->inputs.emplace(name, rt.allocate(span_bytes(t), "graph input " + name)).first->second;
+      staged_[name] = memory.address();
+    }
+    graph->stream = rt.create_stream();
+    void* const caller_stream = stream_;
+    stream_ = graph->stream;
+    capture_ = graph.get();
+    rt.begin_capture(graph->stream);
+    try {
+      run_calls();
+    } catch (...) {
+      rt.abort_capture(graph->stream);
+      capture_ = nullptr;
+      stream_ = caller_stream;
+      throw;
+    }
+    graph->exec = rt.end_capture(graph->stream);
+    capture_ = nullptr;
+    stream_ = caller_stream;
+    trace_.output.for_each_proxy([&](const Proxy& p) {
+      if (const auto it = device_values_.find(p.name()); it != device_values_.end()) {
+        graph->outputs[p.name()] = {it->second.address, it->second.shape, it->second.dtype};
+      }
+    });
+    device_values_.clear();
+    staged_.clear();
+    pool_.clear();
+    graph->report = report_;
+    return graph;
+  }
+
+  std::vector<at::Tensor> replay(CapturedGraph& graph, bool captured_now) {
+    CudaRuntime& rt = cuda_.runtime();
+    for (auto& [name, memory] : graph.inputs) {
+      const at::Tensor& t = env_.at(name).toTensor();
+      if (t.is_cuda()) {
+        check_device(t, name);
+        rt.copy(memory.address(), reinterpret_cast<std::uintptr_t>(t.const_data_ptr()),
+                span_bytes(t), stream_);
+      } else {
+        rt.upload(memory.address(), t.const_data_ptr(), span_bytes(t), stream_);
+      }
+    }
+    rt.launch_graph(graph.exec, stream_);
+    graph.last_stream = stream_;
+    graph.replayed = true;
+    for (const auto& [compiled, address] : graph.status) {
+      std::uint32_t words[codegen::kStatusWords] = {};
+      rt.download(words, address, sizeof(words), stream_);
+      if (std::string error = codegen::index_error_message(compiled->kernel, words); !error.empty()) {
+        throw ArgumentError("cuda executor: " + error);
+      }
+    }
     std::vector<at::Tensor> outputs;
     trace_.output.for_each_proxy([&](const Proxy& p) {
-      outputs.push_back(materialize(p.name()).toTensor());
+      const auto it = graph.outputs.find(p.name());
+      if (it == graph.outputs.end()) {
+        outputs.push_back(materialize(p.name()).toTensor()); // an input returned as it is
+        return;
+      }
+      const CapturedGraph::Output& out = it->second;
+      const auto& proxy = static_cast<const TensorProxy&>(p);
+      at::TensorOptions options = at::TensorOptions().dtype(to_scalar_type(out.dtype));
+      if (proxy.device().type == DeviceType::CUDA) options = options.device(to_torch_device(proxy.device()));
+      at::Tensor t = at::empty(std::vector<std::int64_t>(out.shape.begin(), out.shape.end()), options);
+      const std::size_t bytes = static_cast<std::size_t>(t.numel()) * t.element_size();
+      if (t.is_cuda()) {
+        rt.copy(reinterpret_cast<std::uintptr_t>(t.data_ptr()), out.address, bytes, stream_);
+      } else {
+        rt.download(t.data_ptr(), out.address, bytes, stream_);
+      }
+      outputs.push_back(std::move(t));
     });
+    const std::string note = captured_now ? "captured" : "replayed";
+    report_ = graph.report;
+    report_.cuda_graph = note;
+    std::uint64_t held = 0;
+    for (const auto& [name, memory] : graph.inputs)
+      held += memory.bytes();
+    for (const DeviceMemory& memory : graph.memory)
+      held += memory.bytes();
+    report_.peak_device_bytes = held;
     return outputs;
   }
 
-private:
   // A value a region wrote into thunder's own device memory (the trace's tensors are on
   // the CPU); it comes back to the host only when something there reads it.
+  // In a capture, the memory belongs to the graph (CapturedGraph::memory) and `memory` is
+  // empty.
   struct DeviceValue {
     DeviceMemory memory;
+    std::uint64_t address = 0;
+    std::size_t bytes = 0;
     Shape shape;
     DType dtype;
   };
@@ -119,7 +362,7 @@ private:
   void note_memory() {
     std::uint64_t bytes = 0;
     for (const auto& [name, value] : device_values_)
-      bytes += value.memory.bytes();
+      bytes += value.bytes;
     for (const auto& [name, memory] : uploads_)
       bytes += memory.bytes();
     std::set<const void*> storages;
@@ -141,7 +384,7 @@ private:
     const DeviceValue& value = it->second;
     at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
                              at::TensorOptions().dtype(to_scalar_type(value.dtype)));
-    cuda_.runtime().download(t.data_ptr(), value.memory.address(),
+    cuda_.runtime().download(t.data_ptr(), value.address,
                              static_cast<std::size_t>(t.numel()) * t.element_size(), stream_);
     return env_[name] = std::move(t);
   }
@@ -158,8 +401,9 @@ private:
   // lies, strides and all).
   std::uint64_t input_address(const std::string& name) {
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      return it->second.memory.address();
+      return it->second.address;
     }
+    if (const auto it = staged_.find(name); it != staged_.end()) return it->second;
     const auto found = env_.find(name);
     THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
         << "cuda kernel input " << name << " is not a computed tensor";
@@ -218,7 +462,7 @@ private:
       return m;
     };
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      return operand(it->second.memory.address(), it->second.shape,
+      return operand(it->second.address, it->second.shape,
                      codegen::contiguous_strides(it->second.shape));
     }
     const auto found = env_.find(name);
@@ -230,6 +474,13 @@ private:
       return m.batch_stride >= 0 && CublasMatmul::takes(m);
     };
     const bool contiguous_copy = !fits(t);
+    if (const auto staged = staged_.find(name); staged != staged_.end()) {
+      if (contiguous_copy) {
+        throw NotCapturable{str("the matmul operand ", name, " is an input in a layout cuBLASLt "
+                                "does not take (the copy it needs would be made on the host)")};
+      }
+      return operand(staged->second, t.sizes().vec(), t.strides().vec());
+    }
     if (contiguous_copy) t = t.contiguous();
     if (t.is_cuda()) {
       check_device(t, name);
@@ -252,7 +503,7 @@ private:
   // memory of thunder's own until the host needs it. Contiguous either way.
   std::uint64_t output_address(const TensorProxy& proxy) {
     const std::vector<std::int64_t> shape(proxy.shape().begin(), proxy.shape().end());
-    if (proxy.device().type == DeviceType::CUDA) {
+    if (proxy.device().type == DeviceType::CUDA && capture_ == nullptr) {
       at::Tensor t = at::empty(shape, at::TensorOptions()
                                           .dtype(to_scalar_type(proxy.dtype()))
                                           .device(to_torch_device(proxy.device())));
@@ -263,9 +514,18 @@ private:
     }
     const std::size_t bytes = static_cast<std::size_t>(proxy.numel()) *
                               c10::elementSize(to_scalar_type(proxy.dtype()));
-    DeviceValue value{cuda_.runtime().allocate(bytes, "output " + proxy.name()), proxy.shape(),
-                      proxy.dtype()};
-    const std::uint64_t address = value.memory.address();
+    DeviceValue value;
+    value.shape = proxy.shape();
+    value.dtype = proxy.dtype();
+    if (capture_ != nullptr) {
+      value.address = capture_allocate(bytes, "output " + proxy.name());
+      value.bytes = bytes;
+    } else {
+      value.memory = cuda_.runtime().allocate(bytes, "output " + proxy.name());
+      value.address = value.memory.address();
+      value.bytes = value.memory.bytes();
+    }
+    const std::uint64_t address = value.address;
     device_values_.insert_or_assign(proxy.name(), std::move(value));
     return address;
   }
@@ -279,6 +539,7 @@ private:
     try {
       blas = &cuda_.blas();
     } catch (const BackendError& e) {
+      if (capture_ != nullptr) throw NotCapturable{str("cuBLASLt: ", e.what())};
       if (strict_) throw;
       report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
       run_on_torch(bsym, std::string(kFallbackExecutor));
@@ -296,8 +557,12 @@ private:
     problem.c = MatrixOperand{address, problem.a.batch, m, n, m * n, n, 1};
     if (numel > 0 && k == 0) {
       // An empty sum: zeros, as torch gives.
-      const std::vector<std::byte> zeros(bytes);
-      cuda_.runtime().upload(address, zeros.data(), bytes, stream_);
+      if (capture_ != nullptr) {
+        cuda_.runtime().zero(address, (bytes + 3) / 4 * 4, stream_); // blocks are 512-byte multiples
+      } else {
+        const std::vector<std::byte> zeros(bytes);
+        cuda_.runtime().upload(address, zeros.data(), bytes, stream_);
+      }
     } else if (numel > 0) {
       blas->run(problem, stream_);
     }
@@ -375,6 +640,7 @@ private:
                                    " elements; generated kernels index with 32 bits"));
       }
     } catch (const UnsupportedError& e) {
+      if (capture_ != nullptr) throw NotCapturable{e.what()};
       if (strict_) throw;
       report_.fallbacks.push_back({region.symbol->qualified_name(), e.what()});
       for (const BoundSymbol& sub : region.subsymbols)
@@ -394,8 +660,15 @@ private:
       addresses.push_back(output_address(*output_proxies.at(out.name)));
     // A kernel that indexes by values it reads (index_select) reports an index out of range
     // in its status words, read back after the launch: torch raises there, so must we.
+    // In a capture, they are zeroed by the graph and read after each replay.
     std::optional<DeviceMemory> status;
-    if (!kernel.checks.empty() && kernel.num_invocations > 0) {
+    if (!kernel.checks.empty() && kernel.num_invocations > 0 && capture_ != nullptr) {
+      constexpr std::size_t bytes = codegen::kStatusWords * sizeof(std::uint32_t);
+      const std::uint64_t address = capture_allocate(bytes, "status of " + kernel.name);
+      cuda_.runtime().zero(address, bytes, stream_);
+      capture_->status.emplace_back(compiled, address);
+      addresses.push_back(address);
+    } else if (!kernel.checks.empty() && kernel.num_invocations > 0) {
       static constexpr std::uint32_t kZeros[codegen::kStatusWords] = {};
       status.emplace(cuda_.runtime().allocate(sizeof(kZeros), "status of " + kernel.name));
       cuda_.runtime().upload(status->address(), kZeros, sizeof(kZeros), stream_);
@@ -427,7 +700,10 @@ private:
   ExecutionReport& report_;
   bool strict_;
   RegionCache* cache_;
-  void* stream_ = nullptr; ///< The CUstream of this run (see run()).
+  void* stream_ = nullptr; ///< The CUstream of this run (run_stream(); a capture's own).
+  CapturedGraph* capture_ = nullptr; ///< The graph being captured, if one is.
+  std::map<std::string, std::uint64_t> staged_; ///< In a capture: its inputs' device copies.
+  std::multimap<std::size_t, std::uint64_t> pool_; ///< In a capture: blocks freed, by size.
   TorchExecutor torch_;
   TorchEnvironment env_;
   std::map<std::string, DeviceValue> device_values_;

@@ -610,6 +610,7 @@ std::string ExecutionReport::to_string() const {
     }
   }
   if (out.empty()) out = "nothing ran";
+  if (!cuda_graph.empty()) out += str("; CUDA graph: ", cuda_graph);
   out += "; fallbacks: ";
   if (fallbacks.empty()) out += "none";
   for (std::size_t i = 0; i < fallbacks.size(); ++i) {

@@ -60,6 +60,9 @@ public:
   static bool takes(const MatrixOperand& m);
   /// Records c = a @ b on `stream` (a CUstream; nullptr: the legacy default stream).
   void run(const MatmulProblem& problem, void* stream);
+  /// Gives back the workspace of `stream` (a stream that is being destroyed, with the
+  /// CUDA graphs that read it), after the work before it there.
+  void release_workspace(void* stream);
 
 private:
   struct Api;

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,28 @@ public:
               void* stream = nullptr);
   /// Waits for the work on `stream`; a fault is reported here.
   void synchronize(const std::string& after = {}, void* stream = nullptr);
+  /// Copies `bytes` between two device addresses on `stream`.
+  void copy(std::uint64_t destination, std::uint64_t source, std::size_t bytes,
+            void* stream = nullptr);
+  /// Sets `bytes` (whole 4-byte words) at `address` to zero on `stream`.
+  void zero(std::uint64_t address, std::size_t bytes, void* stream = nullptr);
+
+  /// A stream of its own (non-blocking: not ordered with the legacy default stream), for
+  /// destroy_stream to give back.
+  void* create_stream();
+  void destroy_stream(void* stream) noexcept;
+  /// CUDA graphs. Between begin_capture and end_capture, the launches, device copies and
+  /// fills issued on `stream` (a create_stream one) are recorded, not run: copies to or
+  /// from the host and synchronizes are errors there. end_capture instantiates what was
+  /// recorded (a CUgraphExec) for launch_graph to replay on any stream; abort_capture
+  /// drops a capture whose work failed. launch() leaves out sync_after_launch's
+  /// synchronize while its stream captures; launch_graph does it after the replay.
+  void begin_capture(void* stream);
+  void* end_capture(void* stream);
+  void abort_capture(void* stream) noexcept;
+  bool capturing(void* stream) const;
+  void launch_graph(void* graph, void* stream = nullptr);
+  void destroy_graph(void* graph) noexcept;
 
   MemoryStats memory_stats() const;
   /// Frees what the allocator holds for reuse.
@@ -146,6 +169,7 @@ private:
   std::map<std::size_t, std::vector<std::uint64_t>> free_blocks_; ///< By block size.
   MemoryStats stats_;
   std::vector<std::shared_ptr<LoadedKernel>> kernels_;
+  std::set<void*> capturing_; ///< Streams between begin_capture and end_capture.
 };
 
 } // namespace thunder::cuda

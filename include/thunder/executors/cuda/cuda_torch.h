@@ -37,9 +37,18 @@ Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
 /// The compiled kernels of one trace's regions, by region and input strides: what a
 /// compiled function keeps so that a call on a cache hit launches without rendering a
 /// kernel again. Valid as long as the trace it was filled from.
+struct CapturedGraph;
 struct RegionCache {
   std::map<std::pair<const BoundSymbol*, std::string>, std::shared_ptr<const CompiledRegion>>
       regions;
+  /// Capture calls as CUDA graphs and replay them (see run_cuda_trace).
+  bool use_graphs = false;
+  /// With use_graphs: the calls captured, by their
+  /// inputs' dtypes, shapes and strides and their numbers' values (at most kMaxGraphs), and
+  /// why this trace's calls cannot be captured, once a capture found out.
+  std::map<std::string, std::shared_ptr<CapturedGraph>> graphs;
+  std::string graph_refusal;
+  static constexpr std::size_t kMaxGraphs = 8;
 };
 
 /// Runs a trace from prepare_cuda_trace (delete_last_used may have run after it) on
@@ -50,6 +59,14 @@ struct RegionCache {
 /// report->fallbacks; with `strict`, that is an UnsupportedError instead. BackendError and
 /// ShaderError from the driver or NVRTC propagate. With `cache`, regions compiled before
 /// for this trace (same input strides) are launched as they are.
+/// CUDA graphs (with a `cache` whose use_graphs is set): a trace whose every call
+/// runs on cuda is captured on its first call with a new input layout: its inputs get
+/// device copies of their own, every buffer its kernels use stays with the graph, and the
+/// status words are read after each replay. Each call copies the inputs in, replays the
+/// graph on the stream the run would use, and copies the outputs out (to new tensors, so
+/// a later call never overwrites what an earlier one returned). A trace that cannot be
+/// captured (a call on torch, a matmul operand cuBLASLt cannot read in place) runs as
+/// without graphs, and report->cuda_graph says why.
 std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,
                                        const std::vector<c10::IValue>& inputs,
                                        ExecutionReport* report = nullptr, bool strict = false,

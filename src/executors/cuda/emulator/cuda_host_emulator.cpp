@@ -14,7 +14,11 @@
 // kernel's own parameter types. Blocks run one after another; a block's threads are
 // sequential calls when the kernel has no barrier, and real threads meeting at a
 // std::barrier when it has (a thread that returns leaves the barrier, as on the GPU).
-// Launches are synchronous, so streams need no emulation.
+// Launches are synchronous, so a stream is only a name until it captures (CUDA graphs):
+// then launches, device-to-device copies, fills and cuBLASLt calls are recorded with their
+// parameters' values, and a graph replays them in order, checking every pointer again at
+// each replay. As on a GPU, a copy to or from host memory or a synchronize on a capturing
+// stream is an error (CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED).
 //
 // Memory is host memory; every copy and every pointer a kernel is given must lie in a
 // live allocation of the driver's (CUDA_ERROR_INVALID_VALUE otherwise): a pointer that was
@@ -27,6 +31,7 @@
 // THUNDER_CUDA_EMULATOR_ARCH ("8.0", default "9.0") is the compute capability it reports;
 // THUNDER_CUDA_EMULATOR_CXX the compiler command (default: the one that built thunder).
 #include <algorithm>
+#include <array>
 #include <barrier>
 #include <cctype>
 #include <cerrno>
@@ -66,6 +71,8 @@ constexpr CUresult kInvalidSource = 300;
 constexpr CUresult kNotFound = 500;
 constexpr CUresult kLaunchOutOfResources = 701;
 constexpr CUresult kNotSupported = 801;
+constexpr CUresult kCaptureUnsupported = 900;
+constexpr CUresult kCaptureInvalidated = 901;
 
 // The CUDA built-ins generated kernels use, for the host. __shared__ arrays become static
 // locals: one block runs at a time, and all of its threads see the same array.
@@ -174,6 +181,12 @@ template <class... A> inline unsigned int pointers(void (*)(A...), unsigned char
   ((is_pointer[n++] = std::is_pointer<A>::value), ...);
   return n;
 }
+// Each parameter's size in bytes (what a captured launch copies).
+template <class... A> inline unsigned int sizes(void (*)(A...), unsigned int* size) {
+  unsigned int n = 0;
+  ((size[n++] = sizeof(A)), ...);
+  return n;
+}
 } // namespace thunder_emulator
 )";
 
@@ -192,12 +205,26 @@ const Lane* current_lane() {
   return &lane;
 }
 using ParamsFunction = unsigned (*)(unsigned char*);
+using SizesFunction = unsigned (*)(unsigned*);
 
 struct Function {
   std::string name;
   RunFunction run = nullptr;
   ParamsFunction params = nullptr;
+  SizesFunction sizes = nullptr;
   bool barriers = false;
+};
+
+// What a capturing stream records and a graph replays: one call each, with its
+// parameters' values copied at capture.
+using Work = std::function<CUresult()>;
+struct Stream {
+  bool capturing = false;
+  bool invalidated = false; ///< A refused call ended the capture's use; cuStreamEndCapture says so.
+  std::vector<Work> work;
+};
+struct Graph {
+  std::vector<Work> work;
 };
 
 struct Module {
@@ -215,6 +242,7 @@ struct State {
   std::string work_dir;
   int compiled = 0;
   std::string last_error;
+  std::map<void*, std::unique_ptr<Stream>> streams; ///< cuStreamCreate's, by handle.
 };
 
 State& state() {
@@ -330,7 +358,10 @@ CUresult build_module(const std::string& source, Module** out) {
            << "  thunder_emulator::run(" << name << ", params);\n}\n"
            << "extern \"C\" unsigned int thunder_emulator_params_" << name
            << "(unsigned char* is_pointer) {\n  return thunder_emulator::pointers(" << name
-           << ", is_pointer);\n}\n";
+           << ", is_pointer);\n}\n"
+           << "extern \"C\" unsigned int thunder_emulator_sizes_" << name
+           << "(unsigned int* size) {\n  return thunder_emulator::sizes(" << name
+           << ", size);\n}\n";
     }
     if (!file) {
       set_error("cannot write " + stem + ".cpp");
@@ -368,8 +399,10 @@ CUresult build_module(const std::string& source, Module** out) {
     f->run = reinterpret_cast<RunFunction>(::dlsym(handle, ("thunder_emulator_run_" + name).c_str()));
     f->params =
         reinterpret_cast<ParamsFunction>(::dlsym(handle, ("thunder_emulator_params_" + name).c_str()));
+    f->sizes =
+        reinterpret_cast<SizesFunction>(::dlsym(handle, ("thunder_emulator_sizes_" + name).c_str()));
     f->barriers = barriers;
-    if (f->run == nullptr || f->params == nullptr) {
+    if (f->run == nullptr || f->params == nullptr || f->sizes == nullptr) {
       set_error("the compiled kernel has no launcher for " + name);
       return kInvalidImage;
     }
@@ -433,6 +466,49 @@ void run_kernel(const Function& f, void** params, unsigned blocks, unsigned thre
     worker.join();
 }
 
+// The stream `handle` names when it is capturing, else nullptr. Caller holds the mutex.
+Stream* capturing(void* handle) {
+  const auto it = state().streams.find(handle);
+  return it != state().streams.end() && it->second->capturing ? it->second.get() : nullptr;
+}
+
+// What a GPU says to a copy from host memory or a synchronize while `stream` captures;
+// the capture is invalidated, as there. Caller holds the mutex.
+CUresult refuse_in_capture(Stream& stream, const std::string& what) {
+  set_error(what + " on a stream that is capturing a CUDA graph");
+  stream.invalidated = true;
+  return kCaptureUnsupported;
+}
+
+// Every pointer a kernel gets must be device memory that is still allocated. Caller holds
+// the mutex.
+CUresult check_pointers(const Function& f, void** params) {
+  unsigned char is_pointer[256] = {};
+  const unsigned n = f.params(is_pointer);
+  for (unsigned i = 0; i < n; ++i) {
+    if (is_pointer[i] == 0) continue;
+    std::uintptr_t address = 0;
+    std::memcpy(&address, params[i], sizeof address);
+    if (!in_allocation(address, 1)) {
+      std::ostringstream hex;
+      hex << std::hex << address;
+      set_error("parameter " + std::to_string(i) + " of " + f.name + " (0x" + hex.str() +
+                ") is not in any live allocation");
+      return kInvalidValue;
+    }
+  }
+  return kSuccess;
+}
+
+CUresult launch_now(const Function& f, void** params, unsigned blocks, unsigned threads) {
+  {
+    const std::lock_guard lock(state().mutex);
+    if (const CUresult rc = check_pointers(f, params); rc != kSuccess) return rc;
+  }
+  run_kernel(f, params, blocks, threads);
+  return kSuccess;
+}
+
 } // namespace
 
 // The driver API subset CudaRuntime binds (cuda_api.h), with the same C ABI.
@@ -465,6 +541,8 @@ CUresult cuGetErrorName(CUresult error, const char** name) {
   case kNotFound: *name = "CUDA_ERROR_NOT_FOUND"; break;
   case kLaunchOutOfResources: *name = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"; break;
   case kNotSupported: *name = "CUDA_ERROR_NOT_SUPPORTED"; break;
+  case kCaptureUnsupported: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; break;
+  case kCaptureInvalidated: *name = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"; break;
   default: *name = nullptr; return kInvalidValue;
   }
   return kSuccess;
@@ -579,7 +657,7 @@ CUresult cuModuleGetFunction(void** function, void* module, const char* name) {
 
 CUresult cuLaunchKernel(void* function, unsigned grid_x, unsigned grid_y, unsigned grid_z,
                         unsigned block_x, unsigned block_y, unsigned block_z, unsigned shared,
-                        void* /*stream*/, void** params, void** extra) {
+                        void* stream, void** params, void** extra) {
   const auto& f = *static_cast<const Function*>(function);
   {
     const std::lock_guard lock(state().mutex);
@@ -595,27 +673,26 @@ CUresult cuLaunchKernel(void* function, unsigned grid_x, unsigned grid_y, unsign
       return kInvalidValue;
     }
     if (params == nullptr) return kInvalidValue;
-    // Every pointer a kernel gets must be device memory that is still allocated.
-    unsigned char is_pointer[256] = {};
-    const unsigned n = f.params(is_pointer);
-    for (unsigned i = 0; i < n; ++i) {
-      if (is_pointer[i] == 0) continue;
-      std::uintptr_t address = 0;
-      std::memcpy(&address, params[i], sizeof address);
-      if (!in_allocation(address, 1)) {
-        set_error("parameter " + std::to_string(i) + " of " + f.name + " (0x" +
-                  [&] {
-                    std::ostringstream hex;
-                    hex << std::hex << address;
-                    return hex.str();
-                  }() +
-                  ") is not in any live allocation");
-        return kInvalidValue;
+    if (Stream* capture = capturing(stream)) {
+      // The driver copies the parameters' values at the launch; so does the capture.
+      if (const CUresult rc = check_pointers(f, params); rc != kSuccess) return rc;
+      unsigned sizes[256] = {};
+      const unsigned n = f.sizes(sizes);
+      auto values = std::make_shared<std::vector<std::vector<std::byte>>>();
+      for (unsigned i = 0; i < n; ++i) {
+        const auto* bytes = static_cast<const std::byte*>(params[i]);
+        values->emplace_back(bytes, bytes + sizes[i]);
       }
+      capture->work.push_back([&f, values, grid_x, block_x] {
+        std::vector<void*> pointers;
+        for (std::vector<std::byte>& v : *values)
+          pointers.push_back(v.data());
+        return launch_now(f, pointers.data(), grid_x, block_x);
+      });
+      return kSuccess;
     }
   }
-  run_kernel(f, params, grid_x, block_x);
-  return kSuccess;
+  return launch_now(f, params, grid_x, block_x);
 }
 
 CUresult cuMemAlloc_v2(CUdeviceptr* address, std::size_t bytes) {
@@ -661,9 +738,12 @@ CUresult cuMemGetInfo_v2(std::size_t* free_bytes, std::size_t* total) {
 }
 
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr destination, const void* source, std::size_t bytes,
-                              void* /*stream*/) {
+                              void* stream) {
   {
     const std::lock_guard lock(state().mutex);
+    if (Stream* capture = capturing(stream)) {
+      return refuse_in_capture(*capture, "a copy from host memory to the device");
+    }
     if (!in_allocation(static_cast<std::uintptr_t>(destination), bytes)) {
       set_error("a copy of " + std::to_string(bytes) +
                 " bytes to the device falls outside every live allocation");
@@ -675,9 +755,12 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr destination, const void* source, std::
 }
 
 CUresult cuMemcpyDtoHAsync_v2(void* destination, CUdeviceptr source, std::size_t bytes,
-                              void* /*stream*/) {
+                              void* stream) {
   {
     const std::lock_guard lock(state().mutex);
+    if (Stream* capture = capturing(stream)) {
+      return refuse_in_capture(*capture, "a copy from the device to host memory");
+    }
     if (!in_allocation(static_cast<std::uintptr_t>(source), bytes)) {
       set_error("a copy of " + std::to_string(bytes) +
                 " bytes from the device falls outside every live allocation");
@@ -688,8 +771,145 @@ CUresult cuMemcpyDtoHAsync_v2(void* destination, CUdeviceptr source, std::size_t
   return kSuccess;
 }
 
-CUresult cuStreamSynchronize(void* /*stream*/) {
+CUresult cuStreamSynchronize(void* stream) {
+  const std::lock_guard lock(state().mutex);
+  if (Stream* capture = capturing(stream)) return refuse_in_capture(*capture, "a synchronize");
   return kSuccess; // launches and copies are synchronous
+}
+
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr destination, CUdeviceptr source, std::size_t bytes,
+                              void* stream) {
+  const auto copy = [=]() -> CUresult {
+    const std::lock_guard lock(state().mutex);
+    if (!in_allocation(static_cast<std::uintptr_t>(destination), bytes) ||
+        !in_allocation(static_cast<std::uintptr_t>(source), bytes)) {
+      set_error("a copy of " + std::to_string(bytes) +
+                " bytes on the device falls outside every live allocation");
+      return kInvalidValue;
+    }
+    std::memmove(reinterpret_cast<void*>(destination), reinterpret_cast<const void*>(source),
+                 bytes);
+    return kSuccess;
+  };
+  {
+    const std::lock_guard lock(state().mutex);
+    if (Stream* capture = capturing(stream)) {
+      capture->work.push_back(copy);
+      return kSuccess;
+    }
+  }
+  return copy();
+}
+
+CUresult cuMemsetD32Async(CUdeviceptr destination, unsigned int value, std::size_t count,
+                          void* stream) {
+  const auto fill = [=]() -> CUresult {
+    const std::lock_guard lock(state().mutex);
+    if (destination % 4 != 0 ||
+        !in_allocation(static_cast<std::uintptr_t>(destination), count * 4)) {
+      set_error("a fill of " + std::to_string(count) +
+                " words falls outside every live allocation or is not 4-byte aligned");
+      return kInvalidValue;
+    }
+    auto* words = reinterpret_cast<std::uint32_t*>(destination);
+    std::fill(words, words + count, value);
+    return kSuccess;
+  };
+  {
+    const std::lock_guard lock(state().mutex);
+    if (Stream* capture = capturing(stream)) {
+      capture->work.push_back(fill);
+      return kSuccess;
+    }
+  }
+  return fill();
+}
+
+CUresult cuStreamCreate(void** stream, unsigned int /*flags*/) {
+  if (stream == nullptr) return kInvalidValue;
+  const std::lock_guard lock(state().mutex);
+  auto owned = std::make_unique<Stream>();
+  *stream = owned.get();
+  state().streams.emplace(*stream, std::move(owned));
+  return kSuccess;
+}
+
+CUresult cuStreamDestroy_v2(void* stream) {
+  const std::lock_guard lock(state().mutex);
+  return state().streams.erase(stream) == 1 ? kSuccess : kInvalidValue;
+}
+
+CUresult cuStreamBeginCapture_v2(void* stream, int /*mode*/) {
+  const std::lock_guard lock(state().mutex);
+  const auto it = state().streams.find(stream);
+  if (it == state().streams.end()) {
+    set_error("only a stream of cuStreamCreate's can capture (not the legacy default stream)");
+    return kCaptureUnsupported;
+  }
+  if (it->second->capturing) {
+    set_error("the stream is capturing already");
+    return kInvalidValue;
+  }
+  it->second->capturing = true;
+  it->second->invalidated = false;
+  it->second->work.clear();
+  return kSuccess;
+}
+
+CUresult cuStreamEndCapture(void* stream, void** graph) {
+  const std::lock_guard lock(state().mutex);
+  const auto it = state().streams.find(stream);
+  if (it == state().streams.end() || graph == nullptr) return kInvalidValue;
+  Stream& s = *it->second;
+  if (!s.capturing) {
+    set_error("the stream is not capturing");
+    return kInvalidValue;
+  }
+  s.capturing = false;
+  // A capture a refused call invalidated ends here with that error, and no graph.
+  if (s.invalidated) {
+    s.work.clear();
+    *graph = nullptr;
+    return kCaptureInvalidated;
+  }
+  *graph = new Graph{std::move(s.work)};
+  s.work.clear();
+  return kSuccess;
+}
+
+CUresult cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long long /*flags*/) {
+  if (exec == nullptr || graph == nullptr) return kInvalidValue;
+  *exec = new Graph(*static_cast<const Graph*>(graph));
+  return kSuccess;
+}
+
+CUresult cuGraphLaunch(void* exec, void* stream) {
+  if (exec == nullptr) return kInvalidValue;
+  const auto& graph = *static_cast<const Graph*>(exec);
+  {
+    const std::lock_guard lock(state().mutex);
+    if (Stream* capture = capturing(stream)) {
+      capture->work.push_back([&graph] {
+        for (const Work& w : graph.work)
+          if (const CUresult rc = w(); rc != kSuccess) return rc;
+        return kSuccess;
+      });
+      return kSuccess;
+    }
+  }
+  for (const Work& w : graph.work)
+    if (const CUresult rc = w(); rc != kSuccess) return rc;
+  return kSuccess;
+}
+
+CUresult cuGraphExecDestroy(void* exec) {
+  delete static_cast<Graph*>(exec);
+  return kSuccess;
+}
+
+CUresult cuGraphDestroy(void* graph) {
+  delete static_cast<Graph*>(graph);
+  return kSuccess;
 }
 
 } // extern "C"
@@ -958,8 +1178,29 @@ int cublasLtMatmulAlgoGetHeuristic(void* /*handle*/, BlasDesc* desc, BlasLayout*
 int cublasLtMatmul(void* /*handle*/, BlasDesc* desc, const void* alpha, const void* a,
                    BlasLayout* la, const void* b, BlasLayout* lb, const void* beta,
                    const void* c, BlasLayout* /*lc*/, void* d, BlasLayout* ld,
-                   const void* algo, void* /*workspace*/, std::size_t /*workspace_bytes*/,
-                   void* /*stream*/) {
+                   const void* algo, void* workspace, std::size_t workspace_bytes,
+                   void* stream) {
+  {
+    const std::lock_guard lock(state().mutex);
+    if (Stream* capture = capturing(stream)) {
+      // cuBLASLt reads its descriptors, layouts and host scalars when it is called; the
+      // capture keeps copies of them.
+      const std::size_t scalar = desc->compute == 70 ? sizeof(double) : sizeof(float);
+      std::array<std::byte, 8> alpha_copy{}, beta_copy{};
+      std::memcpy(alpha_copy.data(), alpha, scalar);
+      std::memcpy(beta_copy.data(), beta, scalar);
+      std::array<std::byte, 64> algo_copy{};
+      std::memcpy(algo_copy.data(), algo, algo_copy.size());
+      capture->work.push_back([=, desc_copy = *desc, la_copy = *la, lb_copy = *lb,
+                               ld_copy = *ld]() mutable -> CUresult {
+        const int rc = cublasLtMatmul(nullptr, &desc_copy, alpha_copy.data(), a, &la_copy, b,
+                                      &lb_copy, beta_copy.data(), c, &ld_copy, d, &ld_copy,
+                                      algo_copy.data(), workspace, workspace_bytes, nullptr);
+        return rc == kBlasSuccess ? kSuccess : kInvalidValue;
+      });
+      return kBlasSuccess;
+    }
+  }
   if (!covered(*la, a) || !covered(*lb, b) || !covered(*ld, d)) {
     const std::lock_guard lock(state().mutex);
     set_error("cublasLtMatmul: an operand falls outside every live allocation");
