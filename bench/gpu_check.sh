@@ -48,12 +48,13 @@ echo "ops run and checked on the device: $(grep -c 'run and checked on NVIDIA' "
 step "generated kernels against a hand-written copy (bandwidth)"
 ./build/gpu/bench/thunder-bench-cuda-kernels 2>&1 | tee -a "$out/runs.log"
 
-step "models with weights and inputs on the GPU (--device cuda): cuda backend vs torch backend"
+step "models with weights and inputs on the GPU (--device cuda): cuda (kernel by kernel, and as CUDA graphs) vs torch"
 for m in gpt2 llama bert; do
-  for b in cuda torch; do
-    ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend $b \
+  for b in cuda cuda+graphs torch; do
+    THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) \
+      ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend ${b%+graphs} \
       --device cuda --repeat 50 > "$out/run.tmp" 2>&1 || status=1
-    echo "$m $b: $(grep -E 'time per call|error:' "$out/run.tmp" | head -1) $(grep -E 'thunder-run:' "$out/run.tmp")"
+    echo "$m $b: $(grep -E 'time per call|error:' "$out/run.tmp" | head -1) $(grep -E 'CUDA graph|thunder-run:' "$out/run.tmp" | tr '\n' ' ')"
     cat "$out/run.tmp" >> "$out/runs.log"
   done
 done

@@ -286,6 +286,7 @@ int run_model(const RunArgs& a) {
       j["resident_bytes"] = stats.resident_bytes;
       j["planned_bytes"] = stats.planned_bytes;
     }
+    if (!stats.cuda_graph.empty()) j["cuda_graph"] = stats.cuda_graph;
     std::cout << j.dump() << std::endl;
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
   }
@@ -339,6 +340,7 @@ int run_model(const RunArgs& a) {
                 static_cast<double>(stats.uploaded_bytes) / 1024,
                 static_cast<double>(stats.resident_bytes) / 1024);
   }
+  if (!stats.cuda_graph.empty()) std::printf("CUDA graph, last call: %s\n", stats.cuda_graph.c_str());
   std::printf("cache: %d hits, %d misses, %d recompiles%s%s\n", stats.cache_hits,
               stats.cache_misses, stats.recompiles, module->cache_dir().empty() ? "" : "; dir ",
               module->cache_dir().c_str());

@@ -86,7 +86,9 @@ struct CapturedGraph {
   void* exec = nullptr;
   void* last_stream = nullptr;
   bool replayed = false;
-  std::map<std::string, DeviceMemory> inputs; ///< By trace input name.
+  std::map<std::string, DeviceMemory> inputs; ///< Device copies, by trace input name.
+  /// CUDA tensor inputs read in place (weights, which stay where they are), and where.
+  std::map<std::string, std::uint64_t> in_place;
   std::vector<DeviceMemory> memory;            ///< Every block the kernels use.
   std::map<std::string, Output> outputs;       ///< The trace's outputs the graph writes.
   /// Status words to read after each replay, and the kernel that writes them.
@@ -220,12 +222,14 @@ private:
   // when the trace cannot be captured (report_.cuda_graph says why).
   std::optional<std::vector<at::Tensor>> run_graph() {
     RegionCache& cache = *cache_;
-    if (cache.graph_refusal.empty()) cache.graph_refusal = graph_refusal();
-    if (!cache.graph_refusal.empty() && cache.graph_refusal != "-") {
+    if (!cache.graph_checked) {
+      cache.graph_refusal = graph_refusal();
+      cache.graph_checked = true;
+    }
+    if (!cache.graph_refusal.empty()) {
       report_.cuda_graph = "not used: " + cache.graph_refusal;
       return std::nullopt;
     }
-    cache.graph_refusal = "-"; // checked: every call runs on cuda
     const std::string key = graph_key();
     std::shared_ptr<CapturedGraph>& graph = cache.graphs[key];
     const bool captured_now = !graph;
@@ -236,20 +240,39 @@ private:
                                  " input layouts have graphs already");
         return std::nullopt;
       }
+    }
+    const auto try_capture = [&] {
       try {
         graph = capture();
+        return true;
       } catch (const NotCapturable& e) {
         cache.graphs.erase(key);
         cache.graph_refusal = e.why;
+        report_ = ExecutionReport{};
         report_.cuda_graph = "not used: " + e.why;
-        return std::nullopt;
+        return false;
+      }
+    };
+    if (captured_now && !try_capture()) return std::nullopt;
+    // A CUDA input the graph reads in place that is elsewhere now (a new tensor each call,
+    // as user inputs often are) gets a device copy from now on: captured once more.
+    bool moved = false;
+    for (const auto& [name, address] : graph->in_place) {
+      if (reinterpret_cast<std::uintptr_t>(env_.at(name).toTensor().const_data_ptr()) != address) {
+        cache.moving_inputs.insert(name);
+        moved = true;
       }
     }
-    return replay(*graph, captured_now);
+    if (moved) {
+      graph.reset(); // its memory goes back before the new capture takes its own
+      if (!try_capture()) return std::nullopt;
+    }
+    return replay(*graph, captured_now || moved);
   }
 
   std::shared_ptr<CapturedGraph> capture() {
     CudaRuntime& rt = cuda_.runtime();
+    report_ = ExecutionReport{};
     auto graph = std::make_shared<CapturedGraph>(cuda_);
     for (const auto& input : trace_.inputs) {
       const std::string& name = input.proxy()->name();
@@ -257,6 +280,10 @@ private:
       if (!v.isTensor()) continue;
       const at::Tensor& t = v.toTensor();
       if (t.is_cuda()) check_device(t, name);
+      if (t.is_cuda() && cache_->moving_inputs.count(name) == 0) {
+        graph->in_place[name] = reinterpret_cast<std::uintptr_t>(t.const_data_ptr());
+        continue;
+      }
       DeviceMemory& memory =
           graph->inputs.emplace(name, rt.allocate(span_bytes(t), "graph input " + name)).first->second;
       staged_[name] = memory.address();
@@ -474,11 +501,12 @@ private:
       return m.batch_stride >= 0 && CublasMatmul::takes(m);
     };
     const bool contiguous_copy = !fits(t);
+    if (capture_ != nullptr && contiguous_copy) {
+      throw NotCapturable{str("the matmul operand ", name, " is an input in a layout cuBLASLt "
+                              "does not take (torch would make the copy it needs, outside the "
+                              "graph)")};
+    }
     if (const auto staged = staged_.find(name); staged != staged_.end()) {
-      if (contiguous_copy) {
-        throw NotCapturable{str("the matmul operand ", name, " is an input in a layout cuBLASLt "
-                                "does not take (the copy it needs would be made on the host)")};
-      }
       return operand(staged->second, t.sizes().vec(), t.strides().vec());
     }
     if (contiguous_copy) t = t.contiguous();

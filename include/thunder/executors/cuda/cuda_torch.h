@@ -22,6 +22,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,10 @@ struct RegionCache {
   /// why this trace's calls cannot be captured, once a capture found out.
   std::map<std::string, std::shared_ptr<CapturedGraph>> graphs;
   std::string graph_refusal;
+  bool graph_checked = false; ///< graph_refusal holds the trace's answer.
+  /// CUDA tensor inputs seen at another address than their graph was captured with: they
+  /// get device copies in later captures; the others are read in place.
+  std::set<std::string> moving_inputs;
   static constexpr std::size_t kMaxGraphs = 8;
 };
 
