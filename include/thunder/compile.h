@@ -54,10 +54,10 @@ struct Options {
   /// them on every call and free each after its last use (0); -1: the device's default
   /// (VulkanRuntime::resident_weights: on for discrete GPUs, THUNDER_VK_RESIDENT_WEIGHTS).
   int resident_weights = -1;
-  /// cuda: capture each call as a CUDA graph and replay it on later calls with the same
-  /// input layouts (1): one launch instead of one per kernel, for the graph's memory held
-  /// between calls and a copy of the inputs and outputs; or launch kernel by kernel (0).
-  /// -1: THUNDER_CUDA_GRAPHS=1 turns them on, else off.
+  /// cuda: capture the second call of each input layout as a CUDA graph and replay it on
+  /// later calls (1): one launch instead of one per kernel, for the graph's memory held
+  /// between calls and a copy of the outputs (and of CPU or moving inputs); or launch
+  /// kernel by kernel (0). -1: THUNDER_CUDA_GRAPHS=1 turns them on, else off.
   int cuda_graphs = -1;
 };
 
@@ -89,8 +89,8 @@ struct CompileStats {
   /// before (spirv::PlannedMemory); 0 where they came from the pool as requested (a first
   /// call records the plan).
   std::uint64_t planned_bytes = 0;
-  /// cuda with CUDA graphs on (Options::cuda_graphs), the last call: "captured",
-  /// "replayed" or "not used: <why>" (ExecutionReport::cuda_graph).
+  /// cuda with CUDA graphs on (Options::cuda_graphs), the last call: "warm-up ...",
+  /// "captured", "replayed" or "not used: <why>" (ExecutionReport::cuda_graph).
   std::string cuda_graph;
 };
 

@@ -67,7 +67,8 @@ def test_model_matches_eager_without_split(make, backend):
     assert stats["fallbacks"] == [], stats
     # Kernel backends measure their device memory; the torch backend does not.
     assert (stats["peak_device_bytes"] > 0) == (backend != "torch"), stats
-    assert stats["cuda_graph"] == "", stats  # only the cuda backend captures graphs
+    if backend != "cuda":
+        assert stats["cuda_graph"] == "", stats  # only the cuda backend captures graphs
     if backend == "spirv":
         # The second call's buffers came from the arena planned from the first's.
         assert 0 < stats["planned_bytes"] <= stats["peak_device_bytes"], stats

@@ -290,6 +290,12 @@ TEST(CudaHostEmulator, CudaGraphIsCapturedOnceAndReplayedLikeKernelByKernel) {
   };
   RegionCache cache;
   cache.use_graphs = true;
+  // A layout's first call runs kernel by kernel (compiling what it needs), the second is
+  // captured.
+  const std::vector<at::Tensor> in0 = inputs(at::randn({4, 8}));
+  const GraphCall warm = call(prepared, cache, in0);
+  EXPECT_EQ(warm.report.cuda_graph.rfind("warm-up", 0), 0u) << warm.report.cuda_graph;
+  EXPECT_TRUE(at::allclose(warm.outputs[0], want(in0), 1e-5, 1e-6));
   const std::vector<at::Tensor> in1 = inputs(at::randn({4, 8}));
   const GraphCall first = call(prepared, cache, in1);
   EXPECT_EQ(first.report.cuda_graph, "captured");
@@ -329,10 +335,39 @@ TEST(CudaHostEmulator, CudaGraphIsCapturedOnceAndReplayedLikeKernelByKernel) {
   }
   // Another layout (a transposed x) is another graph.
   const std::vector<at::Tensor> in3 = inputs(at::randn({8, 4}).t());
+  EXPECT_EQ(call(prepared, cache, in3).report.cuda_graph.rfind("warm-up", 0), 0u);
   const GraphCall third = call(prepared, cache, in3);
   EXPECT_EQ(third.report.cuda_graph, "captured");
   EXPECT_EQ(cache.graphs.size(), 2u);
   EXPECT_TRUE(at::allclose(third.outputs[0], want(in3), 1e-5, 1e-6));
+}
+
+TEST(CudaHostEmulator, ALayoutThatCannotBeCapturedRunsKernelByKernelAndOthersStillAre) {
+  THUNDER_EMULATOR_OR_SKIP();
+  ASSERT_TRUE(emulator().blas_loadable());
+  // Batch dims that do not merge into one stride: torch makes the operand contiguous
+  // first, which a capture cannot hold; a refused capture leaves a clean run behind.
+  const Trace trace = matmul_trace({2, 3, 4, 6}, {2, 3, 6, 5}, DType::Float32);
+  const Trace prepared = prepare_cuda_trace(trace, emulator(), TorchFallbackExecutor());
+  RegionCache cache;
+  cache.use_graphs = true;
+  const at::Tensor b = at::randn({2, 3, 6, 5});
+  const at::Tensor permuted = at::randn({3, 2, 4, 6}).permute({1, 0, 2, 3});
+  for (int i = 0; i < 3; ++i) {
+    const GraphCall c = call(prepared, cache, {permuted, b});
+    if (i > 0) {
+      EXPECT_EQ(c.report.cuda_graph.rfind("not used: the matmul operand a is an input in a "
+                                          "layout cuBLASLt does not take", 0),
+                0u)
+          << c.report.cuda_graph;
+    }
+    EXPECT_TRUE(at::allclose(c.outputs[0], at::matmul(permuted, b), 1e-5, 1e-5));
+  }
+  const at::Tensor contiguous = permuted.contiguous();
+  (void)call(prepared, cache, {contiguous, b});
+  const GraphCall c = call(prepared, cache, {contiguous, b});
+  EXPECT_EQ(c.report.cuda_graph, "captured");
+  EXPECT_TRUE(at::allclose(c.outputs[0], at::matmul(contiguous, b), 1e-5, 1e-5));
 }
 
 TEST(CudaHostEmulator, CudaGraphIsNotUsedWhereACallRunsOnTorchAndSaysWhy) {
@@ -347,7 +382,7 @@ TEST(CudaHostEmulator, CudaGraphIsNotUsedWhereACallRunsOnTorchAndSaysWhy) {
   cache.use_graphs = true;
   const at::Tensor at_ = at::randint(-5, 5, {3, 4}, at::kInt);
   const at::Tensor bt = at::randint(-5, 5, {4, 2}, at::kInt);
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     const GraphCall c = call(prepared, cache, {at_, bt});
     EXPECT_EQ(c.report.cuda_graph, "not used: prims.matmul runs on torch") << c.report.to_string();
     EXPECT_TRUE(at::equal(c.outputs[0], at::matmul(at_ * 2, bt) + 1));
@@ -385,6 +420,39 @@ TEST(CudaHostEmulator, ACapturingStreamRefusesHostCopiesAsAGpuDoes) {
   EXPECT_EQ(back[3], 0.0f);
   rt.destroy_graph(graph);
   rt.destroy_stream(stream);
+}
+
+// CPU tensors reach the device through pinned staging buffers: copies that span two
+// buffers arrive whole, and a later run reuses the buffers instead of pinning more.
+TEST(CudaHostEmulator, HostCopiesGoThroughPinnedStagingBuffersThatAreReused) {
+  THUNDER_EMULATOR_OR_SKIP();
+  CudaRuntime& rt = emulator().runtime();
+  const std::size_t piece = std::size_t{3} << 20; // the first buffer (4 MiB) holds 1.33 pieces
+  const at::Tensor data = at::randint(0, 255, {static_cast<std::int64_t>(3 * piece)}, at::kByte);
+  DeviceMemory memory = rt.allocate(3 * piece, "a staging test");
+  const MemoryStats before = rt.memory_stats();
+  {
+    HostStaging staging(rt, nullptr);
+    for (std::size_t i = 0; i < 3; ++i)
+      staging.upload(memory.address() + i * piece, data.const_data_ptr<std::uint8_t>() + i * piece,
+                     piece);
+  }
+  const MemoryStats after = rt.memory_stats();
+  EXPECT_EQ(after.staged_bytes - before.staged_bytes, 3 * piece);
+  EXPECT_GT(after.pinned_bytes, before.pinned_bytes);
+  at::Tensor back = at::empty_like(data);
+  rt.download(back.data_ptr(), memory.address(), 3 * piece);
+  EXPECT_TRUE(at::equal(back, data));
+  // A run's inputs go the same way, through the buffers already pinned.
+  TraceScope scope("staged_exp");
+  auto x = scope.input_tensor("x", {1024, 1024}, DType::Float32);
+  const Trace trace = scope.finish(lt::exp(x));
+  const at::Tensor xt = at::randn({1024, 1024});
+  const CudaRun r = run(emulator(), trace, {xt});
+  EXPECT_TRUE(at::allclose(r.outputs[0], xt.exp(), 1e-5, 1e-6));
+  const MemoryStats last = rt.memory_stats();
+  EXPECT_EQ(last.staged_bytes - after.staged_bytes, std::size_t{4} << 20);
+  EXPECT_EQ(last.pinned_bytes, after.pinned_bytes);
 }
 
 } // namespace

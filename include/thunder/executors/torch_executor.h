@@ -119,8 +119,9 @@ struct ExecutionReport {
   /// spirv: bytes of the arena the run's buffers were planned in (spirv::PlannedMemory),
   /// counted in the peak; 0 where they came from the pool as requested.
   std::uint64_t planned_bytes = 0;
-  /// cuda with CUDA graphs on (CudaExecutorOptions::cuda_graphs): "captured" (this call
-  /// was captured, then replayed), "replayed", or "not used: <why>"; empty when they are off.
+  /// cuda with CUDA graphs on (Options::cuda_graphs): "warm-up ..." (a layout's first
+  /// call, kernel by kernel), "captured" (this call was captured, then replayed),
+  /// "replayed", or "not used: <why>"; empty when they are off.
   std::string cuda_graph;
 
   /// "spirv: 9 prims in 2 regions (1 batch), torch: 3 prims; fallbacks: none".

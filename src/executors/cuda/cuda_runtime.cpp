@@ -4,6 +4,7 @@
 #include "dynamic_library.h"
 #include "thunder/core/error.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -119,6 +120,13 @@ CudaRuntime::CudaRuntime(RuntimeOptions options)
   lib.bind(d.cuGraphLaunch, "cuGraphLaunch");
   lib.bind(d.cuGraphExecDestroy, "cuGraphExecDestroy");
   lib.bind(d.cuGraphDestroy, "cuGraphDestroy");
+  lib.bind(d.cuMemHostAlloc, "cuMemHostAlloc");
+  lib.bind(d.cuMemFreeHost, "cuMemFreeHost");
+  lib.bind(d.cuEventCreate, "cuEventCreate");
+  lib.bind(d.cuEventRecord, "cuEventRecord");
+  lib.bind(d.cuEventQuery, "cuEventQuery");
+  lib.bind(d.cuEventSynchronize, "cuEventSynchronize");
+  lib.bind(d.cuEventDestroy, "cuEventDestroy_v2");
   d.thunderEmulatorModuleLoadSource =
       reinterpret_cast<decltype(d.thunderEmulatorModuleLoadSource)>(
           lib.find("thunderEmulatorModuleLoadSource"));
@@ -168,7 +176,7 @@ CudaRuntime::~CudaRuntime() {
   try {
     const ContextGuard context(*this);
     driver_->cuStreamSynchronize(nullptr);
-    release_cached_memory();
+    release_cached_memory(); // and the staging buffers
     for (const auto& kernel : kernels_) {
       driver_->cuModuleUnload(static_cast<api::CUmodule>(kernel->module));
     }
@@ -250,8 +258,9 @@ DeviceMemory CudaRuntime::allocate(std::size_t bytes, const std::string& what) {
   const ContextGuard context(*this);
   api::CUdeviceptr address = 0;
   int rc = driver_->cuMemAlloc(&address, size);
-  if (rc == api::CUDA_ERROR_OUT_OF_MEMORY) {
-    // Give back what the cache holds (after the work that may still use it), then retry.
+  if (rc == api::CUDA_ERROR_OUT_OF_MEMORY && capturing_.empty()) {
+    // Give back what the cache holds (after the work that may still use it), then retry;
+    // not while a stream captures, where a synchronize and a free are not allowed.
     free_cached_blocks();
     rc = driver_->cuMemAlloc(&address, size);
   }
@@ -281,6 +290,14 @@ void CudaRuntime::release_cached_memory() {
   const std::lock_guard lock(mutex_);
   const ContextGuard context(*this);
   free_cached_blocks();
+  // And the staging buffers no run holds, once their copies are done.
+  for (const PinnedBuffer& b : pinned_pool_) {
+    driver_->cuEventSynchronize(static_cast<api::CUevent>(b.event));
+    driver_->cuEventDestroy(static_cast<api::CUevent>(b.event));
+    driver_->cuMemFreeHost(b.host);
+    stats_.pinned_bytes -= b.bytes;
+  }
+  pinned_pool_.clear();
 }
 
 void CudaRuntime::free_cached_blocks() {
@@ -426,6 +443,105 @@ void CudaRuntime::synchronize(const std::string& after, void* stream) {
   const ContextGuard context(*this);
   check(driver_->cuStreamSynchronize(static_cast<api::CUstream>(stream)),
         after.empty() ? std::string("synchronizing") : "synchronizing after " + after);
+}
+
+namespace {
+// Staging buffers are at least this big (small copies share one), and a copy bigger than
+// kMaxStagingBytes goes through in pieces.
+constexpr std::size_t kMinStagingBytes = std::size_t{4} << 20;
+constexpr std::size_t kMaxStagingBytes = std::size_t{64} << 20;
+// Past this much pinned memory, a busy buffer is waited for rather than another made.
+constexpr std::size_t kPinnedLimitBytes = std::size_t{256} << 20;
+} // namespace
+
+std::optional<PinnedBuffer> CudaRuntime::take_pinned(std::size_t min_bytes) {
+  const std::lock_guard lock(mutex_);
+  const ContextGuard context(*this);
+  // The smallest free buffer that is big enough and whose copies have finished; failing
+  // that, past the limit, the smallest big enough one, once its copies finish.
+  std::optional<std::size_t> ready, busy;
+  for (std::size_t i = 0; i < pinned_pool_.size(); ++i) {
+    const PinnedBuffer& b = pinned_pool_[i];
+    if (b.bytes < min_bytes) continue;
+    const bool done =
+        driver_->cuEventQuery(static_cast<api::CUevent>(b.event)) != api::CUDA_ERROR_NOT_READY;
+    std::optional<std::size_t>& slot = done ? ready : busy;
+    if (!slot || b.bytes < pinned_pool_[*slot].bytes) slot = i;
+  }
+  if (!ready && busy && stats_.pinned_bytes >= kPinnedLimitBytes) {
+    check(driver_->cuEventSynchronize(static_cast<api::CUevent>(pinned_pool_[*busy].event)),
+          "waiting for copies from a staging buffer");
+    ready = busy;
+  }
+  if (ready) {
+    PinnedBuffer b = pinned_pool_[*ready];
+    pinned_pool_.erase(pinned_pool_.begin() + static_cast<std::ptrdiff_t>(*ready));
+    return b;
+  }
+  PinnedBuffer b;
+  b.bytes = std::max(min_bytes, kMinStagingBytes);
+  if (driver_->cuMemHostAlloc(&b.host, b.bytes, 0) != api::CUDA_SUCCESS) return std::nullopt;
+  api::CUevent event = nullptr;
+  if (driver_->cuEventCreate(&event, api::CU_EVENT_DISABLE_TIMING) != api::CUDA_SUCCESS) {
+    driver_->cuMemFreeHost(b.host);
+    return std::nullopt;
+  }
+  b.event = event;
+  stats_.pinned_bytes += b.bytes;
+  return b;
+}
+
+void CudaRuntime::return_pinned(std::vector<PinnedBuffer>& buffers, void* stream) noexcept {
+  const std::lock_guard lock(mutex_);
+  try {
+    const ContextGuard context(*this);
+    for (PinnedBuffer& b : buffers) {
+      // Handed out again only once the copies recorded before this event have read it.
+      if (driver_->cuEventRecord(static_cast<api::CUevent>(b.event),
+                                 static_cast<api::CUstream>(stream)) != api::CUDA_SUCCESS) {
+        driver_->cuStreamSynchronize(static_cast<api::CUstream>(stream));
+      }
+      pinned_pool_.push_back(b);
+    }
+  } catch (const Error&) {
+    // No context: the buffers leak rather than be reused under a copy.
+  }
+  buffers.clear();
+}
+
+HostStaging::~HostStaging() {
+  if (!held_.empty()) runtime_.return_pinned(held_, stream_);
+}
+
+void HostStaging::upload(std::uint64_t device_address, const void* host, std::size_t bytes) {
+  const auto* from = static_cast<const std::byte*>(host);
+  while (bytes > 0) {
+    if (held_.empty() || used_ == held_.back().bytes) {
+      std::optional<PinnedBuffer> b = runtime_.take_pinned(std::min(bytes, kMaxStagingBytes));
+      if (!b) {
+        // No pinned memory to be had: the rest goes as a pageable copy, slower, not wrong.
+        runtime_.upload(device_address, from, bytes, stream_);
+        return;
+      }
+      held_.push_back(*b);
+      used_ = 0;
+    }
+    PinnedBuffer& b = held_.back();
+    const std::size_t n = std::min(bytes, b.bytes - used_);
+    void* staging = static_cast<std::byte*>(b.host) + used_;
+    std::memcpy(staging, from, n);
+    runtime_.upload(device_address, staging, n, stream_);
+    runtime_.note_staged(n);
+    used_ += n;
+    from += n;
+    device_address += n;
+    bytes -= n;
+  }
+}
+
+void CudaRuntime::note_staged(std::size_t bytes) {
+  const std::lock_guard lock(mutex_);
+  stats_.staged_bytes += bytes;
 }
 
 } // namespace thunder::cuda

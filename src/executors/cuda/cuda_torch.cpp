@@ -70,11 +70,7 @@ struct CapturedGraph {
     }
     rt.destroy_graph(exec);
     if (stream != nullptr) {
-      try {
-        cuda.blas().release_workspace(stream);
-      } catch (const Error&) {
-        // No cuBLASLt: no workspace.
-      }
+      if (uses_blas) cuda.blas().release_workspace(stream);
       rt.destroy_stream(stream);
     }
   }
@@ -86,6 +82,7 @@ struct CapturedGraph {
   void* exec = nullptr;
   void* last_stream = nullptr;
   bool replayed = false;
+  bool uses_blas = false; ///< cuBLASLt has a workspace for `stream`.
   std::map<std::string, DeviceMemory> inputs; ///< Device copies, by trace input name.
   /// CUDA tensor inputs read in place (weights, which stay where they are), and where.
   std::map<std::string, std::uint64_t> in_place;
@@ -218,8 +215,9 @@ private:
     return capture_->memory.back().address();
   }
 
-  // The run as a CUDA graph: captured when this layout is new, then replayed. nullopt
-  // when the trace cannot be captured (report_.cuda_graph says why).
+  // The run as a CUDA graph. A layout's first call runs kernel by kernel (which compiles
+  // and loads its kernels and cuBLASLt outside any capture), its second is captured, the
+  // rest replay. nullopt: run kernel by kernel (report_.cuda_graph says why).
   std::optional<std::vector<at::Tensor>> run_graph() {
     RegionCache& cache = *cache_;
     if (!cache.graph_checked) {
@@ -231,47 +229,68 @@ private:
       return std::nullopt;
     }
     const std::string key = graph_key();
-    std::shared_ptr<CapturedGraph>& graph = cache.graphs[key];
-    const bool captured_now = !graph;
-    if (!graph) {
-      if (cache.graphs.size() > RegionCache::kMaxGraphs) {
-        cache.graphs.erase(key);
-        report_.cuda_graph = str("not used: ", RegionCache::kMaxGraphs,
-                                 " input layouts have graphs already");
-        return std::nullopt;
-      }
+    if (cache.graphs.count(key) == 0 && cache.graphs.size() >= RegionCache::kMaxGraphs) {
+      report_.cuda_graph = str("not used: ", RegionCache::kMaxGraphs,
+                               " input layouts have graphs already");
+      return std::nullopt;
     }
-    const auto try_capture = [&] {
-      try {
-        graph = capture();
-        return true;
-      } catch (const NotCapturable& e) {
-        cache.graphs.erase(key);
-        cache.graph_refusal = e.why;
-        report_ = ExecutionReport{};
-        report_.cuda_graph = "not used: " + e.why;
-        return false;
-      }
-    };
-    if (captured_now && !try_capture()) return std::nullopt;
+    GraphEntry& entry = cache.graphs[key];
+    if (!entry.refusal.empty()) {
+      report_.cuda_graph = "not used: " + entry.refusal;
+      return std::nullopt;
+    }
+    if (!entry.warm) {
+      entry.warm = true;
+      report_.cuda_graph = "warm-up (this layout's first call runs kernel by kernel; the next "
+                           "is captured)";
+      return std::nullopt;
+    }
     // A CUDA input the graph reads in place that is elsewhere now (a new tensor each call,
     // as user inputs often are) gets a device copy from now on: captured once more.
     bool moved = false;
-    for (const auto& [name, address] : graph->in_place) {
-      if (reinterpret_cast<std::uintptr_t>(env_.at(name).toTensor().const_data_ptr()) != address) {
-        cache.moving_inputs.insert(name);
-        moved = true;
+    if (entry.graph) {
+      for (const auto& [name, address] : entry.graph->in_place) {
+        if (reinterpret_cast<std::uintptr_t>(env_.at(name).toTensor().const_data_ptr()) != address) {
+          cache.moving_inputs.insert(name);
+          moved = true;
+        }
       }
     }
-    if (moved) {
-      graph.reset(); // its memory goes back before the new capture takes its own
-      if (!try_capture()) return std::nullopt;
+    const bool captured_now = !entry.graph || moved;
+    if (captured_now) {
+      entry.graph.reset(); // its memory goes back before the new capture takes its own
+      try {
+        entry.graph = capture();
+      } catch (const NotCapturable& e) {
+        entry.refusal = e.why; // this layout only: another may be captured
+        report_ = ExecutionReport{};
+        report_.cuda_graph = "not used: " + e.why;
+        return std::nullopt;
+      }
     }
-    return replay(*graph, captured_now || moved);
+    return replay(*entry.graph, captured_now);
   }
 
+  // Captures the run's calls, reading its inputs from the graph's device copies (or in
+  // place). The runner's own state (values, environment, stream, peak) is as before when
+  // it returns or throws, so a refused capture leaves a clean run behind it.
   std::shared_ptr<CapturedGraph> capture() {
     CudaRuntime& rt = cuda_.runtime();
+    struct Restore {
+      Runner& r;
+      TorchEnvironment env;
+      void* stream;
+      std::uint64_t peak;
+      ~Restore() {
+        r.capture_ = nullptr;
+        r.stream_ = stream;
+        r.peak_bytes_ = peak;
+        r.env_ = std::move(env);
+        r.staged_.clear();
+        r.pool_.clear();
+        r.device_values_.clear(); // the graph's memory, not theirs
+      }
+    } restore{*this, env_, stream_, peak_bytes_};
     report_ = ExecutionReport{};
     auto graph = std::make_shared<CapturedGraph>(cuda_);
     for (const auto& input : trace_.inputs) {
@@ -289,7 +308,6 @@ private:
       staged_[name] = memory.address();
     }
     graph->stream = rt.create_stream();
-    void* const caller_stream = stream_;
     stream_ = graph->stream;
     capture_ = graph.get();
     rt.begin_capture(graph->stream);
@@ -297,27 +315,29 @@ private:
       run_calls();
     } catch (...) {
       rt.abort_capture(graph->stream);
-      capture_ = nullptr;
-      stream_ = caller_stream;
       throw;
     }
-    graph->exec = rt.end_capture(graph->stream);
-    capture_ = nullptr;
-    stream_ = caller_stream;
+    try {
+      graph->exec = rt.end_capture(graph->stream);
+    } catch (const BackendError& e) {
+      throw NotCapturable{str("the driver refused the capture: ", e.what())};
+    }
     trace_.output.for_each_proxy([&](const Proxy& p) {
       if (const auto it = device_values_.find(p.name()); it != device_values_.end()) {
         graph->outputs[p.name()] = {it->second.address, it->second.shape, it->second.dtype};
       }
     });
-    device_values_.clear();
-    staged_.clear();
-    pool_.clear();
     graph->report = report_;
     return graph;
   }
 
   std::vector<at::Tensor> replay(CapturedGraph& graph, bool captured_now) {
     CudaRuntime& rt = cuda_.runtime();
+    // The graph's buffers are the same on every stream: a replay on another stream than
+    // the last waits for that one first.
+    if (graph.replayed && graph.last_stream != stream_) {
+      rt.synchronize("the last replay of a CUDA graph, on another stream", graph.last_stream);
+    }
     for (auto& [name, memory] : graph.inputs) {
       const at::Tensor& t = env_.at(name).toTensor();
       if (t.is_cuda()) {
@@ -325,7 +345,7 @@ private:
         rt.copy(memory.address(), reinterpret_cast<std::uintptr_t>(t.const_data_ptr()),
                 span_bytes(t), stream_);
       } else {
-        rt.upload(memory.address(), t.const_data_ptr(), span_bytes(t), stream_);
+        staging().upload(memory.address(), t.const_data_ptr(), span_bytes(t));
       }
     }
     rt.launch_graph(graph.exec, stream_);
@@ -424,6 +444,14 @@ private:
     report_.prims[executor] += codegen::prim_count(bsym);
   }
 
+  // The run's copies from CPU tensors, through pinned staging buffers, on the run's stream
+  // (never a capture's: a capture reads device copies made before it).
+  HostStaging& staging() {
+    THUNDER_INTERNAL_ASSERT(capture_ == nullptr) << "a host copy inside a CUDA graph capture";
+    if (!staging_) staging_.emplace(cuda_.runtime(), stream_);
+    return *staging_;
+  }
+
   // The device address of a kernel's input, uploading a CPU tensor once per run (as it
   // lies, strides and all).
   std::uint64_t input_address(const std::string& name) {
@@ -442,7 +470,7 @@ private:
     if (const auto it = uploads_.find(name); it != uploads_.end()) return it->second.address();
     const std::size_t bytes = span_bytes(t);
     DeviceMemory memory = cuda_.runtime().allocate(bytes, "input " + name);
-    cuda_.runtime().upload(memory.address(), t.const_data_ptr(), bytes, stream_);
+    staging().upload(memory.address(), t.const_data_ptr(), bytes);
     const std::uint64_t address = memory.address();
     uploads_.emplace(name, std::move(memory));
     return address;
@@ -521,7 +549,7 @@ private:
     if (it == uploads_.end()) {
       const std::size_t bytes = span_bytes(t);
       DeviceMemory memory = cuda_.runtime().allocate(bytes, "input " + name);
-      cuda_.runtime().upload(memory.address(), t.const_data_ptr(), bytes, stream_);
+      staging().upload(memory.address(), t.const_data_ptr(), bytes);
       it = uploads_.emplace(key, std::move(memory)).first;
     }
     return operand(it->second.address(), t.sizes().vec(), t.strides().vec());
@@ -592,6 +620,7 @@ private:
         cuda_.runtime().upload(address, zeros.data(), bytes, stream_);
       }
     } else if (numel > 0) {
+      if (capture_ != nullptr) capture_->uses_blas = true;
       blas->run(problem, stream_);
     }
     for (const std::string& name : {a.name(), b.name()})
@@ -732,6 +761,7 @@ private:
   CapturedGraph* capture_ = nullptr; ///< The graph being captured, if one is.
   std::map<std::string, std::uint64_t> staged_; ///< In a capture: its inputs' device copies.
   std::multimap<std::size_t, std::uint64_t> pool_; ///< In a capture: blocks freed, by size.
+  std::optional<HostStaging> staging_; ///< CPU tensors' copies to the device (staging()).
   TorchExecutor torch_;
   TorchEnvironment env_;
   std::map<std::string, DeviceValue> device_values_;

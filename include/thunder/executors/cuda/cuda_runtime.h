@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -70,6 +71,14 @@ struct LoadedKernel {
   void* function = nullptr; ///< CUfunction
 };
 
+/// Page-locked host memory of the runtime's, and the event recorded after the last copies
+/// that read it (HostStaging).
+struct PinnedBuffer {
+  void* host = nullptr;
+  std::size_t bytes = 0;
+  void* event = nullptr; ///< CUevent
+};
+
 /// The allocator's counters.
 struct MemoryStats {
   std::size_t in_use = 0;          ///< Bytes handed out now.
@@ -77,6 +86,8 @@ struct MemoryStats {
   std::size_t peak_in_use = 0;
   std::size_t driver_allocations = 0; ///< cuMemAlloc calls.
   std::size_t reuses = 0;             ///< Allocations answered from the cache.
+  std::size_t pinned_bytes = 0;       ///< Page-locked staging memory held (HostStaging).
+  std::size_t staged_bytes = 0;       ///< Bytes copied to the device through it, in all.
 };
 
 class CudaRuntime {
@@ -150,6 +161,14 @@ public:
 
 private:
   friend class DeviceMemory;
+  friend class HostStaging;
+  /// A staging buffer of at least `min_bytes` whose earlier copies have finished (waiting
+  /// for one only past 256 MiB of pinned memory), or a new one; nullopt when the driver
+  /// has no pinned memory to give.
+  std::optional<PinnedBuffer> take_pinned(std::size_t min_bytes);
+  /// Back to the pool, each with an event recorded on `stream` after the copies from it.
+  void return_pinned(std::vector<PinnedBuffer>& buffers, void* stream) noexcept;
+  void note_staged(std::size_t bytes);
   void free(std::uint64_t address, std::size_t bytes) noexcept;
   /// Frees the cached blocks; the caller holds mutex_ and the context.
   void free_cached_blocks();
@@ -170,6 +189,30 @@ private:
   MemoryStats stats_;
   std::vector<std::shared_ptr<LoadedKernel>> kernels_;
   std::set<void*> capturing_; ///< Streams between begin_capture and end_capture.
+  std::vector<PinnedBuffer> pinned_pool_; ///< Staging buffers not held by a HostStaging.
+};
+
+/// Copies from pageable host memory (a CPU tensor's) through the runtime's page-locked
+/// staging buffers: the host copies into one, and the copy from there to the device is
+/// asynchronous (from pageable memory, the driver's copy waits for the host). One per
+/// run: the buffers it filled go back to the runtime when it is destroyed, with an event
+/// recorded after the copies on its stream, and are handed out again only once that event
+/// has completed, so a copy in flight never reads a buffer being refilled. Where no
+/// pinned memory can be had, it copies from pageable memory instead.
+class HostStaging {
+public:
+  HostStaging(CudaRuntime& runtime, void* stream) : runtime_(runtime), stream_(stream) {}
+  ~HostStaging();
+  HostStaging(const HostStaging&) = delete;
+  HostStaging& operator=(const HostStaging&) = delete;
+
+  void upload(std::uint64_t device_address, const void* host, std::size_t bytes);
+
+private:
+  CudaRuntime& runtime_;
+  void* stream_;
+  std::vector<PinnedBuffer> held_; ///< Filled by this run; the last one has room left.
+  std::size_t used_ = 0;           ///< Bytes of held_.back() filled.
 };
 
 } // namespace thunder::cuda

@@ -39,15 +39,22 @@ Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
 /// compiled function keeps so that a call on a cache hit launches without rendering a
 /// kernel again. Valid as long as the trace it was filled from.
 struct CapturedGraph;
+/// One input layout's CUDA graph: its first call warms up (kernel by kernel), the second
+/// is captured; or why this layout cannot be captured.
+struct GraphEntry {
+  bool warm = false;
+  std::shared_ptr<CapturedGraph> graph;
+  std::string refusal;
+};
 struct RegionCache {
   std::map<std::pair<const BoundSymbol*, std::string>, std::shared_ptr<const CompiledRegion>>
       regions;
   /// Capture calls as CUDA graphs and replay them (see run_cuda_trace).
   bool use_graphs = false;
-  /// With use_graphs: the calls captured, by their
-  /// inputs' dtypes, shapes and strides and their numbers' values (at most kMaxGraphs), and
-  /// why this trace's calls cannot be captured, once a capture found out.
-  std::map<std::string, std::shared_ptr<CapturedGraph>> graphs;
+  /// With use_graphs: each input layout's graph, by the inputs' dtypes, shapes and
+  /// strides and the numbers' values (at most kMaxGraphs layouts), and why no call of
+  /// this trace can be captured (a call that runs on torch), once checked.
+  std::map<std::string, GraphEntry> graphs;
   std::string graph_refusal;
   bool graph_checked = false; ///< graph_refusal holds the trace's answer.
   /// CUDA tensor inputs seen at another address than their graph was captured with: they
@@ -64,14 +71,16 @@ struct RegionCache {
 /// report->fallbacks; with `strict`, that is an UnsupportedError instead. BackendError and
 /// ShaderError from the driver or NVRTC propagate. With `cache`, regions compiled before
 /// for this trace (same input strides) are launched as they are.
-/// CUDA graphs (with a `cache` whose use_graphs is set): a trace whose every call
-/// runs on cuda is captured on its first call with a new input layout: its inputs get
-/// device copies of their own, every buffer its kernels use stays with the graph, and the
-/// status words are read after each replay. Each call copies the inputs in, replays the
-/// graph on the stream the run would use, and copies the outputs out (to new tensors, so
-/// a later call never overwrites what an earlier one returned). A trace that cannot be
-/// captured (a call on torch, a matmul operand cuBLASLt cannot read in place) runs as
-/// without graphs, and report->cuda_graph says why.
+/// CUDA graphs (with a `cache` whose use_graphs is set): for a trace whose every call
+/// runs on cuda, an input layout's first call runs kernel by kernel (compiling and loading
+/// what it needs), its second is captured and replayed, later ones replay. CPU inputs, and
+/// CUDA inputs once seen at a new address, get device copies of the graph's own that each
+/// call copies into; other CUDA inputs (weights) are read in place. Every buffer the
+/// kernels use stays with the graph; status words are read after each replay. Outputs are
+/// copied out to new tensors, so a later call never overwrites what an earlier one
+/// returned. A call that cannot be captured (a call on torch; for one layout, a matmul
+/// operand cuBLASLt cannot read in place) runs kernel by kernel, and report->cuda_graph
+/// says why.
 std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,
                                        const std::vector<c10::IValue>& inputs,
                                        ExecutionReport* report = nullptr, bool strict = false,
