@@ -60,15 +60,22 @@ TEST_P(CudaModels, EveryRegionCompilesForSm80AndSm90) {
   EXPECT_GT(regions, 0u) << prepared.to_string();
 }
 
+// The model's file and a cuda backend to run it on, or the test is skipped with the reason
+// (failed where THUNDER_EXPECT_DEVICE says a device is there).
+#define THUNDER_CUDA_MODEL_OR_SKIP(path)                                                           \
+  do {                                                                                             \
+    if ((path).empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";          \
+    try {                                                                                          \
+      select_backend("cuda");                                                                      \
+    } catch (const BackendError& e) {                                                              \
+      if (std::getenv("THUNDER_EXPECT_DEVICE") != nullptr) FAIL() << e.what();                     \
+      GTEST_SKIP() << e.what();                                                                    \
+    }                                                                                              \
+  } while (0)
+
 TEST_P(CudaModels, RunsOnTheDeviceLikeTheTorchBackend) {
   const std::string path = model_path(GetParam());
-  if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  try {
-    select_backend("cuda");
-  } catch (const BackendError& e) {
-    if (std::getenv("THUNDER_EXPECT_DEVICE") != nullptr) FAIL() << e.what();
-    GTEST_SKIP() << e.what();
-  }
+  THUNDER_CUDA_MODEL_OR_SKIP(path);
   Options cuda_options;
   cuda_options.backend = "cuda";
   const auto on_cuda = compile(path, cuda_options);
@@ -119,13 +126,7 @@ TEST_P(CudaModels, RunsOnTheDeviceLikeTheTorchBackend) {
 // other input values) replayed, and each gives what launching kernel by kernel gives.
 TEST_P(CudaModels, ReplaysAsACudaGraphLikeKernelByKernel) {
   const std::string path = model_path(GetParam());
-  if (path.empty()) GTEST_SKIP() << "THUNDER_TEST_MODELS is not set (ctest sets it)";
-  try {
-    select_backend("cuda");
-  } catch (const BackendError& e) {
-    if (std::getenv("THUNDER_EXPECT_DEVICE") != nullptr) FAIL() << e.what();
-    GTEST_SKIP() << e.what();
-  }
+  THUNDER_CUDA_MODEL_OR_SKIP(path);
   Options options;
   options.backend = "cuda";
   options.cuda_graphs = 0;

@@ -500,6 +500,18 @@ CUresult check_pointers(const Function& f, void** params) {
   return kSuccess;
 }
 
+// Runs `work` now, or records it when `stream` is capturing.
+CUresult run_or_capture(void* stream, const Work& work) {
+  {
+    const std::lock_guard lock(state().mutex);
+    if (Stream* capture = capturing(stream)) {
+      capture->work.push_back(work);
+      return kSuccess;
+    }
+  }
+  return work();
+}
+
 CUresult launch_now(const Function& f, void** params, unsigned blocks, unsigned threads) {
   {
     const std::lock_guard lock(state().mutex);
@@ -791,14 +803,7 @@ CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr destination, CUdeviceptr source, std::
                  bytes);
     return kSuccess;
   };
-  {
-    const std::lock_guard lock(state().mutex);
-    if (Stream* capture = capturing(stream)) {
-      capture->work.push_back(copy);
-      return kSuccess;
-    }
-  }
-  return copy();
+  return run_or_capture(stream, copy);
 }
 
 CUresult cuMemsetD32Async(CUdeviceptr destination, unsigned int value, std::size_t count,
@@ -815,14 +820,7 @@ CUresult cuMemsetD32Async(CUdeviceptr destination, unsigned int value, std::size
     std::fill(words, words + count, value);
     return kSuccess;
   };
-  {
-    const std::lock_guard lock(state().mutex);
-    if (Stream* capture = capturing(stream)) {
-      capture->work.push_back(fill);
-      return kSuccess;
-    }
-  }
-  return fill();
+  return run_or_capture(stream, fill);
 }
 
 // Page-locked host memory is host memory here; events are done as soon as they are
