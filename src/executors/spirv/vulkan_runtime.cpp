@@ -6,6 +6,7 @@
 #include <volk.h>
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -736,14 +737,41 @@ struct Batch::Impl {
   VkFence fence = VK_NULL_HANDLE;
   std::vector<VkDescriptorPool> descriptor_pools;
   uint32_t sets_left = 0;
-  // What dispatches since the last barrier bound: ranges of buffers, and whether they may
-  // have written them.
+  // A range of a buffer a dispatch binds, and whether it may write it.
   struct Access {
     VkBuffer buffer;
     VkDeviceSize begin, end;
     bool write;
   };
-  std::vector<Access> pending;
+  // Disjoint byte ranges, begin -> end, joined as they are added: each look-up and
+  // addition is logarithmic, so a long batch of dispatches costs n log n, not n^2.
+  struct Ranges {
+    std::map<VkDeviceSize, VkDeviceSize> spans;
+    bool overlaps(VkDeviceSize begin, VkDeviceSize end) const {
+      auto it = spans.upper_bound(begin); // the first span that starts after begin
+      if (it != spans.end() && it->first < end) return true;
+      return it != spans.begin() && std::prev(it)->second > begin;
+    }
+    void add(VkDeviceSize begin, VkDeviceSize end) {
+      auto it = spans.upper_bound(begin);
+      if (it != spans.begin() && std::prev(it)->second >= begin) {
+        --it;
+        begin = it->first;
+        end = std::max(end, it->second);
+        it = spans.erase(it);
+      }
+      while (it != spans.end() && it->first <= end) {
+        end = std::max(end, it->second);
+        it = spans.erase(it);
+      }
+      spans.emplace(begin, end);
+    }
+  };
+  // What dispatches since the last barrier read and wrote, by buffer.
+  struct Pending {
+    Ranges read, written;
+  };
+  std::map<VkBuffer, Pending> pending;
   std::size_t dispatches = 0;
   std::size_t barriers = 0;
   bool submitted = false;
@@ -858,10 +886,9 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
     accesses.push_back({bound.buffer, bound.offset, bound.offset + size, i >= read_only});
   }
   const bool hazard = std::any_of(accesses.begin(), accesses.end(), [&](const Impl::Access& a) {
-    return std::any_of(b.pending.begin(), b.pending.end(), [&](const Impl::Access& earlier) {
-      return earlier.buffer == a.buffer && earlier.begin < a.end && a.begin < earlier.end &&
-             (earlier.write || a.write);
-    });
+    const auto it = b.pending.find(a.buffer);
+    return it != b.pending.end() && (it->second.written.overlaps(a.begin, a.end) ||
+                                     (a.write && it->second.read.overlaps(a.begin, a.end)));
   });
   if (hazard) {
     memory_barrier(*b.ctx, b.cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
@@ -898,7 +925,10 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
                           static_cast<uint32_t>(push_constants.size()), push_constants.data());
   }
   vk.vkCmdDispatch(b.cmd, groups_x, groups_y, groups_z);
-  b.pending.insert(b.pending.end(), accesses.begin(), accesses.end());
+  for (const Impl::Access& a : accesses) {
+    Impl::Pending& pending = b.pending[a.buffer];
+    (a.write ? pending.written : pending.read).add(a.begin, a.end);
+  }
   ++b.dispatches;
 }
 
