@@ -265,4 +265,10 @@ void CublasMatmul::release_workspace(void* stream) {
   workspaces_.erase(stream);
 }
 
+std::size_t CublasMatmul::workspace_bytes(void* stream) {
+  const std::lock_guard lock(mutex_);
+  const auto it = workspaces_.find(stream);
+  return it != workspaces_.end() && it->second ? it->second->bytes() : 0;
+}
+
 } // namespace thunder::cuda

@@ -381,11 +381,16 @@ private:
     const std::string note = captured_now ? "captured" : "replayed";
     report_ = graph.report;
     report_.cuda_graph = note;
+    // The peak: what the graph holds (its inputs' copies, its buffers, cuBLASLt's
+    // workspace for its stream) and the CUDA inputs it reads in place.
     std::uint64_t held = 0;
     for (const auto& [name, memory] : graph.inputs)
       held += memory.bytes();
     for (const DeviceMemory& memory : graph.memory)
       held += memory.bytes();
+    for (const auto& [name, address] : graph.in_place)
+      held += span_bytes(env_.at(name).toTensor());
+    if (graph.uses_blas) held += cuda_.blas().workspace_bytes(graph.stream);
     report_.peak_device_bytes = held;
     return outputs;
   }

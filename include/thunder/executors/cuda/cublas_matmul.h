@@ -63,6 +63,8 @@ public:
   /// Gives back the workspace of `stream` (a stream that is being destroyed, with the
   /// CUDA graphs that read it), after the work before it there.
   void release_workspace(void* stream);
+  /// Bytes of the workspace `stream` has (0: none yet).
+  std::size_t workspace_bytes(void* stream);
 
 private:
   struct Api;
