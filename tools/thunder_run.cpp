@@ -332,7 +332,7 @@ int run_model(const RunArgs& a) {
                   eager_not_measured.c_str());
     }
     if (stats.planned_bytes > 0) {
-      std::printf("  of which %.1f KiB is one arena, planned from the call before\n",
+      std::printf("  of which %.1f KiB is one arena, planned from a record of the trace's buffers\n",
                   static_cast<double>(stats.planned_bytes) / 1024);
     }
     std::printf("host to device, last call: %.1f KiB copied; %.1f KiB of weights already on "

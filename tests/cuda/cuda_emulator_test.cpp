@@ -315,6 +315,9 @@ TEST(CudaHostEmulator, CudaGraphIsCapturedOnceAndReplayedLikeKernelByKernel) {
   EXPECT_EQ(after.driver_allocations, before.driver_allocations);
   EXPECT_EQ(after.reuses, before.reuses);
   EXPECT_EQ(second.report.prims, first.report.prims);
+  // The graph's buffers are one arena, planned from the first capture's record.
+  EXPECT_GT(second.report.planned_bytes, 0u);
+  EXPECT_LE(second.report.planned_bytes, second.report.peak_device_bytes);
   // The first call's result is its own, not the graph's buffer the replay overwrote.
   EXPECT_TRUE(at::allclose(first.outputs[0], want(in1), 1e-5, 1e-6));
   // Kernel by kernel gives the same bits.

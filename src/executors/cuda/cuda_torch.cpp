@@ -2,6 +2,7 @@
 
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/cuda_emitter.h"
+#include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
 
@@ -141,12 +142,13 @@ private:
   void run_calls() {
     note_memory();
     for (const BoundSymbol& bsym : trace_.bound_symbols) {
+      ++clock_;
       if (bsym.symbol == &python_del()) {
         for (const Proxy* p : bsym.input_proxies()) {
           env_.erase(p->name());
           if (const auto it = device_values_.find(p->name());
               it != device_values_.end() && capture_ != nullptr) {
-            pool_.emplace(it->second.bytes, it->second.address); // free within the graph
+            capture_free(it->second.address, it->second.bytes);
           }
           device_values_.erase(p->name());
           uploads_.erase(p->name());
@@ -202,17 +204,37 @@ private:
     return key;
   }
 
-  // A block of the graph being captured, reused from the blocks it freed where one is big
-  // enough (the graph runs its kernels in order, so that is safe), else a new one that
+  // Memory for the graph being captured, recorded with its lifetime (record_). With a
+  // plan (layout_), its place in the graph's arena; else a block it freed that is big
+  // enough (the graph runs its kernels in order, so that is safe), or a new block that
   // stays the graph's.
   std::uint64_t capture_allocate(std::size_t bytes, const std::string& what) {
-    if (const auto it = pool_.lower_bound(bytes); it != pool_.end()) {
-      const std::uint64_t address = it->second;
+    const std::size_t index = record_.size();
+    record_.push_back({std::max<std::size_t>(bytes, 1), clock_,
+                       std::numeric_limits<std::uint64_t>::max()});
+    std::uint64_t address = 0;
+    if (layout_ != nullptr) {
+      THUNDER_INTERNAL_ASSERT(index < layout_->offsets.size())
+          << "the second capture asked for more buffers than the first";
+      address = arena_ + layout_->offsets[index];
+    } else if (const auto it = pool_.lower_bound(bytes); it != pool_.end()) {
+      address = it->second;
       pool_.erase(it);
-      return address;
+    } else {
+      capture_->memory.push_back(cuda_.runtime().allocate(bytes, what));
+      address = capture_->memory.back().address();
     }
-    capture_->memory.push_back(cuda_.runtime().allocate(bytes, what));
-    return capture_->memory.back().address();
+    live_requests_[address] = index;
+    return address;
+  }
+
+  // A value the trace frees: its block serves later requests of the same graph.
+  void capture_free(std::uint64_t address, std::size_t bytes) {
+    pool_.emplace(bytes, address);
+    if (const auto it = live_requests_.find(address); it != live_requests_.end()) {
+      record_[it->second].last = clock_;
+      live_requests_.erase(it);
+    }
   }
 
   // The run as a CUDA graph. A layout's first call runs kernel by kernel (which compiles
@@ -271,10 +293,35 @@ private:
     return replay(*entry.graph, captured_now);
   }
 
-  // Captures the run's calls, reading its inputs from the graph's device copies (or in
-  // place). The runner's own state (values, environment, stream, peak) is as before when
-  // it returns or throws, so a refused capture leaves a clean run behind it.
+  // Captured twice (capturing runs nothing: host time only). The first capture takes
+  // blocks as the trace asks for them and records each one's size and lifetime; the second
+  // places them in one arena planned from that record (plan_memory), as the spirv runner
+  // does from a previous run, when that is smaller than the blocks were.
   std::shared_ptr<CapturedGraph> capture() {
+    MemoryLayout layout;
+    std::vector<BufferLifetime> record;
+    {
+      std::shared_ptr<CapturedGraph> first = capture_once(nullptr);
+      record = last_record_;
+      std::uint64_t blocks = 0;
+      for (const DeviceMemory& memory : first->memory)
+        blocks += memory.bytes();
+      layout = plan_memory(record, kGraphAlignment);
+      if (record.empty() || layout.arena_bytes >= blocks) return first;
+    } // the first capture's memory goes back before the second takes its arena
+    std::shared_ptr<CapturedGraph> graph = capture_once(&layout);
+    THUNDER_INTERNAL_ASSERT(last_record_.size() == record.size())
+        << "the second capture asked for " << last_record_.size() << " buffers, the first "
+        << record.size();
+    graph->report.planned_bytes = layout.arena_bytes;
+    return graph;
+  }
+
+  // One capture of the run's calls, reading its inputs from the graph's device copies (or
+  // in place), its buffers placed by `layout` when given. The runner's own state (values,
+  // environment, stream, peak) is as before when it returns or throws, so a refused
+  // capture leaves a clean run behind it; what it asked for is left in last_record_.
+  std::shared_ptr<CapturedGraph> capture_once(const MemoryLayout* layout) {
     CudaRuntime& rt = cuda_.runtime();
     struct Restore {
       Runner& r;
@@ -289,6 +336,10 @@ private:
         r.staged_.clear();
         r.pool_.clear();
         r.device_values_.clear(); // the graph's memory, not theirs
+        r.last_record_ = std::move(r.record_);
+        r.record_.clear();
+        r.live_requests_.clear();
+        r.layout_ = nullptr;
       }
     } restore{*this, env_, stream_, peak_bytes_};
     report_ = ExecutionReport{};
@@ -306,6 +357,11 @@ private:
       DeviceMemory& memory =
           graph->inputs.emplace(name, rt.allocate(span_bytes(t), "graph input " + name)).first->second;
       staged_[name] = memory.address();
+    }
+    if (layout != nullptr) {
+      graph->memory.push_back(rt.allocate(layout->arena_bytes, "a CUDA graph's arena"));
+      arena_ = graph->memory.back().address();
+      layout_ = layout;
     }
     graph->stream = rt.create_stream();
     stream_ = graph->stream;
@@ -766,6 +822,15 @@ private:
   CapturedGraph* capture_ = nullptr; ///< The graph being captured, if one is.
   std::map<std::string, std::uint64_t> staged_; ///< In a capture: its inputs' device copies.
   std::multimap<std::size_t, std::uint64_t> pool_; ///< In a capture: blocks freed, by size.
+  // In a capture: what it asked for (capture_allocate), the requests alive by address,
+  // the plan it follows (the second capture) and its arena; the last capture's record.
+  std::vector<BufferLifetime> record_, last_record_;
+  std::map<std::uint64_t, std::size_t> live_requests_;
+  const MemoryLayout* layout_ = nullptr;
+  std::uint64_t arena_ = 0;
+  std::uint64_t clock_ = 0; ///< Calls run (run_calls): the record's clock.
+  /// Where cudaMalloc's alignment is; what cuBLASLt and vector loads may assume.
+  static constexpr std::size_t kGraphAlignment = 256;
   std::optional<HostStaging> staging_; ///< CPU tensors' copies to the device (staging()).
   TorchExecutor torch_;
   TorchEnvironment env_;
