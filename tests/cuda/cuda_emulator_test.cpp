@@ -458,5 +458,41 @@ TEST(CudaHostEmulator, HostCopiesGoThroughPinnedStagingBuffersThatAreReused) {
   EXPECT_EQ(last.pinned_bytes, after.pinned_bytes);
 }
 
+// A linear's transposed weight is a view cuBLASLt reads in place (rematerialize gives
+// the transpose to cuda unfused), not a copy a region stores: kernel by kernel, and over a
+// CUDA graph's copy of the weight.
+TEST(CudaHostEmulator, ATransposedWeightIsReadInPlaceNotStored) {
+  THUNDER_EMULATOR_OR_SKIP();
+  ASSERT_TRUE(emulator().blas_loadable());
+  TraceScope scope("linear");
+  auto x = scope.input_tensor("x", {4, 64}, DType::Float32);
+  auto w = scope.input_tensor("w", {32, 64}, DType::Float32);
+  const Trace trace = scope.finish(lt::relu(prims::matmul(x, prims::transpose(w, {1, 0}))));
+  const Trace prepared = prepare_cuda_trace(trace, emulator(), TorchFallbackExecutor());
+  bool unfused_view = false;
+  for (const BoundSymbol& b : prepared.bound_symbols)
+    unfused_view |= b.executor == "cuda" && b.symbol == &prims::symbol(prims::PrimId::transpose);
+  EXPECT_TRUE(unfused_view) << prepared.to_string();
+  const at::Tensor xt = at::randn({4, 64}), wt = at::randn({32, 64});
+  const at::Tensor want = at::relu(at::matmul(xt, wt.t()));
+  ExecutionReport report;
+  const std::vector<at::Tensor> got =
+      run_cuda_trace(emulator(), prepared, {xt, wt}, &report, /*strict=*/true);
+  EXPECT_TRUE(at::allclose(got[0], want, 1e-5, 1e-5));
+  // x (1 KiB), w (8 KiB), the product and its relu (0.5 KiB each), and no transposed copy
+  // of w (8 KiB more).
+  EXPECT_LE(report.peak_device_bytes, 1024u + 8192u + 512u + 512u) << report.to_string();
+  RegionCache cache;
+  cache.use_graphs = true;
+  for (int i = 0; i < 3; ++i) {
+    const at::Tensor x2 = at::randn({4, 64});
+    const GraphCall c = call(prepared, cache, {x2, wt});
+    EXPECT_TRUE(at::allclose(c.outputs[0], at::relu(at::matmul(x2, wt.t())), 1e-5, 1e-5));
+    if (i == 2) {
+      EXPECT_EQ(c.report.cuda_graph, "replayed");
+    }
+  }
+}
+
 } // namespace
 } // namespace thunder::cuda

@@ -117,6 +117,10 @@ bool CudaExecutor::fusible(const BoundSymbol& bsym) const {
   return !is_matmul(bsym) && !is_attention(bsym) && claims(bsym);
 }
 
+bool CudaExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
+  return is_matmul(bsym);
+}
+
 std::shared_ptr<CompiledRegion>
 CudaExecutor::render(const BoundSymbol& region,
                      const std::map<std::string, codegen::Strides>& input_strides) const {

@@ -5,6 +5,7 @@
 #include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/rematerialization.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/impl/VirtualGuardImpl.h>
@@ -146,11 +147,8 @@ private:
       if (bsym.symbol == &python_del()) {
         for (const Proxy* p : bsym.input_proxies()) {
           env_.erase(p->name());
-          if (const auto it = device_values_.find(p->name());
-              it != device_values_.end() && capture_ != nullptr) {
-            capture_free(it->second.address, it->second.bytes);
-          }
-          device_values_.erase(p->name());
+          release_view(p->name());
+          release_value(p->name());
           uploads_.erase(p->name());
           uploads_.erase(p->name() + "#contiguous");
         }
@@ -163,6 +161,8 @@ private:
         run_matmul(bsym);
       } else if (bsym.executor == cuda_.name() && is_attention(bsym)) {
         run_attention(bsym);
+      } else if (bsym.executor == cuda_.name() && is_view_prim(bsym)) {
+        run_view(bsym);
       } else if (bsym.executor == cuda_.name()) {
         throw ArgumentError(str("cuda executor: ", bsym.call_string(),
                                 " is assigned to cuda but not in a fusion region; run fuse "
@@ -173,6 +173,72 @@ private:
       // After each call, before the `del`s after it: its inputs and outputs together.
       note_memory();
     }
+  }
+
+  // A value the trace frees: its memory goes, unless a view still reads it (then it goes
+  // with the last such view).
+  void release_value(const std::string& name) {
+    const auto it = device_values_.find(name);
+    if (it == device_values_.end()) return;
+    const bool viewed = std::any_of(views_.begin(), views_.end(),
+                                    [&](const auto& v) { return v.second.base == name; });
+    if (viewed) {
+      released_bases_.insert_or_assign(name, std::move(it->second));
+    } else if (capture_ != nullptr) {
+      capture_free(it->second.address, it->second.bytes);
+    }
+    device_values_.erase(it);
+  }
+
+  void release_view(const std::string& name) {
+    const auto it = views_.find(name);
+    if (it == views_.end()) return;
+    const std::string base = it->second.base;
+    views_.erase(it);
+    const bool viewed = std::any_of(views_.begin(), views_.end(),
+                                    [&](const auto& v) { return v.second.base == base; });
+    const auto released = released_bases_.find(base);
+    if (viewed || released == released_bases_.end()) return;
+    if (capture_ != nullptr) capture_free(released->second.address, released->second.bytes);
+    released_bases_.erase(released);
+  }
+
+  // An unfused view prim of cuda (rematerialize gives it one for a matmul that reads the
+  // view in place): strides over a value's device buffer (or a capture's copy of an
+  // input), or torch's view of a tensor the caller passed (a matmul reads its span).
+  void run_view(const BoundSymbol& bsym) {
+    const std::string& in = bsym.args.at(0).as_tensor()->name();
+    std::optional<View> source;
+    if (const auto it = device_values_.find(in); it != device_values_.end()) {
+      source = View{in, contiguous_layout(it->second.shape)};
+    } else if (const auto view = views_.find(in); view != views_.end()) {
+      source = view->second;
+    } else if (staged_.count(in) != 0) {
+      const at::Tensor& t = env_.at(in).toTensor();
+      source = View{in, StridedLayout{Shape(t.sizes().begin(), t.sizes().end()), t.strides().vec(), 0}};
+    }
+    report_.prims[cuda_.name()] += 1;
+    if (!source) {
+      torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
+      return;
+    }
+    std::optional<StridedLayout> layout = view_layout(bsym, source->layout);
+    THUNDER_INTERNAL_ASSERT(layout.has_value())
+        << bsym.call_string() << " is no strided view of " << in
+        << "; rematerialize gives cuda only views strides express";
+    views_[bsym.output.as_tensor()->name()] = View{source->base, std::move(*layout)};
+  }
+
+  // Where a view's base lies: a device value (live, or freed by the trace while the view
+  // lives) or a capture's copy of an input; and its element size.
+  std::pair<std::uint64_t, std::size_t> view_base(const std::string& base) const {
+    if (const auto it = device_values_.find(base); it != device_values_.end())
+      return {it->second.address, c10::elementSize(to_scalar_type(it->second.dtype))};
+    if (const auto it = released_bases_.find(base); it != released_bases_.end())
+      return {it->second.address, c10::elementSize(to_scalar_type(it->second.dtype))};
+    const auto staged = staged_.find(base);
+    THUNDER_INTERNAL_ASSERT(staged != staged_.end()) << "the buffer of " << base << " is gone";
+    return {staged->second, env_.at(base).toTensor().element_size()};
   }
 
   // Why no call of this trace can be a graph, or empty.
@@ -336,6 +402,8 @@ private:
         r.staged_.clear();
         r.pool_.clear();
         r.device_values_.clear(); // the graph's memory, not theirs
+        r.views_.clear();
+        r.released_bases_.clear();
         r.last_record_ = std::move(r.record_);
         r.record_.clear();
         r.live_requests_.clear();
@@ -471,6 +539,8 @@ private:
     std::uint64_t bytes = 0;
     for (const auto& [name, value] : device_values_)
       bytes += value.bytes;
+    for (const auto& [name, value] : released_bases_)
+      bytes += value.bytes;
     for (const auto& [name, memory] : uploads_)
       bytes += memory.bytes();
     std::set<const void*> storages;
@@ -580,6 +650,15 @@ private:
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
       return operand(it->second.address, it->second.shape,
                      codegen::contiguous_strides(it->second.shape));
+    }
+    if (const auto it = views_.find(name); it != views_.end()) {
+      const StridedLayout& l = it->second.layout;
+      const auto [address, element] = view_base(it->second.base);
+      MatrixOperand m = operand(address + static_cast<std::uint64_t>(l.offset) * element,
+                                std::vector<std::int64_t>(l.shape.begin(), l.shape.end()), l.strides);
+      THUNDER_INTERNAL_ASSERT(m.batch_stride >= 0 && CublasMatmul::takes(m))
+          << "the view " << name << " is no layout cuBLASLt reads; rematerialize checks that";
+      return m;
     }
     const auto found = env_.find(name);
     THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
@@ -822,6 +901,14 @@ private:
   CapturedGraph* capture_ = nullptr; ///< The graph being captured, if one is.
   std::map<std::string, std::uint64_t> staged_; ///< In a capture: its inputs' device copies.
   std::multimap<std::size_t, std::uint64_t> pool_; ///< In a capture: blocks freed, by size.
+  // Views rematerialize gave cuda: strides over a value's buffer (run_view); values the
+  // trace freed while a view of them lives.
+  struct View {
+    std::string base;
+    StridedLayout layout;
+  };
+  std::map<std::string, View> views_;
+  std::map<std::string, DeviceValue> released_bases_;
   // In a capture: what it asked for (capture_allocate), the requests alive by address,
   // the plan it follows (the second capture) and its arena; the last capture's record.
   std::vector<BufferLifetime> record_, last_record_;
@@ -844,7 +931,7 @@ private:
 Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
                          const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&cuda, &torch};
-  return fuse(assign_executors(trace, executors, fallbacks), executors);
+  return rematerialize(fuse(assign_executors(trace, executors, fallbacks), executors), executors);
 }
 
 std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,

@@ -83,6 +83,10 @@ public:
   /// assign_executors offers their prims instead.
   bool claims(const BoundSymbol& bsym) const override;
   bool fusible(const BoundSymbol& bsym) const override;
+  /// cuBLASLt reads a matmul's operands through strides (row- or column-major, one batch
+  /// stride): the runner computes the view prims rematerialize gives it as strides over the
+  /// viewed buffer, so a linear's transposed weight is never stored.
+  bool reads_views_in_place(const BoundSymbol& bsym) const override;
 
   /// The kernel and CUDA source of a region ("cuda.fusionN"), with the given strides for
   /// inputs that are not contiguous; needs neither NVRTC nor a GPU.
