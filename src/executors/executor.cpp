@@ -32,6 +32,11 @@ bool Executor::reads_views_in_place(const BoundSymbol& /*bsym*/) const {
   return false;
 }
 
+bool Executor::reads_view_layout(const std::vector<std::int64_t>& /*shape*/,
+                                 const std::vector<std::int64_t>& /*strides*/) const {
+  return true;
+}
+
 const Executor& ExecutorRegistry::add(std::unique_ptr<Executor> executor) {
   THUNDER_INTERNAL_ASSERT(executor != nullptr) << "registering a null executor";
   if (find(executor->name()) != nullptr) {

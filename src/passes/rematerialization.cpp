@@ -322,6 +322,10 @@ private:
       for (std::size_t j = k; j < chain.size() && layout; ++j)
         layout = view_layout(*chain[j], *layout);
       if (!layout || !one_batch_stride(*layout) || (!input && layout->offset != 0)) continue;
+      if (!std::all_of(executors_.begin(), executors_.end(), [&](const Executor* e) {
+            return e->reads_view_layout(layout->shape, layout->strides);
+          }))
+        continue;
       return std::vector<const BoundSymbol*>(chain.begin() + static_cast<std::ptrdiff_t>(k),
                                              chain.end());
     }

@@ -492,6 +492,17 @@ TEST(CudaHostEmulator, ATransposedWeightIsReadInPlaceNotStored) {
       EXPECT_EQ(c.report.cuda_graph, "replayed");
     }
   }
+  // A weight passed transposed already: the view rematerialize judged on a contiguous
+  // weight is not one to capture over its copy; that layout runs kernel by kernel.
+  const at::Tensor w_t = at::randn({64, 32}).t();
+  for (int i = 0; i < 2; ++i) {
+    const GraphCall c = call(prepared, cache, {xt, w_t});
+    EXPECT_TRUE(at::allclose(c.outputs[0], at::relu(at::matmul(xt, w_t.t())), 1e-5, 1e-5));
+    if (i == 1) {
+      EXPECT_EQ(c.report.cuda_graph.rfind("not used: the input w is not contiguous", 0), 0u)
+          << c.report.cuda_graph;
+    }
+  }
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 
 #include "thunder/core/error.h"
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +54,11 @@ public:
   /// may give it those view prims, unfused, to compute as metadata over the viewed buffer.
   /// False by default: such an executor must also run those view prims unfused.
   virtual bool reads_views_in_place(const BoundSymbol& bsym) const;
+  /// Whether a view of this shape and strides (elements) is one those calls read in place
+  /// (cuBLASLt needs a unit stride in one of a matrix's dims); rematerialize asks every
+  /// executor before it gives a view away. True by default.
+  virtual bool reads_view_layout(const std::vector<std::int64_t>& shape,
+                                 const std::vector<std::int64_t>& strides) const;
 
 private:
   std::string name_;

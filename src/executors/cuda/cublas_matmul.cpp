@@ -271,4 +271,26 @@ std::size_t CublasMatmul::workspace_bytes(void* stream) {
   return it != workspaces_.end() && it->second ? it->second->bytes() : 0;
 }
 
+MatrixOperand strided_operand(std::uint64_t address, const std::vector<std::int64_t>& shape,
+                              const std::vector<std::int64_t>& strides) {
+  const std::size_t rank = shape.size();
+  MatrixOperand m;
+  m.address = address;
+  m.rows = shape[rank - 2];
+  m.cols = shape[rank - 1];
+  m.row_stride = strides[rank - 2];
+  m.col_stride = strides[rank - 1];
+  std::int64_t expected = -1;
+  for (std::size_t d = rank - 2; d-- > 0;) {
+    if (shape[d] == 1) continue;
+    if (expected >= 0 && strides[d] != expected) m.batch_stride = -1;
+    if (m.batch == 1 && m.batch_stride >= 0) m.batch_stride = strides[d];
+    m.batch *= shape[d];
+    expected = strides[d] * shape[d];
+  }
+  for (std::size_t d = 0; d + 2 < rank; ++d)
+    if (shape[d] == 0) m.batch = 0;
+  return m;
+}
+
 } // namespace thunder::cuda

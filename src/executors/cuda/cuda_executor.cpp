@@ -121,6 +121,14 @@ bool CudaExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
   return is_matmul(bsym);
 }
 
+bool CudaExecutor::reads_view_layout(const Shape& shape,
+                                     const std::vector<std::int64_t>& strides) const {
+  if (shape.size() < 2) return false;
+  const MatrixOperand m =
+      strided_operand(0, std::vector<std::int64_t>(shape.begin(), shape.end()), strides);
+  return m.batch_stride >= 0 && CublasMatmul::takes(m);
+}
+
 std::shared_ptr<CompiledRegion>
 CudaExecutor::render(const BoundSymbol& region,
                      const std::map<std::string, codegen::Strides>& input_strides) const {

@@ -455,38 +455,53 @@ constexpr std::size_t kPinnedLimitBytes = std::size_t{256} << 20;
 } // namespace
 
 std::optional<PinnedBuffer> CudaRuntime::take_pinned(std::size_t min_bytes) {
-  const std::lock_guard lock(mutex_);
+  // Under the lock, only the pool's bookkeeping; the driver calls that may wait (an event,
+  // pinning memory) are made after it, so other threads' allocations are not held up.
+  std::optional<PinnedBuffer> busy;
+  {
+    const std::lock_guard lock(mutex_);
+    if (pinned_unavailable_) return std::nullopt;
+    const ContextGuard context(*this);
+    // The smallest free buffer that is big enough and whose copies have finished; failing
+    // that, past the limit, the smallest big enough one, to wait for.
+    std::optional<std::size_t> ready, waiting;
+    for (std::size_t i = 0; i < pinned_pool_.size(); ++i) {
+      const PinnedBuffer& b = pinned_pool_[i];
+      if (b.bytes < min_bytes) continue;
+      const bool done =
+          driver_->cuEventQuery(static_cast<api::CUevent>(b.event)) != api::CUDA_ERROR_NOT_READY;
+      std::optional<std::size_t>& slot = done ? ready : waiting;
+      if (!slot || b.bytes < pinned_pool_[*slot].bytes) slot = i;
+    }
+    if (!ready && waiting && stats_.pinned_bytes >= kPinnedLimitBytes) ready = waiting;
+    if (ready) {
+      PinnedBuffer b = pinned_pool_[*ready];
+      pinned_pool_.erase(pinned_pool_.begin() + static_cast<std::ptrdiff_t>(*ready));
+      if (ready != waiting) return b;
+      busy = b;
+    }
+  }
   const ContextGuard context(*this);
-  // The smallest free buffer that is big enough and whose copies have finished; failing
-  // that, past the limit, the smallest big enough one, once its copies finish.
-  std::optional<std::size_t> ready, busy;
-  for (std::size_t i = 0; i < pinned_pool_.size(); ++i) {
-    const PinnedBuffer& b = pinned_pool_[i];
-    if (b.bytes < min_bytes) continue;
-    const bool done =
-        driver_->cuEventQuery(static_cast<api::CUevent>(b.event)) != api::CUDA_ERROR_NOT_READY;
-    std::optional<std::size_t>& slot = done ? ready : busy;
-    if (!slot || b.bytes < pinned_pool_[*slot].bytes) slot = i;
-  }
-  if (!ready && busy && stats_.pinned_bytes >= kPinnedLimitBytes) {
-    check(driver_->cuEventSynchronize(static_cast<api::CUevent>(pinned_pool_[*busy].event)),
+  if (busy) {
+    check(driver_->cuEventSynchronize(static_cast<api::CUevent>(busy->event)),
           "waiting for copies from a staging buffer");
-    ready = busy;
-  }
-  if (ready) {
-    PinnedBuffer b = pinned_pool_[*ready];
-    pinned_pool_.erase(pinned_pool_.begin() + static_cast<std::ptrdiff_t>(*ready));
-    return b;
+    return busy;
   }
   PinnedBuffer b;
   b.bytes = std::max(min_bytes, kMinStagingBytes);
-  if (driver_->cuMemHostAlloc(&b.host, b.bytes, 0) != api::CUDA_SUCCESS) return std::nullopt;
   api::CUevent event = nullptr;
+  if (driver_->cuMemHostAlloc(&b.host, b.bytes, 0) != api::CUDA_SUCCESS) {
+    // Not tried again: copies go from pageable memory from now on.
+    const std::lock_guard lock(mutex_);
+    pinned_unavailable_ = true;
+    return std::nullopt;
+  }
   if (driver_->cuEventCreate(&event, api::CU_EVENT_DISABLE_TIMING) != api::CUDA_SUCCESS) {
     driver_->cuMemFreeHost(b.host);
     return std::nullopt;
   }
   b.event = event;
+  const std::lock_guard lock(mutex_);
   stats_.pinned_bytes += b.bytes;
   return b;
 }
@@ -516,7 +531,12 @@ HostStaging::~HostStaging() {
 void HostStaging::upload(std::uint64_t device_address, const void* host, std::size_t bytes) {
   const auto* from = static_cast<const std::byte*>(host);
   while (bytes > 0) {
-    if (held_.empty() || used_ == held_.back().bytes) {
+    if (!held_.empty() && used_ == held_.back().bytes) {
+      // Full: back to the pool now, with an event after the copies from it, so a run holds
+      // one buffer at a time and the pool stays near its limit.
+      runtime_.return_pinned(held_, stream_);
+    }
+    if (held_.empty()) {
       std::optional<PinnedBuffer> b = runtime_.take_pinned(std::min(bytes, kMaxStagingBytes));
       if (!b) {
         // No pinned memory to be had: the rest goes as a pageable copy, slower, not wrong.

@@ -214,8 +214,14 @@ private:
     } else if (const auto view = views_.find(in); view != views_.end()) {
       source = view->second;
     } else if (staged_.count(in) != 0) {
+      // Rematerialize judged the view on a contiguous input; another layout may give
+      // strides cuBLASLt cannot read, which only a copy torch makes would fix.
       const at::Tensor& t = env_.at(in).toTensor();
-      source = View{in, StridedLayout{Shape(t.sizes().begin(), t.sizes().end()), t.strides().vec(), 0}};
+      if (!t.is_contiguous()) {
+        throw NotCapturable{str("the input ", in, " is not contiguous, and a matmul reads a view "
+                                "of it")};
+      }
+      source = View{in, contiguous_layout(Shape(t.sizes().begin(), t.sizes().end()))};
     }
     report_.prims[cuda_.name()] += 1;
     if (!source) {
@@ -280,8 +286,9 @@ private:
                        std::numeric_limits<std::uint64_t>::max()});
     std::uint64_t address = 0;
     if (layout_ != nullptr) {
-      THUNDER_INTERNAL_ASSERT(index < layout_->offsets.size())
-          << "the second capture asked for more buffers than the first";
+      if (index >= plan_record_.size() || record_.back().bytes > plan_record_[index].bytes) {
+        throw NotCapturable{"the second capture asked for other buffers than the first"};
+      }
       address = arena_ + layout_->offsets[index];
     } else if (const auto it = pool_.lower_bound(bytes); it != pool_.end()) {
       address = it->second;
@@ -375,10 +382,11 @@ private:
       layout = plan_memory(record, kGraphAlignment);
       if (record.empty() || layout.arena_bytes >= blocks) return first;
     } // the first capture's memory goes back before the second takes its arena
+    plan_record_ = record;
     std::shared_ptr<CapturedGraph> graph = capture_once(&layout);
-    THUNDER_INTERNAL_ASSERT(last_record_.size() == record.size())
-        << "the second capture asked for " << last_record_.size() << " buffers, the first "
-        << record.size();
+    if (last_record_.size() != record.size()) {
+      throw NotCapturable{"the second capture asked for other buffers than the first"};
+    }
     graph->report.planned_bytes = layout.arena_bytes;
     return graph;
   }
@@ -437,6 +445,11 @@ private:
     rt.begin_capture(graph->stream);
     try {
       run_calls();
+    } catch (const BackendError& e) {
+      // Out of memory with the cache untrimmed, or a driver call a capture refuses: this
+      // layout runs kernel by kernel, where a real fault shows again.
+      rt.abort_capture(graph->stream);
+      throw NotCapturable{str("the capture failed: ", e.what())};
     } catch (...) {
       rt.abort_capture(graph->stream);
       throw;
@@ -557,14 +570,26 @@ private:
 
   const c10::IValue& materialize(const std::string& name) {
     if (const auto it = env_.find(name); it != env_.end()) return it->second;
+    if (const auto view = views_.find(name); view != views_.end()) {
+      // A view of a device value (a region's output), made as torch's view of its copy.
+      const std::string base = view->second.base;
+      const StridedLayout layout = view->second.layout;
+      at::Tensor host = released_bases_.count(base) != 0 ? download(released_bases_.at(base))
+                                                          : materialize(base).toTensor();
+      return env_[name] = host.as_strided(std::vector<std::int64_t>(layout.shape.begin(), layout.shape.end()),
+                                          layout.strides, layout.offset);
+    }
     const auto it = device_values_.find(name);
     THUNDER_INTERNAL_ASSERT(it != device_values_.end()) << name << " was never computed";
-    const DeviceValue& value = it->second;
+    return env_[name] = download(it->second);
+  }
+
+  at::Tensor download(const DeviceValue& value) {
     at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
                              at::TensorOptions().dtype(to_scalar_type(value.dtype)));
     cuda_.runtime().download(t.data_ptr(), value.address,
                              static_cast<std::size_t>(t.numel()) * t.element_size(), stream_);
-    return env_[name] = std::move(t);
+    return t;
   }
 
   void run_on_torch(const BoundSymbol& bsym, const std::string& executor) {
@@ -625,28 +650,7 @@ private:
   // contiguous first where its layout is not one cuBLASLt takes.
   MatrixOperand matmul_operand(const TensorProxy& proxy) {
     const std::string& name = proxy.name();
-    const auto operand = [](std::uint64_t address, const std::vector<std::int64_t>& shape,
-                            const std::vector<std::int64_t>& strides) {
-      const std::size_t rank = shape.size();
-      MatrixOperand m;
-      m.address = address;
-      m.rows = shape[rank - 2];
-      m.cols = shape[rank - 1];
-      m.row_stride = strides[rank - 2];
-      m.col_stride = strides[rank - 1];
-      // The batch dims as one, where their strides allow it (size-1 dims do not count).
-      std::int64_t expected = -1;
-      for (std::size_t d = rank - 2; d-- > 0;) {
-        if (shape[d] == 1) continue;
-        if (expected >= 0 && strides[d] != expected) m.batch_stride = -1;
-        if (m.batch == 1 && m.batch_stride >= 0) m.batch_stride = strides[d];
-        m.batch *= shape[d];
-        expected = strides[d] * shape[d];
-      }
-      for (std::size_t d = 0; d + 2 < rank; ++d)
-        if (shape[d] == 0) m.batch = 0;
-      return m;
-    };
+    const auto operand = strided_operand;
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
       return operand(it->second.address, it->second.shape,
                      codegen::contiguous_strides(it->second.shape));
@@ -656,9 +660,13 @@ private:
       const auto [address, element] = view_base(it->second.base);
       MatrixOperand m = operand(address + static_cast<std::uint64_t>(l.offset) * element,
                                 std::vector<std::int64_t>(l.shape.begin(), l.shape.end()), l.strides);
-      THUNDER_INTERNAL_ASSERT(m.batch_stride >= 0 && CublasMatmul::takes(m))
-          << "the view " << name << " is no layout cuBLASLt reads; rematerialize checks that";
-      return m;
+      if (m.batch_stride >= 0 && CublasMatmul::takes(m)) return m;
+      // Rematerialize asks reads_view_layout first, so only a view of an input laid out
+      // otherwise than it assumed gets here: made on the host by torch, then copied.
+      if (capture_ != nullptr) {
+        throw NotCapturable{str("the matmul operand ", name, " is a view cuBLASLt cannot read")};
+      }
+      materialize(name);
     }
     const auto found = env_.find(name);
     THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
@@ -911,7 +919,7 @@ private:
   std::map<std::string, DeviceValue> released_bases_;
   // In a capture: what it asked for (capture_allocate), the requests alive by address,
   // the plan it follows (the second capture) and its arena; the last capture's record.
-  std::vector<BufferLifetime> record_, last_record_;
+  std::vector<BufferLifetime> record_, last_record_, plan_record_;
   std::map<std::uint64_t, std::size_t> live_requests_;
   const MemoryLayout* layout_ = nullptr;
   std::uint64_t arena_ = 0;

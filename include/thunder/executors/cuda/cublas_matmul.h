@@ -31,6 +31,12 @@ struct MatrixOperand {
   std::int64_t batch_stride = 0, row_stride = 0, col_stride = 1;
 };
 
+/// A tensor of `shape` and `strides` (elements; rank 2 or more) at `address` as a matrix
+/// operand: its last two dims, and its batch dims as one where their strides allow it
+/// (size-1 dims do not count; batch_stride -1 where they do not).
+MatrixOperand strided_operand(std::uint64_t address, const std::vector<std::int64_t>& shape,
+                              const std::vector<std::int64_t>& strides);
+
 /// c = a @ b, batch by batch: a is [batch, m, k], b [batch, k, n], c [batch, m, n].
 struct MatmulProblem {
   DType dtype = DType::Float32;

@@ -87,6 +87,8 @@ public:
   /// stride): the runner computes the view prims rematerialize gives it as strides over the
   /// viewed buffer, so a linear's transposed weight is never stored.
   bool reads_views_in_place(const BoundSymbol& bsym) const override;
+  /// A layout CublasMatmul::takes, with one batch stride.
+  bool reads_view_layout(const Shape& shape, const std::vector<std::int64_t>& strides) const override;
 
   /// The kernel and CUDA source of a region ("cuda.fusionN"), with the given strides for
   /// inputs that are not contiguous; needs neither NVRTC nor a GPU.

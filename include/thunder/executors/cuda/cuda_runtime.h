@@ -190,15 +190,17 @@ private:
   std::vector<std::shared_ptr<LoadedKernel>> kernels_;
   std::set<void*> capturing_; ///< Streams between begin_capture and end_capture.
   std::vector<PinnedBuffer> pinned_pool_; ///< Staging buffers not held by a HostStaging.
+  bool pinned_unavailable_ = false;       ///< cuMemHostAlloc failed once.
 };
 
 /// Copies from pageable host memory (a CPU tensor's) through the runtime's page-locked
 /// staging buffers: the host copies into one, and the copy from there to the device is
 /// asynchronous (from pageable memory, the driver's copy waits for the host). One per
-/// run: the buffers it filled go back to the runtime when it is destroyed, with an event
-/// recorded after the copies on its stream, and are handed out again only once that event
-/// has completed, so a copy in flight never reads a buffer being refilled. Where no
-/// pinned memory can be had, it copies from pageable memory instead.
+/// run: a buffer goes back to the runtime when it is full or the run ends, with an event
+/// recorded after the copies from it on the run's stream, and is handed out again only
+/// once that event has completed, so a copy in flight never reads a buffer being refilled.
+/// Past 256 MiB of pinned memory, a busy buffer is waited for rather than another pinned.
+/// Where no pinned memory can be had, it copies from pageable memory instead.
 class HostStaging {
 public:
   HostStaging(CudaRuntime& runtime, void* stream) : runtime_(runtime), stream_(stream) {}
@@ -211,7 +213,7 @@ public:
 private:
   CudaRuntime& runtime_;
   void* stream_;
-  std::vector<PinnedBuffer> held_; ///< Filled by this run; the last one has room left.
+  std::vector<PinnedBuffer> held_; ///< The buffer being filled (at most one).
   std::size_t used_ = 0;           ///< Bytes of held_.back() filled.
 };
 
