@@ -17,18 +17,9 @@ using testing::calls;
 using testing::Claims;
 using testing::fake;
 
-class Fusion : public ::testing::Test {
+class Fusion : public testing::FusingExecutors {
 protected:
-  Fusion() {
-    registry_.add(fake("torch", 100, Claims::Everything));
-    registry_.add(fake("spirv", 200, Claims::FusiblePrims));
-    executors_ = registry_.resolve("spirv");
-  }
-  Trace assign_and_fuse(const Trace& trace) {
-    return fuse(assign_executors(trace, executors_), executors_);
-  }
-  ExecutorRegistry registry_;
-  std::vector<const Executor*> executors_;
+  Trace assign_and_fuse(const Trace& trace) { return fused(trace); }
 };
 
 
