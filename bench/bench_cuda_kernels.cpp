@@ -27,6 +27,7 @@
 #include "thunder/executors/cuda/nvrtc_compiler.h"
 #include "thunder/ops/ltorch.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/fusion.h"
 
 #include <algorithm>
 #include <array>
@@ -202,7 +203,7 @@ void bench_attention(const cuda::CudaExecutor& executor, cuda::CudaRuntime& rt, 
   launches.reserve(decomposed.bound_symbols.size());
   try {
     for (const BoundSymbol& b : decomposed.bound_symbols) {
-      if (b.symbol->ns == SymbolNamespace::Fusion) {
+      if (is_fusion_region(b)) {
         const auto compiled = executor.compile(b);
         if (!compiled->kernel.checks.empty()) {
           throw UnsupportedError(str(b.symbol->name, " checks indices; the benchmark passes no "
@@ -323,7 +324,7 @@ int main(int argc, char** argv) {
       };
       std::vector<Launch> launches;
       for (const BoundSymbol& region : c.fused.bound_symbols) {
-        if (region.symbol->ns != SymbolNamespace::Fusion) {
+        if (!is_fusion_region(region)) {
           throw UnsupportedError(str(c.name, ": ", region.symbol->qualified_name(),
                                      " is not in a cuda region; the case must be all kernels"));
         }

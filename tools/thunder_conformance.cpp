@@ -12,6 +12,7 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/torch_executor.h"
 #include "thunder/opdb/opdb.h"
+#include "thunder/passes/fusion.h"
 #include "thunder/thunder.h"
 
 #ifdef THUNDER_CONFORMANCE_SPIRV
@@ -445,7 +446,7 @@ private:
             }
           }
         }
-      } else if (b.executor == "cuda" && b.symbol->ns != SymbolNamespace::Fusion) {
+      } else if (b.executor == "cuda" && !is_fusion_region(b)) {
         o.executors["cuda"] += count_prims({b}); // a matmul: cuBLASLt, nothing to compile
       } else if (b.executor == "cuda") {
         ++regions;

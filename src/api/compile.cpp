@@ -12,6 +12,7 @@
 #include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/dead_code_elimination.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/matmul_epilogues.h"
 #include "thunder/passes/region_splitting.h"
 #include "thunder/passes/rematerialization.h"
 #ifdef THUNDER_HAVE_CUDA_EXECUTOR
@@ -544,6 +545,7 @@ private:
       const TorchFallbackExecutor torch;
       const std::vector<const Executor*> executors{kernels, &torch};
       entry->traces.push_back(assign_executors(entry->traces.back(), executors));
+      entry->traces.push_back(fuse_matmul_epilogues(entry->traces.back(), executors));
       entry->traces.push_back(fuse(entry->traces.back(), executors));
       entry->traces.push_back(rematerialize(entry->traces.back(), executors));
       entry->traces.push_back(split_regions_for_memory(entry->traces.back()));

@@ -32,6 +32,18 @@ bool Executor::reads_views_in_place(const BoundSymbol& /*bsym*/) const {
   return false;
 }
 
+bool Executor::runs_matmul_epilogue(const MatmulEpilogue& /*epilogue*/) const {
+  return false;
+}
+
+const char* activation_name(MatmulActivation activation) {
+  switch (activation) {
+  case MatmulActivation::None: return "none";
+  case MatmulActivation::Relu: return "relu";
+  }
+  return "none";
+}
+
 bool Executor::reads_view_layout(const std::vector<std::int64_t>& /*shape*/,
                                  const std::vector<std::int64_t>& /*strides*/) const {
   return true;

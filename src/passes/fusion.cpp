@@ -36,6 +36,11 @@ const Symbol& region_symbol(const std::string& name) {
   return *slot;
 }
 
+bool is_fusion_region(const BoundSymbol& bsym) {
+  return bsym.symbol != nullptr && bsym.symbol->ns == SymbolNamespace::Fusion &&
+         !bsym.symbol->tags.has(Tag::Matmul);
+}
+
 namespace {
 
 // The values (proxies, with their metadata) a value holds, in order.

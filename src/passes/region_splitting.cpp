@@ -24,10 +24,6 @@ void collect_proxies(const Value& value, std::vector<Value>& out) {
   });
 }
 
-bool is_region(const BoundSymbol& bsym) {
-  return bsym.symbol != nullptr && bsym.symbol->ns == SymbolNamespace::Fusion;
-}
-
 // The members of a region, grouped into its independent parts: two members are in one
 // part when one reads what the other writes (transitively). In member order.
 std::vector<std::vector<std::size_t>> independent_parts(const BoundSymbol& region) {
@@ -176,7 +172,7 @@ Trace split_regions_for_memory(const Trace& fused) {
     for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace.bound_symbols[i];
       // Only a region where the peak is can lower it.
-      if (!is_region(bsym) || live[i] != weight.peak || tried.count(bsym.symbol) != 0) continue;
+      if (!is_fusion_region(bsym) || live[i] != weight.peak || tried.count(bsym.symbol) != 0) continue;
       std::vector<BoundSymbol> parts;
       for (const std::vector<std::size_t>& members : independent_parts(bsym))
         parts.push_back(region_part(bsym, members));
@@ -207,7 +203,7 @@ Trace split_regions_for_memory(const Trace& fused) {
   // Regions numbered again in order, per executor, from 0.
   std::map<std::string, int> counts;
   for (BoundSymbol& bsym : trace.bound_symbols) {
-    if (!is_region(bsym)) continue;
+    if (!is_fusion_region(bsym)) continue;
     bsym.symbol = &region_symbol(str(bsym.executor, ".fusion", counts[bsym.executor]++));
   }
   return trace;

@@ -1,6 +1,7 @@
 #include "thunder/passes/rematerialization.h"
 
 #include "thunder/core/error.h"
+#include "thunder/passes/fusion.h"
 #include "thunder/executors/executor.h"
 #include "thunder/ops/prims.h"
 
@@ -13,10 +14,6 @@
 
 namespace thunder {
 namespace {
-
-bool is_region(const BoundSymbol& bsym) {
-  return bsym.symbol != nullptr && bsym.symbol->ns == SymbolNamespace::Fusion;
-}
 
 // Prims that compute nothing but an index mapping, a constant or a dtype conversion (one
 // instruction on a value the reader loads anyway): free to recompute, and cheaper than
@@ -119,7 +116,7 @@ public:
       const BoundSymbol& bsym = trace.bound_symbols[i];
       for (const std::string& name : names_read(bsym))
         readers_[name].insert(i);
-      if (!is_region(bsym)) continue;
+      if (!is_fusion_region(bsym)) continue;
       for (const BoundSymbol& member : bsym.subsymbols) {
         for (const Proxy* p : member.output_proxies()) {
           made_by_[p->name()] = &member;
@@ -136,7 +133,7 @@ public:
     // Each region that reads a value it can recompute takes the prims that make it.
     for (std::size_t i = 0; i < out_.bound_symbols.size(); ++i) {
       BoundSymbol& region = out_.bound_symbols[i];
-      if (!is_region(region)) continue;
+      if (!is_fusion_region(region)) continue;
       std::vector<BoundSymbol> recomputed;
       std::set<std::string> defined;
       for (const std::string& name : names_read(region)) {
@@ -164,13 +161,13 @@ public:
     // Then every region keeps the members and outputs something still reads.
     for (std::size_t i = 0; i < out_.bound_symbols.size(); ++i) {
       BoundSymbol& bsym = out_.bound_symbols[i];
-      if (is_region(bsym)) refresh_args(bsym);
+      if (is_fusion_region(bsym)) refresh_args(bsym);
     }
     // Later regions first: what a region still reads is settled before the regions that
     // made it are pruned (a call reads only what comes before it).
     std::vector<bool> keep(out_.bound_symbols.size(), true);
     for (std::size_t i = out_.bound_symbols.size(); i-- > 0;) {
-      if (is_region(out_.bound_symbols[i])) keep[i] = prune(i);
+      if (is_fusion_region(out_.bound_symbols[i])) keep[i] = prune(i);
     }
     std::vector<BoundSymbol> kept;
     for (std::size_t i = 0; i < out_.bound_symbols.size(); ++i) {
@@ -183,7 +180,7 @@ public:
 private:
   // Whether an unfused call's executor reads its operands' views in place.
   bool reads_views(const BoundSymbol& bsym) const {
-    if (is_region(bsym) || bsym.symbol == nullptr) return false;
+    if (is_fusion_region(bsym) || bsym.symbol == nullptr) return false;
     for (const Executor* executor : executors_) {
       if (executor->name() == bsym.executor) return executor->reads_views_in_place(bsym);
     }
@@ -288,7 +285,7 @@ private:
     if (readers == readers_.end()) return std::nullopt;
     for (const std::size_t reader : readers->second) {
       const BoundSymbol& bsym = trace_.bound_symbols[reader];
-      if (strided ? !reads_views(bsym) : !is_region(bsym)) return std::nullopt;
+      if (strided ? !reads_views(bsym) : !is_fusion_region(bsym)) return std::nullopt;
     }
     // Back through view prims of the same region whose outputs nothing else reads.
     const std::size_t region = made_in_.at(name);
@@ -339,7 +336,7 @@ private:
     bool ok = returned_.count(name) == 0 && chain_ok(name);
     if (ok) {
       for (std::size_t reader : readers_[name]) {
-        ok = ok && is_region(trace_.bound_symbols[reader]);
+        ok = ok && is_fusion_region(trace_.bound_symbols[reader]);
       }
     }
     moves_[name] = ok;

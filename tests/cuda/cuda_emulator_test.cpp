@@ -11,6 +11,8 @@
 #include "thunder/executors/cuda/cuda_torch.h"
 #include "thunder/ops/ltorch.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/fusion.h"
+#include "thunder/passes/matmul_epilogues.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -95,7 +97,7 @@ TEST(CudaHostEmulator, CooperativeReductionsMatchTorch) {
   // The region is one cooperative kernel (a block per row).
   bool cooperative = false;
   for (const BoundSymbol& b : r.prepared.bound_symbols) {
-    if (b.executor == "cuda" && b.symbol->ns == SymbolNamespace::Fusion)
+    if (b.executor == "cuda" && is_fusion_region(b))
       cooperative |= emulator().compile(b)->kernel.cooperative;
   }
   EXPECT_TRUE(cooperative) << r.prepared.to_string();
@@ -215,6 +217,46 @@ TEST(CudaHostEmulator, MatmulRunsInCublasLtForEveryFloatDtypeAndLayout) {
   const Trace empty = matmul_trace({3, 0}, {0, 4}, DType::Float32);
   const CudaRun r = run(emulator(), empty, {at::randn({3, 0}, opts), at::randn({0, 4}, opts)});
   EXPECT_TRUE(at::equal(r.outputs[0], at::zeros({3, 4}, opts)));
+}
+
+TEST(CudaHostEmulator, ALinearsBiasAndReluRunInCublasLtsEpilogue) {
+  THUNDER_EMULATOR_OR_SKIP();
+  for (const at::ScalarType type : {at::kFloat, at::kHalf, at::kBFloat16}) {
+    const DType dtype = from_scalar_type(type);
+    TraceScope scope("linear_relu");
+    auto x = scope.input_tensor("x", {2, 5, 16}, dtype);
+    auto w = scope.input_tensor("w", {12, 16}, dtype);
+    auto b = scope.input_tensor("b", {12}, dtype);
+    const Trace trace = scope.finish(ltorch::relu(ltorch::linear(x, w, b)));
+    const at::Tensor xs = at::randn({2, 5, 16}).to(type), ws = at::randn({12, 16}).to(type),
+                     bs = at::randn({12}).to(type);
+    const CudaRun r = run(emulator(), trace, {xs, ws, bs});
+    // One cuBLASLt call does the product, the bias and the relu (and f16's conversions).
+    std::size_t epilogues = 0;
+    for (const BoundSymbol& call : r.prepared.bound_symbols) {
+      if (const auto e = matmul_epilogue_of(call)) {
+        ++epilogues;
+        EXPECT_TRUE(e->bias);
+        EXPECT_EQ(e->activation, MatmulActivation::Relu);
+        EXPECT_EQ(e->dtype, dtype);
+      }
+      EXPECT_NE(call.symbol, &prims::symbol(prims::PrimId::convert_element_type))
+          << "an f32 copy is still made:\n" << r.prepared.to_string();
+    }
+    EXPECT_EQ(epilogues, 1u) << r.prepared.to_string();
+    expect_all_on_cuda(trace, r);
+    // Against float64, and no farther from it than torch's own result in that dtype.
+    const at::Tensor exact =
+        at::relu(at::matmul(xs.to(at::kDouble), ws.to(at::kDouble).t()) + bs.to(at::kDouble));
+    const at::Tensor eager = at::relu(at::linear(xs.to(at::kFloat), ws.to(at::kFloat), bs.to(at::kFloat)).to(type));
+    const double error = (r.outputs[0].to(at::kDouble) - exact).abs().max().item<double>();
+    const double torch_error = (eager.to(at::kDouble) - exact).abs().max().item<double>();
+    EXPECT_EQ(r.outputs[0].scalar_type(), type);
+    EXPECT_EQ(r.outputs[0].sizes(), exact.sizes());
+    EXPECT_LE(error, std::max(1e-5, 1.01 * torch_error)) << type;
+    EXPECT_GT(at::count_nonzero(r.outputs[0]).item<std::int64_t>(), 0);
+    EXPECT_TRUE(at::equal(r.outputs[0], at::relu(r.outputs[0]))) << "negative values: no relu";
+  }
 }
 
 TEST(CudaHostEmulator, Tf32IsAPolicyOffByDefault) {

@@ -7,6 +7,7 @@
 #include "thunder/executors/codegen/kernel_ir.h"
 #include "thunder/executors/cuda/cuda_torch.h"
 #include "thunder/opdb/opdb.h"
+#include "thunder/passes/fusion.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -44,7 +45,7 @@ TEST_P(CudaModels, EveryRegionCompilesForSm80AndSm90) {
       prepare_cuda_trace(module->last_traces().back(), cuda, TorchFallbackExecutor());
   std::size_t regions = 0, prims = 0;
   for (const BoundSymbol& b : prepared.bound_symbols) {
-    if (b.executor != "cuda" || b.symbol->ns != SymbolNamespace::Fusion) continue;
+    if (b.executor != "cuda" || !is_fusion_region(b)) continue;
     ++regions;
     prims += codegen::flatten_to_prims(b.subsymbols).size();
     for (const GpuArch arch : {GpuArch{8, 0}, GpuArch{9, 0}}) {

@@ -6,6 +6,7 @@
 // torch, spirv and cuda executors implement this interface in their own libraries.
 #pragma once
 
+#include "thunder/core/dtype.h"
 #include "thunder/core/error.h"
 
 #include <cstdint>
@@ -29,6 +30,22 @@ struct Availability {
   static Availability yes() { return {true, {}}; }
   static Availability no(std::string reason) { return {false, std::move(reason)}; }
 };
+
+/// The activation a matrix product's epilogue applies after its bias.
+enum class MatmulActivation : std::uint8_t { None, Relu };
+
+/// What the matmul_epilogues pass folds into one call of a matrix product: a bias over the
+/// result's last dim, then an activation. Operands, bias and result have one dtype; f16
+/// and bf16 products accumulate in f32 and add the bias in f32 before one rounding (what
+/// torch's addmm and linear do).
+struct MatmulEpilogue {
+  DType dtype = DType::Float32;
+  bool bias = false;
+  MatmulActivation activation = MatmulActivation::None;
+};
+
+/// "relu" or "none": the activation as the trace prints it.
+const char* activation_name(MatmulActivation activation);
 
 /// A backend: claims bound symbols and runs them. Name and priority are fixed at
 /// construction; higher priority is asked first.
@@ -59,6 +76,10 @@ public:
   /// executor before it gives a view away. True by default.
   virtual bool reads_view_layout(const std::vector<std::int64_t>& shape,
                                  const std::vector<std::int64_t>& strides) const;
+  /// Whether it runs a matrix product with this epilogue as one call (cuBLASLt's BIAS and
+  /// RELU_BIAS epilogues on cuda); the matmul_epilogues pass then folds the bias add and
+  /// the activation after a prims.matmul it claims into that call. False by default.
+  virtual bool runs_matmul_epilogue(const MatmulEpilogue& epilogue) const;
 
 private:
   std::string name_;

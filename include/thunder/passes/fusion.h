@@ -40,4 +40,9 @@ Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors);
 /// the whole process. For passes that make or rename regions.
 const Symbol& region_symbol(const std::string& name);
 
+/// Whether the bound symbol is a fusion region ("<executor>.fusion<N>", a generated
+/// kernel): in the Fusion namespace and not tagged Matmul (matmul_epilogues' folded
+/// products are Fusion symbols too: their names say who runs them).
+bool is_fusion_region(const BoundSymbol& bsym);
+
 } // namespace thunder

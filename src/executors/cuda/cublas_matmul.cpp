@@ -136,7 +136,9 @@ void CublasMatmul::run(const MatmulProblem& p, void* stream) {
   const Api& a = *api_;
   const std::string what = str("c[", p.c.batch, ", ", p.c.rows, ", ", p.c.cols, "] = a[", p.a.batch,
                                ", ", p.a.rows, ", ", p.a.cols, "] @ b[", p.b.batch, ", ", p.b.rows,
-                               ", ", p.b.cols, "] in ", short_name(p.dtype));
+                               ", ", p.b.cols, "]", p.bias != 0 ? " + bias" : "",
+                               p.activation == MatmulActivation::Relu ? ", relu" : "", " in ",
+                               short_name(p.dtype));
   THUNDER_INTERNAL_ASSERT(supports(p.dtype) && takes(p.a) && takes(p.b) && p.c.col_stride == 1 &&
                           p.c.row_stride >= p.c.cols && p.a.cols == p.b.rows &&
                           p.a.rows == p.c.rows && p.b.cols == p.c.cols)
@@ -179,6 +181,23 @@ void CublasMatmul::run(const MatmulProblem& p, void* stream) {
         "cublasLtMatmulDescSetAttribute(TRANSA)");
   check(a.cublasLtMatmulDescSetAttribute(desc, api::CUBLASLT_MATMUL_DESC_TRANSB, &sb.op, sizeof(int)),
         "cublasLtMatmulDescSetAttribute(TRANSB)");
+  // The epilogue: cuBLASLt's D is c^T, so the bias (one per column of c) is one per row of
+  // D, as the BIAS epilogue adds it; the same bias for every batch (its batch stride is 0).
+  const bool relu = p.activation == MatmulActivation::Relu;
+  if (p.bias != 0 || relu) {
+    const std::uint32_t epilogue =
+        p.bias != 0 ? (relu ? api::CUBLASLT_EPILOGUE_RELU_BIAS : api::CUBLASLT_EPILOGUE_BIAS)
+                    : api::CUBLASLT_EPILOGUE_RELU;
+    check(a.cublasLtMatmulDescSetAttribute(desc, api::CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
+                                           sizeof epilogue),
+          "cublasLtMatmulDescSetAttribute(EPILOGUE)");
+    if (p.bias != 0) {
+      const void* bias = reinterpret_cast<const void*>(static_cast<std::uintptr_t>(p.bias));
+      check(a.cublasLtMatmulDescSetAttribute(desc, api::CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                                             sizeof bias),
+            "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
+    }
+  }
   const auto layout = [&](api::cublasLtMatrixLayout_t& l, const Stored& s, std::int64_t batch,
                           std::int64_t batch_stride) {
     check(a.cublasLtMatrixLayoutCreate(&l, type, static_cast<std::uint64_t>(s.rows),

@@ -132,6 +132,12 @@ inline constexpr int CUBLAS_OP_T = 1;
 // cublasLtMatmulPreferenceAttributes_t
 inline constexpr int CUBLASLT_MATMUL_DESC_TRANSA = 3;
 inline constexpr int CUBLASLT_MATMUL_DESC_TRANSB = 4;
+inline constexpr int CUBLASLT_MATMUL_DESC_EPILOGUE = 7;     // uint32_t (cublasLtEpilogue_t)
+inline constexpr int CUBLASLT_MATMUL_DESC_BIAS_POINTER = 8; // const void*; length: D's rows
+inline constexpr std::uint32_t CUBLASLT_EPILOGUE_DEFAULT = 1;
+inline constexpr std::uint32_t CUBLASLT_EPILOGUE_RELU = 2;
+inline constexpr std::uint32_t CUBLASLT_EPILOGUE_BIAS = 4;
+inline constexpr std::uint32_t CUBLASLT_EPILOGUE_RELU_BIAS = 6;
 inline constexpr int CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT = 5;
 inline constexpr int CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET = 6;
 inline constexpr int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;

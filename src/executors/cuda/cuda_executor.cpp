@@ -5,6 +5,7 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/cuda_emitter.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/matmul_epilogues.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -118,7 +119,12 @@ bool CudaExecutor::fusible(const BoundSymbol& bsym) const {
 }
 
 bool CudaExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
-  return is_matmul(bsym);
+  return is_matmul(bsym) || matmul_epilogue_of(bsym).has_value();
+}
+
+bool CudaExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {
+  return epilogue.dtype != DType::Float64 && CublasMatmul::supports(epilogue.dtype) &&
+         blas_loadable();
 }
 
 bool CudaExecutor::reads_view_layout(const Shape& shape,

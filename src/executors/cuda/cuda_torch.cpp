@@ -5,6 +5,7 @@
 #include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/matmul_epilogues.h"
 #include "thunder/passes/rematerialization.h"
 
 #include <ATen/ATen.h>
@@ -154,10 +155,11 @@ private:
         }
         continue;
       }
-      if (bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == cuda_.name()) {
+      if (is_fusion_region(bsym) && bsym.executor == cuda_.name()) {
         run_region(bsym);
       } else if (bsym.executor == cuda_.name() &&
-                 bsym.symbol == &prims::symbol(prims::PrimId::matmul)) {
+                 (bsym.symbol == &prims::symbol(prims::PrimId::matmul) ||
+                  matmul_epilogue_of(bsym))) {
         run_matmul(bsym);
       } else if (bsym.executor == cuda_.name() && is_attention(bsym)) {
         run_attention(bsym);
@@ -734,11 +736,50 @@ private:
     return address;
   }
 
-  // prims.matmul through cuBLASLt; its result stays on the device like a region's.
+  // The device address of a bias vector, contiguous as cuBLASLt reads it.
+  std::uint64_t bias_address(const TensorProxy& bias) {
+    const std::string& name = bias.name();
+    if (const auto it = device_values_.find(name); it != device_values_.end()) {
+      return it->second.address;
+    }
+    if (views_.count(name) != 0 || env_.count(name) == 0 ||
+        (bias.numel() > 1 && env_.at(name).toTensor().stride(0) != 1)) {
+      // Not laid out as a vector: made contiguous by torch on the host, then copied.
+      if (capture_ != nullptr) {
+        throw NotCapturable{str("the matmul bias ", name, " is not a contiguous vector")};
+      }
+      at::Tensor t = materialize(name).toTensor().contiguous();
+      env_[name + "#contiguous"] = t;
+      return input_address(name + "#contiguous");
+    }
+    return input_address(name);
+  }
+
+  // The epilogue call the matmul_epilogues pass made, run by torch (no cuBLASLt here): as
+  // the calls it replaced compute it, f16/bf16 in f32 rounded once.
+  void run_epilogue_on_torch(const BoundSymbol& bsym, const MatmulEpilogue& epilogue) {
+    const auto tensor = [&](const Value& v) { return materialize(v.as_tensor()->name()).toTensor(); };
+    const TensorProxy& c = *bsym.output.as_tensor();
+    const auto wide = [&](const at::Tensor& t) {
+      return t.scalar_type() == at::kDouble ? t : t.to(at::kFloat);
+    };
+    at::Tensor out = at::matmul(wide(tensor(bsym.args[0])), wide(tensor(bsym.args[1])));
+    if (epilogue.bias) out = out + wide(tensor(bsym.args[2]));
+    if (epilogue.activation == MatmulActivation::Relu) out = at::relu(out);
+    env_[c.name()] = out.to(to_scalar_type(c.dtype()))
+                         .reshape(std::vector<std::int64_t>(c.shape().begin(), c.shape().end()))
+                         .contiguous();
+    report_.prims[std::string(kFallbackExecutor)] += bsym.subsymbols.size();
+  }
+
+  // prims.matmul, or an epilogue call of the matmul_epilogues pass (bias and activation
+  // applied on the accumulator), through cuBLASLt; the result stays on the device like a
+  // region's. An epilogue call's result may be the product reshaped ([M, N] as [B, S, N]).
   void run_matmul(const BoundSymbol& bsym) {
     const TensorProxy& a = *bsym.args.at(0).as_tensor();
     const TensorProxy& b = *bsym.args.at(1).as_tensor();
     const TensorProxy& c = *bsym.output.as_tensor();
+    const std::optional<MatmulEpilogue> epilogue = matmul_epilogue_of(bsym);
     CublasMatmul* blas = nullptr;
     try {
       blas = &cuda_.blas();
@@ -746,13 +787,21 @@ private:
       if (capture_ != nullptr) throw NotCapturable{str("cuBLASLt: ", e.what())};
       if (strict_) throw;
       report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
-      run_on_torch(bsym, std::string(kFallbackExecutor));
+      if (epilogue) {
+        run_epilogue_on_torch(bsym, *epilogue);
+      } else {
+        run_on_torch(bsym, std::string(kFallbackExecutor));
+      }
       return;
     }
     MatmulProblem problem;
     problem.dtype = c.dtype();
     problem.a = matmul_operand(a);
     problem.b = matmul_operand(b);
+    if (epilogue) {
+      problem.activation = epilogue->activation;
+      if (epilogue->bias) problem.bias = bias_address(*bsym.args.at(2).as_tensor());
+    }
     const std::int64_t numel = c.numel();
     const std::size_t bytes =
         static_cast<std::size_t>(numel) * c10::elementSize(to_scalar_type(c.dtype()));
@@ -769,11 +818,22 @@ private:
       }
     } else if (numel > 0) {
       if (capture_ != nullptr) capture_->uses_blas = true;
-      blas->run(problem, stream_);
+      try {
+        blas->run(problem, stream_);
+      } catch (const BackendError& e) {
+        // A cuBLASLt with no algorithm for this epilogue (or refusing it): torch computes
+        // the call, reported as a fallback, unless nothing may fall back.
+        if (!epilogue || capture_ != nullptr || strict_) throw;
+        report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
+        device_values_.erase(c.name());
+        env_.erase(c.name());
+        run_epilogue_on_torch(bsym, *epilogue);
+        return;
+      }
     }
-    for (const std::string& name : {a.name(), b.name()})
-      env_.erase(name + "#contiguous");
-    report_.prims[cuda_.name()] += 1;
+    for (const Proxy* p : bsym.input_proxies())
+      env_.erase(p->name() + "#contiguous");
+    report_.prims[cuda_.name()] += epilogue ? bsym.subsymbols.size() : 1;
   }
 
   // ltorch.scaled_dot_product_attention through the fused attention kernel, which reads
@@ -939,7 +999,10 @@ private:
 Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
                          const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&cuda, &torch};
-  return rematerialize(fuse(assign_executors(trace, executors, fallbacks), executors), executors);
+  return rematerialize(
+      fuse(fuse_matmul_epilogues(assign_executors(trace, executors, fallbacks), executors),
+           executors),
+      executors);
 }
 
 std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,

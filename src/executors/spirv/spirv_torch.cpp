@@ -34,7 +34,7 @@ std::int64_t numel(const Shape& shape) {
 }
 
 bool is_spirv_region(const BoundSymbol& bsym, const SpirvExecutor& spirv) {
-  return bsym.symbol->ns == SymbolNamespace::Fusion && bsym.executor == spirv.name();
+  return is_fusion_region(bsym) && bsym.executor == spirv.name();
 }
 
 // The torch executor's check, and CPU tensors only: the runner uploads them itself.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "thunder/core/dtype.h"
+#include "thunder/executors/executor.h"
 
 #include <cstdint>
 #include <map>
@@ -37,10 +38,14 @@ struct MatrixOperand {
 MatrixOperand strided_operand(std::uint64_t address, const std::vector<std::int64_t>& shape,
                               const std::vector<std::int64_t>& strides);
 
-/// c = a @ b, batch by batch: a is [batch, m, k], b [batch, k, n], c [batch, m, n].
+/// c = a @ b, batch by batch: a is [batch, m, k], b [batch, k, n], c [batch, m, n]; then,
+/// on the accumulator before c's rounding, + bias (a vector of n at `bias`, the same for
+/// every batch, where bias != 0) and the activation (cuBLASLt's epilogues).
 struct MatmulProblem {
   DType dtype = DType::Float32;
   MatrixOperand a, b, c;
+  std::uint64_t bias = 0;
+  MatmulActivation activation = MatmulActivation::None;
 };
 
 /// Where cuBLASLt is looked for: the driver library's own when it has one (thunder's CUDA

@@ -958,8 +958,12 @@ constexpr int kBlasSuccess = 0;
 constexpr int kBlasInvalidValue = 7;
 constexpr int kBlasNotSupported = 15;
 
+// cublasLtMatmulDesc_t: compute and scale types, transposes, and the epilogue (1 default,
+// 2 relu, 4 bias, 6 relu + bias) with its bias vector (D's rows long, D's type).
 struct BlasDesc {
   int compute = 0, scale = 0, transa = 0, transb = 0;
+  std::uint32_t epilogue = 1;
+  const void* bias = nullptr;
 };
 struct BlasLayout {
   int type = 0;
@@ -1115,7 +1119,7 @@ int cublasLtDestroy(void* /*handle*/) {
 
 int cublasLtMatmulDescCreate(BlasDesc** desc, int compute, int scale) {
   if (compute != 68 && compute != 70 && compute != 77) return kBlasNotSupported;
-  *desc = new BlasDesc{compute, scale, 0, 0};
+  *desc = new BlasDesc{compute, scale, 0, 0, 1, nullptr};
   return kBlasSuccess;
 }
 
@@ -1126,6 +1130,17 @@ int cublasLtMatmulDescDestroy(BlasDesc* desc) {
 
 int cublasLtMatmulDescSetAttribute(BlasDesc* desc, int attribute, const void* value,
                                    std::size_t size) {
+  if (attribute == 7 && size == sizeof(std::uint32_t)) {
+    std::uint32_t epilogue = 0;
+    std::memcpy(&epilogue, value, size);
+    if (epilogue != 1 && epilogue != 2 && epilogue != 4 && epilogue != 6) return kBlasNotSupported;
+    desc->epilogue = epilogue;
+    return kBlasSuccess;
+  }
+  if (attribute == 8 && size == sizeof(void*)) {
+    std::memcpy(&desc->bias, value, size);
+    return kBlasSuccess;
+  }
   if (size != sizeof(int) || (attribute != 3 && attribute != 4)) return kBlasNotSupported;
   int op = 0;
   std::memcpy(&op, value, sizeof op);
@@ -1256,6 +1271,17 @@ int cublasLtMatmul(void* /*handle*/, BlasDesc* desc, const void* alpha, const vo
   if (scale_b != 0.0) return kBlasNotSupported; // D = alpha * op(A) op(B) only
   const auto [m, k] = op_shape(*la, desc->transa);
   const auto n = op_shape(*lb, desc->transb).second;
+  const bool bias = (desc->epilogue & 4u) != 0;
+  const bool relu = (desc->epilogue & 2u) != 0;
+  if (bias) {
+    // The bias: one value of D's type per row of D, the same for every batch.
+    const BlasLayout vector{ld->type, m, 1, static_cast<std::int64_t>(std::max<std::uint64_t>(m, 1)), 1, 0};
+    if (desc->bias == nullptr || !covered(vector, desc->bias)) {
+      const std::lock_guard lock(state().mutex);
+      set_error("cublasLtMatmul: the bias epilogue's vector falls outside every live allocation");
+      return kBlasInvalidValue;
+    }
+  }
   const auto element = [](const BlasLayout& l, int op, std::uint64_t row, std::uint64_t col) {
     return op == 0 ? static_cast<std::int64_t>(row) + static_cast<std::int64_t>(col) * l.ld
                    : static_cast<std::int64_t>(col) + static_cast<std::int64_t>(row) * l.ld;
@@ -1279,7 +1305,13 @@ int cublasLtMatmul(void* /*handle*/, BlasDesc* desc, const void* alpha, const vo
             sum32 += static_cast<float>(x) * static_cast<float>(y);
           }
         }
-        const double value = f64 ? scale_a * sum64 : static_cast<float>(scale_a) * sum32;
+        double value = f64 ? scale_a * sum64 : static_cast<float>(scale_a) * sum32;
+        // The epilogue, on the accumulator (f32 but for f64), before D's rounding.
+        if (bias) {
+          const double add = load(*ld, static_cast<const std::byte*>(desc->bias), static_cast<std::int64_t>(i));
+          value = f64 ? value + add : static_cast<double>(static_cast<float>(value) + static_cast<float>(add));
+        }
+        if (relu && value < 0) value = 0; // NaN stays NaN
         store(*ld, pd, batch * ld->stride + element(*ld, 0, i, j), value);
       }
     }
