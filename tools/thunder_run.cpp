@@ -26,6 +26,7 @@
 #include "thunder/frontends/model_io.h"
 #include "thunder/frontends/model_loader.h"
 #include "thunder/opdb/opdb.h"
+#include "thunder/passes/rematerialization.h"
 #include "thunder/thunder.h"
 
 #ifdef THUNDER_RUN_SPIRV
@@ -240,12 +241,16 @@ int run_model(const RunArgs& a) {
   const thunder::CompileStats& stats = module->stats();
   // Who ran what, from the executor each bound symbol of the final trace was given: a
   // fusion region counts the prims inside it; what no executor was named for ran on torch.
+  // Launches: the calls a kernel backend runs as work on its device (a region's kernel,
+  // a matrix product, the fused attention); its unfused view prims are strides, no work.
   std::map<std::string, int> executors;
+  int launches = 0;
   for (const thunder::BoundSymbol& b : traces.back().bound_symbols) {
     if (b.symbol == &thunder::python_del()) continue;
     const std::string name = b.executor.empty() ? "torch" : b.executor;
     const bool region = b.symbol->ns == thunder::SymbolNamespace::Fusion;
     executors[name] += region ? static_cast<int>(b.subsymbols.size()) : 1;
+    if (name != "torch" && !thunder::is_view_prim(b)) ++launches;
   }
   std::vector<std::string> fallback_ops;
   for (const std::string& f : stats.fallbacks) {
@@ -275,6 +280,7 @@ int run_model(const RunArgs& a) {
     j["max_rel_error"] = against_reference.max_rel;
     j["pass"] = ok;
     j["executors"] = executors;
+    if (module->backend() != "torch") j["launches"] = launches;
     j["fallback_ops"] = fallback_ops;
     j["ms_per_call"] = ms_per_call;
     j["cache"] = {{"hits", stats.cache_hits}, {"misses", stats.cache_misses}};

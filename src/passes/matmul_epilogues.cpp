@@ -304,6 +304,10 @@ private:
     }
     if (!match.epilogue.bias && match.epilogue.activation == MatmulActivation::None && !match.peel)
       return std::nullopt; // a plain matmul (perhaps reshaped)
+    // An f16/bf16 product the trace rounds before its bias add: folded, the sum would be
+    // rounded once, which is not what the trace computes (ltorch's decompositions upcast).
+    if (match.epilogue.bias && !match.peel && low_precision(match.epilogue.dtype))
+      return std::nullopt;
     // Only the output of the last replaced call may be read by anything else.
     if (match.replaced.back() != made_by_.at(current->name())) return std::nullopt;
     if (!executor.runs_matmul_epilogue(match.epilogue)) return std::nullopt;

@@ -475,6 +475,7 @@ TEST(CudaHostEmulator, HostCopiesGoThroughPinnedStagingBuffersThatAreReused) {
   const std::size_t piece = std::size_t{3} << 20; // the first buffer (4 MiB) holds 1.33 pieces
   const at::Tensor data = at::randint(0, 255, {static_cast<std::int64_t>(3 * piece)}, at::kByte);
   DeviceMemory memory = rt.allocate(3 * piece, "a staging test");
+  rt.release_cached_memory(); // idle pinned buffers of earlier tests in this process
   const MemoryStats before = rt.memory_stats();
   {
     HostStaging staging(rt, nullptr);

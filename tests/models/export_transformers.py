@@ -2,7 +2,10 @@
 export_models.py does: for each model NAME, NAME.pt2 and NAME.io.json (sample inputs and
 the outputs eager torch gives for them). Random weights from small configs, fixed seeds,
 eval mode, no KV cache, SDPA attention; nothing is downloaded.
-Usage: export_transformers.py [--only NAME[,NAME...]] OUT_DIR"""
+Usage: export_transformers.py [--only NAME[,NAME...]] [--dtype bf16|f16] OUT_DIR
+With --dtype, the weights are cast to it before export and each file is NAME_bf16 (or
+NAME_f16): a low-precision program, as model.to(torch.bfloat16) gives (for benchmarks;
+the test suite exports f32)."""
 import argparse
 import os
 import sys
@@ -56,10 +59,16 @@ class Wrapper(torch.nn.Module):
         return getattr(self.model(input_ids=input_ids, attention_mask=attention_mask), self.output)
 
 
-def export(name, out_dir):
+DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16}
+
+
+def export(name, out_dir, dtype=None):
     torch.manual_seed(0)
     model, output, with_mask = MODELS[name]()
     model = Wrapper(model.eval(), output).eval()
+    if dtype:
+        model = model.to(DTYPES[dtype])
+        name = f"{name}_{dtype}"
     input_ids = torch.randint(0, VOCAB, (BATCH, SEQ), dtype=torch.int64)
     args = (input_ids,)
     if with_mask:
@@ -80,6 +89,7 @@ def export(name, out_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated model names (default: all)")
+    parser.add_argument("--dtype", choices=sorted(DTYPES), help="cast the weights first")
     parser.add_argument("out_dir")
     options = parser.parse_args()
     names = options.only.split(",") if options.only else list(MODELS)
@@ -91,7 +101,7 @@ def main():
     transformers.logging.set_verbosity_error()
     warnings.filterwarnings("ignore")
     for name in names:
-        export(name, options.out_dir)
+        export(name, options.out_dir, options.dtype)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,19 @@ TEST_F(MatmulEpilogues, AnAddmmsBiasFoldsWithItsOperandsUnconverted) {
   EXPECT_EQ(call.subsymbols.size(), codegen_free_prims(assigned_));
 }
 
+TEST_F(MatmulEpilogues, AnF16ProductRoundedBeforeItsBiasIsLeftAlone) {
+  // prims straight: round(round(a @ b) + bias) is what the trace says; folded, the sum
+  // would be rounded once.
+  TraceScope scope;
+  auto a = scope.input_tensor("a", {8, 64}, DType::Float16);
+  auto b = scope.input_tensor("b", {64, 32}, DType::Float16);
+  auto bias = scope.input_tensor("bias", {32}, DType::Float16);
+  auto c = prims::matmul(a, b);
+  const Trace out = folded(scope.finish(prims::add(c, prims::broadcast_in_dim(bias, {8, 32}, {1}))));
+  EXPECT_EQ(count(out, "gpu.matmul_epilogue"), 0u) << out.to_string();
+  EXPECT_EQ(count(out, "prims.matmul"), 1u);
+}
+
 TEST_F(MatmulEpilogues, AProductReadElsewhereIsLeftAlone) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {8, 64}, DType::Float32);

@@ -45,7 +45,9 @@ bool env_flag_default_on(const char* name) {
 CudaExecutor::CudaExecutor(CudaExecutorOptions options)
     : Executor("cuda", kPriority), options_(std::move(options)),
       fused_attention_(
-          options_.fused_attention.value_or(env_flag_default_on("THUNDER_CUDA_FUSED_ATTENTION"))) {}
+          options_.fused_attention.value_or(env_flag_default_on("THUNDER_CUDA_FUSED_ATTENTION"))),
+      matmul_epilogues_(options_.matmul_epilogues.value_or(
+          env_flag_default_on("THUNDER_CUDA_MATMUL_EPILOGUES"))) {}
 
 CudaExecutor::~CudaExecutor() = default;
 
@@ -123,8 +125,8 @@ bool CudaExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
 }
 
 bool CudaExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {
-  return epilogue.dtype != DType::Float64 && CublasMatmul::supports(epilogue.dtype) &&
-         blas_loadable();
+  return matmul_epilogues_ && epilogue.dtype != DType::Float64 &&
+         CublasMatmul::supports(epilogue.dtype) && blas_loadable();
 }
 
 bool CudaExecutor::reads_view_layout(const Shape& shape,

@@ -736,19 +736,26 @@ private:
     return address;
   }
 
-  // The device address of a bias vector, contiguous as cuBLASLt reads it.
+  // The device address of a bias vector, contiguous and 16-byte aligned as cuBLASLt reads
+  // it (it has no alignment preference for the bias, and its kernels may load it in
+  // 16-byte vectors: a slice of a packed buffer would fault).
   std::uint64_t bias_address(const TensorProxy& bias) {
     const std::string& name = bias.name();
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      return it->second.address;
+      return it->second.address; // the allocator's blocks are 512-byte aligned
     }
+    const auto misaligned = [&] {
+      const at::Tensor& t = env_.at(name).toTensor();
+      return t.is_cuda() && reinterpret_cast<std::uintptr_t>(t.const_data_ptr()) % 16 != 0;
+    };
     if (views_.count(name) != 0 || env_.count(name) == 0 ||
-        (bias.numel() > 1 && env_.at(name).toTensor().stride(0) != 1)) {
+        (bias.numel() > 1 && env_.at(name).toTensor().stride(0) != 1) || misaligned()) {
       // Not laid out as a vector: made contiguous by torch on the host, then copied.
       if (capture_ != nullptr) {
-        throw NotCapturable{str("the matmul bias ", name, " is not a contiguous vector")};
+        throw NotCapturable{
+            str("the matmul bias ", name, " is not a contiguous, 16-byte aligned vector")};
       }
-      at::Tensor t = materialize(name).toTensor().contiguous();
+      at::Tensor t = materialize(name).toTensor().clone(at::MemoryFormat::Contiguous);
       env_[name + "#contiguous"] = t;
       return input_address(name + "#contiguous");
     }
@@ -827,6 +834,8 @@ private:
         report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
         device_values_.erase(c.name());
         env_.erase(c.name());
+        for (const Proxy* p : bsym.input_proxies())
+          env_.erase(p->name() + "#contiguous");
         run_epilogue_on_torch(bsym, *epilogue);
         return;
       }

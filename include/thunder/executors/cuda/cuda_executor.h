@@ -61,6 +61,10 @@ struct CudaExecutorOptions {
   /// the call (fused_attention.h); off: decomposed into matmuls and a softmax. Default: on,
   /// unless $THUNDER_CUDA_FUSED_ATTENTION=0.
   std::optional<bool> fused_attention;
+  /// A matmul's bias add and relu in cuBLASLt's epilogue, f16/bf16 operands read as stored
+  /// (runs_matmul_epilogue); off: they run as they are in the trace. Default: on, unless
+  /// THUNDER_CUDA_MATMUL_EPILOGUES=0.
+  std::optional<bool> matmul_epilogues;
 };
 
 class CudaExecutor final : public Executor {
@@ -139,6 +143,7 @@ private:
   mutable std::map<std::string, std::shared_ptr<const CompiledRegion>> kernels_;
   mutable std::size_t kernel_hits_ = 0;
   bool fused_attention_ = true;
+  bool matmul_epilogues_ = true;
   mutable std::map<AttentionConfig, std::shared_ptr<const CompiledAttention>> attention_kernels_;
 };
 

@@ -1281,6 +1281,13 @@ int cublasLtMatmul(void* /*handle*/, BlasDesc* desc, const void* alpha, const vo
       set_error("cublasLtMatmul: the bias epilogue's vector falls outside every live allocation");
       return kBlasInvalidValue;
     }
+    // No preference promises the bias's alignment: a GPU kernel may load it in 16-byte
+    // vectors, and a less aligned bias faults there.
+    if (reinterpret_cast<std::uintptr_t>(desc->bias) % 16 != 0) {
+      const std::lock_guard lock(state().mutex);
+      set_error("cublasLtMatmul: the bias vector is not 16-byte aligned");
+      return kBlasInvalidValue;
+    }
   }
   const auto element = [](const BlasLayout& l, int op, std::uint64_t row, std::uint64_t col) {
     return op == 0 ? static_cast<std::int64_t>(row) + static_cast<std::int64_t>(col) * l.ld
