@@ -32,6 +32,10 @@ bool Executor::reads_views_in_place(const BoundSymbol& /*bsym*/) const {
   return false;
 }
 
+bool Executor::reads_any_view_layout(const BoundSymbol& /*reader*/) const {
+  return false;
+}
+
 bool Executor::runs_matmul_epilogue(const MatmulEpilogue& /*epilogue*/) const {
   return false;
 }

@@ -122,8 +122,10 @@ public:
           made_by_[p->name()] = &member;
           made_in_[p->name()] = i;
         }
-        for (const std::string& name : names_read(member))
+        for (const std::string& name : names_read(member)) {
           ++member_reads_[name];
+          if (is_view_prim(member)) ++member_view_reads_[name];
+        }
       }
     }
   }
@@ -187,6 +189,41 @@ private:
     return false;
   }
 
+  // The elements of the views of `base` (by view prims of its region) that readers taking
+  // any layout read.
+  std::int64_t viewed_with_any_layout(const std::string& base) const {
+    std::int64_t total = 0;
+    for (const auto& [name, readers] : readers_) {
+      const auto maker = made_by_.find(name);
+      if (maker == made_by_.end() || !is_view_prim(*maker->second) || !read_with_any_layout(name))
+        continue;
+      const BoundSymbol* m = maker->second;
+      while (m != nullptr && is_view_prim(*m)) {
+        const Value& in = m->args.at(0);
+        if (!in.is_proxy()) break;
+        if (in.proxy()->name() == base) {
+          total += numel(maker->second->output.as_tensor()->shape());
+          break;
+        }
+        const auto up = made_by_.find(in.proxy()->name());
+        m = up == made_by_.end() ? nullptr : up->second;
+      }
+    }
+    return total;
+  }
+
+  // Whether every reader of `name` reads a view of it through any strides and offset.
+  bool read_with_any_layout(const std::string& name) const {
+    const auto readers = readers_.find(name);
+    if (readers == readers_.end()) return false;
+    return std::all_of(readers->second.begin(), readers->second.end(), [&](std::size_t r) {
+      const BoundSymbol& reader = trace_.bound_symbols[r];
+      return std::any_of(executors_.begin(), executors_.end(), [&](const Executor* e) {
+        return e->name() == reader.executor && e->reads_any_view_layout(reader);
+      });
+    });
+  }
+
   // The view chains read by calls that take views: moved out of their regions to run right
   // before their first reader, with its executor.
   void move_views_to_readers() {
@@ -213,6 +250,8 @@ private:
           added[region].push_back(base);
         }
         for (const BoundSymbol* member : *chain) {
+          // A view shared by chains (made for an earlier one) is made once.
+          if (moved.count(member->output.as_tensor()->name()) != 0) continue;
           BoundSymbol view = *member;
           view.executor = reader.executor;
           before[i].push_back(std::move(view));
@@ -288,6 +327,7 @@ private:
       if (strided ? !reads_views(bsym) : !is_fusion_region(bsym)) return std::nullopt;
     }
     // Back through view prims of the same region whose outputs nothing else reads.
+    const bool any_layout = strided && read_with_any_layout(name);
     const std::size_t region = made_in_.at(name);
     std::vector<const BoundSymbol*> chain{maker->second};
     for (;;) {
@@ -295,8 +335,14 @@ private:
       if (!input.is_proxy()) return std::nullopt;
       const std::string& in = input.proxy()->name();
       const auto it = made_by_.find(in);
+      // A view read by other members too stays, unless readers that take any layout get
+      // it and every member reading it is a view (q, k and v sliced from one reshape).
+      const bool shared_view = any_layout && member_reads_.at(in) > 1 &&
+                               member_view_reads_.count(in) != 0 &&
+                               member_view_reads_.at(in) == member_reads_.at(in);
       if (it == made_by_.end() || made_in_.at(in) != region || !is_view_prim(*it->second) ||
-          member_reads_.at(in) != 1 || readers_.count(in) != 0 || returned_.count(in) != 0)
+          (member_reads_.at(in) != 1 && !shared_view) || readers_.count(in) != 0 ||
+          returned_.count(in) != 0)
         break;
       chain.insert(chain.begin(), it->second);
     }
@@ -305,7 +351,12 @@ private:
     for (std::size_t k = 0; k < chain.size(); ++k) {
       const TensorProxy& base = *chain[k]->args.at(0).as_tensor();
       const bool input = trace_inputs_.count(base.name()) != 0;
-      if (!input && numel(base.shape()) > numel(out.shape())) continue;
+      // A larger value viewed lives as long as its view; copying the view frees it sooner.
+      // Unless readers that take any layout view all of it (q, k and v sliced from one
+      // product): then the copies would only add to it.
+      if (!input && numel(base.shape()) > numel(out.shape()) &&
+          !(any_layout && viewed_with_any_layout(base.name()) >= numel(base.shape())))
+        continue;
       // A base that is itself a view a matmul reads in place would be made twice (in the
       // region, for this view, and before that matmul).
       if (strided && made_in_.count(base.name()) != 0 && made_in_.at(base.name()) == region &&
@@ -318,11 +369,14 @@ private:
       std::optional<StridedLayout> layout = contiguous_layout(base.shape());
       for (std::size_t j = k; j < chain.size() && layout; ++j)
         layout = view_layout(*chain[j], *layout);
-      if (!layout || !one_batch_stride(*layout) || (!input && layout->offset != 0)) continue;
-      if (!std::all_of(executors_.begin(), executors_.end(), [&](const Executor* e) {
-            return e->reads_view_layout(layout->shape, layout->strides);
-          }))
-        continue;
+      if (!layout) continue;
+      if (!any_layout) {
+        if (!one_batch_stride(*layout) || (!input && layout->offset != 0)) continue;
+        if (!std::all_of(executors_.begin(), executors_.end(), [&](const Executor* e) {
+              return e->reads_view_layout(layout->shape, layout->strides);
+            }))
+          continue;
+      }
       return std::vector<const BoundSymbol*>(chain.begin() + static_cast<std::ptrdiff_t>(k),
                                              chain.end());
     }
@@ -480,6 +534,7 @@ private:
   std::map<std::string, const BoundSymbol*> made_by_;    // Region members, by output name.
   std::map<std::string, std::size_t> made_in_;           // Their regions' positions.
   std::map<std::string, int> member_reads_;              // Reads by region members.
+  std::map<std::string, int> member_view_reads_;         // ... that are view prims.
   std::map<std::string, bool> moves_;
   mutable std::map<std::string, bool> chain_ok_;
   mutable std::map<std::string, bool> index_only_;

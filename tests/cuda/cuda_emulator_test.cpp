@@ -13,6 +13,7 @@
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
 #include "thunder/passes/matmul_epilogues.h"
+#include "thunder/passes/rematerialization.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -544,6 +545,58 @@ TEST(CudaHostEmulator, ATransposedWeightIsReadInPlaceNotStored) {
     if (i == 1) {
       EXPECT_EQ(c.report.cuda_graph.rfind("not used: the input w is not contiguous", 0), 0u)
           << c.report.cuda_graph;
+    }
+  }
+}
+
+// q, k and v sliced from one projection into heads: the fused attention reads them as
+// strided views of the product (rematerialize gives it the view prims, reads_any_view_layout),
+// so no region copies them into heads: kernel by kernel and in a CUDA graph.
+TEST(CudaHostEmulator, TheFusedAttentionReadsQkvAsViewsOfTheirProjection) {
+  THUNDER_EMULATOR_OR_SKIP();
+  ASSERT_TRUE(emulator().blas_loadable());
+  TraceScope scope("qkv");
+  auto x = scope.input_tensor("x", {2, 8, 32}, DType::Float32);
+  auto w = scope.input_tensor("w", {96, 32}, DType::Float32);
+  auto b = scope.input_tensor("b", {96}, DType::Float32);
+  const std::vector<TensorProxyPtr> qkv = lt::split(lt::linear(x, w, b), 32, 2);
+  std::vector<TensorProxyPtr> heads;
+  for (const TensorProxyPtr& t : qkv)
+    heads.push_back(lt::transpose(lt::reshape(t, {2, 8, 2, 16}), 1, 2));
+  const Trace trace = scope.finish(lt::scaled_dot_product_attention(
+      heads[0], heads[1], heads[2], Value(), 0.0, /*is_causal=*/true));
+  const Trace prepared = prepare_cuda_trace(trace, emulator(), TorchFallbackExecutor());
+  std::size_t regions = 0, views = 0;
+  for (const BoundSymbol& call : prepared.bound_symbols) {
+    regions += is_fusion_region(call) ? 1 : 0;
+    views += is_view_prim(call) && call.executor == "cuda" ? 1 : 0;
+  }
+  EXPECT_EQ(regions, 0u) << "q, k and v are copied into heads:\n" << prepared.to_string();
+  EXPECT_GE(views, 3u) << prepared.to_string();
+  const auto want = [](const at::Tensor& xt, const at::Tensor& wt, const at::Tensor& bt) {
+    const std::vector<at::Tensor> parts = at::linear(xt.to(at::kDouble), wt.to(at::kDouble),
+                                                     bt.to(at::kDouble)).split(32, 2);
+    std::vector<at::Tensor> h;
+    for (const at::Tensor& t : parts)
+      h.push_back(t.reshape({2, 8, 2, 16}).transpose(1, 2));
+    return at::scaled_dot_product_attention(h[0], h[1], h[2], {}, 0.0, true);
+  };
+  const at::Tensor wt = at::randn({96, 32}) * 0.2, bt = at::randn({96});
+  ExecutionReport report;
+  const at::Tensor xt = at::randn({2, 8, 32});
+  const std::vector<at::Tensor> got =
+      run_cuda_trace(emulator(), prepared, {xt, wt, bt}, &report, /*strict=*/true);
+  EXPECT_TRUE(at::allclose(got[0].to(at::kDouble), want(xt, wt, bt), 1e-5, 1e-5))
+      << (got[0].to(at::kDouble) - want(xt, wt, bt)).abs().max().item<double>();
+  EXPECT_TRUE(report.fallbacks.empty()) << report.to_string();
+  RegionCache cache;
+  cache.use_graphs = true;
+  for (int i = 0; i < 3; ++i) {
+    const at::Tensor x2 = at::randn({2, 8, 32});
+    const GraphCall c = call(prepared, cache, {x2, wt, bt});
+    EXPECT_TRUE(at::allclose(c.outputs[0].to(at::kDouble), want(x2, wt, bt), 1e-5, 1e-5)) << i;
+    if (i == 2) {
+      EXPECT_EQ(c.report.cuda_graph, "replayed");
     }
   }
 }

@@ -76,6 +76,11 @@ public:
   /// executor before it gives a view away. True by default.
   virtual bool reads_view_layout(const std::vector<std::int64_t>& shape,
                                  const std::vector<std::int64_t>& strides) const;
+  /// Whether `reader` (a call it reads views for, reads_views_in_place) reads a view through
+  /// any strides and offset (cuda's fused attention); else a view it is given must be a
+  /// matrix with one batch stride that every executor's reads_view_layout takes, at an
+  /// offset only into a trace input. False by default.
+  virtual bool reads_any_view_layout(const BoundSymbol& reader) const;
   /// Whether it runs a matrix product with this epilogue as one call (cuBLASLt's BIAS and
   /// RELU_BIAS epilogues on cuda); the matmul_epilogues pass then folds the bias add and
   /// the activation after a prims.matmul it claims into that call. False by default.

@@ -121,7 +121,13 @@ bool CudaExecutor::fusible(const BoundSymbol& bsym) const {
 }
 
 bool CudaExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
-  return is_matmul(bsym) || matmul_epilogue_of(bsym).has_value();
+  // A claimed attention call is the fused kernel, which reads its operands through strides.
+  return is_matmul(bsym) || matmul_epilogue_of(bsym).has_value() ||
+         (is_attention(bsym) && bsym.executor == name());
+}
+
+bool CudaExecutor::reads_any_view_layout(const BoundSymbol& reader) const {
+  return is_attention(reader) && reader.executor == name();
 }
 
 bool CudaExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {

@@ -616,6 +616,11 @@ private:
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
       return it->second.address;
     }
+    if (const auto it = views_.find(name); it != views_.end()) {
+      // A view the fused attention reads in place: its offset into the viewed buffer.
+      const auto [address, element] = view_base(it->second.base);
+      return address + static_cast<std::uint64_t>(it->second.layout.offset) * element;
+    }
     if (const auto it = staged_.find(name); it != staged_.end()) return it->second;
     const auto found = env_.find(name);
     THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())
@@ -639,6 +644,9 @@ private:
   TensorLayout input_layout(const std::string& name) {
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
       return {it->second.shape, codegen::contiguous_strides(it->second.shape)};
+    }
+    if (const auto it = views_.find(name); it != views_.end()) {
+      return {it->second.layout.shape, it->second.layout.strides};
     }
     const auto found = env_.find(name);
     THUNDER_INTERNAL_ASSERT(found != env_.end() && found->second.isTensor())

@@ -91,6 +91,8 @@ public:
   /// stride): the runner computes the view prims rematerialize gives it as strides over the
   /// viewed buffer, so a linear's transposed weight is never stored.
   bool reads_views_in_place(const BoundSymbol& bsym) const override;
+  /// The fused attention reads q, k, v and the mask through any strides and offset.
+  bool reads_any_view_layout(const BoundSymbol& reader) const override;
   /// cuBLASLt's BIAS, RELU and RELU_BIAS epilogues, in f32, f16 and bf16, where it loads.
   bool runs_matmul_epilogue(const MatmulEpilogue& epilogue) const override;
   /// A layout CublasMatmul::takes, with one batch stride.
