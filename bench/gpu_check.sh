@@ -2,7 +2,9 @@
 # The cuda executor on a lent NVIDIA GPU machine (H100/H200: Ubuntu, CUDA, LibTorch 2.11 with
 # CUDA, no Vulkan and none of our build dependencies). Run from the project root with the
 # device tool, carrying .gl, .debs (../shared/gpu/fetch-debs.sh) and the models exported
-# here (build/default/tests/models):
+# here (build/default/tests/models, and build/default/tests/models_bf16 from
+# `python3 tests/models/export_transformers.py --only gpt2,llama,bert --dtype bf16
+# build/default/tests/models_bf16`, where present):
 #   bash bench/gpu_check.sh            # results under $OUT (the device tool's) or bench/results/gpu
 # It builds against the machine's LibTorch, then, each step logged to its own file:
 #  1. thunder_cuda_tests: the op database on cuda (every sample run on the GPU and compared
@@ -35,6 +37,7 @@ echo "built in $(( $(date +%s) - start )) s"
 
 models=$PWD/build/gpu/tests/models
 mkdir -p "$models" && cp -r build/default/tests/models/. "$models/"
+[ -d build/default/tests/models_bf16 ] && cp -r build/default/tests/models_bf16/. "$models/"
 export THUNDER_TEST_MODELS=$models
 
 step "thunder_cuda_tests (op database and models on the GPU)"
@@ -55,6 +58,18 @@ for m in gpt2 llama bert; do
       ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend ${b%+graphs} \
       --device cuda --repeat 50 > "$out/run.tmp" 2>&1 || status=1
     echo "$m $b: $(grep -E 'time per call|error:' "$out/run.tmp" | head -1) $(grep -E 'CUDA graph|thunder-run:' "$out/run.tmp" | tr '\n' ' ')"
+    cat "$out/run.tmp" >> "$out/runs.log"
+  done
+done
+
+step "bf16 models on the GPU: cuBLASLt epilogues off (f32 products of upcast weights) and on, vs torch"
+for m in gpt2_bf16 llama_bf16 bert_bf16; do
+  [ -f "$models/$m.pt2" ] || { echo "$m: not exported (see the header)"; continue; }
+  for b in cuda-epilogues-off cuda torch; do
+    THUNDER_CUDA_MATMUL_EPILOGUES=$([[ $b == cuda-epilogues-off ]] && echo 0 || echo 1) \
+      ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" \
+      --backend ${b%-epilogues-off} --device cuda --repeat 50 > "$out/run.tmp" 2>&1 || status=1
+    echo "$m $b: $(grep -E 'time per call|error:' "$out/run.tmp" | head -1) $(grep -E 'thunder-run:' "$out/run.tmp")"
     cat "$out/run.tmp" >> "$out/runs.log"
   done
 done

@@ -14,26 +14,32 @@
 
 namespace thunder {
 
-// Region symbols live for the whole process, as the prims do: bound symbols point to
-// them. One per name ("spirv.fusion0"); a region is never called through BoundArgs.
-const Symbol& region_symbol(const std::string& name) {
+// These symbols live for the whole process, as the prims do: bound symbols point to
+// them. One per name ("spirv.fusion0"); none is ever called through BoundArgs.
+const Symbol& executor_symbol(const std::string& name, Tags tags) {
   static std::mutex mutex;
   static std::map<std::string, std::unique_ptr<const Symbol>> symbols;
   const std::lock_guard<std::mutex> lock(mutex);
   auto& slot = symbols[name];
   if (slot == nullptr) {
     const MetaFn never_called = [name](const BoundArgs&) -> Value {
-      THUNDER_INTERNAL_ASSERT(false) << "fusion region " << name << " called as a symbol";
+      THUNDER_INTERNAL_ASSERT(false) << name << " called as a symbol";
       return {};
     };
     slot = std::make_unique<const Symbol>(make_symbol({.name = name,
                                                        .ns = SymbolNamespace::Fusion,
                                                        .params = {},
-                                                       .tags = {},
+                                                       .tags = tags,
                                                        .meta = never_called,
                                                        .torch_ops = {}}));
   }
+  THUNDER_INTERNAL_ASSERT(slot->tags.has(Tag::Matmul) == tags.has(Tag::Matmul))
+      << name << " was made with other tags";
   return *slot;
+}
+
+const Symbol& region_symbol(const std::string& name) {
+  return executor_symbol(name, {});
 }
 
 bool is_fusion_region(const BoundSymbol& bsym) {

@@ -3,35 +3,17 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/executor.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/fusion.h"
 #include "thunder/passes/rematerialization.h"
 
 #include <algorithm>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <set>
 
 namespace thunder {
 
 const Symbol& matmul_epilogue_symbol(const std::string& executor) {
-  static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<const Symbol>> symbols;
-  const std::lock_guard<std::mutex> lock(mutex);
-  auto& slot = symbols[executor];
-  if (slot == nullptr) {
-    const std::string name = executor + ".matmul_epilogue";
-    const MetaFn never_called = [name](const BoundArgs&) -> Value {
-      THUNDER_INTERNAL_ASSERT(false) << name << " called as a symbol";
-      return {};
-    };
-    slot = std::make_unique<const Symbol>(make_symbol({.name = name,
-                                                       .ns = SymbolNamespace::Fusion,
-                                                       .params = {},
-                                                       .tags = Tag::Matmul,
-                                                       .meta = never_called,
-                                                       .torch_ops = {}}));
-  }
-  return *slot;
+  return executor_symbol(executor + ".matmul_epilogue", Tag::Matmul);
 }
 
 std::optional<MatmulEpilogue> matmul_epilogue_of(const BoundSymbol& bsym) {

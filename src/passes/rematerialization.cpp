@@ -1,9 +1,9 @@
 #include "thunder/passes/rematerialization.h"
 
 #include "thunder/core/error.h"
-#include "thunder/passes/fusion.h"
 #include "thunder/executors/executor.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/fusion.h"
 
 #include <algorithm>
 #include <map>
@@ -189,25 +189,39 @@ private:
     return false;
   }
 
-  // The elements of the views of `base` (by view prims of its region) that readers taking
-  // any layout read.
-  std::int64_t viewed_with_any_layout(const std::string& base) const {
+  // The elements of `base` that readers taking any layout read through views of it (view
+  // prims of its region, no broadcast): each distinct view's footprint (its extents whose
+  // stride is not 0) counted once.
+  std::int64_t viewed_with_any_layout(const TensorProxy& base_proxy) const {
+    const std::string& base = base_proxy.name();
+    std::set<std::string> seen;
     std::int64_t total = 0;
     for (const auto& [name, readers] : readers_) {
       const auto maker = made_by_.find(name);
       if (maker == made_by_.end() || !is_view_prim(*maker->second) || !read_with_any_layout(name))
         continue;
-      const BoundSymbol* m = maker->second;
-      while (m != nullptr && is_view_prim(*m)) {
+      std::vector<const BoundSymbol*> chain;
+      for (const BoundSymbol* m = maker->second; m != nullptr && is_view_prim(*m);) {
+        chain.insert(chain.begin(), m);
         const Value& in = m->args.at(0);
-        if (!in.is_proxy()) break;
-        if (in.proxy()->name() == base) {
-          total += numel(maker->second->output.as_tensor()->shape());
-          break;
-        }
+        if (!in.is_proxy() || in.proxy()->name() == base) break;
         const auto up = made_by_.find(in.proxy()->name());
         m = up == made_by_.end() ? nullptr : up->second;
       }
+      if (chain.empty() || chain.front()->args.at(0).proxy()->name() != base) continue;
+      std::optional<StridedLayout> layout = contiguous_layout(base_proxy.shape());
+      for (const BoundSymbol* m : chain) {
+        if (layout && m->symbol == &prims::symbol(prims::PrimId::broadcast_in_dim)) layout.reset();
+        if (layout) layout = view_layout(*m, *layout);
+      }
+      if (!layout) continue;
+      std::string key = str(layout->offset, ":");
+      std::int64_t footprint = 1;
+      for (std::size_t d = 0; d < layout->shape.size(); ++d) {
+        key += str(layout->shape[d], "/", layout->strides[d], ",");
+        if (layout->strides[d] != 0) footprint *= layout->shape[d];
+      }
+      if (seen.insert(key).second) total += footprint;
     }
     return total;
   }
@@ -259,6 +273,22 @@ private:
             dropped[region].insert(p->name());
             moved.insert(p->name());
           }
+        }
+      }
+    }
+    // A shared view another chain needs as its region-made base stays in its region: the
+    // region runs before every reader, and moving it too would define it twice.
+    for (const auto& [region, values] : added) {
+      for (const Value& v : values) {
+        const std::string& name = v.proxy()->name();
+        if (moved.erase(name) == 0) continue;
+        dropped[region].erase(name);
+        for (auto& [position, views] : before) {
+          views.erase(std::remove_if(views.begin(), views.end(),
+                                     [&](const BoundSymbol& b) {
+                                       return b.output.as_tensor()->name() == name;
+                                     }),
+                      views.end());
         }
       }
     }
@@ -342,7 +372,7 @@ private:
                                member_view_reads_.at(in) == member_reads_.at(in);
       if (it == made_by_.end() || made_in_.at(in) != region || !is_view_prim(*it->second) ||
           (member_reads_.at(in) != 1 && !shared_view) || readers_.count(in) != 0 ||
-          returned_.count(in) != 0)
+          returned_.count(in) != 0 || stored_bases_.count(in) != 0)
         break;
       chain.insert(chain.begin(), it->second);
     }
@@ -355,7 +385,7 @@ private:
       // Unless readers that take any layout view all of it (q, k and v sliced from one
       // product): then the copies would only add to it.
       if (!input && numel(base.shape()) > numel(out.shape()) &&
-          !(any_layout && viewed_with_any_layout(base.name()) >= numel(base.shape())))
+          !(any_layout && viewed_with_any_layout(base) >= numel(base.shape())))
         continue;
       // A base that is itself a view a matmul reads in place would be made twice (in the
       // region, for this view, and before that matmul).

@@ -119,12 +119,17 @@ public:
   }
   bool fusible(const BoundSymbol& bsym) const override { return fusible_->fusible(bsym); }
   bool reads_views_in_place(const BoundSymbol& bsym) const override {
-    return reads_views_ && is_matmul(bsym);
+    return reads_views_ && (is_matmul(bsym) || is_attention(bsym));
   }
+  // Attention, claimed whole, reads q, k, v through any strides (as cuda's fused kernel).
+  bool reads_any_view_layout(const BoundSymbol& bsym) const override { return is_attention(bsym); }
 
 private:
   static bool is_matmul(const BoundSymbol& bsym) {
-    return bsym.symbol == &prims::symbol(prims::PrimId::matmul);
+    return bsym.symbol == &prims::symbol(prims::PrimId::matmul) || is_attention(bsym);
+  }
+  static bool is_attention(const BoundSymbol& bsym) {
+    return bsym.symbol == &ltorch::symbol(ltorch::LTorchId::scaled_dot_product_attention);
   }
   std::unique_ptr<Executor> fusible_;
   bool reads_views_;
@@ -284,6 +289,37 @@ TEST_F(MatmulViews, ARegionReadingABroadcastOfAComputedValueRecomputesTheBroadca
             (std::vector<std::string>{"broadcast_in_dim", "add", "tanh"}))
       << after.to_string();
   EXPECT_LT(estimate_peak_bytes(after), estimate_peak_bytes(before));
+}
+
+// q, k and v sliced from one product and reshaped into heads, as GPT-2 makes them: the
+// attention reads them as views of the product (no region copies them); a fourth view of
+// the shared reshape read by a region, or by a matmul, keeps that reshape in its region,
+// made once.
+Trace qkv_trace(int fourth_reader) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {16, 32}, DType::Float32);
+  auto w = scope.input_tensor("w", {32, 96}, DType::Float32);
+  auto m = scope.input_tensor("m", {96, 4}, DType::Float32);
+  auto r = ltorch::reshape(prims::matmul(x, w), {2, 8, 96});
+  std::vector<TensorProxyPtr> heads;
+  for (const TensorProxyPtr& t : ltorch::split(r, 32, 2))
+    heads.push_back(ltorch::transpose(ltorch::reshape(t, {2, 8, 2, 16}), 1, 2));
+  std::vector<Value> outputs;
+  if (fourth_reader == 1) outputs.push_back(prims::exp(ltorch::reshape(r, {16, 96})));
+  if (fourth_reader == 2) outputs.push_back(prims::matmul(ltorch::reshape(r, {16, 96}), m));
+  outputs.push_back(ltorch::scaled_dot_product_attention(heads[0], heads[1], heads[2]));
+  return scope.finish(Value(std::move(outputs)));
+}
+
+TEST_F(MatmulViews, QkvSlicedFromOneProductAreViewsTheAttentionReads) {
+  for (int fourth_reader : {0, 1, 2}) {
+    const Trace before = fused(qkv_trace(fourth_reader));
+    ASSERT_TRUE(any_region_has(before, "slice")) << before.to_string();
+    const Trace after = rematerialize(before, executors_);
+    expect_well_formed(after);
+    EXPECT_FALSE(any_region_has(after, "slice")) << fourth_reader << "\n" << after.to_string();
+    EXPECT_FALSE(any_region_has(after, "transpose")) << fourth_reader << "\n" << after.to_string();
+  }
 }
 
 TEST(ViewLayout, StridesOfTransposeBroadcastSqueezeSliceAndReshape) {

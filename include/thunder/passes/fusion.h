@@ -36,8 +36,13 @@ inline constexpr std::int64_t kFusionRecomputeLimit = 64;
 /// (per executor, from 0) and order are deterministic.
 Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors);
 
-/// The symbol of the fusion region named `name` ("spirv.fusion0"): one per name, alive for
-/// the whole process. For passes that make or rename regions.
+/// A Fusion-namespace symbol of an executor's own call named `name` (its executor's name
+/// first: "spirv.fusion0", "cuda.matmul_epilogue"): one per name, alive for the whole
+/// process, never called through BoundArgs.
+const Symbol& executor_symbol(const std::string& name, Tags tags);
+
+/// The symbol of the fusion region named `name` ("spirv.fusion0"): executor_symbol with no
+/// tags. For passes that make or rename regions.
 const Symbol& region_symbol(const std::string& name);
 
 /// Whether the bound symbol is a fusion region ("<executor>.fusion<N>", a generated

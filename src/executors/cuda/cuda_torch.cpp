@@ -220,13 +220,20 @@ private:
       // strides cuBLASLt cannot read, which only a copy torch makes would fix.
       const at::Tensor& t = env_.at(in).toTensor();
       if (!t.is_contiguous()) {
-        throw NotCapturable{str("the input ", in, " is not contiguous, and a matmul reads a view "
-                                "of it")};
+        throw NotCapturable{str("the input ", in, " is not contiguous, and a matmul or the "
+                                "attention reads a view of it")};
       }
       source = View{in, contiguous_layout(Shape(t.sizes().begin(), t.sizes().end()))};
     }
     report_.prims[cuda_.name()] += 1;
     if (!source) {
+      // torch's view of the caller's tensor; a reshape of a non-contiguous one is a copy
+      // torch makes, which a graph could not keep.
+      if (capture_ != nullptr && env_.count(in) != 0 && env_.at(in).isTensor() &&
+          !env_.at(in).toTensor().is_contiguous()) {
+        throw NotCapturable{str("the input ", in, " is not contiguous, and ", bsym.call_string(),
+                                " views it")};
+      }
       torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
       return;
     }
