@@ -164,6 +164,29 @@ BackendError no_device_error(const std::string& detail) {
                           "which runs on the CPU) or check VK_ICD_FILENAMES / VK_DRIVER_FILES"));
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer only: an instance per layer set kept for the whole process, so the
+// loader never unloads a driver or layer library. Unloading unmaps its globals, and
+// LeakSanitizer then reports what they pointed to as leaks (lavapipe's 128 bytes), which
+// would hide real ones among them.
+void pin_loader_libraries(const VkInstanceCreateInfo& info) {
+  static std::mutex mutex;
+  static std::set<std::string> pinned;
+  std::string key;
+  for (std::uint32_t i = 0; i < info.enabledLayerCount; ++i)
+    key += str(info.ppEnabledLayerNames[i], ";");
+  const std::lock_guard lock(mutex);
+  if (!pinned.insert(key).second) return;
+  VkInstanceCreateInfo pin = info;
+  pin.pNext = nullptr; // no debug messenger: its user data does not live as long
+  pin.enabledExtensionCount = 0;
+  pin.ppEnabledExtensionNames = nullptr;
+  pin.flags = 0;
+  VkInstance kept = VK_NULL_HANDLE;
+  (void)vkCreateInstance(&pin, nullptr, &kept); // never destroyed
+}
+#endif
+
 // vkCreateInstance fails with VK_ERROR_INCOMPATIBLE_DRIVER when the loader finds no driver.
 void create_instance(const VkInstanceCreateInfo& info, VkInstance* instance) {
   VkResult r = vkCreateInstance(&info, nullptr, instance);
@@ -171,6 +194,9 @@ void create_instance(const VkInstanceCreateInfo& info, VkInstance* instance) {
     throw no_device_error("vkCreateInstance found no driver (VK_ERROR_INCOMPATIBLE_DRIVER)");
   }
   check(r, "vkCreateInstance");
+#if defined(__SANITIZE_ADDRESS__)
+  pin_loader_libraries(info);
+#endif
 }
 
 // The optional features of the spirv backend as Vulkan structs, chained from a
