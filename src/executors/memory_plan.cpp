@@ -29,32 +29,15 @@ void check(std::span<const BufferLifetime> requests, std::size_t alignment) {
   }
 }
 
-} // namespace
-
-MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t alignment,
-                         std::size_t max_arena_bytes) {
-  check(requests, alignment);
-  // Arenas of a whole number of alignments, so offsets stay aligned.
-  const std::size_t cap = max_arena_bytes / alignment * alignment;
-  for (std::size_t i = 0; i < requests.size() && max_arena_bytes != 0; ++i) {
-    THUNDER_INTERNAL_ASSERT(aligned(requests[i].bytes, alignment) <= cap)
-        << "memory plan request " << i << " of " << requests[i].bytes
-        << " bytes is larger than an arena (" << cap << " bytes)";
-  }
+// The greedy placement of `requests` in `order`: each into the smallest gap left by the
+// requests placed before it whose lifetimes overlap its own, else after them.
+MemoryLayout place(std::span<const BufferLifetime> requests, std::span<const std::size_t> order,
+                   std::size_t alignment, std::size_t cap) {
   // The first place at or after `at` where `bytes` do not cross an arena's end.
   const auto within_an_arena = [cap](std::size_t at, std::size_t bytes) {
     if (cap == 0 || at / cap == (at + bytes - 1) / cap) return at;
     return (at / cap + 1) * cap;
   };
-  std::vector<std::size_t> order(requests.size());
-  std::iota(order.begin(), order.end(), 0);
-  // Largest first; ties by start, then by position, so the layout is deterministic.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const std::size_t sa = aligned(requests[a].bytes, alignment);
-    const std::size_t sb = aligned(requests[b].bytes, alignment);
-    if (sa != sb) return sa > sb;
-    return requests[a].first < requests[b].first;
-  });
   constexpr std::size_t kUnplaced = std::numeric_limits<std::size_t>::max();
   MemoryLayout layout;
   layout.offsets.assign(requests.size(), kUnplaced);
@@ -89,6 +72,42 @@ MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t a
     placed.push_back(r);
   }
   return layout;
+}
+
+} // namespace
+
+MemoryLayout plan_memory(std::span<const BufferLifetime> requests, std::size_t alignment,
+                         std::size_t max_arena_bytes) {
+  check(requests, alignment);
+  // Arenas of a whole number of alignments, so offsets stay aligned.
+  const std::size_t cap = max_arena_bytes / alignment * alignment;
+  for (std::size_t i = 0; i < requests.size() && max_arena_bytes != 0; ++i) {
+    THUNDER_INTERNAL_ASSERT(aligned(requests[i].bytes, alignment) <= cap)
+        << "memory plan request " << i << " of " << requests[i].bytes
+        << " bytes is larger than an arena (" << cap << " bytes)";
+  }
+  const auto size = [&](std::size_t r) { return aligned(requests[r].bytes, alignment); };
+  const auto span = [&](std::size_t r) { return requests[r].last - requests[r].first; };
+  // Two orders, the smaller layout kept (the first on a tie): largest first, and longest-
+  // lived first (then largest). Neither is always best: by size, attention's two score
+  // buffers end up beside each other and one of them past the live peak, while placing
+  // the buffers that span the call first packs the short ones into the gaps left.
+  // Ties by start, then by position, so the layout is deterministic.
+  std::vector<std::size_t> by_size(requests.size());
+  std::iota(by_size.begin(), by_size.end(), 0);
+  std::vector<std::size_t> by_span = by_size;
+  std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) {
+    if (size(a) != size(b)) return size(a) > size(b);
+    return requests[a].first < requests[b].first;
+  });
+  std::stable_sort(by_span.begin(), by_span.end(), [&](std::size_t a, std::size_t b) {
+    if (span(a) != span(b)) return span(a) > span(b);
+    if (size(a) != size(b)) return size(a) > size(b);
+    return requests[a].first < requests[b].first;
+  });
+  MemoryLayout layout = place(requests, by_size, alignment, cap);
+  MemoryLayout other = place(requests, by_span, alignment, cap);
+  return other.arena_bytes < layout.arena_bytes ? other : layout;
 }
 
 std::size_t peak_live_bytes(std::span<const BufferLifetime> requests, std::size_t alignment) {

@@ -129,6 +129,20 @@ TEST(MemoryPlan, NoBufferCrossesAnArenaLimit) {
   EXPECT_THROW((void)thunder::plan_memory(too_big, 64, kArena), thunder::InternalError);
 }
 
+// The requests of attention's call (spirv, weights resident): the input x for the whole
+// call, the qkv projection, two [2, 4, 6, 6] score buffers, the heads. Largest-first put
+// the second score buffer past the live peak (9984 bytes); the longest-lived-first order
+// packs them into exactly the peak.
+TEST(MemoryPlan, KeepsTheBetterOfTwoOrdersAndReachesTheLivePeakOfAttention) {
+  const std::vector<BufferLifetime> requests{
+      {1536, 0, 20}, {1536, 2, 4},  {4608, 3, 12},  {1536, 5, 7},   {1152, 6, 9},
+      {1152, 8, 11}, {1536, 10, 14}, {1536, 13, 16}, {1536, 15, 18}, {1536, 17, 19}};
+  const MemoryLayout layout = thunder::plan_memory(requests, 16);
+  expect_valid(requests, layout, 16);
+  EXPECT_EQ(thunder::peak_live_bytes(requests, 16), 8832u);
+  EXPECT_EQ(layout.arena_bytes, 8832u);
+}
+
 TEST(MemoryPlan, RejectsALifetimeThatEndsBeforeItStarts) {
   const std::vector<BufferLifetime> requests{{16, 5, 4}};
   EXPECT_THROW((void)thunder::plan_memory(requests, 16), thunder::InternalError);

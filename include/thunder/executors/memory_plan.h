@@ -3,9 +3,10 @@
 // previous run of the same trace) places them once, ahead of the run, instead of asking an
 // allocator as they come: a pool whose buffers are made one per request cannot join
 // buffers, and on transformers held some 10-15% more than the live bytes. The placement is
-// TFLite's greedy-by-size (Pisarchyk and Lee, "Efficient Memory Management for Deep Neural
-// Net Inference", 2020): the largest request first, each into the smallest gap left by the
-// requests already placed whose lifetimes overlap its own. Torch- and device-free.
+// greedy, as TFLite's (Pisarchyk and Lee, "Efficient Memory Management for Deep Neural Net
+// Inference", 2020): each request into the smallest gap left by the requests already
+// placed whose lifetimes overlap its own, in two orders (largest first; longest-lived
+// first), the smaller layout kept. Torch- and device-free.
 #pragma once
 
 #include <cstddef>
