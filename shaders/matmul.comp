@@ -1,10 +1,16 @@
 // prims.matmul for the spirv executor: C[b] = A[b] @ B[b] for A [batch, M, K], B [batch, K, N]
-// and a contiguous C [batch, M, N]. A and B are read through strides (in elements) given as
-// push constants, so a transposed or expanded operand needs no copy. One workgroup computes a
+// and a contiguous C [batch, M, N], optionally with an epilogue: a bias over N added and a
+// relu applied on the f32 accumulator, before the one rounding to the storage dtype (the
+// matmul_epilogues pass folds a linear's bias add and relu into spirv.matmul_epilogue).
+// A and B are read through an offset and strides (in elements) given as push constants, so
+// a transposed, expanded or sliced operand needs no copy: their batch dims are two groups
+// of one stride each (batch = outer * inner_count + inner), which takes q, k and v as
+// views of one projection ([B, S, 3, H, D] read as [B, H, S, D]). One workgroup computes a
 // 64 x 64 tile of C (batch gl_WorkGroupID.z + batch_base): it stages 64 x 16 slices of A and
 // 16 x 64 slices of B in shared memory, and each of its 16 x 16 invocations accumulates a
 // 4 x 4 block in registers, always in f32. Edges are bounds-checked (out-of-range elements
-// load as 0 and are not stored), so any M, N, K works, K = 0 included (C is zeros).
+// load as 0 and are not stored), so any M, N, K works, K = 0 included (C is zeros, or the
+// epilogue of zeros).
 //
 // Variants (cmake/EmbedSpirv.cmake compiles one SPIR-V module for each line below):
 // variant f32
@@ -68,23 +74,42 @@ uint bf16_bits(float x) {
 
 layout(local_size_x = 16, local_size_y = 16, local_size_z = 1) in;
 
+// The bias is bound (to A's buffer) even where the epilogue has none.
 layout(set = 0, binding = 0, std430) readonly buffer ABuffer { STORAGE_T a[]; };
 layout(set = 0, binding = 1, std430) readonly buffer BBuffer { STORAGE_T b[]; };
-layout(set = 0, binding = 2, std430) writeonly buffer CBuffer { STORAGE_T c[]; };
+layout(set = 0, binding = 2, std430) readonly buffer BiasBuffer { STORAGE_T bias[]; };
+layout(set = 0, binding = 3, std430) writeonly buffer CBuffer { STORAGE_T c[]; };
+
+#define EPILOGUE_BIAS 1u
+#define EPILOGUE_RELU 2u
+
+// An operand's place in its buffer, in elements: element [batch, row, col] is at
+// offset + (batch / inner_count) * outer + (batch % inner_count) * inner + row * r + col * c.
+struct Operand {
+  uint offset;
+  uint inner_count;
+  uint outer;
+  uint inner;
+  uint row;
+  uint col;
+};
 
 layout(push_constant) uniform Params {
   uint m;
   uint n;
   uint k;
   uint batch_base; // first batch of this dispatch (batches past the z group limit)
-  uint a_batch;    // strides of A, in elements
-  uint a_row;
-  uint a_col;
-  uint b_batch;    // strides of B, in elements
-  uint b_row;
-  uint b_col;
+  Operand a;
+  Operand b;
+  uint bias_offset; // bias[n] is at bias_offset + n * bias_stride
+  uint bias_stride;
+  uint epilogue;    // EPILOGUE_* bits
 }
 p;
+
+uint batch_offset(const Operand o, uint batch) {
+  return o.offset + (batch / o.inner_count) * o.outer + (batch % o.inner_count) * o.inner;
+}
 
 // Stored k-major, so the inner loop reads a row of each.
 shared float a_tile[TILE_K][TILE_M];
@@ -97,8 +122,8 @@ void main() {
   const uint tx = gl_LocalInvocationID.x;
   const uint ty = gl_LocalInvocationID.y;
   const uint tid = ty * 16u + tx;
-  const uint a_base = batch * p.a_batch;
-  const uint b_base = batch * p.b_batch;
+  const uint a_base = batch_offset(p.a, batch);
+  const uint b_base = batch_offset(p.b, batch);
 
   float acc[4][4];
   for (int i = 0; i < 4; ++i) {
@@ -115,7 +140,7 @@ void main() {
       const uint row = row0 + r;
       const uint kg = k0 + kk;
       float v = 0.0;
-      if (row < p.m && kg < p.k) v = LOAD(a[a_base + row * p.a_row + kg * p.a_col]);
+      if (row < p.m && kg < p.k) v = LOAD(a[a_base + row * p.a.row + kg * p.a.col]);
       a_tile[kk][r] = v;
     }
     for (uint i = 0u; i < (TILE_K * TILE_N) / THREADS; ++i) {
@@ -125,7 +150,7 @@ void main() {
       const uint col = col0 + cc;
       const uint kg = k0 + kk;
       float v = 0.0;
-      if (col < p.n && kg < p.k) v = LOAD(b[b_base + kg * p.b_row + col * p.b_col]);
+      if (col < p.n && kg < p.k) v = LOAD(b[b_base + kg * p.b.row + col * p.b.col]);
       b_tile[kk][cc] = v;
     }
     barrier();
@@ -144,12 +169,18 @@ void main() {
   }
 
   const uint c_base = batch * p.m * p.n;
-  for (int i = 0; i < 4; ++i) {
-    const uint row = row0 + ty + 16u * uint(i);
-    if (row >= p.m) continue;
-    for (int j = 0; j < 4; ++j) {
-      const uint col = col0 + tx + 16u * uint(j);
-      if (col < p.n) c[c_base + row * p.n + col] = STORE(acc[i][j]);
+  for (int j = 0; j < 4; ++j) {
+    const uint col = col0 + tx + 16u * uint(j);
+    if (col >= p.n) continue;
+    const bool has_bias = (p.epilogue & EPILOGUE_BIAS) != 0u;
+    const float add = has_bias ? LOAD(bias[p.bias_offset + col * p.bias_stride]) : 0.0;
+    for (int i = 0; i < 4; ++i) {
+      const uint row = row0 + ty + 16u * uint(i);
+      if (row >= p.m) continue;
+      float v = has_bias ? acc[i][j] + add : acc[i][j];
+      // max(v, 0) keeps a NaN (as torch's relu does), whatever the driver's max returns.
+      if ((p.epilogue & EPILOGUE_RELU) != 0u && v < 0.0) v = 0.0;
+      c[c_base + row * p.n + col] = STORE(v);
     }
   }
 }

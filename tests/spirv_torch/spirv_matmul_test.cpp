@@ -1,8 +1,10 @@
 // prims.matmul on the spirv executor's hand-written kernel (shaders/matmul.comp, embedded at
 // build time) on the machine's Vulkan device (lavapipe in CI): shapes with edges that are
 // not multiples of the tile, batches, K = 0, transposed, expanded and sliced operands read
-// through their strides, against torch in float64; the matmul shares its batch with the
-// regions around it; the exported models run their matmuls on spirv. With
+// through their strides (two batch strides and an offset: q, k and v sliced from one
+// projection), a linear's bias and relu in the kernel's epilogue, against torch in float64;
+// the matmul shares its batch with the regions around it; the exported models run their
+// matmuls on spirv. With
 // THUNDER_VK_VALIDATION=1 (ctest sets it) the validation layer must report nothing. Without
 // a Vulkan device the tests skip with the runtime's reason.
 #include "thunder/compile.h"
@@ -12,8 +14,10 @@
 #include "thunder/opdb/opdb.h"
 #include "thunder/ops/ltorch.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/fusion.h"
 
 #include "spirv_torch_test_util.h"
+#include "../common/scoped_env.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -181,8 +185,119 @@ TEST(SpirvMatmul, ReadsTransposedExpandedAndSlicedOperandsThroughTheirStrides) {
   const at::Tensor big = randn({40, 50});
   check_matmul(big.slice(0, 3, 20).slice(1, 5, 30), big.slice(0, 10, 35).slice(1, 1, 9),
                "slices of one tensor");
-  // Batch dims no single stride walks: read from a contiguous copy.
+  // Batch dims in two strided groups: read in place (q, k and v are laid out so).
   check_matmul(randn({5, 3, 4, 6}).transpose(0, 1), randn({3, 5, 6, 2}), "permuted batch dims");
+  // Three groups: read from a contiguous copy.
+  check_matmul(randn({2, 5, 3, 4, 6}).transpose(0, 2), randn({3, 5, 2, 6, 2}),
+               "three batch dims, permuted");
+}
+
+// A linear's bias add and relu after prims.matmul: the matmul_epilogues pass folds them into
+// spirv.matmul_epilogue, which the kernel runs on its f32 accumulator before the one
+// rounding (f16 and bf16 linears upcast in the trace: the kernel reads the stored weights).
+// Against float64; with the fold off, the trace keeps its bias add and relu in a region.
+TEST(SpirvMatmul, LinearBiasAndReluRunInTheKernelsEpilogue) {
+  THUNDER_SPIRV_OR_SKIP();
+  at::manual_seed(21);
+  std::vector<at::ScalarType> dtypes{at::kFloat};
+  if (spirv().runtime().features().storage_buffer_16bit) {
+    dtypes.push_back(at::kHalf);
+    dtypes.push_back(at::kBFloat16);
+  } else {
+    std::cout << "[spirv matmul] f16/bf16 epilogues not run: " << spirv().runtime().device().name
+              << " has no 16-bit storage\n";
+  }
+  for (const at::ScalarType st : dtypes) {
+    const DType dtype = st == at::kHalf ? DType::Float16
+                        : st == at::kBFloat16 ? DType::BFloat16 : DType::Float32;
+    thunder::TraceScope scope("linear_relu");
+    auto px = scope.input_tensor("x", {3, 37, 70}, dtype);
+    auto pw = scope.input_tensor("w", {66, 70}, dtype);
+    auto pb = scope.input_tensor("b", {66}, dtype);
+    const Trace trace = scope.finish(lt::relu(lt::linear(px, pw, pb)));
+    const at::Tensor x = randn({3, 37, 70}, st), w = randn({66, 70}, st), b = randn({66}, st);
+    const MatmulRun r = run_spirv(trace, {x, w, b});
+    std::size_t epilogues = 0, regions = 0;
+    for (const thunder::BoundSymbol& bsym : r.prepared.bound_symbols) {
+      if (bsym.symbol->qualified_name() == "spirv.matmul_epilogue") {
+        ++epilogues;
+        EXPECT_NE(bsym.call_string().find("activation='relu'"), std::string::npos)
+            << bsym.call_string();
+      } else if (thunder::is_fusion_region(bsym)) {
+        ++regions;
+      }
+    }
+    EXPECT_EQ(epilogues, 1u) << r.prepared.to_string();
+    EXPECT_EQ(regions, 0u) << "the bias add and relu are in the kernel\n" << r.prepared.to_string();
+    EXPECT_EQ(ran(r.report, "torch"), 0u) << r.report.to_string();
+    const at::Tensor want = at::relu(at::linear(x.to(at::kFloat), w.to(at::kFloat), b.to(at::kFloat))).to(st);
+    const at::Tensor reference = at::relu(at::linear(x.to(at::kDouble), w.to(at::kDouble), b.to(at::kDouble)));
+    const thunder::opdb::Comparison c =
+        thunder::opdb::compare(r.result, want, reference, thunder::opdb::model_tolerance(dtype));
+    std::cout << "[spirv matmul] linear + bias + relu in " << at::toString(st) << ": max abs error "
+              << c.max_abs << " (" << c.rule << ")\n";
+    EXPECT_TRUE(c.pass) << at::toString(st) << ": " << c.rule << ", max abs " << c.max_abs;
+    EXPECT_GT((r.result == 0).sum().item<std::int64_t>(), 0) << "relu zeroed nothing";
+    EXPECT_GT((r.result > 0).sum().item<std::int64_t>(), 0);
+  }
+  // Off: the product is a prims.matmul and the bias add and relu run in a region.
+  SpirvExecutor plain(thunder::spirv::RuntimeOptions{.matmul_epilogues = 0});
+  thunder::TraceScope scope("linear_relu");
+  auto px = scope.input_tensor("x", {4, 8}, DType::Float32);
+  auto pw = scope.input_tensor("w", {5, 8}, DType::Float32);
+  auto pb = scope.input_tensor("b", {5}, DType::Float32);
+  const Trace trace = scope.finish(lt::relu(lt::linear(px, pw, pb)));
+  TorchFallbackExecutor torch;
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, plain, torch);
+  EXPECT_EQ(prepared.to_string().find("matmul_epilogue"), std::string::npos) << prepared.to_string();
+  EXPECT_NE(prepared.to_string().find("prims.matmul"), std::string::npos) << prepared.to_string();
+  {
+    const thunder::testing::ScopedEnv off("THUNDER_VK_MATMUL_EPILOGUES", "0");
+    const SpirvExecutor from_env;
+    EXPECT_FALSE(from_env.runs_matmul_epilogue({DType::Float32, true, {}}));
+  }
+  const thunder::testing::ScopedEnv bad("THUNDER_VK_MATMUL_EPILOGUES", "yes");
+  try {
+    const SpirvExecutor wrong;
+    ADD_FAILURE() << "THUNDER_VK_MATMUL_EPILOGUES=yes was accepted";
+  } catch (const thunder::ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("THUNDER_VK_MATMUL_EPILOGUES must be 0 or 1, got 'yes'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// q, k and v sliced from one projection (its bias in the epilogue) and laid out in heads
+// are views the matmul kernel reads in place, at their offsets and through two batch
+// strides: no region copies them, and q @ k^T @ v matches float64.
+TEST(SpirvMatmul, QkvSlicedFromOneProjectionAreReadAsViews) {
+  THUNDER_SPIRV_OR_SKIP();
+  at::manual_seed(22);
+  thunder::TraceScope scope("qkv");
+  auto px = scope.input_tensor("x", {2, 6, 32}, DType::Float32);
+  auto pw = scope.input_tensor("w", {96, 32}, DType::Float32);
+  auto pb = scope.input_tensor("b", {96}, DType::Float32);
+  std::vector<thunder::TensorProxyPtr> heads;
+  for (const thunder::TensorProxyPtr& t : lt::split(lt::linear(px, pw, pb), 32, 2))
+    heads.push_back(lt::transpose(lt::reshape(t, {2, 6, 4, 8}), 1, 2));
+  auto scores = thunder::prims::matmul(heads[0], lt::transpose(heads[1], 2, 3));
+  const Trace trace = scope.finish(thunder::prims::matmul(scores, heads[2]));
+  const at::Tensor x = randn({2, 6, 32}), w = randn({96, 32}), b = randn({96});
+  const MatmulRun r = run_spirv(trace, {x, w, b});
+  for (const thunder::BoundSymbol& bsym : r.prepared.bound_symbols) {
+    EXPECT_FALSE(thunder::is_fusion_region(bsym))
+        << "q, k and v are copied by " << bsym.call_string() << "\n" << r.prepared.to_string();
+  }
+  EXPECT_EQ(ran(r.report, "torch"), 0u) << r.report.to_string();
+  const auto forward = [](const at::Tensor& xx, const at::Tensor& ww, const at::Tensor& bb) {
+    const std::vector<at::Tensor> qkv = at::linear(xx, ww, bb).split(32, 2);
+    const auto head = [](const at::Tensor& t) { return t.reshape({2, 6, 4, 8}).transpose(1, 2); };
+    return at::matmul(at::matmul(head(qkv[0]), head(qkv[1]).transpose(2, 3)), head(qkv[2]));
+  };
+  const at::Tensor reference = forward(x.to(at::kDouble), w.to(at::kDouble), b.to(at::kDouble));
+  const thunder::opdb::Comparison c = thunder::opdb::compare(
+      r.result, forward(x, w, b), reference, thunder::opdb::model_tolerance(DType::Float32));
+  EXPECT_TRUE(c.pass) << c.rule << ", max abs " << c.max_abs;
 }
 
 TEST(SpirvMatmul, LargeProductMatchesAndIsTimed) {
@@ -329,6 +444,8 @@ TEST_P(SpirvMatmulModels, RunTheirMatmulsOnSpirv) {
   const Trace& last = compiled->last_traces().back();
   std::size_t on_spirv = 0, on_torch = 0;
   for (const thunder::BoundSymbol& b : last.bound_symbols) {
+    // A linear's product with its bias and relu is one spirv.matmul_epilogue call.
+    if (b.symbol->qualified_name() == "spirv.matmul_epilogue") ++on_spirv;
     if (b.symbol->qualified_name() != "prims.matmul") continue;
     ++(b.executor == "spirv" ? on_spirv : on_torch);
   }

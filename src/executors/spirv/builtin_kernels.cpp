@@ -34,6 +34,35 @@ std::size_t BuiltinKernels::size() const {
   return pipelines_.size();
 }
 
+std::optional<MatmulLayout> matmul_layout_of(std::span<const int64_t> sizes,
+                                            std::span<const int64_t> strides, int64_t offset) {
+  const std::size_t rank = sizes.size();
+  THUNDER_INTERNAL_ASSERT(rank >= 2 && strides.size() == rank)
+      << "a matmul operand has rank >= 2 and a stride per dim";
+  MatmulLayout out;
+  out.offset = offset;
+  out.row = sizes[rank - 2] == 1 ? 0 : strides[rank - 2];
+  out.col = sizes[rank - 1] == 1 ? 0 : strides[rank - 1];
+  // Batch dims, innermost first, joined where one stride walks both: {count, stride}.
+  std::vector<std::pair<int64_t, int64_t>> groups;
+  for (std::size_t d = rank - 2; d-- > 0;) {
+    if (sizes[d] == 1) continue;
+    if (!groups.empty() && strides[d] == groups.back().first * groups.back().second) {
+      groups.back().first *= sizes[d];
+    } else {
+      groups.emplace_back(sizes[d], strides[d]);
+    }
+  }
+  if (groups.size() > 2) return std::nullopt;
+  if (groups.size() == 1) out.outer = groups[0].second;
+  if (groups.size() == 2) {
+    out.inner_count = groups[0].first;
+    out.inner = groups[0].second;
+    out.outer = groups[1].second;
+  }
+  return out;
+}
+
 std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& p) {
   const auto describe = [&] {
     return str("prims.matmul of [", p.batch, ", ", p.m, ", ", p.k, "] x [", p.batch, ", ", p.k,
@@ -50,15 +79,31 @@ std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& p) {
     }
     return static_cast<uint32_t>(v);
   };
-  // Every index the shader forms is at most the largest element offset of A, B or C.
-  const auto last = [&](const std::array<int64_t, 3>& s, int64_t rows, int64_t cols) {
-    return (p.batch - 1) * s[0] + (rows - 1) * s[1] + (cols - 1) * s[2];
+  // Every index the shader forms is at most the largest element offset of A, B, C or the
+  // bias (a product of 32-bit values in 64 bits: no overflow here).
+  const auto last = [&](const MatmulLayout& l, int64_t rows, int64_t cols) {
+    THUNDER_INTERNAL_ASSERT(l.inner_count >= 1 && p.batch % l.inner_count == 0)
+        << describe() << ": an operand's inner batch count " << l.inner_count
+        << " does not divide the batch";
+    return l.offset + (p.batch / l.inner_count - 1) * l.outer + (l.inner_count - 1) * l.inner +
+           (rows - 1) * l.row + (cols - 1) * l.col;
+  };
+  const auto operand = [&](const MatmulLayout& l, const char* name, int64_t rows, int64_t cols) {
+    MatmulOperandPush o{};
+    if (p.k == 0) { // nothing is read
+      o.inner_count = 1;
+      return o;
+    }
+    u32(last(l, rows, cols), str("the last element offset of ", name).c_str());
+    o.offset = u32(l.offset, "an operand's offset");
+    o.inner_count = u32(l.inner_count, "an operand's inner batch count");
+    o.outer = u32(l.outer, "an operand's outer batch stride");
+    o.inner = u32(l.inner, "an operand's inner batch stride");
+    o.row = u32(l.row, "an operand's row stride");
+    o.col = u32(l.col, "an operand's column stride");
+    return o;
   };
   u32(p.batch * p.m * p.n, "the output's element count");
-  if (p.k > 0) {
-    u32(last(p.a_strides, p.m, p.k), "the last element offset of A");
-    u32(last(p.b_strides, p.k, p.n), "the last element offset of B");
-  }
   const int64_t groups_x = (p.n + kMatmulTileN - 1) / kMatmulTileN;
   const int64_t groups_y = (p.m + kMatmulTileM - 1) / kMatmulTileM;
   if (groups_x > kMaxWorkgroups || groups_y > kMaxWorkgroups) {
@@ -70,12 +115,15 @@ std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& p) {
   push.m = u32(p.m, "M");
   push.n = u32(p.n, "N");
   push.k = u32(p.k, "K");
-  push.a_batch = u32(p.a_strides[0], "A's batch stride");
-  push.a_row = u32(p.a_strides[1], "A's row stride");
-  push.a_col = u32(p.a_strides[2], "A's column stride");
-  push.b_batch = u32(p.b_strides[0], "B's batch stride");
-  push.b_row = u32(p.b_strides[1], "B's row stride");
-  push.b_col = u32(p.b_strides[2], "B's column stride");
+  push.a = operand(p.a, "A", p.m, p.k);
+  push.b = operand(p.b, "B", p.k, p.n);
+  if (p.bias) {
+    u32(p.bias_offset + (p.n - 1) * p.bias_stride, "the last element offset of the bias");
+    push.bias_offset = u32(p.bias_offset, "the bias's offset");
+    push.bias_stride = u32(p.bias_stride, "the bias's stride");
+    push.epilogue |= kMatmulBias;
+  }
+  if (p.relu) push.epilogue |= kMatmulRelu;
   for (int64_t base = 0; base < p.batch; base += kMaxWorkgroups) {
     push.batch_base = static_cast<uint32_t>(base);
     dispatches.push_back({push, static_cast<uint32_t>(groups_x), static_cast<uint32_t>(groups_y),
@@ -100,7 +148,7 @@ std::string matmul_module(DType dtype) {
 
 PipelineLayout matmul_layout(DType dtype) {
   PipelineLayout layout;
-  layout.buffers = 3;
+  layout.buffers = 4;
   layout.push_constant_bytes = sizeof(MatmulPushConstants);
   layout.name = matmul_module(dtype);
   return layout;

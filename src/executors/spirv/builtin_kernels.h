@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,7 +47,7 @@ private:
   std::map<std::string, std::unique_ptr<const Pipeline>, std::less<>> pipelines_;
 };
 
-// ---- matmul (shaders/matmul.comp): C[b] = A[b] @ B[b], C contiguous ----
+// ---- matmul (shaders/matmul.comp): C[b] = A[b] @ B[b] (+ bias, relu), C contiguous ----
 
 /// Must match TILE_M / TILE_N in shaders/matmul.comp.
 inline constexpr int64_t kMatmulTileM = 64;
@@ -54,19 +55,43 @@ inline constexpr int64_t kMatmulTileN = 64;
 /// Vulkan guarantees at least this many workgroups in each dimension of a dispatch.
 inline constexpr int64_t kMaxWorkgroups = 65535;
 
-/// The shader's push constants, in its order.
+/// An operand's place in its buffer as the shader reads it: element [batch, row, col] at
+/// offset + (batch / inner_count) * outer + (batch % inner_count) * inner + row * r + col * c.
+struct MatmulOperandPush {
+  uint32_t offset, inner_count, outer, inner, row, col;
+};
+/// The shader's push constants, in its order (std430: every member 4-byte aligned).
 struct MatmulPushConstants {
   uint32_t m, n, k, batch_base;
-  uint32_t a_batch, a_row, a_col;
-  uint32_t b_batch, b_row, b_col;
+  MatmulOperandPush a, b;
+  uint32_t bias_offset, bias_stride;
+  uint32_t epilogue; ///< kMatmulBias | kMatmulRelu
 };
-static_assert(sizeof(MatmulPushConstants) == 40);
+static_assert(sizeof(MatmulPushConstants) == 76);
+inline constexpr uint32_t kMatmulBias = 1;
+inline constexpr uint32_t kMatmulRelu = 2;
 
-/// A matmul over [batch, m, k] x [batch, k, n] with strides in elements ({batch, row, col})
-/// of A and B; C is [batch, m, n] contiguous.
+/// How a matmul operand [batch..., rows, cols] lies in its buffer, in elements: its batch
+/// dims as at most two groups that one stride each walks (outer, then `inner_count` of
+/// inner), the offset of its first element, and the row and column strides (0 for a dim
+/// of size 1).
+struct MatmulLayout {
+  int64_t offset = 0, inner_count = 1, outer = 0, inner = 0, row = 0, col = 0;
+};
+
+/// The layout of a tensor with these sizes and strides (rank >= 2) at `offset`, or nullopt
+/// where its batch dims do not fall in two groups of one stride each.
+std::optional<MatmulLayout> matmul_layout_of(std::span<const int64_t> sizes,
+                                            std::span<const int64_t> strides, int64_t offset = 0);
+
+/// A matmul over [batch, m, k] x [batch, k, n] with A and B laid out as given; C is
+/// [batch, m, n] contiguous. With `bias`, bias[j] (at bias_offset + j * bias_stride) is
+/// added to column j of every product, and with `relu`, max(x, 0) applied after it.
 struct MatmulProblem {
   int64_t batch = 1, m = 0, n = 0, k = 0;
-  std::array<int64_t, 3> a_strides{}, b_strides{};
+  MatmulLayout a, b;
+  bool bias = false, relu = false;
+  int64_t bias_offset = 0, bias_stride = 1;
 };
 
 struct MatmulDispatch {
@@ -81,7 +106,7 @@ std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& problem);
 
 /// "matmul_f32", "matmul_f16" or "matmul_bf16"; UnsupportedError for other dtypes.
 std::string matmul_module(DType dtype);
-/// The layout of the matmul pipelines: A, B, C and the push constants.
+/// The layout of the matmul pipelines: A, B, the bias, C and the push constants.
 PipelineLayout matmul_layout(DType dtype);
 
 } // namespace thunder::spirv

@@ -5,8 +5,10 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/glsl_emitter.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/matmul_epilogues.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 namespace thunder::spirv {
@@ -92,6 +94,11 @@ bool is_matmul(const BoundSymbol& bsym) {
   return bsym.symbol == &prims::symbol(prims::PrimId::matmul);
 }
 
+// A call the matmul kernel runs: prims.matmul, or the matmul_epilogues pass's fold.
+bool runs_as_matmul(const BoundSymbol& bsym) {
+  return is_matmul(bsym) || matmul_epilogue_of(bsym).has_value();
+}
+
 // prims.matmul for the matmul kernel: CPU operands (the torch edge uploads them) of a dtype
 // it has a variant for, each buffer within the device's maxStorageBufferRange (a bigger one
 // stays on torch rather than failing in create_buffer).
@@ -114,10 +121,23 @@ bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
   return true;
 }
 
+// RuntimeOptions::matmul_epilogues, or THUNDER_VK_MATMUL_EPILOGUES (0 or 1; unset: on).
+bool matmul_epilogues_option(const RuntimeOptions& options) {
+  if (options.matmul_epilogues >= 0) return options.matmul_epilogues != 0;
+  const char* value = std::getenv("THUNDER_VK_MATMUL_EPILOGUES");
+  if (value == nullptr || *value == 0) return true;
+  const std::string v(value);
+  if (v != "0" && v != "1") {
+    throw ArgumentError(str("THUNDER_VK_MATMUL_EPILOGUES must be 0 or 1, got '", v, "'"));
+  }
+  return v == "1";
+}
+
 } // namespace
 
 SpirvExecutor::SpirvExecutor(RuntimeOptions options)
     : Executor("spirv", kPriority), options_(std::move(options)),
+      matmul_epilogues_(matmul_epilogues_option(options_)),
       compiler_(std::make_unique<ShadercCompiler>()),
       builtin_kernels_(std::make_unique<BuiltinKernels>()) {}
 
@@ -166,9 +186,24 @@ bool SpirvExecutor::fusible(const BoundSymbol& bsym) const {
 }
 
 bool SpirvExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
-  // The matmul kernel reads A and B through strides; the runner (spirv_torch.cpp) computes
-  // the view prims given to it as strides over the viewed buffer.
-  return is_matmul(bsym);
+  // The matmul kernel reads A, B and the bias through strides; the runner (spirv_torch.cpp)
+  // computes the view prims given to it as strides over the viewed buffer.
+  return runs_as_matmul(bsym);
+}
+
+bool SpirvExecutor::reads_any_view_layout(const BoundSymbol& reader) const {
+  if (!runs_as_matmul(reader) || reader.executor != name()) return false;
+  // Batch dims (all but the last two) are at most two: two groups of one stride each.
+  return std::all_of(reader.args.begin(), reader.args.end(), [](const Value& arg) {
+    return !arg.is_tensor() || arg.as_tensor()->shape().size() <= 4;
+  });
+}
+
+bool SpirvExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {
+  if (!matmul_epilogues_) return false;
+  if (epilogue.dtype == DType::Float32) return true;
+  if (epilogue.dtype != DType::Float16 && epilogue.dtype != DType::BFloat16) return false;
+  return device_features(*this).storage_buffer_16bit;
 }
 
 std::shared_ptr<const CompiledRegion>

@@ -7,6 +7,7 @@
 #include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/fusion.h"
+#include "thunder/passes/matmul_epilogues.h"
 #include "thunder/passes/region_splitting.h"
 #include "thunder/passes/rematerialization.h"
 
@@ -25,13 +26,6 @@
 
 namespace thunder::spirv {
 namespace {
-
-std::int64_t numel(const Shape& shape) {
-  std::int64_t n = 1;
-  for (const std::int64_t s : shape)
-    n *= s;
-  return n;
-}
 
 bool is_spirv_region(const BoundSymbol& bsym, const SpirvExecutor& spirv) {
   return is_fusion_region(bsym) && bsym.executor == spirv.name();
@@ -147,7 +141,8 @@ public:
       } else if (is_spirv_region(bsym, spirv_)) {
         run_region(i, bsym);
       } else if (bsym.executor == spirv_.name() &&
-                 bsym.symbol == &prims::symbol(prims::PrimId::matmul)) {
+                 (bsym.symbol == &prims::symbol(prims::PrimId::matmul) ||
+                  matmul_epilogue_of(bsym))) {
         run_matmul(i, bsym);
       } else if (bsym.executor == spirv_.name() && is_view_prim(bsym)) {
         run_view(i, bsym);
@@ -339,80 +334,66 @@ private:
     report_.prims[spirv_.name()] += codegen::flatten_to_prims(region.subsymbols).size();
   }
 
-  // A matmul operand: its buffer and its strides in elements ({batch, row, col}; 0 for a
-  // dim of size 1), or, before upload, the host tensor to upload.
+  // A matmul operand (or an epilogue's bias): its buffer and its layout in elements, or,
+  // before upload, the host tensor to upload.
   struct MatmulOperand {
-    std::array<std::int64_t, 3> strides{};
+    MatmulLayout layout;
     const Buffer* buffer = nullptr;
     std::optional<at::Tensor> upload; // Set where the buffer is still to be made.
     std::string upload_key;
   };
 
-  // Strides over [batch, rows, cols] of a tensor whose batch dims (all but the last two) are
-  // addressed by one stride, or nullopt.
-  static std::optional<std::array<std::int64_t, 3>> collapsed_strides(at::IntArrayRef sizes,
-                                                                      at::IntArrayRef strides) {
-    const std::size_t rank = sizes.size();
-    std::array<std::int64_t, 3> out{0, sizes[rank - 2] == 1 ? 0 : strides[rank - 2],
-                                    sizes[rank - 1] == 1 ? 0 : strides[rank - 1]};
-    std::optional<std::int64_t> next; // The stride the next outer batch dim must have.
-    for (std::size_t d = rank - 2; d-- > 0;) {
-      if (sizes[d] == 1) continue;
-      if (!next) {
-        out[0] = strides[d];
-      } else if (strides[d] != *next) {
-        return std::nullopt;
-      }
-      next = strides[d] * sizes[d];
+  // The layout of a matmul operand of these sizes and strides; a bias (rank 1) as a row.
+  static std::optional<MatmulLayout> operand_layout(std::vector<std::int64_t> sizes,
+                                                    std::vector<std::int64_t> strides,
+                                                    std::int64_t offset) {
+    if (sizes.size() == 1) {
+      sizes.insert(sizes.begin(), 1);
+      strides.insert(strides.begin(), 0);
     }
-    return out;
+    if (std::find(sizes.begin(), sizes.end(), 0) != sizes.end()) return MatmulLayout{};
+    return matmul_layout_of(sizes, strides, offset);
   }
 
   MatmulOperand matmul_operand(const std::string& name, std::size_t max_bytes) {
     MatmulOperand op;
-    const auto contiguous = [](const Shape& shape) {
-      const std::size_t rank = shape.size();
-      const std::int64_t rows = shape[rank - 2], cols = shape[rank - 1];
-      std::int64_t batch = 1;
-      for (std::size_t d = 0; d + 2 < rank; ++d)
-        batch *= shape[d];
-      return std::array<std::int64_t, 3>{batch == 1 ? 0 : rows * cols, rows == 1 ? 0 : cols,
-                                         cols == 1 ? 0 : 1};
-    };
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      op.strides = contiguous(it->second.shape);
+      const Shape& shape = it->second.shape;
+      op.layout = *operand_layout(shape, contiguous_layout(shape).strides, 0);
       op.buffer = it->second.buffer.get();
       return op;
     }
     if (const auto it = views_.find(name); it != views_.end()) {
-      // The kernel has no offset: rematerialize gives views into device values only at 0.
+      // Any strides and offset over the viewed buffer, batch dims in at most two groups
+      // (SpirvExecutor::reads_any_view_layout asks for at most two batch dims).
       const StridedLayout& layout = it->second.layout;
-      const std::optional<std::array<std::int64_t, 3>> strides =
-          collapsed_strides(layout.shape, layout.strides);
-      THUNDER_INTERNAL_ASSERT(strides.has_value() && layout.offset == 0)
+      const std::optional<MatmulLayout> read =
+          operand_layout(layout.shape, layout.strides, layout.offset);
+      THUNDER_INTERNAL_ASSERT(read.has_value())
           << "view " << name << " of " << it->second.base << " is not one the matmul reads";
-      op.strides = numel(layout.shape) == 0 ? std::array<std::int64_t, 3>{} : *strides;
+      op.layout = *read;
       op.buffer = it->second.resident != nullptr ? it->second.resident
                                                  : view_base(it->second).buffer.get();
       return op;
     }
     const at::Tensor& t = host_tensor(name);
-    // Read as it is (transposed or expanded: no copy) where one stride walks the batch dims
-    // and its span fits a buffer; otherwise a contiguous copy.
-    const std::optional<std::array<std::int64_t, 3>> strides =
-        collapsed_strides(t.sizes(), t.strides());
-    if (strides && span_bytes(t) <= max_bytes) {
-      op.strides = *strides;
+    // Read as it is (transposed, expanded, sliced: no copy) where its batch dims fall in two
+    // strided groups and its span fits a buffer; otherwise a contiguous copy. The upload
+    // starts at the tensor's first element.
+    const std::optional<MatmulLayout> read = operand_layout(t.sizes().vec(), t.strides().vec(), 0);
+    const bool as_is = read && span_bytes(t) <= max_bytes;
+    if (as_is) {
+      op.layout = *read;
       op.upload_key = name;
-      if (t.numel() == 0) op.strides = {0, 0, 0};
     } else {
-      op.strides = contiguous(Shape(t.sizes().begin(), t.sizes().end()));
+      const std::vector<std::int64_t> sizes = t.sizes().vec();
+      op.layout = *operand_layout(sizes, contiguous_layout(Shape(sizes.begin(), sizes.end())).strides, 0);
       op.upload_key = name + "#contiguous";
     }
     if (const Buffer* uploaded = uploaded_already(op.upload_key)) {
       op.buffer = uploaded;
     } else {
-      op.upload = strides && span_bytes(t) <= max_bytes ? t : t.contiguous();
+      op.upload = as_is ? t : t.contiguous();
     }
     return op;
   }
@@ -761,50 +742,89 @@ private:
     }
   }
 
-  // prims.matmul as the matmul kernel, recorded into the pending batch like a region: its
-  // operands are this batch's device values or uploads, its result stays on the device.
+  // prims.matmul, or an epilogue call of the matmul_epilogues pass (bias and relu applied
+  // on the f32 accumulator before the one rounding), as the matmul kernel, recorded into
+  // the pending batch like a region: its operands are this batch's device values, views or
+  // uploads, its result stays on the device. An epilogue call's result may be the product
+  // reshaped ([M, N] as [B, S, N]).
   void run_matmul(std::size_t index, const BoundSymbol& bsym) {
     const TensorProxy& a = *bsym.args.at(0).as_tensor();
     const TensorProxy& b = *bsym.args.at(1).as_tensor();
     const TensorProxy& c = *bsym.output.as_tensor();
+    const std::optional<MatmulEpilogue> epilogue = matmul_epilogue_of(bsym);
     const DType dtype = c.dtype();
     VulkanRuntime& rt = spirv_.runtime();
-    const std::size_t rank = c.shape().size();
+    const std::size_t rank = a.shape().size();
     MatmulProblem problem;
-    problem.m = c.shape()[rank - 2];
-    problem.n = c.shape()[rank - 1];
+    problem.m = a.shape()[rank - 2];
     problem.k = a.shape()[rank - 1];
+    problem.n = b.shape()[rank - 1];
     for (std::size_t d = 0; d + 2 < rank; ++d)
-      problem.batch *= c.shape()[d];
+      problem.batch *= a.shape()[d];
     const Pipeline* pipeline = nullptr;
     std::vector<MatmulDispatch> dispatches;
-    MatmulOperand op_a, op_b;
+    MatmulOperand op_a, op_b, op_bias;
     try {
       const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
       op_a = matmul_operand(a.name(), max_bytes);
       op_b = matmul_operand(b.name(), max_bytes);
-      problem.a_strides = op_a.strides;
-      problem.b_strides = op_b.strides;
+      problem.a = op_a.layout;
+      problem.b = op_b.layout;
+      if (epilogue) {
+        problem.relu = epilogue->activation == MatmulActivation::Relu;
+        problem.bias = epilogue->bias;
+        if (epilogue->bias) {
+          op_bias = matmul_operand(bsym.args.at(2).as_tensor()->name(), max_bytes);
+          problem.bias_offset = op_bias.layout.offset;
+          problem.bias_stride = op_bias.layout.col;
+        }
+      }
       dispatches = plan_matmul(problem);
       pipeline = &spirv_.builtin_kernels().pipeline(rt, matmul_module(dtype), matmul_layout(dtype));
     } catch (const UnsupportedError& e) {
       if (strict_) throw;
       report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
-      run_on_torch(bsym, std::string(kFallbackExecutor));
+      if (epilogue) {
+        run_epilogue_on_torch(bsym, *epilogue);
+      } else {
+        run_on_torch(bsym, std::string(kFallbackExecutor));
+      }
       return;
     }
     const std::size_t bytes =
         static_cast<std::size_t>(c.numel()) * c10::elementSize(to_scalar_type(dtype));
     DeviceValue value{request(bytes, /*host_written=*/false), c.shape(), dtype};
-    const std::array<const Buffer*, 3> bindings{uploaded(op_a), uploaded(op_b), value.buffer.get()};
+    const Buffer* a_buffer = uploaded(op_a);
+    const Buffer* b_buffer = uploaded(op_b);
+    // With no bias the binding is A's (read-only, never read).
+    const Buffer* bias_buffer = problem.bias ? uploaded(op_bias) : a_buffer;
+    const std::array<const Buffer*, 4> bindings{a_buffer, b_buffer, bias_buffer, value.buffer.get()};
     for (const MatmulDispatch& d : dispatches) {
       if (!batch_) batch_.emplace(rt.batch());
       batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&d.push, 1)), d.groups_x,
-                       d.groups_y, d.groups_z, /*read_only=*/2);
+                       d.groups_y, d.groups_z, /*read_only=*/3);
     }
     device_values_[c.name()] = std::move(value);
     members_.insert(index);
-    report_.prims[spirv_.name()] += 1;
+    report_.prims[spirv_.name()] += epilogue ? bsym.subsymbols.size() : 1;
+  }
+
+  // An epilogue call of the matmul_epilogues pass on torch (an operand the kernel cannot
+  // take): as the calls it replaced compute it, f16/bf16 in f32 rounded once.
+  void run_epilogue_on_torch(const BoundSymbol& bsym, const MatmulEpilogue& epilogue) {
+    flush(); // Operands made in the pending batch come back to the host.
+    const auto tensor = [&](const Value& v) { return host_tensor(v.as_tensor()->name()); };
+    const TensorProxy& c = *bsym.output.as_tensor();
+    const auto wide = [](const at::Tensor& t) {
+      return t.scalar_type() == at::kDouble ? t : t.to(at::kFloat);
+    };
+    at::Tensor out = at::matmul(wide(tensor(bsym.args[0])), wide(tensor(bsym.args[1])));
+    if (epilogue.bias) out = out + wide(tensor(bsym.args[2]));
+    if (epilogue.activation == MatmulActivation::Relu) out = at::relu(out);
+    env_[c.name()] = out.to(to_scalar_type(c.dtype()))
+                         .reshape(std::vector<std::int64_t>(c.shape().begin(), c.shape().end()))
+                         .contiguous();
+    report_.prims[std::string(kFallbackExecutor)] += bsym.subsymbols.size();
   }
 
   // Subsymbols [begin, end) of a region as a region of their own: its inputs are what they
@@ -989,8 +1009,10 @@ private:
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&spirv, &torch};
-  return split_regions_for_memory(
-      rematerialize(fuse(assign_executors(trace, executors, fallbacks), executors), executors));
+  return split_regions_for_memory(rematerialize(
+      fuse(fuse_matmul_epilogues(assign_executors(trace, executors, fallbacks), executors),
+           executors),
+      executors));
 }
 
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,

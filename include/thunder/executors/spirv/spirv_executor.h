@@ -62,9 +62,17 @@ public:
   bool claims(const BoundSymbol& bsym) const override;
   /// Every claimed prim may be fused but prims.matmul, which runs as its own kernel.
   bool fusible(const BoundSymbol& bsym) const override;
-  /// prims.matmul: its kernel reads operands through strides, and run_spirv_trace computes
-  /// unfused view prims of spirv as strides over the viewed buffer, with no dispatch.
+  /// prims.matmul and spirv.matmul_epilogue: the kernel reads operands through strides, and
+  /// run_spirv_trace computes unfused view prims of spirv as strides over the viewed
+  /// buffer, with no dispatch.
   bool reads_views_in_place(const BoundSymbol& bsym) const override;
+  /// Those calls on operands of rank 4 at most: the kernel takes any offset, row and column
+  /// strides, and two batch strides (q, k and v as views of one projection).
+  bool reads_any_view_layout(const BoundSymbol& reader) const override;
+  /// A bias, a relu or both on f32 products, and on f16/bf16 ones where the device stores
+  /// 16-bit values: added on the f32 accumulator before the one rounding. Off with
+  /// RuntimeOptions::matmul_epilogues = 0 or THUNDER_VK_MATMUL_EPILOGUES=0.
+  bool runs_matmul_epilogue(const MatmulEpilogue& epilogue) const override;
 
   /// The runtime; BackendError with the availability reason where there is none.
   VulkanRuntime& runtime() const;
@@ -91,6 +99,7 @@ public:
 
 private:
   RuntimeOptions options_;
+  bool matmul_epilogues_;
   std::unique_ptr<ShadercCompiler> compiler_;
   mutable std::mutex mutex_;
   OpenOnce<VulkanRuntime> runtime_;

@@ -128,10 +128,10 @@ private:
 using thunder::ExecutionReport;
 using thunder::TorchFallbackExecutor;
 
-/// assign_executors([spirv, torch]), fuse, rematerialize (views a matmul reads become
-/// unfused view prims of spirv), then split_regions_for_memory: the trace run_spirv_trace
-/// takes. Prims that went to torch
-/// because spirv does not claim them are appended to `fallbacks`.
+/// assign_executors([spirv, torch]), fuse_matmul_epilogues (a linear's bias add and relu
+/// in the matmul kernel), fuse, rematerialize (views a matmul reads become unfused view
+/// prims of spirv), then split_regions_for_memory: the trace run_spirv_trace takes. Prims
+/// that went to torch because spirv does not claim them are appended to `fallbacks`.
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch,
                           std::vector<Fallback>* fallbacks = nullptr);

@@ -76,6 +76,10 @@ struct RuntimeOptions {
   /// it is (lavapipe, integrated GPUs: an upload is a memcpy, and weights freed after their
   /// last use leave room for intermediates).
   int resident_weights = -1;
+  /// The executor's: a matrix product's bias add and relu folded into the matmul kernel
+  /// (SpirvExecutor::runs_matmul_epilogue): 1 on, 0 off, -1 reads
+  /// THUNDER_VK_MATMUL_EPILOGUES (0 or 1); unset, on.
+  int matmul_epilogues = -1;
 };
 
 class VulkanRuntime;
