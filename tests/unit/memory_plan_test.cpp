@@ -129,8 +129,9 @@ TEST(MemoryPlan, NoBufferCrossesAnArenaLimit) {
   EXPECT_THROW((void)thunder::plan_memory(too_big, 64, kArena), thunder::InternalError);
 }
 
-// The requests of attention's call (spirv, weights resident): the input x for the whole
-// call, the qkv projection, two [2, 4, 6, 6] score buffers, the heads. Largest-first put
+// The requests of the attention model's call on spirv, weights resident, with k and v read
+// as views of the qkv projection (an experiment, docs/benchmarks.md): the input x for the
+// whole call, the projection, two [2, 4, 6, 6] score buffers, the heads. Largest-first put
 // the second score buffer past the live peak (9984 bytes); the longest-lived-first order
 // packs them into exactly the peak.
 TEST(MemoryPlan, KeepsTheBetterOfTwoOrdersAndReachesTheLivePeakOfAttention) {
