@@ -178,8 +178,8 @@ void main() {
       const uint row = row0 + ty + 16u * uint(i);
       if (row >= p.m) continue;
       float v = has_bias ? acc[i][j] + add : acc[i][j];
-      // max(v, 0) keeps a NaN (as torch's relu does), whatever the driver's max returns.
-      if ((p.epilogue & EPILOGUE_RELU) != 0u && v < 0.0) v = 0.0;
+      // As torch's relu: a NaN stays (a comparison with it is false), -0 becomes +0.
+      if ((p.epilogue & EPILOGUE_RELU) != 0u && v <= 0.0) v = 0.0;
       c[c_base + row * p.n + col] = STORE(v);
     }
   }

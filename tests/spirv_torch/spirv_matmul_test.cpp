@@ -240,6 +240,26 @@ TEST(SpirvMatmul, LinearBiasAndReluRunInTheKernelsEpilogue) {
     EXPECT_GT((r.result == 0).sum().item<std::int64_t>(), 0) << "relu zeroed nothing";
     EXPECT_GT((r.result > 0).sum().item<std::int64_t>(), 0);
   }
+  {
+    // A bias that is a strided view of an input (every other element of a packed vector):
+    // read at its offset through its stride.
+    thunder::TraceScope scope("linear_strided_bias");
+    auto px = scope.input_tensor("x", {9, 20}, DType::Float32);
+    auto pw = scope.input_tensor("w", {13, 20}, DType::Float32);
+    auto pp = scope.input_tensor("packed", {30}, DType::Float32);
+    auto pb = thunder::prims::slice(pp, {3}, {29}, {2});
+    const Trace trace = scope.finish(lt::linear(px, pw, pb));
+    const at::Tensor x = randn({9, 20}), w = randn({13, 20}), packed = randn({30});
+    const MatmulRun r = run_spirv(trace, {x, w, packed});
+    EXPECT_NE(r.prepared.to_string().find("spirv.matmul_epilogue"), std::string::npos)
+        << r.prepared.to_string();
+    const at::Tensor b = packed.slice(0, 3, 29, 2);
+    const thunder::opdb::Comparison c = thunder::opdb::compare(
+        r.result, at::linear(x, w, b),
+        at::linear(x.to(at::kDouble), w.to(at::kDouble), b.to(at::kDouble)),
+        thunder::opdb::model_tolerance(DType::Float32));
+    EXPECT_TRUE(c.pass) << "strided bias: " << c.rule << ", max abs " << c.max_abs;
+  }
   // Off: the product is a prims.matmul and the bias add and relu run in a region.
   SpirvExecutor plain(thunder::spirv::RuntimeOptions{.matmul_epilogues = 0});
   thunder::TraceScope scope("linear_relu");
