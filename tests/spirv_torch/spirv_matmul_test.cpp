@@ -287,6 +287,44 @@ TEST(SpirvMatmul, LinearBiasAndReluRunInTheKernelsEpilogue) {
   }
 }
 
+// An epilogue call the kernel cannot dispatch (N needs more than 65535 workgroups of 64
+// columns) runs on torch, reported as a fallback, with the same numbers: the operands the
+// pending batch made come back to the host first.
+TEST(SpirvMatmul, AnEpilogueTheKernelCannotDispatchRunsOnTorchAndIsReported) {
+  THUNDER_SPIRV_OR_SKIP();
+  at::manual_seed(23);
+  constexpr std::int64_t kN = 65536 * 64;
+  thunder::TraceScope scope("wide_linear");
+  auto px = scope.input_tensor("x", {2, 3}, DType::Float32);
+  auto pw = scope.input_tensor("w", {kN, 3}, DType::Float32);
+  auto pb = scope.input_tensor("b", {kN}, DType::Float32);
+  // x is scaled on the device first, so the product's operand is a value of the batch.
+  const Trace trace = scope.finish(lt::relu(lt::linear(lt::mul(px, 2.0), pw, pb)));
+  const at::Tensor x = randn({2, 3}), w = randn({kN, 3}), b = randn({kN});
+  TorchFallbackExecutor torch;
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, spirv(), torch);
+  ASSERT_NE(prepared.to_string().find("spirv.matmul_epilogue"), std::string::npos)
+      << prepared.to_string();
+  ExecutionReport report;
+  const std::vector<at::Tensor> out = thunder::spirv::run_spirv_trace(
+      spirv(), prepared, {c10::IValue(x), c10::IValue(w), c10::IValue(b)}, &report,
+      /*strict=*/false);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(report.fallbacks.size(), 1u) << report.to_string();
+  EXPECT_EQ(report.fallbacks[0].op, "spirv.matmul_epilogue") << report.to_string();
+  EXPECT_NE(report.fallbacks[0].reason.find("workgroups"), std::string::npos)
+      << report.fallbacks[0].reason;
+  EXPECT_GT(ran(report, "torch"), 0u) << report.to_string();
+  const at::Tensor want = at::relu(at::linear(x * 2.0, w, b));
+  EXPECT_TRUE(at::allclose(out[0], want, 1e-5, 1e-5))
+      << "max abs " << (out[0] - want).abs().max().item<double>();
+  // Strict: the same call is an error naming why.
+  EXPECT_THROW((void)thunder::spirv::run_spirv_trace(
+                   spirv(), prepared, {c10::IValue(x), c10::IValue(w), c10::IValue(b)}, nullptr,
+                   /*strict=*/true),
+               thunder::UnsupportedError);
+}
+
 // q, k and v sliced from one projection (its bias in the epilogue) and laid out in heads
 // are views the matmul kernel reads in place, at their offsets and through two batch
 // strides: no region copies them, and q @ k^T @ v matches float64.

@@ -37,6 +37,14 @@ c10::Device to_torch_device(const Device& device);
 /// a device copy of it, read through its strides, needs).
 std::size_t span_bytes(const at::Tensor& t);
 
+/// A matmul_epilogues call (`epilogue`) computed by ATen, as the calls it replaced compute
+/// it: f16/bf16 operands in f32, the bias added and the activation applied before one
+/// rounding to `out`'s dtype; contiguous, in `out`'s shape (the product may be reshaped).
+/// What a backend runs where its own kernel refuses the call.
+at::Tensor matmul_epilogue_on_torch(const at::Tensor& a, const at::Tensor& b,
+                                    const at::Tensor* bias, const MatmulEpilogue& epilogue,
+                                    const TensorProxy& out);
+
 /// Runtime values of a trace's proxies, by proxy name.
 using TorchEnvironment = std::unordered_map<std::string, c10::IValue>;
 

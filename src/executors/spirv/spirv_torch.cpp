@@ -814,16 +814,10 @@ private:
   void run_epilogue_on_torch(const BoundSymbol& bsym, const MatmulEpilogue& epilogue) {
     flush(); // Operands made in the pending batch come back to the host.
     const auto tensor = [&](const Value& v) { return host_tensor(v.as_tensor()->name()); };
+    const at::Tensor bias = epilogue.bias ? tensor(bsym.args.at(2)) : at::Tensor();
     const TensorProxy& c = *bsym.output.as_tensor();
-    const auto wide = [](const at::Tensor& t) {
-      return t.scalar_type() == at::kDouble ? t : t.to(at::kFloat);
-    };
-    at::Tensor out = at::matmul(wide(tensor(bsym.args[0])), wide(tensor(bsym.args[1])));
-    if (epilogue.bias) out = out + wide(tensor(bsym.args[2]));
-    if (epilogue.activation == MatmulActivation::Relu) out = at::relu(out);
-    env_[c.name()] = out.to(to_scalar_type(c.dtype()))
-                         .reshape(std::vector<std::int64_t>(c.shape().begin(), c.shape().end()))
-                         .contiguous();
+    env_[c.name()] = matmul_epilogue_on_torch(tensor(bsym.args.at(0)), tensor(bsym.args.at(1)),
+                                              epilogue.bias ? &bias : nullptr, epilogue, c);
     report_.prims[std::string(kFallbackExecutor)] += bsym.subsymbols.size();
   }
 

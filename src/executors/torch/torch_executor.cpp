@@ -596,6 +596,20 @@ std::size_t span_bytes(const at::Tensor& t) {
   return static_cast<std::size_t>(last + 1) * t.element_size();
 }
 
+at::Tensor matmul_epilogue_on_torch(const at::Tensor& a, const at::Tensor& b,
+                                    const at::Tensor* bias, const MatmulEpilogue& epilogue,
+                                    const TensorProxy& out) {
+  const auto wide = [](const at::Tensor& t) {
+    return t.scalar_type() == at::kDouble ? t : t.to(at::kFloat);
+  };
+  at::Tensor product = at::matmul(wide(a), wide(b));
+  if (bias != nullptr) product = product + wide(*bias);
+  if (epilogue.activation == MatmulActivation::Relu) product = at::relu(product);
+  return product.to(to_scalar_type(out.dtype()))
+      .reshape(std::vector<std::int64_t>(out.shape().begin(), out.shape().end()))
+      .contiguous();
+}
+
 bool TorchFallbackExecutor::claims(const BoundSymbol& bsym) const {
   return bsym.symbol != nullptr && TorchExecutor::implements(*bsym.symbol);
 }
