@@ -545,6 +545,9 @@ private:
       const TorchFallbackExecutor torch;
       const std::vector<const Executor*> executors{kernels, &torch};
       entry->traces.push_back(assign_executors(entry->traces.back(), executors));
+      // Again: decompositions repeat themselves (each attention layer makes the same
+      // additive mask from the same boolean one).
+      entry->traces.push_back(common_subexpression_elimination(entry->traces.back()));
       entry->traces.push_back(fuse_matmul_epilogues(entry->traces.back(), executors));
       entry->traces.push_back(fuse(entry->traces.back(), executors));
       entry->traces.push_back(rematerialize(entry->traces.back(), executors));

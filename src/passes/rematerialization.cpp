@@ -57,6 +57,10 @@ std::int64_t numel(const Shape& shape) {
   return n;
 }
 
+std::int64_t bytes(const TensorProxy& t) {
+  return numel(t.shape()) * item_size(t.dtype());
+}
+
 // The strides of `shape` over the layout `in` without a copy, or nullopt (as torch's
 // computeStride: each run of new dims must cover a run of old dims that is contiguous
 // among itself).
@@ -344,11 +348,18 @@ private:
   // The view prims, in order, that make `name` in its region from the value they view, where
   // `name` may be read as a view; nullopt otherwise. For calls that read views in place
   // (`strided`): every reader is one, and the view is one of strides they take. Otherwise
-  // every reader is a region (which recomputes the view as index arithmetic).
+  // every reader is a region, which recomputes the view as index arithmetic, and dtype
+  // conversions may be in the chain too (one instruction on the value it loads): llama's
+  // rotary cos and sin, broadcast over the heads and upcast to f32, are stored as the
+  // bf16 [S, D] they are, not as f32 [B, H, S, D] per layer.
   std::optional<std::vector<const BoundSymbol*>> view_chain(const std::string& name,
                                                             bool strided) const {
+    const auto in_chain = [strided](const BoundSymbol& bsym) {
+      return is_view_prim(bsym) ||
+             (!strided && bsym.symbol == &prims::symbol(prims::PrimId::convert_element_type));
+    };
     const auto maker = made_by_.find(name);
-    if (maker == made_by_.end() || !is_view_prim(*maker->second) || returned_.count(name) != 0)
+    if (maker == made_by_.end() || !in_chain(*maker->second) || returned_.count(name) != 0)
       return std::nullopt;
     const auto readers = readers_.find(name);
     if (readers == readers_.end()) return std::nullopt;
@@ -370,7 +381,7 @@ private:
       const bool shared_view = any_layout && member_reads_.at(in) > 1 &&
                                member_view_reads_.count(in) != 0 &&
                                member_view_reads_.at(in) == member_reads_.at(in);
-      if (it == made_by_.end() || made_in_.at(in) != region || !is_view_prim(*it->second) ||
+      if (it == made_by_.end() || made_in_.at(in) != region || !in_chain(*it->second) ||
           (member_reads_.at(in) != 1 && !shared_view) || readers_.count(in) != 0 ||
           returned_.count(in) != 0 || stored_bases_.count(in) != 0)
         break;
@@ -384,7 +395,7 @@ private:
       // A larger value viewed lives as long as its view; copying the view frees it sooner.
       // Unless readers that take any layout view all of it (q, k and v sliced from one
       // product): then the copies would only add to it.
-      if (!input && numel(base.shape()) > numel(out.shape()) &&
+      if (!input && bytes(base) > bytes(out) &&
           !(any_layout && viewed_with_any_layout(base) >= numel(base.shape())))
         continue;
       // A base that is itself a view a matmul reads in place would be made twice (in the

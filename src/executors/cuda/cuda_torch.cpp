@@ -4,6 +4,7 @@
 #include "thunder/executors/codegen/cuda_emitter.h"
 #include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/fusion.h"
 #include "thunder/passes/matmul_epilogues.h"
 #include "thunder/passes/rematerialization.h"
@@ -1017,10 +1018,9 @@ private:
 Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
                          const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&cuda, &torch};
-  return rematerialize(
-      fuse(fuse_matmul_epilogues(assign_executors(trace, executors, fallbacks), executors),
-           executors),
-      executors);
+  const Trace assigned =
+      common_subexpression_elimination(assign_executors(trace, executors, fallbacks));
+  return rematerialize(fuse(fuse_matmul_epilogues(assigned, executors), executors), executors);
 }
 
 std::vector<at::Tensor> run_cuda_trace(const CudaExecutor& cuda, const Trace& trace,

@@ -6,6 +6,7 @@
 #include "thunder/executors/codegen/glsl_emitter.h"
 #include "thunder/executors/memory_plan.h"
 #include "thunder/ops/prims.h"
+#include "thunder/passes/common_subexpression_elimination.h"
 #include "thunder/passes/fusion.h"
 #include "thunder/passes/matmul_epilogues.h"
 #include "thunder/passes/region_splitting.h"
@@ -1003,10 +1004,10 @@ private:
 Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
                           const TorchFallbackExecutor& torch, std::vector<Fallback>* fallbacks) {
   const std::vector<const Executor*> executors{&spirv, &torch};
-  return split_regions_for_memory(rematerialize(
-      fuse(fuse_matmul_epilogues(assign_executors(trace, executors, fallbacks), executors),
-           executors),
-      executors));
+  const Trace assigned =
+      common_subexpression_elimination(assign_executors(trace, executors, fallbacks));
+  return split_regions_for_memory(
+      rematerialize(fuse(fuse_matmul_epilogues(assigned, executors), executors), executors));
 }
 
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,

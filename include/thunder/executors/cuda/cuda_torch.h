@@ -29,8 +29,9 @@
 
 namespace thunder::cuda {
 
-/// assign_executors([cuda, torch]) then fuse: the trace run_cuda_trace takes. Prims that
-/// went to torch because cuda does not claim them are appended to `fallbacks`.
+/// assign_executors([cuda, torch]), common_subexpression_elimination, fuse_matmul_epilogues,
+/// fuse, then rematerialize: the trace run_cuda_trace takes. Prims that went to torch
+/// because cuda does not claim them are appended to `fallbacks`.
 Trace prepare_cuda_trace(const Trace& trace, const CudaExecutor& cuda,
                          const TorchFallbackExecutor& torch,
                          std::vector<Fallback>* fallbacks = nullptr);

@@ -128,7 +128,8 @@ private:
 using thunder::ExecutionReport;
 using thunder::TorchFallbackExecutor;
 
-/// assign_executors([spirv, torch]), fuse_matmul_epilogues (a linear's bias add and relu
+/// assign_executors([spirv, torch]), common_subexpression_elimination (decompositions
+/// repeat calls), fuse_matmul_epilogues (a linear's bias add and relu
 /// in the matmul kernel), fuse, rematerialize (views a matmul reads become unfused view
 /// prims of spirv), then split_regions_for_memory: the trace run_spirv_trace takes. Prims
 /// that went to torch because spirv does not claim them are appended to `fallbacks`.
