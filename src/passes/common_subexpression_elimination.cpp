@@ -16,7 +16,10 @@ Trace common_subexpression_elimination(const Trace& trace) {
   Trace out = trace.derive("Common Subexpression Elimination");
   for (const BoundSymbol& original : trace.bound_symbols) {
     BoundSymbol bsym = original.substitute_inputs(substitution);
-    if (bsym.symbol->tags.has(Tag::Random) || bsym.output.is_none()) {
+    // Opaque torch ops (SymbolNamespace::Torch: an aten call thunder runs as it is) may be
+    // random or write their inputs; thunder cannot tell, so they are never merged.
+    if (bsym.symbol->tags.has(Tag::Random) || bsym.symbol->ns == SymbolNamespace::Torch ||
+        bsym.output.is_none()) {
       out.bound_symbols.push_back(std::move(bsym));
       continue;
     }

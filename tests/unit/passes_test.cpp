@@ -108,6 +108,27 @@ TEST(CommonSubexpressionElimination, NeverMergesRandomSymbols) {
   EXPECT_EQ(common_subexpression_elimination(original).bound_symbols.size(), 2u);
 }
 
+// An opaque aten call (aten::rand_like, an in-place op) may not be a function of its
+// arguments: two such calls stay two.
+const Symbol& opaque_like() {
+  static const Symbol symbol = make_symbol({.name = "aten.rand_like.default",
+                                            .ns = SymbolNamespace::Torch,
+                                            .params = {{"a"}},
+                                            .tags = {},
+                                            .meta = random_like_meta,
+                                            .torch_ops = {"aten::rand_like"}});
+  return symbol;
+}
+
+TEST(CommonSubexpressionElimination, NeverMergesOpaqueTorchOps) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {4}, DType::Float32);
+  auto a = call_symbol(opaque_like(), {x});
+  auto b = call_symbol(opaque_like(), {x});
+  const Trace original = scope.finish(Value(Value::List{a, b}));
+  EXPECT_EQ(common_subexpression_elimination(original).bound_symbols.size(), 2u);
+}
+
 TEST(Passes, CseThenDceMatchesGolden) {
   TraceScope scope("computation");
   auto x = scope.input_tensor("x", {2, 3}, DType::Float32);

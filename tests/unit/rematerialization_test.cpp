@@ -291,6 +291,48 @@ TEST_F(MatmulViews, ARegionReadingABroadcastOfAComputedValueRecomputesTheBroadca
   EXPECT_LT(estimate_peak_bytes(after), estimate_peak_bytes(before));
 }
 
+// The same with a dtype conversion in the chain (llama's bf16 rotary cos, broadcast over
+// the heads and upcast to f32): the first region stores the bf16 value, the later one
+// broadcasts and converts it. A narrowing conversion of a value as large stays in the
+// first region, which stores the narrow result: its input would take more bytes.
+TEST_F(MatmulViews, ARegionRecomputesAnUpcastBroadcastAndTheValueIsStoredNarrow) {
+  for (const bool widen : {true, false}) {
+    TraceScope scope;
+    auto x = scope.input_tensor("x", {8, 16}, DType::Float32);
+    auto w = scope.input_tensor("w", {16, 32}, DType::Float32);
+    TensorProxyPtr bias;
+    TensorProxyPtr h = prims::matmul(prims::abs(x), w);
+    if (widen) {
+      auto b = scope.input_tensor("b", {32}, DType::BFloat16);
+      bias = prims::convert_element_type(
+          prims::broadcast_in_dim(prims::exp(b), {8, 32}, {1}), DType::Float32);
+    } else {
+      auto b = scope.input_tensor("b", {8, 32}, DType::Float32);
+      bias = prims::convert_element_type(prims::exp(b), DType::BFloat16);
+      h = prims::convert_element_type(h, DType::BFloat16);
+    }
+    const Trace before = fused(scope.finish(prims::tanh(prims::add(h, bias))));
+    ASSERT_TRUE(is_fusion_region(before.bound_symbols.front())) << before.to_string();
+    const Trace after = rematerialize(before, executors_);
+    expect_well_formed(after);
+    const BoundSymbol& first = after.bound_symbols.front();
+    ASSERT_TRUE(is_fusion_region(first)) << after.to_string();
+    std::vector<DType> stored;
+    first.output.for_each_proxy(
+        [&](const Proxy& p) { stored.push_back(static_cast<const TensorProxy&>(p).dtype()); });
+    // The region stores abs(x) for the matmul and one value of the exp's chain, in the
+    // narrower dtype either way.
+    EXPECT_EQ(stored, (std::vector<DType>{DType::Float32, DType::BFloat16})) << after.to_string();
+    const std::vector<std::string> later = member_names(after.bound_symbols.back());
+    const bool converts_later =
+        std::find(later.begin(), later.end(), "convert_element_type") != later.end();
+    if (widen) {
+      EXPECT_TRUE(converts_later) << after.to_string();
+      EXPECT_LT(estimate_peak_bytes(after), estimate_peak_bytes(before)) << after.to_string();
+    }
+  }
+}
+
 // q, k and v sliced from one product and reshaped into heads, as GPT-2 makes them: the
 // attention reads them as views of the product (no region copies them); a fourth view of
 // the shared reshape read by a region, or by a matmul, keeps that reshape in its region,
