@@ -99,17 +99,8 @@ TEST(CommonSubexpressionElimination, KeepsCallsThatDifferInAnyArgument) {
   EXPECT_EQ(common_subexpression_elimination(original).bound_symbols.size(), 5u);
 }
 
-TEST(CommonSubexpressionElimination, NeverMergesRandomSymbols) {
-  TraceScope scope;
-  auto x = scope.input_tensor("x", {4}, DType::Float32);
-  auto a = call_symbol(random_like(), {x});
-  auto b = call_symbol(random_like(), {x});
-  const Trace original = scope.finish(Value(Value::List{a, b}));
-  EXPECT_EQ(common_subexpression_elimination(original).bound_symbols.size(), 2u);
-}
-
 // An opaque aten call (aten::rand_like, an in-place op) may not be a function of its
-// arguments: two such calls stay two.
+// arguments either.
 const Symbol& opaque_like() {
   static const Symbol symbol = make_symbol({.name = "aten.rand_like.default",
                                             .ns = SymbolNamespace::Torch,
@@ -120,13 +111,16 @@ const Symbol& opaque_like() {
   return symbol;
 }
 
-TEST(CommonSubexpressionElimination, NeverMergesOpaqueTorchOps) {
-  TraceScope scope;
-  auto x = scope.input_tensor("x", {4}, DType::Float32);
-  auto a = call_symbol(opaque_like(), {x});
-  auto b = call_symbol(opaque_like(), {x});
-  const Trace original = scope.finish(Value(Value::List{a, b}));
-  EXPECT_EQ(common_subexpression_elimination(original).bound_symbols.size(), 2u);
+TEST(CommonSubexpressionElimination, NeverMergesRandomSymbolsOrOpaqueTorchOps) {
+  for (const Symbol* symbol : {&random_like(), &opaque_like()}) {
+    TraceScope scope;
+    auto x = scope.input_tensor("x", {4}, DType::Float32);
+    auto a = call_symbol(*symbol, {x});
+    auto b = call_symbol(*symbol, {x});
+    const Trace original = scope.finish(Value(Value::List{a, b}));
+    EXPECT_EQ(common_subexpression_elimination(original).bound_symbols.size(), 2u)
+        << symbol->name;
+  }
 }
 
 TEST(Passes, CseThenDceMatchesGolden) {
