@@ -8,7 +8,6 @@
 #include "thunder/passes/matmul_epilogues.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <vector>
 
 namespace thunder::spirv {
@@ -121,23 +120,12 @@ bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
   return true;
 }
 
-// RuntimeOptions::matmul_epilogues, or THUNDER_VK_MATMUL_EPILOGUES (0 or 1; unset: on).
-bool matmul_epilogues_option(const RuntimeOptions& options) {
-  if (options.matmul_epilogues >= 0) return options.matmul_epilogues != 0;
-  const char* value = std::getenv("THUNDER_VK_MATMUL_EPILOGUES");
-  if (value == nullptr || *value == 0) return true;
-  const std::string v(value);
-  if (v != "0" && v != "1") {
-    throw ArgumentError(str("THUNDER_VK_MATMUL_EPILOGUES must be 0 or 1, got '", v, "'"));
-  }
-  return v == "1";
-}
-
 } // namespace
 
 SpirvExecutor::SpirvExecutor(RuntimeOptions options)
     : Executor("spirv", kPriority), options_(std::move(options)),
-      matmul_epilogues_(matmul_epilogues_option(options_)),
+      matmul_epilogues_(
+          switch_option(options_.matmul_epilogues, "THUNDER_VK_MATMUL_EPILOGUES").value_or(true)),
       compiler_(std::make_unique<ShadercCompiler>()),
       builtin_kernels_(std::make_unique<BuiltinKernels>()) {}
 

@@ -358,9 +358,12 @@ private:
 
   MatmulOperand matmul_operand(const std::string& name, std::size_t max_bytes) {
     MatmulOperand op;
+    // Contiguous: always one batch group.
+    const auto contiguous = [](const Shape& shape) {
+      return *operand_layout(shape, contiguous_layout(shape).strides, 0);
+    };
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      const Shape& shape = it->second.shape;
-      op.layout = *operand_layout(shape, contiguous_layout(shape).strides, 0);
+      op.layout = contiguous(it->second.shape);
       op.buffer = it->second.buffer.get();
       return op;
     }
@@ -387,8 +390,7 @@ private:
       op.layout = *read;
       op.upload_key = name;
     } else {
-      const std::vector<std::int64_t> sizes = t.sizes().vec();
-      op.layout = *operand_layout(sizes, contiguous_layout(Shape(sizes.begin(), sizes.end())).strides, 0);
+      op.layout = contiguous(t.sizes().vec());
       op.upload_key = name + "#contiguous";
     }
     if (const Buffer* uploaded = uploaded_already(op.upload_key)) {

@@ -136,6 +136,20 @@ std::string env_or_empty(const char* name) {
   return v ? std::string(v) : std::string();
 }
 
+} // namespace
+
+std::optional<bool> switch_option(int option, const char* variable) {
+  if (option >= 0) return option != 0;
+  const std::string value = env_or_empty(variable);
+  if (value.empty()) return std::nullopt;
+  if (value != "0" && value != "1") {
+    throw ArgumentError(str(variable, " must be 0 or 1, got '", value, "'"));
+  }
+  return value == "1";
+}
+
+namespace {
+
 void load_vulkan() {
   static std::once_flag once;
   static VkResult loaded = VK_ERROR_INITIALIZATION_FAILED;
@@ -1113,24 +1127,13 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   const uint32_t feature_version =
       usable_api_version(ctx.instance_version, ctx.props.apiVersion);
   if (!minimal) ctx.features = ctx.info.features;
-  const std::string cooperative = env_or_empty("THUNDER_VK_COOPERATIVE");
-  if (options.cooperative < 0 && !cooperative.empty() && cooperative != "0" &&
-      cooperative != "1") {
-    throw ArgumentError(str("THUNDER_VK_COOPERATIVE must be 0 or 1, got '", cooperative, "'"));
-  }
-  ctx.cooperative = options.cooperative >= 0 ? options.cooperative != 0
-                    : !cooperative.empty()   ? cooperative == "1"
-                                             : ctx.info.type != "CPU";
-  const std::string resident = env_or_empty("THUNDER_VK_RESIDENT_WEIGHTS");
-  if (options.resident_weights < 0 && !resident.empty() && resident != "0" && resident != "1") {
-    throw ArgumentError(
-        str("THUNDER_VK_RESIDENT_WEIGHTS must be 0 or 1, got '", resident, "'"));
-  }
+  ctx.cooperative = switch_option(options.cooperative, "THUNDER_VK_COOPERATIVE")
+                        .value_or(ctx.info.type != "CPU");
+  const std::optional<bool> resident =
+      switch_option(options.resident_weights, "THUNDER_VK_RESIDENT_WEIGHTS");
   // Set from `unified` once the memory types are known (below).
-  ctx.resident_weights = options.resident_weights >= 0 ? options.resident_weights != 0
-                         : !resident.empty()           ? resident == "1"
-                                                       : true;
-  const bool resident_by_default = options.resident_weights < 0 && resident.empty();
+  ctx.resident_weights = resident.value_or(true);
+  const bool resident_by_default = !resident.has_value();
   FeatureChain enabled(feature_version);
   enabled.set(ctx.features, feature_version);
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,11 @@ struct RuntimeOptions {
   /// THUNDER_VK_MATMUL_EPILOGUES (0 or 1); unset, on.
   int matmul_epilogues = -1;
 };
+
+/// A RuntimeOptions switch (1 on, 0 off, -1 unset) or, where it is unset, the environment
+/// variable `variable` ("0" or "1"); nullopt where neither is set (the caller's default).
+/// ArgumentError for any other value of the variable.
+std::optional<bool> switch_option(int option, const char* variable);
 
 class VulkanRuntime;
 class Batch;
