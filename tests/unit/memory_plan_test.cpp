@@ -132,7 +132,7 @@ TEST(MemoryPlan, NoBufferCrossesAnArenaLimit) {
 // The requests of the attention model's call on spirv, weights resident, with k and v read
 // as views of the qkv projection (an experiment, docs/benchmarks.md): the input x for the
 // whole call, the projection, two [2, 4, 6, 6] score buffers, the heads. Largest-first put
-// the second score buffer past the live peak (9984 bytes); the longest-lived-first order
+// the second score buffer past the live peak; the longest-lived-first order
 // packs them into exactly the peak.
 TEST(MemoryPlan, KeepsTheBetterOfTwoOrdersAndReachesTheLivePeakOfAttention) {
   const std::vector<BufferLifetime> requests{
