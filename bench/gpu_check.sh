@@ -1,105 +1,159 @@
 #!/usr/bin/env bash
-# The cuda executor on a lent NVIDIA GPU machine (H100/H200: Ubuntu, CUDA, LibTorch 2.11 with
-# CUDA, no Vulkan and none of our build dependencies). Run from the project root with the
-# device tool, carrying .gl, .debs (../shared/gpu/fetch-debs.sh) and the models exported
-# here (build/default/tests/models, and build/default/tests/models_bf16 from
-# `python3 tests/models/export_transformers.py --only gpt2,llama,bert --dtype bf16
-# build/default/tests/models_bf16`, where present):
-#   bash bench/gpu_check.sh            # results under $OUT (the device tool's) or bench/results/gpu
-# It builds against the machine's LibTorch, then, each step logged to its own file:
-#  1. thunder_cuda_tests: the op database on cuda (every sample run on the GPU and compared
-#     with the float64 reference) and the exported models (cuda vs the torch backend);
-#  2. thunder-run on GPT-2, Llama and BERT with --backend cuda --strict, and GPT-2 on spirv
-#     through NVIDIA's Vulkan driver: the same trace on two GPU backends of one card;
-#  3. compute-sanitizer memcheck over the models' GPU runs.
+# Everything the project checks on a lent NVIDIA GPU machine (H100/H200: Ubuntu, CUDA, LibTorch
+# 2.11 with CUDA, transformers, no Vulkan and none of our build dependencies), in one call
+# that fits the device tool's 10 minutes. Run from the project root with the device tool,
+# carrying .gl and .debs (../shared/gpu/fetch-debs.sh, plus vulkan-validationlayers' .deb
+# downloaded into .debs) and the models exported here (build/default/tests/models, and
+# build/default/tests/models_bf16 from `python3 tests/models/export_transformers.py --only
+# gpt2,llama,bert --dtype bf16 build/default/tests/models_bf16`, where present):
+#   bash bench/gpu_check.sh        # results under $OUT (the device tool's) or bench/results/gpu
+# THUNDER_GPU_BUDGET_S (default 540) is the time the script may take: each step gets what is
+# left, and a step with no time left says it was skipped. It builds once, against the
+# machine's LibTorch, then:
+#  1. correctness, side by side: thunder_cuda_tests (op database and models on the GPU
+#     against the float64 reference, cuBLASLt, fused attention, CUDA graphs),
+#     thunder-conformance over cuda, spirv (NVIDIA's Vulkan driver) and torch with
+#     --compare cuda,spirv (issue #8), and the spirv test binaries on NVIDIA Vulkan with
+#     the validation layer on;
+#  2. timings, alone on the machine: GPT-2 small in bf16 at 8 x 512 on thunder's cuda backend
+#     against torch eager and torch.compile (bench/gpt2_bf16_gpu.py), the generated kernels'
+#     bandwidth against a hand-written copy (cuda and spirv), the small test models;
+#  3. compute-sanitizer memcheck over the models on cuda, with what time is left.
+# Files under the results folder (the device tool brings back at most eight): summary.txt
+# (this script's output), gpu.txt, build.log, cuda_tests.log, spirv_tests.log,
+# conformance.tgz (text, JSON, JUnit, HTML), runs.log, memcheck.log.
 set -uo pipefail
 out=${OUT:-bench/results/gpu}
-status=0 # set to 1 by any failed step; the script's exit status
-mkdir -p "$out"
+work=/tmp/thunder-gpu
+mkdir -p "$out" "$work"
+exec > >(tee "$out/summary.txt") 2>&1
+budget=${THUNDER_GPU_BUDGET_S:-540}
+t0=$(date +%s)
+status=0 # 1 after any failed step: the script's exit status
 jobs=$(nproc)
-step() { echo "== $*"; }
+step() { echo "== [$(( $(date +%s) - t0 )) s] $*"; }
+# within LIMIT CMD...: CMD under a timeout of LIMIT seconds, or of what the budget has left
+# less a reserve for the steps after it; a step with under 10 s is skipped.
+within() {
+  local limit=$1 left
+  shift
+  left=$(( budget - ($(date +%s) - t0) - ${reserve:-20} ))
+  (( left < limit )) && limit=$left
+  if (( limit < 10 )); then echo "skipped, the budget is spent: $*"; return 124; fi
+  timeout -k 5 "$limit" "$@"
+}
 
 source .debs/setup.sh > "$out/build.log" 2>&1
+# The validation layer comes from .debs too, unpacked into /opt/deps.
+export VK_LAYER_PATH=$THUNDER_DEPS/usr/share/vulkan/explicit_layer.d
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' | tee -a "$out/gpu.txt"
 
+step "GPT-2 small bf16: export and torch.compile in the background (timed later, alone)"
+rm -f "$work/go"
+nice -n 10 python3 bench/gpt2_bf16_gpu.py "$work/gpt2" --go "$work/go" > "$work/gpt2.log" 2>&1 &
+gpt2_pid=$!
+
 step configure
-cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTHUNDER_BUILD_BENCH=ON \
+cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DTHUNDER_BUILD_BENCH=ON \
   -DTHUNDER_WITH_PYTHON=OFF -DVulkan_LIBRARY=/usr/lib/x86_64-linux-gnu/libvulkan.so.1 \
   -DVulkan_INCLUDE_DIR="$THUNDER_DEPS/usr/include" -DVulkan_GLSLC_EXECUTABLE="$THUNDER_DEPS/usr/bin/glslc" \
   >> "$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 grep -E "cuda executor|LibTorch|Vulkan" "$out/build.log"
-step build
-start=$(date +%s)
-cmake --build build/gpu -j"$jobs" --target thunder_cuda_tests thunder-run thunder-bench-cuda-kernels >> "$out/build.log" 2>&1 \
+step "build (the spirv executor's torch tests afterwards, beside the first tests)"
+cmake --build build/gpu -j"$jobs" --target thunder_cuda_tests thunder-run thunder-conformance \
+  thunder-bench-cuda-kernels thunder_spirv_tests thunder-bench-spirv-kernels >> "$out/build.log" 2>&1 \
   || { grep -E "error|FAILED" "$out/build.log" | head -30; exit 1; }
-echo "built in $(( $(date +%s) - start )) s"
+step built
+cmake --build build/gpu -j"$jobs" --target thunder_spirv_torch_tests > "$work/build2.log" 2>&1 &
+build2_pid=$!
 
 models=$PWD/build/gpu/tests/models
 mkdir -p "$models" && cp -r build/default/tests/models/. "$models/"
 [ -d build/default/tests/models_bf16 ] && cp -r build/default/tests/models_bf16/. "$models/"
 export THUNDER_TEST_MODELS=$models
+./build/gpu/tools/thunder-run --list-devices 2>&1 | tee -a "$out/gpu.txt"
 
-step "thunder_cuda_tests (op database and models on the GPU)"
-(cd build/gpu && THUNDER_EXPECT_DEVICE=1 ctest -j"$jobs" -V -R 'Cuda|GpuArch|Nvrtc' -E '^Emulated\.' -FA '.*' --timeout 400 \
+step "correctness: thunder_cuda_tests, thunder-conformance and the spirv tests side by side"
+mkdir -p "$work/conformance"
+(OMP_NUM_THREADS=4 within 300 ./build/gpu/tools/thunder-conformance --backends cuda,spirv,torch \
+   --dtypes f32,f16,bf16 --compare cuda,spirv --models build/default/tests/models \
+   --expectations tests/conformance/expectations.txt --json "$work/conformance/conformance.json" \
+   --junit "$work/conformance/conformance.xml" --html "$work/conformance/conformance.html" \
+   > "$work/conformance/conformance.txt" 2>&1; echo "$?" > "$work/conformance/exit") &
+conformance_pid=$!
+(cd build/gpu && THUNDER_EXPECT_DEVICE=1 within 240 ctest -j8 -V -L '^cuda$' -FA '.*' --timeout 200 \
    > "$out/cuda_tests.log" 2>&1) || status=1
+(cd build/gpu && THUNDER_VK_VALIDATION=1 within 120 ctest -j4 -L '^spirv_runtime$' -FA '.*' \
+   --timeout 100 --output-on-failure > "$out/spirv_tests.log" 2>&1) || status=1
+step "thunder_cuda_tests"
 grep -E "tests passed|tests failed|Total Test time" "$out/cuda_tests.log"
-grep -E "\((Failed|Timeout|Exception|SEGFAULT)\)" "$out/cuda_tests.log" | head -20
-grep -E "\[cuda\] [a-z0-9_]+ on |regions \(|no GPU run" "$out/cuda_tests.log" | sed 's/^[0-9]*: //' | head -30
+grep -E "\((Failed|Timeout|Exception|SEGFAULT|Subprocess aborted)\)" "$out/cuda_tests.log" | head -20
+grep -E "\[cuda\] [a-z0-9_]+ on |regions \(|no GPU run" "$out/cuda_tests.log" | sed 's/^[0-9]*: //' | head -20
 echo "ops run and checked on the device: $(grep -c 'run and checked on NVIDIA' "$out/cuda_tests.log")"
+step "spirv runtime tests on NVIDIA Vulkan"
+grep -E "tests passed|tests failed|Total Test time|\((Failed|Timeout|SEGFAULT)\)" "$out/spirv_tests.log" | head -20
 
-step "generated kernels against a hand-written copy (bandwidth)"
-./build/gpu/bench/thunder-bench-cuda-kernels 2>&1 | tee -a "$out/runs.log"
-
-step "models with weights and inputs on the GPU (--device cuda): cuda (kernel by kernel, and as CUDA graphs) vs torch"
-for m in gpt2 llama bert; do
-  for b in cuda cuda+graphs torch; do
-    THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) \
-      ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend ${b%+graphs} \
-      --device cuda --repeat 50 > "$out/run.tmp" 2>&1 || status=1
-    echo "$m $b: $(grep -E 'time per call|error:' "$out/run.tmp" | head -1) $(grep -E 'CUDA graph|thunder-run:' "$out/run.tmp" | tr '\n' ' ')"
-    cat "$out/run.tmp" >> "$out/runs.log"
-  done
-done
-
-step "bf16 models on the GPU: cuBLASLt epilogues off (f32 products of upcast weights) and on, vs torch"
-for m in gpt2_bf16 llama_bf16 bert_bf16; do
-  [ -f "$models/$m.pt2" ] || { echo "$m: not exported (see the header)"; continue; }
-  for b in cuda-epilogues-off cuda torch; do
-    THUNDER_CUDA_MATMUL_EPILOGUES=$([[ $b == cuda-epilogues-off ]] && echo 0 || echo 1) \
-      ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" \
-      --backend ${b%-epilogues-off} --device cuda --repeat 50 > "$out/run.tmp" 2>&1 || status=1
-    echo "$m $b: $(grep -E 'time per call|error:' "$out/run.tmp" | head -1) $(grep -E 'thunder-run:' "$out/run.tmp")"
-    cat "$out/run.tmp" >> "$out/runs.log"
-  done
-done
-
-step "thunder-run on cuda (CPU tensors copied) and on spirv (NVIDIA Vulkan)"
-for m in gpt2 llama bert; do
-  ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend cuda \
-    --strict --repeat 20 > "$out/run.tmp" 2>&1 || status=1
-  grep -E "executors|time per call|error|thunder-run:" "$out/run.tmp"; cat "$out/run.tmp" >> "$out/runs.log"
-done
-./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "$models/gpt2.io.json" --backend torch \
-  --repeat 20 > "$out/run.tmp" 2>&1
-grep -E "time per call|thunder-run:" "$out/run.tmp"; cat "$out/run.tmp" >> "$out/runs.log"
-if cmake --build build/gpu -j"$jobs" --target thunder_spirv_torch_tests thunder-bench-spirv-kernels \
-    >> "$out/build.log" 2>&1; then
-  ./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "$models/gpt2.io.json" --backend spirv \
-    --strict --repeat 20 > "$out/run.tmp" 2>&1
-  grep -E "device|executors|time per call|error|thunder-run:" "$out/run.tmp"; cat "$out/run.tmp" >> "$out/runs.log"
-  step "generated GLSL kernels against a hand-written copy on NVIDIA Vulkan (bandwidth)"
-  ./build/gpu/bench/thunder-bench-spirv-kernels 2>&1 | tee -a "$out/runs.log"
+step "the spirv executor's torch tests on NVIDIA Vulkan (validation on)"
+reserve=200 within 200 tail --pid="$build2_pid" -f /dev/null
+if wait "$build2_pid"; then
+  (cd build/gpu && reserve=170 within 200 ctest -j8 -L '^spirv_torch$' -FA '.*' --timeout 150 \
+     --output-on-failure >> "$out/spirv_tests.log" 2>&1) || status=1
+  grep -E "tests passed|tests failed|Total Test time|\((Failed|Timeout|SEGFAULT)\)" "$out/spirv_tests.log" | tail -20
+else
+  echo "thunder_spirv_torch_tests did not build in time:"; grep -E "error|FAILED" "$work/build2.log" | head -5
 fi
 
-step "torch's own NaN rules here (the clamp sample)"
-python3 -c "import torch; x=torch.tensor([float('nan'),1.,-2.,float('inf')]); print(torch.clamp(x,min=float('nan')), torch.sign(x))"
+step "thunder-conformance: cuda, spirv and torch, f32/f16/bf16, --compare cuda,spirv"
+reserve=150 within 300 tail --pid="$conformance_pid" -f /dev/null
+echo "exit $(cat "$work/conformance/exit" 2>/dev/null || echo 'none: still running, stopped')"
+sed -n '/^backends:/,$p' "$work/conformance/conformance.txt" | head -40
+grep -E "^(fail|fallback|xpass): cuda-vs-spirv" "$work/conformance/conformance.txt" | head -20
+tar czf "$out/conformance.tgz" -C "$work" conformance
+
+step "timings: GPT-2 small bf16 [8, 512], torch eager and torch.compile (inductor)"
+touch "$work/go"
+reserve=120 within 150 tail --pid="$gpt2_pid" -f /dev/null
+cat "$work/gpt2.log" | tee -a "$out/runs.log"
+gpt2=$work/gpt2/gpt2_small_bf16.pt2
+if [ -f "$gpt2" ]; then
+  for b in cuda cuda+graphs torch; do
+    THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=100 within 60 \
+      ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 --backend ${b%+graphs} --device cuda \
+      --repeat 50 > "$work/run.tmp" 2>&1 || status=1
+    echo "gpt2 small bf16 8x512 thunder $b: $(grep -E 'time per call|error' "$work/run.tmp" | head -1)"
+    grep -E "executors|fallback|max abs|CUDA graph|thunder-run:" "$work/run.tmp"
+    cat "$work/run.tmp" >> "$out/runs.log"
+  done
+fi
+
+step "generated kernels against a hand-written copy (bandwidth), cuBLASLt, attention"
+reserve=90 within 60 ./build/gpu/bench/thunder-bench-cuda-kernels 2>&1 | tee -a "$out/runs.log"
+
+step "small test models with weights on the GPU: cuda (kernel by kernel, CUDA graphs) vs torch"
+for m in gpt2 llama bert gpt2_bf16 llama_bf16 bert_bf16; do
+  [ -f "$models/$m.pt2" ] || { echo "$m: not exported (see the header)"; continue; }
+  for b in cuda cuda+graphs torch; do
+    THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=80 within 30 \
+      ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend ${b%+graphs} \
+      --device cuda --repeat 50 > "$work/run.tmp" 2>&1 || status=1
+    echo "$m $b: $(grep -E 'time per call|error' "$work/run.tmp" | head -1) $(grep -E 'CUDA graph|thunder-run:' "$work/run.tmp" | tr '\n' ' ')"
+    cat "$work/run.tmp" >> "$out/runs.log"
+  done
+done
+
+step "GPT-2 on spirv (NVIDIA Vulkan), strict; generated GLSL kernels' bandwidth"
+reserve=60 within 40 ./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "$models/gpt2.io.json" \
+  --backend spirv --strict --repeat 20 > "$work/run.tmp" 2>&1 || status=1
+grep -E "device|executors|time per call|error|thunder-run:" "$work/run.tmp"; cat "$work/run.tmp" >> "$out/runs.log"
+reserve=40 within 40 ./build/gpu/bench/thunder-bench-spirv-kernels 2>&1 | tee -a "$out/runs.log"
+
 step "compute-sanitizer memcheck (models on cuda)"
-if [ "${THUNDER_GPU_MEMCHECK:-1}" != 0 ] && command -v compute-sanitizer > /dev/null; then
-  timeout 240 compute-sanitizer --tool memcheck --error-exitcode 9 \
-    ./build/gpu/tests/thunder_cuda_tests --gtest_filter='Models/CudaModels.RunsOnTheDevice*' \
+if command -v compute-sanitizer > /dev/null; then
+  reserve=5 within 200 compute-sanitizer --tool memcheck --error-exitcode 9 \
+    ./build/gpu/tests/thunder_cuda_tests --gtest_filter='Models/CudaModels.RunsOnTheDevice*:Models/CudaModels.Replays*:FusedAttention.*' \
     > "$out/memcheck.log" 2>&1
   echo "memcheck exit $?"; grep -E "ERROR SUMMARY|PASSED|FAILED" "$out/memcheck.log" | head -5
 fi
-rm -f "$out/run.tmp"
+step "done (exit $status)"
 exit "$status"
