@@ -28,45 +28,16 @@ work=/tmp/thunder-gpu
 mkdir -p "$out" "$work"
 exec > >(tee "$out/summary.txt") 2>&1
 budget=${THUNDER_GPU_BUDGET_S:-540}
-t0=$(date +%s)
 status=0 # 1 after any failed step: the script's exit status
-jobs=$(nproc)
-step() { echo "== [$(( $(date +%s) - t0 )) s] $*"; }
-# within LIMIT CMD...: CMD under a timeout of LIMIT seconds, or of what the budget has left
-# less a reserve for the steps after it; a step with under 10 s is skipped.
-within() {
-  local limit=$1 left
-  shift
-  left=$(( budget - ($(date +%s) - t0) - ${reserve:-20} ))
-  (( left < limit )) && limit=$left
-  if (( limit < 10 )); then echo "skipped, the budget is spent: $*"; return 124; fi
-  timeout -k 5 "$limit" "$@"
-}
-
-source .debs/setup.sh > "$out/build.log" 2>&1
-# The validation layer comes from .debs too, unpacked into /opt/deps.
-export VK_LAYER_PATH=$THUNDER_DEPS/usr/share/vulkan/explicit_layer.d
-# The environment's CMAKE_PREFIX_PATH is split at ':' by CMake, and setup.sh joins it with
-# ';': it is given on the command line instead, where ';' separates. Debian's .pc files say
-# prefix=/usr: the sysroot puts them under /opt/deps.
-export PKG_CONFIG_PATH=$THUNDER_DEPS/usr/lib/x86_64-linux-gnu/pkgconfig PKG_CONFIG_SYSROOT_DIR=$THUNDER_DEPS
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
-python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' | tee -a "$out/gpu.txt"
+source bench/gpu_common.sh
 
 step "GPT-2 small bf16: export and torch.compile in the background (timed later, alone)"
 rm -f "$work/go"
 nice -n 10 python3 bench/gpt2_bf16_gpu.py "$work/gpt2" --go "$work/go" > "$work/gpt2.log" 2>&1 &
 gpt2_pid=$!
 
-step configure
-cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DTHUNDER_BUILD_BENCH=ON \
-  -DCMAKE_PREFIX_PATH="$CMAKE_PREFIX_PATH" \
-  -DTHUNDER_WITH_PYTHON=OFF -DVulkan_LIBRARY=/usr/lib/x86_64-linux-gnu/libvulkan.so.1 \
-  -DVulkan_INCLUDE_DIR="$THUNDER_DEPS/usr/include" -DVulkan_GLSLC_EXECUTABLE="$THUNDER_DEPS/usr/bin/glslc" \
-  >> "$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-grep -E "cuda executor|LibTorch|Vulkan" "$out/build.log"
-spirv=
-grep -qE "Vulkan stack +found" "$out/build.log" && spirv=1 || { status=1; echo "no spirv steps: the Vulkan stack was not found"; }
+configure_gpu_build -DTHUNDER_BUILD_BENCH=ON
+[ -n "$spirv" ] || { status=1; echo "no spirv steps: the Vulkan stack was not found"; }
 step "build (the spirv executor's torch tests afterwards, beside the first tests)"
 cmake --build build/gpu -j"$jobs" --target thunder_cuda_tests thunder-run thunder-conformance \
   thunder-bench-cuda-kernels ${spirv:+thunder_spirv_tests thunder-bench-spirv-kernels} >> "$out/build.log" 2>&1 \

@@ -4,6 +4,7 @@
 #include "thunder/executors/executor.h"
 #include "thunder/ops/prims.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -315,8 +316,173 @@ private:
 
 } // namespace
 
+namespace {
+
+// Whether a region member reduces at least `min_points` points per result in a way a
+// cooperative kernel splits across a workgroup (not a cumsum's ordered loop nor a
+// convolution's taps), itself or in its subsymbols.
+bool reduces_long(const BoundSymbol& member, std::int64_t min_points) {
+  if (member.symbol != nullptr && member.symbol->tags.has(Tag::Reduction) &&
+      !is_convolution(member) && member.symbol != &prims::symbol(prims::PrimId::cumsum) &&
+      !member.args.empty()) {
+    const std::int64_t numel = numel_of(member.output.is_list() && !member.output.as_list().empty()
+                                            ? member.output.as_list().front()
+                                            : member.output);
+    if (numel > 0 && numel_of(member.args.front()) / numel >= min_points) return true;
+  }
+  return std::any_of(member.subsymbols.begin(), member.subsymbols.end(),
+                     [&](const BoundSymbol& sub) { return reduces_long(sub, min_points); });
+}
+
+} // namespace
+
+BoundSymbol sub_region(const BoundSymbol& region, const std::vector<bool>& keep,
+                      const std::set<std::string>& stored) {
+  BoundSymbol part;
+  part.symbol = region.symbol; // Renamed when the trace's regions are numbered again.
+  part.executor = region.executor;
+  part.location = region.location;
+  std::set<std::string> defined, seen;
+  std::vector<Value> inputs, outputs;
+  for (std::size_t i = 0; i < region.subsymbols.size(); ++i) {
+    if (!keep[i]) continue;
+    const BoundSymbol& member = region.subsymbols[i];
+    std::vector<Value> read;
+    for (const Value& arg : member.args)
+      collect_proxies(arg, read);
+    for (const auto& [name, value] : member.kwargs)
+      collect_proxies(value, read);
+    for (const Value& v : read) {
+      if (defined.count(v.proxy()->name()) == 0 && seen.insert(v.proxy()->name()).second)
+        inputs.push_back(v);
+    }
+    for (const Proxy* p : member.output_proxies())
+      defined.insert(p->name());
+    part.subsymbols.push_back(member);
+  }
+  std::vector<Value> region_outputs;
+  collect_proxies(region.output, region_outputs);
+  std::set<std::string> listed;
+  for (const Value& v : region_outputs) {
+    if (defined.count(v.proxy()->name()) != 0 && stored.count(v.proxy()->name()) != 0 &&
+        listed.insert(v.proxy()->name()).second) {
+      outputs.push_back(v);
+    }
+  }
+  for (const BoundSymbol& member : part.subsymbols) {
+    std::vector<Value> written;
+    collect_proxies(member.output, written);
+    for (const Value& v : written) {
+      if (stored.count(v.proxy()->name()) != 0 && listed.insert(v.proxy()->name()).second)
+        outputs.push_back(v);
+    }
+  }
+  part.args = std::move(inputs);
+  if (outputs.size() == 1) {
+    part.output = outputs.front();
+  } else if (!outputs.empty()) {
+    part.output = Value(std::move(outputs));
+  }
+  return part;
+}
+
+namespace {
+
+// A region that stores values of a long reduction beside values that read none (a layer
+// norm's residual sum and its row mean), as two regions: the first makes the values that
+// read no reduction, the second the rest, reading from the first what it would otherwise
+// make again (the first stores those too). Where `min_points` is the executor's
+// cooperative_reduction_points(): a kernel runs a reduction with a workgroup per result only
+// when every value it stores reads one, and otherwise loops over the whole reduction in one
+// thread per result (4096 threads summing 768 points each, on a GPU of 132 multiprocessors).
+// Empty when the region is not such a region.
+std::vector<BoundSymbol> split_mixed_reduction(const BoundSymbol& region, std::int64_t min_points) {
+  const std::size_t n = region.subsymbols.size();
+  std::map<std::string, std::size_t> defined_by;
+  std::vector<bool> reduced(n, false);
+  for (std::size_t i = 0; i < n; ++i) {
+    const BoundSymbol& member = region.subsymbols[i];
+    reduced[i] = reduces_long(member, min_points);
+    for (const Proxy* p : member.input_proxies()) {
+      if (const auto it = defined_by.find(p->name()); it != defined_by.end())
+        reduced[i] = reduced[i] || reduced[it->second];
+    }
+    for (const Proxy* p : member.output_proxies())
+      defined_by[p->name()] = i;
+  }
+  std::vector<Value> outputs;
+  collect_proxies(region.output, outputs);
+  std::set<std::string> plain_outputs, reduced_outputs;
+  for (const Value& v : outputs) {
+    const auto it = defined_by.find(v.proxy()->name());
+    if (it == defined_by.end()) continue;
+    (reduced[it->second] ? reduced_outputs : plain_outputs).insert(v.proxy()->name());
+  }
+  if (plain_outputs.empty() || reduced_outputs.empty()) return {};
+  // The first part: every member the plain outputs need (none of which reads a reduction).
+  std::vector<bool> first(n, false);
+  std::vector<std::string> pending(plain_outputs.begin(), plain_outputs.end());
+  while (!pending.empty()) {
+    const auto it = defined_by.find(pending.back());
+    pending.pop_back();
+    if (it == defined_by.end() || first[it->second]) continue;
+    first[it->second] = true;
+    for (const Proxy* p : region.subsymbols[it->second].input_proxies())
+      pending.push_back(p->name());
+  }
+  // The second: what the reduced outputs need, up to values the first part makes, which
+  // the first part stores and the second reads.
+  std::vector<bool> second(n, false);
+  std::set<std::string> first_stores = plain_outputs;
+  pending.assign(reduced_outputs.begin(), reduced_outputs.end());
+  while (!pending.empty()) {
+    const std::string name = pending.back();
+    pending.pop_back();
+    const auto it = defined_by.find(name);
+    if (it == defined_by.end() || second[it->second]) continue;
+    if (first[it->second]) {
+      first_stores.insert(name);
+      continue;
+    }
+    second[it->second] = true;
+    for (const Proxy* p : region.subsymbols[it->second].input_proxies())
+      pending.push_back(p->name());
+  }
+  return {sub_region(region, first, first_stores), sub_region(region, second, reduced_outputs)};
+}
+
+} // namespace
+
+void number_regions(Trace& trace) {
+  std::map<std::string, int> counts;
+  for (BoundSymbol& bsym : trace.bound_symbols) {
+    if (!is_fusion_region(bsym)) continue;
+    bsym.symbol = &region_symbol(str(bsym.executor, ".fusion", counts[bsym.executor]++));
+  }
+}
+
 Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors) {
-  return Fuser(trace, executors).run();
+  Trace fused = Fuser(trace, executors).run();
+  std::map<std::string, std::int64_t> min_points;
+  for (const Executor* e : executors)
+    min_points[e->name()] = e->cooperative_reduction_points();
+  std::vector<BoundSymbol> calls;
+  bool split = false;
+  for (BoundSymbol& bsym : fused.bound_symbols) {
+    const auto it = min_points.find(bsym.executor);
+    if (is_fusion_region(bsym) && it != min_points.end() && it->second > 0) {
+      if (std::vector<BoundSymbol> parts = split_mixed_reduction(bsym, it->second); !parts.empty()) {
+        for (BoundSymbol& part : parts)
+          calls.push_back(std::move(part));
+        split = true;
+        continue;
+      }
+    }
+    calls.push_back(std::move(bsym));
+  }
+  fused.bound_symbols = std::move(calls);
+  if (split) number_regions(fused);
+  return fused;
 }
 
 } // namespace thunder

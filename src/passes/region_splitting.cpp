@@ -59,42 +59,18 @@ std::vector<std::vector<std::size_t>> independent_parts(const BoundSymbol& regio
   return out;
 }
 
-// One part of a region as a region of its own: its inputs are what it reads and does not
-// define, its outputs the region's outputs it defines (no other part reads them).
+// One part of a region as a region of its own: its outputs are the region's outputs it
+// defines (no other part reads them).
 BoundSymbol region_part(const BoundSymbol& region, const std::vector<std::size_t>& members) {
-  BoundSymbol part;
-  part.symbol = region.symbol; // Renamed when the trace's regions are numbered again.
-  part.executor = region.executor;
-  part.location = region.location;
-  std::set<std::string> defined, seen;
-  std::vector<Value> inputs;
-  for (const std::size_t i : members) {
-    const BoundSymbol& member = region.subsymbols[i];
-    std::vector<Value> read;
-    for (const Value& arg : member.args)
-      collect_proxies(arg, read);
-    for (const auto& [name, value] : member.kwargs)
-      collect_proxies(value, read);
-    for (const Value& v : read) {
-      if (defined.count(v.proxy()->name()) == 0 && seen.insert(v.proxy()->name()).second)
-        inputs.push_back(v);
-    }
-    for (const Proxy* p : member.output_proxies())
-      defined.insert(p->name());
-    part.subsymbols.push_back(member);
-  }
-  std::vector<Value> region_outputs, outputs;
-  collect_proxies(region.output, region_outputs);
-  for (const Value& v : region_outputs) {
-    if (defined.count(v.proxy()->name()) != 0) outputs.push_back(v);
-  }
-  part.args = std::move(inputs);
-  if (outputs.size() == 1) {
-    part.output = outputs.front();
-  } else if (!outputs.empty()) {
-    part.output = Value(std::move(outputs));
-  }
-  return part;
+  std::vector<bool> keep(region.subsymbols.size(), false);
+  for (const std::size_t i : members)
+    keep[i] = true;
+  std::vector<Value> outputs;
+  collect_proxies(region.output, outputs);
+  std::set<std::string> stored;
+  for (const Value& v : outputs)
+    stored.insert(v.proxy()->name());
+  return sub_region(region, keep, stored);
 }
 
 // The trace with region `index` replaced by `parts` (its independent parts), each moved up
@@ -200,12 +176,7 @@ Trace split_regions_for_memory(const Trace& fused) {
       improved = true;
     }
   }
-  // Regions numbered again in order, per executor, from 0.
-  std::map<std::string, int> counts;
-  for (BoundSymbol& bsym : trace.bound_symbols) {
-    if (!is_fusion_region(bsym)) continue;
-    bsym.symbol = &region_symbol(str(bsym.executor, ".fusion", counts[bsym.executor]++));
-  }
+  number_regions(trace);
   return trace;
 }
 

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,9 +49,13 @@ public:
   bool fusible(const BoundSymbol& bsym) const override {
     return claims_ == Claims::FusiblePrims && claims(bsym);
   }
+  std::int64_t cooperative_reduction_points() const override { return cooperative_points_; }
+  /// What cooperative_reduction_points() says (0, as the default Executor, unless set).
+  void set_cooperative_reduction_points(std::int64_t points) { cooperative_points_ = points; }
 
 private:
   Claims claims_;
+  std::int64_t cooperative_points_ = 0;
   Availability availability_;
 };
 

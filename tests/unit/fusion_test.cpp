@@ -104,6 +104,44 @@ TEST_F(Fusion, ReaderOfALongReductionAtItsOwnSizeStaysInTheRegion) {
   EXPECT_EQ(region_prims(fused).size(), 1u) << fused.to_string();
 }
 
+TEST(FusionCooperative, ALongReductionBesideValuesThatReadNoneIsASecondRegion) {
+  // A residual add and its row sum (a layer norm's first step), both stored. In one region
+  // a kernel gives each row a thread that loops over its 256 points (beside the threads of
+  // the sum's elements); an executor whose kernels reduce cooperatively gets the sum as a
+  // second region, which reads the stored residual and stores only reduced values.
+  const auto trace = [](std::int64_t row) {
+    TraceScope scope;
+    auto x = scope.input_tensor("x", {64, row}, DType::Float32);
+    auto y = scope.input_tensor("y", {64, row}, DType::Float32);
+    auto s = prims::add(x, y);
+    auto r = prims::sum(prims::mul(s, s), {1});
+    return scope.finish(Value(std::vector<Value>{s, prims::sqrt(r)}));
+  };
+  const auto fuse_with = [](const Trace& t, std::int64_t points) {
+    testing::FakeExecutor kernels("cuda", 200, Claims::FusiblePrims);
+    kernels.set_cooperative_reduction_points(points);
+    testing::FakeExecutor torch("torch", 100, Claims::Everything);
+    const std::vector<const Executor*> executors{&kernels, &torch};
+    return fuse(assign_executors(t, executors), executors);
+  };
+  const Trace split = fuse_with(trace(256), 128);
+  ASSERT_EQ(calls(split), (std::vector<std::string>{"cuda.fusion0", "cuda.fusion1"}))
+      << split.to_string();
+  const BoundSymbol& first = split.bound_symbols[0];
+  const BoundSymbol& second = split.bound_symbols[1];
+  ASSERT_EQ(first.subsymbols.size(), 1u) << split.to_string();
+  EXPECT_EQ(first.subsymbols[0].symbol->name, "add");
+  EXPECT_EQ(first.output.proxy()->name(), split.output.as_list()[0].proxy()->name());
+  // The second reads the residual from memory; mul, sum and sqrt make only reduced values.
+  ASSERT_EQ(second.args.size(), 1u) << split.to_string();
+  EXPECT_EQ(second.args[0].proxy()->name(), first.output.proxy()->name());
+  EXPECT_EQ(second.subsymbols.size(), 3u) << split.to_string();
+  EXPECT_EQ(second.output.proxy()->name(), split.output.as_list()[1].proxy()->name());
+  // Kernels that never cooperate, and rows under the executor's bound, keep one region.
+  EXPECT_EQ(calls(fuse_with(trace(256), 0)), (std::vector<std::string>{"cuda.fusion0"}));
+  EXPECT_EQ(calls(fuse_with(trace(100), 128)), (std::vector<std::string>{"cuda.fusion0"}));
+}
+
 TEST_F(Fusion, ConvolutionReadsItsInputsFromMemory) {
   // relu, conv, relu, conv: a convolution reads each input element once per output channel
   // and tap, so it starts a region instead of recomputing the relu before it; the relu

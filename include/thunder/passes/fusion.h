@@ -18,6 +18,7 @@
 #include "thunder/core/trace.h"
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,24 @@ inline constexpr std::int64_t kFusionRecomputeLimit = 64;
 /// A trace (provenance "Fusion") in which the fusible calls of each executor are grouped
 /// into fusion regions. The trace must come from assign_executors with the same executors
 /// (each call names one of them). Calls are reordered only as dataflow allows; numbering
-/// (per executor, from 0) and order are deterministic.
+/// (per executor, from 0) and order are deterministic. For an executor whose kernels run
+/// long reductions cooperatively (Executor::cooperative_reduction_points), a region that
+/// would store a long reduction's values beside values that read no reduction (a layer
+/// norm's residual sum and its mean) is made as two: the values that read none, then the
+/// reduction's, which reads from the first what both need; so the second kernel can give
+/// each result a workgroup instead of a thread that loops over the whole reduction.
 Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors);
+
+/// The members `keep` of a fusion region as a region of their own (same symbol and
+/// executor, to be renamed by number_regions), reading what they use and do not define,
+/// storing the values named in `stored` that they define: the region's outputs first, in
+/// its order, then the rest in member order.
+BoundSymbol sub_region(const BoundSymbol& region, const std::vector<bool>& keep,
+                       const std::set<std::string>& stored);
+
+/// Names the trace's fusion regions "<executor>.fusion<N>" again, per executor from 0, in
+/// order. For passes that split or drop regions.
+void number_regions(Trace& trace);
 
 /// A Fusion-namespace symbol of an executor's own call named `name` (its executor's name
 /// first: "spirv.fusion0", "cuda.matmul_epilogue"): one per name, alive for the whole

@@ -135,6 +135,10 @@ bool CudaExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {
          CublasMatmul::supports(epilogue.dtype) && blas_loadable();
 }
 
+std::int64_t CudaExecutor::cooperative_reduction_points() const {
+  return codegen::kCooperativeMinExtent;
+}
+
 bool CudaExecutor::reads_view_layout(const Shape& shape,
                                      const std::vector<std::int64_t>& strides) const {
   if (shape.size() < 2) return false;

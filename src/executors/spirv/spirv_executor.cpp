@@ -194,6 +194,10 @@ bool SpirvExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {
   return device_features(*this).storage_buffer_16bit;
 }
 
+std::int64_t SpirvExecutor::cooperative_reduction_points() const {
+  return runtime().cooperative_kernels() ? codegen::kCooperativeMinExtent : 0;
+}
+
 std::shared_ptr<const CompiledRegion>
 SpirvExecutor::compile(const BoundSymbol& region,
                        const std::map<std::string, codegen::Strides>& input_strides) const {

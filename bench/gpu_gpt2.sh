@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# GPT-2 small in bf16 at batch 8 x 512 on a lent NVIDIA GPU (issue #7's speed target): the
+# short check to run after a change to the cuda backend, in one device call of about five
+# minutes. Carry .gl and .debs (see bench/gpu_check.sh). Run from the project root:
+#   bash bench/gpu_gpt2.sh      # results under $OUT (the device tool's) or bench/results/gpu-gpt2
+# It builds thunder-run and the cuda tests against the machine's LibTorch, exports the model
+# and compiles it with torch.compile beside the build (bench/gpt2_bf16_gpu.py), runs the
+# cuda op database's reductions and norms on the GPU against the float64 reference, then
+# times, alone on the machine: torch eager and torch.compile (inductor), thunder's cuda
+# backend kernel by kernel and as a CUDA graph, last, where
+# Nsight Compute runs, the kernel time of one warm thunder call by kernel
+# (bench/ncu_kernels.py).
+set -uo pipefail
+out=${OUT:-bench/results/gpu-gpt2}
+work=/tmp/thunder-gpu
+mkdir -p "$out" "$work"
+exec > >(tee "$out/summary.txt") 2>&1
+budget=${THUNDER_GPU_BUDGET_S:-240}
+status=0
+source bench/gpu_common.sh
+
+step "GPT-2 small bf16: export and torch.compile in the background (timed later, alone)"
+rm -f "$work/go"
+nice -n 10 python3 bench/gpt2_bf16_gpu.py "$work/gpt2" --go "$work/go" > "$work/gpt2.log" 2>&1 &
+gpt2_pid=$!
+configure_gpu_build -DTHUNDER_BUILD_BENCH=OFF
+step build
+cmake --build build/gpu -j"$jobs" --target thunder-run thunder_cuda_tests >> "$out/build.log" 2>&1 \
+  || { grep -E "error|FAILED" "$out/build.log" | head -30; exit 1; }
+
+step "reductions and norms of the op database on the GPU"
+(cd build/gpu && THUNDER_EXPECT_DEVICE=1 reserve=150 within 60 ctest -j8 -L '^cuda$' -FA '.*' --timeout 60 \
+   -R 'CudaOpDatabase.*(layer_norm|rms_norm|softmax|log_softmax|var|mean|sum|amax|logsumexp|cross_entropy|group_norm|batch_norm)$' \
+   > "$out/cuda_tests.log" 2>&1) || status=1
+grep -E "tests passed|tests failed|\((Failed|Timeout|SEGFAULT)\)" "$out/cuda_tests.log"
+
+step "timings: torch eager and torch.compile (inductor)"
+touch "$work/go"
+reserve=90 within 120 tail --pid="$gpt2_pid" -f /dev/null
+cat "$work/gpt2.log"
+gpt2=$work/gpt2/gpt2_small_bf16.pt2
+[ -f "$gpt2" ] || { echo "no model exported"; exit 1; }
+step "timings: thunder"
+for b in cuda cuda+graphs; do
+  THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=60 within 45 \
+    ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 --backend ${b%+graphs} --device cuda \
+    --repeat 50 > "$work/run.tmp" 2>&1 || status=1
+  echo "thunder $b: $(grep -E 'time per call' "$work/run.tmp")"
+  grep -E "executors|fallback|max abs|CUDA graph|error|thunder-run:" "$work/run.tmp"
+  cat "$work/run.tmp" >> "$out/runs.log"
+done
+step "kernel time of one warm call on cuda (Nsight Compute)"
+if command -v ncu > /dev/null; then
+  THUNDER_CUDA_GRAPHS=0 reserve=5 within 120 ncu --clock-control none --metrics gpu__time_duration.sum \
+    --csv -c 400 ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 --backend cuda --device cuda \
+    --repeat 1 > "$out/ncu.csv" 2> "$work/ncu.err"
+  echo "ncu exit $?"; tail -3 "$work/ncu.err"
+  python3 bench/ncu_kernels.py "$out/ncu.csv"
+fi
+step "done (exit $status)"
+exit "$status"
