@@ -52,8 +52,8 @@ done
 step "kernel time of one warm call on cuda (Nsight Compute)"
 if command -v ncu > /dev/null; then
   THUNDER_CUDA_GRAPHS=0 reserve=5 within 120 ncu --clock-control none --metrics gpu__time_duration.sum \
-    --csv -c 400 ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 --backend cuda --device cuda \
-    --repeat 1 > "$out/ncu.csv" 2> "$work/ncu.err"
+    --csv --log-file "$out/ncu.csv" -c 400 ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 \
+    --backend cuda --device cuda --repeat 1 > "$work/ncu.err" 2>&1
   echo "ncu exit $?"; tail -3 "$work/ncu.err"
   python3 bench/ncu_kernels.py "$out/ncu.csv"
 fi
