@@ -523,7 +523,9 @@ std::unique_ptr<Backend> make_backend(const std::string& name, bool compile_only
 }
 
 // ---------------------------------------------------------------------------------------
-// Expectations: "BACKEND DTYPE OP VERDICT [SAMPLE] : REASON", globs allowed in every field.
+// Expectations: "BACKEND DTYPE OP VERDICT [SAMPLE] : REASON", globs allowed in every field;
+// BACKEND is a comma-separated list of backends, each with an optional "@DEVICE" glob
+// (spirv@NVIDIA*: spirv on an NVIDIA device).
 
 struct Expectation {
   std::string backend, dtype, op, verdict, sample, reason;
@@ -564,10 +566,27 @@ std::vector<Expectation> read_expectations(const std::string& path) {
   return out;
 }
 
+// Whether a result's backend and device match an expectation's BACKEND field: any of its
+// comma-separated "BACKEND[@DEVICE]" globs.
+bool backend_matches(const std::string& field, const Result& r) {
+  std::size_t begin = 0;
+  while (begin <= field.size()) {
+    const std::size_t comma = std::min(field.find(',', begin), field.size());
+    const std::string item = field.substr(begin, comma - begin);
+    const std::size_t at = item.find('@');
+    if (glob_match(item.substr(0, at), r.backend) &&
+        (at == std::string::npos || glob_match(item.substr(at + 1), r.device))) {
+      return true;
+    }
+    begin = comma + 1;
+  }
+  return false;
+}
+
 void apply_expectations(std::vector<Result>& results, std::vector<Expectation>& expectations) {
   for (Result& r : results) {
     for (Expectation& e : expectations) {
-      if (!glob_match(e.backend, r.backend) || !glob_match(e.dtype, r.dtype) ||
+      if (!backend_matches(e.backend, r) || !glob_match(e.dtype, r.dtype) ||
           !glob_match(e.op, r.op) || !glob_match(e.sample, r.sample))
         continue;
       ++e.used;

@@ -140,6 +140,18 @@ p = run(["--backends", "torch", "--dtypes", "f32", "--ops", "ltorch.abs", "--exp
 j = check_schema(json.load(open(j_path)), "xpass")
 check(all(r["verdict"] == "xpass" for r in j["results"]), "every ltorch.abs result is xpass")
 
+# 3b. BACKEND lists backends, each with an optional @DEVICE glob: an entry for another
+# device leaves the result alone, one for this device (torch's is "cpu ...") applies.
+with open(exp, "w") as f:
+    f.write("spirv,torch@no_such_device* f32 ltorch.abs fail : another device\n"
+            "cuda,torch@cpu* f32 ltorch.abs fail : this device\n")
+p = run(["--backends", "torch", "--dtypes", "f32", "--ops", "ltorch.abs", "--expectations", exp,
+         "--json", j_path], 1)
+j = check_schema(json.load(open(j_path)), "backend list")
+check(all(r["verdict"] == "xpass" and f"{exp}:2" in r["reason"] for r in j["results"]),
+      "the @cpu entry, not the other device's, applies to every ltorch.abs result")
+check(j["unused_expectations"] == [f"{exp}:1"], f"unused {j['unused_expectations']}")
+
 # 4. --devices: a Vulkan device that is not here is an absent backend, listed with the reason.
 p = run(["--backends", "torch", "--devices", "spirv:no_such_device", "--ops", "ltorch.abs",
          "--dtypes", "f32", "--json", j_path], 1)
