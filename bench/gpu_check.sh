@@ -99,7 +99,7 @@ if [ -f "$gpt2" ]; then
     THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=100 within 60 \
       ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 --backend ${b%+graphs} --device cuda \
       --repeat 50 > "$work/run.tmp" 2>&1 || status=1
-    echo "gpt2 small bf16 8x512 thunder $b: $(grep -E 'time per call|error' "$work/run.tmp" | head -1)"
+    echo "gpt2 small bf16 8x512 thunder $b: $(grep -E 'time per call' "$work/run.tmp")"
     grep -E "executors|fallback|max abs|CUDA graph|thunder-run:" "$work/run.tmp"
     cat "$work/run.tmp" >> "$out/runs.log"
   done
@@ -115,7 +115,7 @@ for m in gpt2 llama bert gpt2_bf16 llama_bf16 bert_bf16; do
     THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=80 within 30 \
       ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend ${b%+graphs} \
       --device cuda --repeat 50 > "$work/run.tmp" 2>&1 || status=1
-    echo "$m $b: $(grep -E 'time per call|error' "$work/run.tmp" | head -1) $(grep -E 'CUDA graph|thunder-run:' "$work/run.tmp" | tr '\n' ' ')"
+    echo "$m $b: $(grep -E 'time per call' "$work/run.tmp") $(grep -E 'error|CUDA graph|thunder-run:' "$work/run.tmp" | tr '\n' ' ')"
     cat "$work/run.tmp" >> "$out/runs.log"
   done
 done
