@@ -31,10 +31,7 @@ budget=${THUNDER_GPU_BUDGET_S:-540}
 status=0 # 1 after any failed step: the script's exit status
 source bench/gpu_common.sh
 
-step "GPT-2 small bf16: export and torch.compile in the background (timed later, alone)"
-rm -f "$work/go"
-nice -n 10 python3 bench/gpt2_bf16_gpu.py "$work/gpt2" --go "$work/go" > "$work/gpt2.log" 2>&1 &
-gpt2_pid=$!
+start_torch_gpt2
 
 configure_gpu_build -DTHUNDER_BUILD_BENCH=ON
 [ -n "$spirv" ] || { status=1; echo "no spirv steps: the Vulkan stack was not found"; }
@@ -93,17 +90,7 @@ step "timings: GPT-2 small bf16 [8, 512], torch eager and torch.compile (inducto
 touch "$work/go"
 reserve=120 within 150 tail --pid="$gpt2_pid" -f /dev/null
 cat "$work/gpt2.log" | tee -a "$out/runs.log"
-gpt2=$work/gpt2/gpt2_small_bf16.pt2
-if [ -f "$gpt2" ]; then
-  for b in cuda cuda+graphs torch; do
-    THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=100 within 60 \
-      ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 --backend ${b%+graphs} --device cuda \
-      --repeat 50 > "$work/run.tmp" 2>&1 || status=1
-    echo "gpt2 small bf16 8x512 thunder $b: $(grep -E 'time per call' "$work/run.tmp")"
-    grep -E "executors|fallback|max abs|CUDA graph|thunder-run:" "$work/run.tmp"
-    cat "$work/run.tmp" >> "$out/runs.log"
-  done
-fi
+[ -f "$gpt2" ] && time_thunder "$gpt2" 100 60 cuda cuda+graphs torch -- --shapes 8x512
 
 step "generated kernels against a hand-written copy (bandwidth), cuBLASLt, attention"
 reserve=90 within 60 ./build/gpu/bench/thunder-bench-cuda-kernels 2>&1 | tee -a "$out/runs.log"
@@ -111,13 +98,7 @@ reserve=90 within 60 ./build/gpu/bench/thunder-bench-cuda-kernels 2>&1 | tee -a 
 step "small test models with weights on the GPU: cuda (kernel by kernel, CUDA graphs) vs torch"
 for m in gpt2 llama bert gpt2_bf16 llama_bf16 bert_bf16; do
   [ -f "$models/$m.pt2" ] || { echo "$m: not exported (see the header)"; continue; }
-  for b in cuda cuda+graphs torch; do
-    THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=80 within 30 \
-      ./build/gpu/tools/thunder-run "$models/$m.pt2" --inputs "$models/$m.io.json" --backend ${b%+graphs} \
-      --device cuda --repeat 50 > "$work/run.tmp" 2>&1 || status=1
-    echo "$m $b: $(grep -E 'time per call' "$work/run.tmp") $(grep -E 'error|CUDA graph|thunder-run:' "$work/run.tmp" | tr '\n' ' ')"
-    cat "$work/run.tmp" >> "$out/runs.log"
-  done
+  time_thunder "$models/$m.pt2" 80 30 cuda cuda+graphs torch -- --inputs "$models/$m.io.json"
 done
 
 step "GPT-2 on spirv (NVIDIA Vulkan), strict; generated GLSL kernels' bandwidth"

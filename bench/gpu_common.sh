@@ -39,3 +39,32 @@ configure_gpu_build() {
   spirv=
   grep -qE "Vulkan stack +found" "$out/build.log" && spirv=1
 }
+
+# start_torch_gpt2: exports GPT-2 small in bf16 to $work/gpt2 and compiles it with
+# torch.compile in the background (bench/gpt2_bf16_gpu.py); its timing waits for $work/go.
+start_torch_gpt2() {
+  step "GPT-2 small bf16: export and torch.compile in the background (timed later, alone)"
+  rm -f "$work/go"
+  nice -n 10 python3 bench/gpt2_bf16_gpu.py "$work/gpt2" --go "$work/go" > "$work/gpt2.log" 2>&1 &
+  gpt2_pid=$!
+  gpt2=$work/gpt2/gpt2_small_bf16.pt2
+}
+
+# time_thunder MODEL RESERVE LIMIT BACKEND... [-- THUNDER-RUN ARGS]: thunder-run on each
+# backend (cuda+graphs: cuda with THUNDER_CUDA_GRAPHS=1), 50 calls with the model's weights
+# on the GPU; one line each, the whole output appended to runs.log; status=1 on a failure.
+time_thunder() {
+  local model=$1 keep=$2 limit=$3 b
+  shift 3
+  local backends=() args=()
+  while (( $# )) && [[ $1 != -- ]]; do backends+=("$1"); shift; done
+  (( $# )) && { shift; args=("$@"); }
+  for b in "${backends[@]}"; do
+    THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=$keep within "$limit" \
+      ./build/gpu/tools/thunder-run "$model" "${args[@]}" --backend "${b%+graphs}" --device cuda \
+      --repeat 50 > "$work/run.tmp" 2>&1 || status=1
+    echo "$(basename "$model" .pt2) $b: $(grep -E 'time per call' "$work/run.tmp")" \
+      "$(grep -E 'error|fallback ops|CUDA graph|thunder-run:' "$work/run.tmp" | tr '\n' ' ')"
+    cat "$work/run.tmp" >> "$out/runs.log"
+  done
+}

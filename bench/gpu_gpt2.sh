@@ -19,10 +19,7 @@ budget=${THUNDER_GPU_BUDGET_S:-240}
 status=0
 source bench/gpu_common.sh
 
-step "GPT-2 small bf16: export and torch.compile in the background (timed later, alone)"
-rm -f "$work/go"
-nice -n 10 python3 bench/gpt2_bf16_gpu.py "$work/gpt2" --go "$work/go" > "$work/gpt2.log" 2>&1 &
-gpt2_pid=$!
+start_torch_gpt2
 configure_gpu_build -DTHUNDER_BUILD_BENCH=OFF
 step build
 cmake --build build/gpu -j"$jobs" --target thunder-run thunder_cuda_tests >> "$out/build.log" 2>&1 \
@@ -38,17 +35,9 @@ step "timings: torch eager and torch.compile (inductor)"
 touch "$work/go"
 reserve=90 within 120 tail --pid="$gpt2_pid" -f /dev/null
 cat "$work/gpt2.log"
-gpt2=$work/gpt2/gpt2_small_bf16.pt2
 [ -f "$gpt2" ] || { echo "no model exported"; exit 1; }
 step "timings: thunder"
-for b in cuda cuda+graphs; do
-  THUNDER_CUDA_GRAPHS=$([[ $b == cuda+graphs ]] && echo 1 || echo 0) reserve=60 within 45 \
-    ./build/gpu/tools/thunder-run "$gpt2" --shapes 8x512 --backend ${b%+graphs} --device cuda \
-    --repeat 50 > "$work/run.tmp" 2>&1 || status=1
-  echo "thunder $b: $(grep -E 'time per call' "$work/run.tmp")"
-  grep -E "executors|fallback|max abs|CUDA graph|error|thunder-run:" "$work/run.tmp"
-  cat "$work/run.tmp" >> "$out/runs.log"
-done
+time_thunder "$gpt2" 60 45 cuda cuda+graphs -- --shapes 8x512
 step "kernel time of one warm call on cuda (Nsight Compute)"
 if command -v ncu > /dev/null; then
   THUNDER_CUDA_GRAPHS=0 reserve=5 within 120 ncu --clock-control none --metrics gpu__time_duration.sum \

@@ -58,6 +58,16 @@ void collect_proxies(const Value& value, std::vector<Value>& out) {
   });
 }
 
+// The values a call reads (its arguments' proxies, then its keyword arguments'), in order.
+std::vector<Value> values_read(const BoundSymbol& call) {
+  std::vector<Value> read;
+  for (const Value& arg : call.args)
+    collect_proxies(arg, read);
+  for (const auto& [name, value] : call.kwargs)
+    collect_proxies(value, read);
+  return read;
+}
+
 std::int64_t numel_of(const Value& value) {
   return value.is_tensor() ? value.as_tensor()->numel() : 1;
 }
@@ -259,12 +269,7 @@ private:
     std::vector<Value> outputs;
     for (std::size_t i : region_) {
       const BoundSymbol& member = *nodes_[i].bsym;
-      std::vector<Value> read;
-      for (const Value& arg : member.args)
-        collect_proxies(arg, read);
-      for (const auto& [name, value] : member.kwargs)
-        collect_proxies(value, read);
-      for (const Value& v : read) {
+      for (const Value& v : values_read(member)) {
         const std::string& name = v.proxy()->name();
         if (defined.count(name) == 0 && seen_inputs.insert(name).second) inputs.push_back(v);
       }
@@ -347,12 +352,7 @@ BoundSymbol sub_region(const BoundSymbol& region, const std::vector<bool>& keep,
   for (std::size_t i = 0; i < region.subsymbols.size(); ++i) {
     if (!keep[i]) continue;
     const BoundSymbol& member = region.subsymbols[i];
-    std::vector<Value> read;
-    for (const Value& arg : member.args)
-      collect_proxies(arg, read);
-    for (const auto& [name, value] : member.kwargs)
-      collect_proxies(value, read);
-    for (const Value& v : read) {
+    for (const Value& v : values_read(member)) {
       if (defined.count(v.proxy()->name()) == 0 && seen.insert(v.proxy()->name()).second)
         inputs.push_back(v);
     }
