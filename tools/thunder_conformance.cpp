@@ -557,6 +557,16 @@ std::vector<Expectation> read_expectations(const std::string& path) {
     std::getline(fields >> std::ws, e.sample);
     if (e.verdict.empty())
       throw ArgumentError(str(where, ": expected 'BACKEND DTYPE OP VERDICT [SAMPLE] : REASON'"));
+    for (std::size_t begin = 0; begin <= e.backend.size();) {
+      const std::size_t comma = std::min(e.backend.find(',', begin), e.backend.size());
+      const std::string item = e.backend.substr(begin, comma - begin);
+      const std::size_t at = item.find('@');
+      if (item.empty() || at == 0 || (at != std::string::npos && at + 1 == item.size()))
+        throw ArgumentError(str(where, ": backend '", e.backend,
+                                "' has an empty item: write BACKEND or BACKEND@DEVICE, "
+                                "separated by ','"));
+      begin = comma + 1;
+    }
     if (e.verdict != "fail" && e.verdict != "fallback" && e.verdict != "skip")
       throw ArgumentError(
           str(where, ": expected verdict '", e.verdict, "' is not one of fail, fallback, skip"));

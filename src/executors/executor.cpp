@@ -36,8 +36,8 @@ bool Executor::reads_any_view_layout(const BoundSymbol& /*reader*/) const {
   return false;
 }
 
-std::int64_t Executor::cooperative_reduction_points() const {
-  return 0;
+bool Executor::reduces_cooperatively(const BoundSymbol& /*region*/) const {
+  return false;
 }
 
 bool Executor::runs_matmul_epilogue(const MatmulEpilogue& /*epilogue*/) const {

@@ -323,20 +323,14 @@ private:
 
 namespace {
 
-// Whether a region member reduces at least `min_points` points per result in a way a
-// cooperative kernel splits across a workgroup (not a cumsum's ordered loop nor a
-// convolution's taps), itself or in its subsymbols.
-bool reduces_long(const BoundSymbol& member, std::int64_t min_points) {
+// Whether a region member reduces (itself or in its subsymbols), as a cooperative kernel
+// may split across a workgroup: not a cumsum's ordered loop.
+bool reduces(const BoundSymbol& member) {
   if (member.symbol != nullptr && member.symbol->tags.has(Tag::Reduction) &&
-      !is_convolution(member) && member.symbol != &prims::symbol(prims::PrimId::cumsum) &&
-      !member.args.empty()) {
-    const std::int64_t numel = numel_of(member.output.is_list() && !member.output.as_list().empty()
-                                            ? member.output.as_list().front()
-                                            : member.output);
-    if (numel > 0 && numel_of(member.args.front()) / numel >= min_points) return true;
+      member.symbol != &prims::symbol(prims::PrimId::cumsum)) {
+    return true;
   }
-  return std::any_of(member.subsymbols.begin(), member.subsymbols.end(),
-                     [&](const BoundSymbol& sub) { return reduces_long(sub, min_points); });
+  return std::any_of(member.subsymbols.begin(), member.subsymbols.end(), reduces);
 }
 
 } // namespace
@@ -388,21 +382,21 @@ BoundSymbol sub_region(const BoundSymbol& region, const std::vector<bool>& keep,
 
 namespace {
 
-// A region that stores values of a long reduction beside values that read none (a layer
-// norm's residual sum and its row mean), as two regions: the first makes the values that
-// read no reduction, the second the rest, reading from the first what it would otherwise
-// make again (the first stores those too). Where `min_points` is the executor's
-// cooperative_reduction_points(): a kernel runs a reduction with a workgroup per result only
-// when every value it stores reads one, and otherwise loops over the whole reduction in one
-// thread per result (4096 threads summing 768 points each, on a GPU of 132 multiprocessors).
-// Empty when the region is not such a region.
-std::vector<BoundSymbol> split_mixed_reduction(const BoundSymbol& region, std::int64_t min_points) {
+// A region that stores values of a reduction beside values that read none (a layer norm's
+// residual sum and its row mean), as two regions: the first makes the values that read no
+// reduction, the second the rest, reading from the first what both need. Only where the
+// first part then stores nothing more than the region did, and the executor's kernel of the
+// second part is cooperative (Executor::reduces_cooperatively): a kernel runs a reduction
+// with a workgroup per result only when every value it stores reads one, and otherwise
+// loops over the whole reduction in one thread per result (4096 threads summing 768 points
+// each, on a GPU of 132 multiprocessors). Empty when the region stays whole.
+std::vector<BoundSymbol> split_mixed_reduction(const BoundSymbol& region, const Executor& executor) {
   const std::size_t n = region.subsymbols.size();
   std::map<std::string, std::size_t> defined_by;
   std::vector<bool> reduced(n, false);
   for (std::size_t i = 0; i < n; ++i) {
     const BoundSymbol& member = region.subsymbols[i];
-    reduced[i] = reduces_long(member, min_points);
+    reduced[i] = reduces(member);
     for (const Proxy* p : member.input_proxies()) {
       if (const auto it = defined_by.find(p->name()); it != defined_by.end())
         reduced[i] = reduced[i] || reduced[it->second];
@@ -431,9 +425,9 @@ std::vector<BoundSymbol> split_mixed_reduction(const BoundSymbol& region, std::i
       pending.push_back(p->name());
   }
   // The second: what the reduced outputs need, up to values the first part makes, which
-  // the first part stores and the second reads.
+  // the second reads; each must be one the first stores anyway (storing another would add
+  // a full-size write and read that the whole region does not do).
   std::vector<bool> second(n, false);
-  std::set<std::string> first_stores = plain_outputs;
   pending.assign(reduced_outputs.begin(), reduced_outputs.end());
   while (!pending.empty()) {
     const std::string name = pending.back();
@@ -441,14 +435,16 @@ std::vector<BoundSymbol> split_mixed_reduction(const BoundSymbol& region, std::i
     const auto it = defined_by.find(name);
     if (it == defined_by.end() || second[it->second]) continue;
     if (first[it->second]) {
-      first_stores.insert(name);
+      if (plain_outputs.count(name) == 0) return {};
       continue;
     }
     second[it->second] = true;
     for (const Proxy* p : region.subsymbols[it->second].input_proxies())
       pending.push_back(p->name());
   }
-  return {sub_region(region, first, first_stores), sub_region(region, second, reduced_outputs)};
+  BoundSymbol reducing = sub_region(region, second, reduced_outputs);
+  if (!executor.reduces_cooperatively(reducing)) return {};
+  return {sub_region(region, first, plain_outputs), std::move(reducing)};
 }
 
 } // namespace
@@ -463,15 +459,15 @@ void number_regions(Trace& trace) {
 
 Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors) {
   Trace fused = Fuser(trace, executors).run();
-  std::map<std::string, std::int64_t> min_points;
+  std::map<std::string, const Executor*> by_name;
   for (const Executor* e : executors)
-    min_points[e->name()] = e->cooperative_reduction_points();
+    by_name[e->name()] = e;
   std::vector<BoundSymbol> calls;
   bool split = false;
   for (BoundSymbol& bsym : fused.bound_symbols) {
-    const auto it = min_points.find(bsym.executor);
-    if (is_fusion_region(bsym) && it != min_points.end() && it->second > 0) {
-      if (std::vector<BoundSymbol> parts = split_mixed_reduction(bsym, it->second); !parts.empty()) {
+    const auto it = by_name.find(bsym.executor);
+    if (is_fusion_region(bsym) && it != by_name.end()) {
+      if (std::vector<BoundSymbol> parts = split_mixed_reduction(bsym, *it->second); !parts.empty()) {
         for (BoundSymbol& part : parts)
           calls.push_back(std::move(part));
         split = true;

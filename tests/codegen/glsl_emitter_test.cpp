@@ -60,6 +60,23 @@ TEST(GlslEmitter, AsksToKeepNanAndInfinitiesOnlyWhenTold) {
   EXPECT_EQ(kept.find("4461, 64"), std::string::npos) << kept;
 }
 
+TEST(GlslEmitter, F32PowGoesThroughDoubleOnlyWhenTheDeviceHasIt) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {8}, DType::Float32);
+  auto y = scope.input_tensor("y", {8}, DType::Float32);
+  const Trace trace = scope.finish(prims::pow(x, y));
+  const Kernel kernel = make_kernel("k", flatten_to_prims(trace.bound_symbols),
+                                    {trace.output.as_tensor()->name()});
+  const std::string plain = emit_glsl(kernel);
+  EXPECT_NE(plain.find("float thunder_pow_core(float x, float y) { return pow(x, y); }"),
+            std::string::npos)
+      << plain;
+  EXPECT_EQ(plain.find("double"), std::string::npos) << plain;
+  const std::string wide = emit_glsl(kernel, {.float64 = true});
+  EXPECT_NE(wide.find("double m = frexp(double(x), e);"), std::string::npos) << wide;
+  EXPECT_EQ(wide.find("return pow(x, y); }"), std::string::npos) << wide;
+}
+
 TEST(GlslEmitter, EmittingTwiceGivesTheSameSource) {
   const Region region = gelu_tanh_bias();
   const Kernel kernel = make_kernel("k", region.prims, {output_name(region)});

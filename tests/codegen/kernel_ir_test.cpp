@@ -148,6 +148,26 @@ TEST(KernelIr, LongUnorderedReductionsMakeACooperativeKernel) {
   }
 }
 
+TEST(KernelIr, RegionKernelCooperatesAsItsKernelDoes) {
+  // What the executors answer fusion with (Executor::reduces_cooperatively): a region's
+  // kernel, storing the region's outputs, is cooperative; a region make_kernel refuses is not.
+  const auto region = [](std::int64_t row, bool with_plain_output) {
+    TraceScope scope;
+    auto x = scope.input_tensor("x", {4, row}, DType::Float32);
+    auto total = prims::sum(prims::mul(x, x), {1});
+    const Trace trace = scope.finish(with_plain_output ? Value(Value::List{Value(total), Value(prims::exp(x))})
+                                                       : Value(total));
+    BoundSymbol r;
+    r.subsymbols = trace.bound_symbols;
+    r.output = trace.output;
+    return r;
+  };
+  EXPECT_TRUE(region_kernel_cooperates(region(kCooperativeMinExtent, false)));
+  EXPECT_FALSE(region_kernel_cooperates(region(kCooperativeMinExtent - 1, false)));
+  EXPECT_FALSE(region_kernel_cooperates(region(kCooperativeMinExtent, true)));
+  EXPECT_FALSE(region_kernel_cooperates(BoundSymbol{})); // no prims: make_kernel refuses
+}
+
 TEST(KernelIr, ReductionOverSeveralDimsIsOneLoop) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {2, 3, 4}, DType::Float32);

@@ -167,6 +167,10 @@ with open(exp, "w") as f:
     f.write("torch f32 ltorch.abs fail\n")
 p = run(["--backends", "torch", "--ops", "ltorch.abs", "--expectations", exp], 2)
 check(f"{exp}:1: no reason" in p.stderr, f"bad expectation message: {p.stderr}")
+with open(exp, "w") as f:
+    f.write("spirv,,cuda f32 ltorch.abs fail : an empty item\n")
+p = run(["--backends", "torch", "--ops", "ltorch.abs", "--expectations", exp], 2)
+check(f"{exp}:1: backend 'spirv,,cuda' has an empty item" in p.stderr, f"empty item message: {p.stderr}")
 p = run(["--backends", "metal"], 2)
 check("unknown backend 'metal'" in p.stderr, f"bad backend message: {p.stderr}")
 p = run(["--backends", "torch", "--ops", "no_such_op"], 2)

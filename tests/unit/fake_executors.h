@@ -14,7 +14,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,13 +48,13 @@ public:
   bool fusible(const BoundSymbol& bsym) const override {
     return claims_ == Claims::FusiblePrims && claims(bsym);
   }
-  std::int64_t cooperative_reduction_points() const override { return cooperative_points_; }
-  /// What cooperative_reduction_points() says (0, as the default Executor, unless set).
-  void set_cooperative_reduction_points(std::int64_t points) { cooperative_points_ = points; }
+  bool reduces_cooperatively(const BoundSymbol& /*region*/) const override { return cooperative_; }
+  /// What reduces_cooperatively() says of every region (false, as the default Executor).
+  void set_reduces_cooperatively(bool cooperative) { cooperative_ = cooperative; }
 
 private:
   Claims claims_;
-  std::int64_t cooperative_points_ = 0;
+  bool cooperative_ = false;
   Availability availability_;
 };
 

@@ -104,27 +104,29 @@ TEST_F(Fusion, ReaderOfALongReductionAtItsOwnSizeStaysInTheRegion) {
   EXPECT_EQ(region_prims(fused).size(), 1u) << fused.to_string();
 }
 
-TEST(FusionCooperative, ALongReductionBesideValuesThatReadNoneIsASecondRegion) {
+TEST(FusionCooperative, AReductionBesideValuesThatReadNoneIsASecondRegion) {
   // A residual add and its row sum (a layer norm's first step), both stored. In one region
-  // a kernel gives each row a thread that loops over its 256 points (beside the threads of
-  // the sum's elements); an executor whose kernels reduce cooperatively gets the sum as a
-  // second region, which reads the stored residual and stores only reduced values.
-  const auto trace = [](std::int64_t row) {
+  // a kernel gives each row a thread that loops over its points (beside the threads of the
+  // sum's elements); where the executor's kernel of the reduction alone is cooperative, the
+  // sum becomes a second region that reads the stored residual and stores only reduced
+  // values (the codegen tests check which kernels are cooperative).
+  const auto trace = [](bool store_residual) {
     TraceScope scope;
-    auto x = scope.input_tensor("x", {64, row}, DType::Float32);
-    auto y = scope.input_tensor("y", {64, row}, DType::Float32);
+    auto x = scope.input_tensor("x", {64, 256}, DType::Float32);
+    auto y = scope.input_tensor("y", {64, 256}, DType::Float32);
     auto s = prims::add(x, y);
-    auto r = prims::sum(prims::mul(s, s), {1});
-    return scope.finish(Value(std::vector<Value>{s, prims::sqrt(r)}));
+    auto r = prims::sqrt(prims::sum(prims::mul(s, s), {1}));
+    // Else a value of s's: the reduction would need s, which the first part does not store.
+    return scope.finish(Value(std::vector<Value>{store_residual ? s : prims::exp(s), r}));
   };
-  const auto fuse_with = [](const Trace& t, std::int64_t points) {
+  const auto fuse_with = [](const Trace& t, bool cooperative) {
     testing::FakeExecutor kernels("cuda", 200, Claims::FusiblePrims);
-    kernels.set_cooperative_reduction_points(points);
+    kernels.set_reduces_cooperatively(cooperative);
     testing::FakeExecutor torch("torch", 100, Claims::Everything);
     const std::vector<const Executor*> executors{&kernels, &torch};
     return fuse(assign_executors(t, executors), executors);
   };
-  const Trace split = fuse_with(trace(256), 128);
+  const Trace split = fuse_with(trace(true), true);
   ASSERT_EQ(calls(split), (std::vector<std::string>{"cuda.fusion0", "cuda.fusion1"}))
       << split.to_string();
   const BoundSymbol& first = split.bound_symbols[0];
@@ -137,9 +139,10 @@ TEST(FusionCooperative, ALongReductionBesideValuesThatReadNoneIsASecondRegion) {
   EXPECT_EQ(second.args[0].proxy()->name(), first.output.proxy()->name());
   EXPECT_EQ(second.subsymbols.size(), 3u) << split.to_string();
   EXPECT_EQ(second.output.proxy()->name(), split.output.as_list()[1].proxy()->name());
-  // Kernels that never cooperate, and rows under the executor's bound, keep one region.
-  EXPECT_EQ(calls(fuse_with(trace(256), 0)), (std::vector<std::string>{"cuda.fusion0"}));
-  EXPECT_EQ(calls(fuse_with(trace(100), 128)), (std::vector<std::string>{"cuda.fusion0"}));
+  // Kernels that would not cooperate keep one region; so does a region whose first part
+  // would have to store a value more (s, for the reduction).
+  EXPECT_EQ(calls(fuse_with(trace(true), false)), (std::vector<std::string>{"cuda.fusion0"}));
+  EXPECT_EQ(calls(fuse_with(trace(false), true)), (std::vector<std::string>{"cuda.fusion0"}));
 }
 
 TEST_F(Fusion, ConvolutionReadsItsInputsFromMemory) {

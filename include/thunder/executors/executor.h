@@ -85,11 +85,11 @@ public:
   /// RELU_BIAS epilogues on cuda); the matmul_epilogues pass then folds the bias add and
   /// the activation after a prims.matmul it claims into that call. False by default.
   virtual bool runs_matmul_epilogue(const MatmulEpilogue& epilogue) const;
-  /// The fewest points per result (a row's length) at which its generated kernels run a
-  /// reduction cooperatively, a workgroup per result (codegen::Kernel::cooperative); 0:
-  /// never. Fusion then keeps such a reduction's values apart from values that read no
-  /// reduction (see fuse). 0 by default.
-  virtual std::int64_t cooperative_reduction_points() const;
+  /// Whether its kernel of this fusion region runs the region's reductions cooperatively, a
+  /// workgroup per result (codegen::Kernel::cooperative); fusion then keeps a reduction's
+  /// values apart from values that read none where that makes a kernel cooperative (see
+  /// fuse). False by default.
+  virtual bool reduces_cooperatively(const BoundSymbol& region) const;
 
 private:
   std::string name_;

@@ -34,12 +34,12 @@ inline constexpr std::int64_t kFusionRecomputeLimit = 64;
 /// A trace (provenance "Fusion") in which the fusible calls of each executor are grouped
 /// into fusion regions. The trace must come from assign_executors with the same executors
 /// (each call names one of them). Calls are reordered only as dataflow allows; numbering
-/// (per executor, from 0) and order are deterministic. For an executor whose kernels run
-/// long reductions cooperatively (Executor::cooperative_reduction_points), a region that
-/// would store a long reduction's values beside values that read no reduction (a layer
-/// norm's residual sum and its mean) is made as two: the values that read none, then the
-/// reduction's, which reads from the first what both need; so the second kernel can give
-/// each result a workgroup instead of a thread that loops over the whole reduction.
+/// (per executor, from 0) and order are deterministic. A region that would store a
+/// reduction's values beside values that read no reduction (a layer norm's residual sum and
+/// its mean) is made as two where its executor's kernel of the reduction alone is
+/// cooperative (Executor::reduces_cooperatively) and the first stores nothing the region
+/// did not: the values that read none, then the reduction's, which reads from the first
+/// what both need; a kernel that stores both loops over each reduction in one thread.
 Trace fuse(const Trace& trace, const std::vector<const Executor*>& executors);
 
 /// The members `keep` of a fusion region as a region of their own (same symbol and

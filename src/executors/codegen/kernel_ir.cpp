@@ -1194,6 +1194,22 @@ std::optional<Kernel> one_prim_kernel(const BoundSymbol& bsym,
   }
 }
 
+std::vector<std::string> region_output_names(const BoundSymbol& region) {
+  std::vector<std::string> names;
+  for (const Proxy* p : region.output_proxies())
+    names.push_back(p->name());
+  return names;
+}
+
+bool region_kernel_cooperates(const BoundSymbol& region) {
+  try {
+    return make_kernel("probe", flatten_to_prims(region.subsymbols), region_output_names(region))
+        .cooperative;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::string index_error_message(const Kernel& kernel, const std::uint32_t* status) {
   if (status[0] == 0) return {};
   const std::size_t which = status[0] - 1;

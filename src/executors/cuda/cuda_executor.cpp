@@ -14,13 +14,6 @@
 namespace thunder::cuda {
 namespace {
 
-std::vector<std::string> output_names(const BoundSymbol& bsym) {
-  std::vector<std::string> names;
-  for (const Proxy* p : bsym.output_proxies())
-    names.push_back(p->name());
-  return names;
-}
-
 bool on_cpu_or_cuda(const Device& device) {
   return device == Device::cpu() || device.type == DeviceType::CUDA;
 }
@@ -135,8 +128,8 @@ bool CudaExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {
          CublasMatmul::supports(epilogue.dtype) && blas_loadable();
 }
 
-std::int64_t CudaExecutor::cooperative_reduction_points() const {
-  return codegen::kCooperativeMinExtent;
+bool CudaExecutor::reduces_cooperatively(const BoundSymbol& region) const {
+  return codegen::region_kernel_cooperates(region);
 }
 
 bool CudaExecutor::reads_view_layout(const Shape& shape,
@@ -158,7 +151,7 @@ CudaExecutor::render(const BoundSymbol& region,
   std::string kernel_name = region.symbol->name;
   std::replace(kernel_name.begin(), kernel_name.end(), '.', '_');
   const std::vector<const BoundSymbol*> prims = codegen::flatten_to_prims(region.subsymbols);
-  out->kernel = codegen::make_kernel(kernel_name, prims, output_names(region), input_strides);
+  out->kernel = codegen::make_kernel(kernel_name, prims, codegen::region_output_names(region), input_strides);
   out->source = codegen::emit_cuda(out->kernel);
   out->source_hash = stable_hash(out->source);
   return out;

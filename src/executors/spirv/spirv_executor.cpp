@@ -82,13 +82,6 @@ DeviceFeatures device_features(const SpirvExecutor& executor) {
   }
 }
 
-std::vector<std::string> output_names(const BoundSymbol& bsym) {
-  std::vector<std::string> names;
-  for (const Proxy* p : bsym.output_proxies())
-    names.push_back(p->name());
-  return names;
-}
-
 bool is_matmul(const BoundSymbol& bsym) {
   return bsym.symbol == &prims::symbol(prims::PrimId::matmul);
 }
@@ -194,8 +187,15 @@ bool SpirvExecutor::runs_matmul_epilogue(const MatmulEpilogue& epilogue) const {
   return device_features(*this).storage_buffer_16bit;
 }
 
-std::int64_t SpirvExecutor::cooperative_reduction_points() const {
-  return runtime().cooperative_kernels() ? codegen::kCooperativeMinExtent : 0;
+bool SpirvExecutor::reduces_cooperatively(const BoundSymbol& region) const {
+  try {
+    // Off on CPU devices (RuntimeOptions::cooperative): a kernel then loops in one
+    // invocation per result whatever the region.
+    if (!runtime().cooperative_kernels()) return false;
+  } catch (const BackendError&) {
+    return false; // availability() says why
+  }
+  return codegen::region_kernel_cooperates(region);
 }
 
 std::shared_ptr<const CompiledRegion>
@@ -209,7 +209,7 @@ SpirvExecutor::compile(const BoundSymbol& region,
   std::string kernel_name = region.symbol->name;
   std::replace(kernel_name.begin(), kernel_name.end(), '.', '_');
   std::vector<const BoundSymbol*> prims = codegen::flatten_to_prims(region.subsymbols);
-  out->kernel = codegen::make_kernel(kernel_name, prims, output_names(region), input_strides);
+  out->kernel = codegen::make_kernel(kernel_name, prims, codegen::region_output_names(region), input_strides);
   if (const std::string why = kernel_dtype_problem(out->kernel, device_features(*this));
       !why.empty()) {
     throw UnsupportedError(str("spirv executor: region ", region.symbol->name, " (",
@@ -220,7 +220,8 @@ SpirvExecutor::compile(const BoundSymbol& region,
   const DeviceFeatures features = device_features(*this);
   out->glsl = codegen::emit_glsl(
       out->kernel, {.preserve_inf_nan_32 = features.preserve_inf_nan_float32,
-                    .preserve_inf_nan_64 = features.preserve_inf_nan_float64});
+                    .preserve_inf_nan_64 = features.preserve_inf_nan_float64,
+                    .float64 = features.shader_float64});
   out->source_hash = stable_hash(out->glsl);
 
   VulkanRuntime& rt = runtime();

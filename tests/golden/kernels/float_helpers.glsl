@@ -46,6 +46,8 @@ float thunder_expm1(float x) {
   return exp(x) - 1.0;
 }
 
+float thunder_pow_core(float x, float y) { return pow(x, y); }
+
 // pow with C's results where GLSL's is undefined (x <= 0, y == 0, NaN, infinities).
 float thunder_pow(float x, float y) {
   if (y == 0.0 || x == 1.0) return 1.0;
@@ -58,15 +60,15 @@ float thunder_pow(float x, float y) {
   }
   if (x < 0.0) {
     // An infinite y is an even integer; (-1)^inf is 1 in C, NaN as exp2(inf * 0).
-    if (isinf(y)) return x == -1.0 ? 1.0 : pow(-x, y);
+    if (isinf(y)) return x == -1.0 ? 1.0 : thunder_pow_core(-x, y);
     if (trunc(y) != y) {
       if (isinf(x)) return y > 0.0 ? uintBitsToFloat(0x7F800000u) : 0.0;
       return uintBitsToFloat(0x7FC00000u);
     }
-    float r = pow(-x, y);
+    float r = thunder_pow_core(-x, y);
     return mod(y, 2.0) == 1.0 ? -r : r;
   }
-  return pow(x, y);
+  return thunder_pow_core(x, y);
 }
 
 // atan2 with C's results where GLSL's atan(y, x) is undefined: NaN (propagated),

@@ -11,8 +11,8 @@
 //   values are only loaded and stored, computed in 32 bits, so a device needs the storage
 //   features, shaderInt64 for i64 and shaderFloat64 for f64, never shaderFloat16/Int8/Int16;
 //   the spirv executor refuses what the device lacks);
-// - where GlslOptions asks for it, the SignedZeroInfNanPreserve execution mode (the only
-//   way the source depends on the device);
+// - where GlslOptions asks for it, the SignedZeroInfNanPreserve execution mode, and f32 pow
+//   computed in double (the only ways the source depends on the device);
 // - a push constant `uint numel`: Kernel::num_invocations (invocations past it return);
 // - a cooperative kernel (Kernel::cooperative) computes element gl_WorkGroupID.y *
 //   gl_NumWorkGroups.x + gl_WorkGroupID.x with its whole workgroup: dispatch
@@ -40,6 +40,9 @@ struct GlslOptions {
   /// are none: lavapipe folds inf - inf to 0 and x * 0 to 0.
   bool preserve_inf_nan_32 = false;
   bool preserve_inf_nan_64 = false;
+  /// The device computes in double (shaderFloat64): f32 pow then goes through double and is
+  /// rounded once, where a driver's float pow may be exp2(y * log2(x)) in float.
+  bool float64 = false;
 };
 
 /// The kernel as GLSL 450 compute shader source (see the header comment for its interface).

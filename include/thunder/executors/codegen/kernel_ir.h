@@ -173,6 +173,13 @@ Kernel make_kernel(const std::string& name, const std::vector<const BoundSymbol*
 /// their subsymbols.
 std::vector<const BoundSymbol*> flatten_to_prims(const std::vector<BoundSymbol>& bound_symbols);
 
+/// The names of what a fusion region stores: its output proxies, in order.
+std::vector<std::string> region_output_names(const BoundSymbol& region);
+
+/// Whether the kernel of a fusion region (its prims, storing its outputs, inputs
+/// contiguous) is cooperative (Kernel::cooperative): false where make_kernel refuses it.
+bool region_kernel_cooperates(const BoundSymbol& region);
+
 /// The kernel of one prim alone, as an executor asks before claiming it: nullopt unless
 /// bsym is a prim with one tensor output, every tensor it reads or writes passes
 /// `tensor_ok`, and make_kernel builds it; then `printable` (the emitter, and any check of

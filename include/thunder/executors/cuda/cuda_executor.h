@@ -95,7 +95,7 @@ public:
   bool reads_any_view_layout(const BoundSymbol& reader) const override;
   /// cuBLASLt's BIAS, RELU and RELU_BIAS epilogues, in f32, f16 and bf16, where it loads.
   bool runs_matmul_epilogue(const MatmulEpilogue& epilogue) const override;
-  std::int64_t cooperative_reduction_points() const override;
+  bool reduces_cooperatively(const BoundSymbol& region) const override;
   /// A layout CublasMatmul::takes, with one batch stride.
   bool reads_view_layout(const Shape& shape, const std::vector<std::int64_t>& strides) const override;
 

@@ -73,7 +73,7 @@ public:
   /// 16-bit values: added on the f32 accumulator before the one rounding. Off with
   /// RuntimeOptions::matmul_epilogues = 0 or THUNDER_VK_MATMUL_EPILOGUES=0.
   bool runs_matmul_epilogue(const MatmulEpilogue& epilogue) const override;
-  std::int64_t cooperative_reduction_points() const override;
+  bool reduces_cooperatively(const BoundSymbol& region) const override;
 
   /// The runtime; BackendError with the availability reason where there is none.
   VulkanRuntime& runtime() const;
