@@ -152,6 +152,33 @@ TEST_F(MatmulEpilogues, AProductReadElsewhereIsLeftAlone) {
   EXPECT_EQ(out.bound_symbols.size(), assigned_.bound_symbols.size());
 }
 
+TEST_F(MatmulEpilogues, ALinearOfA3DInputWithoutBiasWritesItsReshapedResult) {
+  // A bias-free linear of [B, S, K] (GPT-2's logits): reshape, product, reshape back. The
+  // product is written in the reshaped shape (the same bytes), so no region copies it; a
+  // 2-D one, with nothing to fold, stays a plain product.
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {2, 4, 64}, DType::Float32);
+  auto w = scope.input_tensor("w", {32, 64}, DType::Float32);
+  const Trace out = folded(scope.finish(ltorch::linear(x, w)));
+  ASSERT_EQ(count(out, "gpu.matmul_epilogue"), 1u) << out.to_string();
+  EXPECT_EQ(count(out, "prims.matmul"), 0u) << out.to_string();
+  const BoundSymbol& call = *std::find_if(
+      out.bound_symbols.begin(), out.bound_symbols.end(),
+      [](const BoundSymbol& b) { return b.symbol->qualified_name() == "gpu.matmul_epilogue"; });
+  EXPECT_EQ(call.output.as_tensor()->shape(), (Shape{2, 4, 32}));
+  EXPECT_EQ(call.output.as_tensor()->name(), out.output.as_tensor()->name());
+  ASSERT_EQ(gpu_->asked.size(), 1u);
+  EXPECT_FALSE(gpu_->asked[0].bias);
+  EXPECT_EQ(gpu_->asked[0].activation, MatmulActivation::None);
+
+  TraceScope flat;
+  auto x2 = flat.input_tensor("x", {8, 64}, DType::Float32);
+  auto w2 = flat.input_tensor("w", {32, 64}, DType::Float32);
+  const Trace plain = folded(flat.finish(ltorch::linear(x2, w2)));
+  EXPECT_EQ(count(plain, "gpu.matmul_epilogue"), 0u) << plain.to_string();
+  EXPECT_EQ(count(plain, "prims.matmul"), 1u);
+}
+
 TEST_F(MatmulEpilogues, NothingFoldsForAnExecutorWithoutEpilogues) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {8, 64}, DType::Float16);

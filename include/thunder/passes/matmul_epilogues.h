@@ -6,7 +6,8 @@
 // epilogue, on the accumulator, before the one rounding. This pass finds
 //
 //   c = prims.matmul(a, b)            [a, b: prims.convert_element_type(x, f32) + views]
-//   c = prims.reshape(c, [..., N])    (optional: a linear of a 3-D input)
+//   c = prims.reshape(c, [..., N])    (optional: a linear of a 3-D input; alone too, since
+//                                      a reshape after an unfused product is a copy kernel)
 //   d = prims.add(c, prims.broadcast_in_dim(bias, [..., N], [last]))   (optional)
 //   e = prims.maximum(d, 0)           (optional: relu)
 //   out = prims.convert_element_type(e, f16 | bf16)                   (optional)
@@ -16,7 +17,7 @@
 //
 //   out = cuda.matmul_epilogue(a16, b16, bias, activation='relu')
 //
-// whose subsymbols are the calls it replaced. Upcast operands are taken before their
+// whose subsymbols are the calls it replaced (a plain product, not reshaped, stays as it is). Upcast operands are taken before their
 // conversion (the views replayed on the f16/bf16 tensor), so the product reads the
 // weights as they are stored. Only folds that keep the trace's numbers: the product
 // accumulates in f32 either way, and the bias is added before the one rounding, as torch
