@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Device memory of the test models on the spirv and cuda backends against eager PyTorch's, measured:
 # for each model, with weights uploaded per call (THUNDER_VK_RESIDENT_WEIGHTS=0) and kept on
-# the device (=1, the default on discrete GPUs), the peak of a warm call (its buffers from
-# the arena planned from the first call), the arena, and what eager PyTorch holds running
+# the device (=1, the default on discrete GPUs), the peak of a warm call and of the first
+# (both from the arena a dry run planned before the first), the arena, and what eager PyTorch holds running
 # the same program op by op on the CPU allocator (CompiledModule::measure_eager_peak_bytes),
 # beside the trace's lower-bound estimate. Run from the project root after a build:
 #   bash bench/device_memory.sh [BUILD_DIR] [MODELS_DIR]
@@ -13,8 +13,8 @@ build=${1:-build/default}
 models=${2:-$build/tests/models}
 run="$build/tools/thunder-run"
 [ -x "$run" ] || { echo "no $run: build first (tools/dev.sh build)" >&2; exit 2; }
-printf '%-10s %-8s %12s %12s %14s %14s %8s  %s\n' model weights "peak KiB" "arena KiB" \
-  "eager KiB" "estimate KiB" "/eager" device
+printf '%-10s %-8s %12s %12s %12s %14s %14s %8s  %s\n' model weights "peak KiB" "first KiB" \
+  "arena KiB" "eager KiB" "estimate KiB" "/eager" device
 for m in mlp cnn attention embed gpt2 llama bert; do
   [ -f "$models/$m.pt2" ] || continue
   for resident in 0 1; do
@@ -25,8 +25,9 @@ import json, sys
 j = json.loads(sys.stdin.read().strip().splitlines()[-1])
 kib = lambda b: b / 1024
 peak, eager = j["peak_device_bytes"], j["eager_peak_bytes_measured"]
-print("%-10s %-8s %12.1f %12.1f %14.1f %14.1f %8.3f  %s%s" % (sys.argv[1], sys.argv[2],
-      kib(peak), kib(j["planned_bytes"]), kib(eager), kib(j["eager_peak_bytes_estimate"]),
+print("%-10s %-8s %12.1f %12.1f %12.1f %14.1f %14.1f %8.3f  %s%s" % (sys.argv[1], sys.argv[2],
+      kib(peak), kib(j["first_call_peak_device_bytes"]), kib(j["planned_bytes"]), kib(eager),
+      kib(j["eager_peak_bytes_estimate"]),
       peak / eager, j["device"], "" if j["pass"] else "  (RESULT CHECK FAILED)"))
 ' "$m" "$([ "$resident" = 1 ] && echo resident || echo per-call)"
   done

@@ -203,6 +203,7 @@ int run_model(const RunArgs& a) {
   // The first call may compile (new shapes); then warm, steady-state calls are timed, up
   // to the moment their last result is on the host (GPU work is asynchronous).
   const std::vector<at::Tensor> out = to_cpu(module->forward(device_inputs));
+  const std::uint64_t first_call_peak = module->stats().peak_device_bytes;
   const auto start = std::chrono::steady_clock::now();
   std::vector<at::Tensor> last;
   for (int i = 0; i < a.repeat; ++i)
@@ -286,6 +287,7 @@ int run_model(const RunArgs& a) {
     j["cache"] = {{"hits", stats.cache_hits}, {"misses", stats.cache_misses}};
     if (stats.peak_device_bytes > 0) {
       j["peak_device_bytes"] = stats.peak_device_bytes;
+      j["first_call_peak_device_bytes"] = first_call_peak;
       j["eager_peak_bytes_estimate"] = stats.eager_peak_bytes_estimate;
       j["eager_peak_bytes_measured"] = eager_measured;
       j["uploaded_bytes"] = stats.uploaded_bytes;
@@ -340,6 +342,9 @@ int run_model(const RunArgs& a) {
     if (stats.planned_bytes > 0) {
       std::printf("  of which %.1f KiB is one arena, planned from a record of the trace's buffers\n",
                   static_cast<double>(stats.planned_bytes) / 1024);
+    }
+    if (first_call_peak != stats.peak_device_bytes) {
+      std::printf("  the first call's peak: %.1f KiB\n", static_cast<double>(first_call_peak) / 1024);
     }
     std::printf("host to device, last call: %.1f KiB copied; %.1f KiB of weights already on "
                 "the device\n",

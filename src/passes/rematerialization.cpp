@@ -393,10 +393,12 @@ private:
       const TensorProxy& base = *chain[k]->args.at(0).as_tensor();
       const bool input = trace_inputs_.count(base.name()) != 0;
       // A larger value viewed lives as long as its view; copying the view frees it sooner.
-      // Unless readers that take any layout view all of it (q, k and v sliced from one
-      // product): then the copies would only add to it.
+      // Unless readers that take any layout view at least half of it (k and v sliced from
+      // one qkv product, q scaled in the region): the copies add what they view while the
+      // value is still alive, and keeping it adds only its part nothing views, for longer.
+      // Not knowing where the peak falls, the smaller of the two costs is taken.
       if (!input && bytes(base) > bytes(out) &&
-          !(any_layout && viewed_with_any_layout(base) >= numel(base.shape())))
+          !(any_layout && 2 * viewed_with_any_layout(base) >= numel(base.shape())))
         continue;
       // A base that is itself a view a matmul reads in place would be made twice (in the
       // region, for this view, and before that matmul).

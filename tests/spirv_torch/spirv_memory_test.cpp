@@ -5,11 +5,13 @@
 #include "thunder/core/tracing.h"
 #include "thunder/executors/spirv/spirv_torch.h"
 #include "thunder/ops/ltorch.h"
+#include "thunder/ops/prims.h"
 #include "thunder/passes/buffer_lifetimes.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -95,10 +97,11 @@ TEST(SpirvMemory, IntermediatesReuseTheBuffersOfThoseThatDied) {
   EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
 }
 
-// The first run records its requests; the next ones take every buffer from one arena
-// planned from them (PlannedMemory), held between runs, with the same results and a peak no
-// higher than the pool's.
-TEST(SpirvMemory, LaterRunsTakeTheirBuffersFromAnArenaPlannedFromTheFirst) {
+// Before a trace's first run, a dry run (no device work) records the buffers it will ask
+// for; the run then takes every one of them from one arena planned from that record
+// (PlannedMemory), which stays for the runs after it. The arena is no larger than what the
+// pool alone holds at its peak, and the results are the pool's.
+TEST(SpirvMemory, TheFirstRunTakesItsBuffersFromAnArenaADryRunPlanned) {
   std::string why_not;
   const auto spirv = open_executor({}, why_not);
   if (!spirv) GTEST_SKIP() << "spirv executor not available here: " << why_not;
@@ -106,25 +109,31 @@ TEST(SpirvMemory, LaterRunsTakeTheirBuffersFromAnArenaPlannedFromTheFirst) {
       thunder::delete_last_used(prepare_spirv_trace(layers_trace(), *spirv, TorchFallbackExecutor()));
   std::vector<at::Tensor> tensors;
   const std::vector<c10::IValue> inputs = layers_inputs(tensors);
+  ExecutionReport pooled, first, second;
+  const std::vector<at::Tensor> from_pool =
+      run_spirv_trace(*spirv, prepared, inputs, &pooled, /*strict=*/true);
+  EXPECT_EQ(pooled.planned_bytes, 0u);
+
   thunder::spirv::PlannedMemory plan;
-  ExecutionReport first, second;
   const std::vector<at::Tensor> a =
       run_spirv_trace(*spirv, prepared, inputs, &first, /*strict=*/true, nullptr, &plan);
-  EXPECT_EQ(first.planned_bytes, 0u);
   ASSERT_TRUE(plan.planned());
-  EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u) << "no arena before a run uses the plan";
+  EXPECT_EQ(first.planned_bytes, plan.arena_bytes());
+  EXPECT_EQ(first.peak_device_bytes, plan.arena_bytes()) << "every buffer came from the arena";
+  EXPECT_LE(first.peak_device_bytes, pooled.peak_device_bytes);
   // x and the weights are uploaded and alive throughout; two intermediates at a time.
   EXPECT_GE(plan.live_bytes(), (kLayers + 1 + 2) * kTensorBytes);
   EXPECT_GE(plan.arena_bytes(), plan.live_bytes());
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_TRUE(at::equal(a[0], from_pool[0]));
+  EXPECT_EQ(first.prims, pooled.prims) << "the dry run counted nothing of its own";
+  EXPECT_EQ(spirv->runtime().memory_stats().in_use, plan.arena_bytes()) << "held between runs";
 
   const std::vector<at::Tensor> b =
       run_spirv_trace(*spirv, prepared, inputs, &second, /*strict=*/true, nullptr, &plan);
   EXPECT_EQ(second.planned_bytes, plan.arena_bytes());
-  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(second.peak_device_bytes, plan.arena_bytes());
   EXPECT_TRUE(at::equal(a[0], b[0]));
-  EXPECT_LE(second.peak_device_bytes, first.peak_device_bytes);
-  EXPECT_EQ(second.peak_device_bytes, plan.arena_bytes()) << "every buffer came from the arena";
-  EXPECT_EQ(spirv->runtime().memory_stats().in_use, plan.arena_bytes()) << "held between runs";
 
   // Other values through the same arena: nothing stale, nothing aliased.
   std::vector<at::Tensor> other;
@@ -134,6 +143,38 @@ TEST(SpirvMemory, LaterRunsTakeTheirBuffersFromAnArenaPlannedFromTheFirst) {
   EXPECT_TRUE(at::allclose(c[0].to(at::kDouble), layers_reference(other), 1e-4, 1e-5));
   plan.clear();
   EXPECT_EQ(spirv->runtime().memory_stats().in_use, 0u);
+}
+
+// A trace that computes a value on the host (here the first matmul, given to torch) cannot
+// be planned without running: its first run takes the pool and records the plan, and the
+// runs after it take the arena.
+TEST(SpirvMemory, ARunThatNeedsAHostValueIsPlannedFromItsOwnRecord) {
+  std::string why_not;
+  const auto spirv = open_executor({}, why_not);
+  if (!spirv) GTEST_SKIP() << "spirv executor not available here: " << why_not;
+  Trace prepared =
+      thunder::delete_last_used(prepare_spirv_trace(layers_trace(), *spirv, TorchFallbackExecutor()));
+  const auto first_matmul = std::find_if(
+      prepared.bound_symbols.begin(), prepared.bound_symbols.end(), [](const thunder::BoundSymbol& b) {
+        return b.symbol == &thunder::prims::symbol(thunder::prims::PrimId::matmul);
+      });
+  ASSERT_NE(first_matmul, prepared.bound_symbols.end()) << prepared.to_string();
+  first_matmul->executor = "torch";
+  std::vector<at::Tensor> tensors;
+  const std::vector<c10::IValue> inputs = layers_inputs(tensors);
+  thunder::spirv::PlannedMemory plan;
+  ExecutionReport first, second;
+  const std::vector<at::Tensor> a =
+      run_spirv_trace(*spirv, prepared, inputs, &first, /*strict=*/true, nullptr, &plan);
+  EXPECT_EQ(first.planned_bytes, 0u);
+  EXPECT_GT(first.prims["torch"], 0u) << first.to_string();
+  ASSERT_TRUE(plan.planned());
+  const std::vector<at::Tensor> b =
+      run_spirv_trace(*spirv, prepared, inputs, &second, /*strict=*/true, nullptr, &plan);
+  EXPECT_EQ(second.planned_bytes, plan.arena_bytes());
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_TRUE(at::equal(a[0], b[0]));
+  EXPECT_TRUE(at::allclose(a[0].to(at::kDouble), layers_reference(tensors), 1e-4, 1e-5));
 }
 
 // An arena larger than one buffer may be (maxStorageBufferRange; here a limit of two

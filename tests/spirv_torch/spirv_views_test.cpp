@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -176,12 +177,19 @@ TEST(SpirvViews, AttentionReadsTheTransposedKeysOfAMatmulOnTheDevice) {
 }
 
 // Issue #6: a model's peak device memory on spirv stays at or under eager PyTorch's (the
-// estimate from its interpreted trace), and its outputs match the torch backend's.
+// estimate from its interpreted trace), and its outputs match the torch backend's. Every
+// call, the first included, takes its buffers from one arena: a dry run planned it before
+// the first (spirv::PlannedMemory). Weights are uploaded for each call here, as on devices
+// with one memory (lavapipe's default); kept on the device, the default on discrete GPUs,
+// see the test after this one.
 class SpirvViewsModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SpirvViewsModels, HoldNoMoreDeviceMemoryThanEager) {
   THUNDER_SPIRV_MODEL_OR_SKIP(path, GetParam());
-  const auto compiled = compile_for(path, "spirv");
+  thunder::Options options;
+  options.backend = "spirv";
+  options.resident_weights = 0;
+  const auto compiled = thunder::compile(path, options);
   const auto reference = compile_for(path, "torch");
   const std::vector<at::Tensor> inputs = thunder::load_sample_inputs(path);
   ASSERT_FALSE(inputs.empty());
@@ -189,35 +197,41 @@ TEST_P(SpirvViewsModels, HoldNoMoreDeviceMemoryThanEager) {
   // Eager PyTorch measured (the program op by op on the CPU allocator) holds at least what
   // the estimate says: the estimate is a lower bound.
   const std::int64_t measured = compiled->measure_eager_peak_bytes(inputs);
-  // The first call takes buffers from the pool as they come; the second from one arena
-  // planned from the first's requests (spirv::PlannedMemory).
-  for (const bool planned : {false, true}) {
+  std::optional<std::uint64_t> first_peak;
+  for (const char* call : {"first call", "second call"}) {
     const std::vector<at::Tensor> got = compiled->forward(inputs);
     ASSERT_EQ(got.size(), want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       EXPECT_TRUE(at::allclose(got[i], want[i], 1e-4, 1e-5))
-          << GetParam() << " output " << i << (planned ? " (planned)" : "") << ": max abs "
+          << GetParam() << " output " << i << " (" << call << "): max abs "
           << (got[i] - want[i]).abs().max().item<double>();
     }
     const thunder::CompileStats& stats = compiled->stats();
-    std::cout << "[spirv views] " << GetParam() << (planned ? ", planned" : ", pooled")
-              << ": peak " << stats.peak_device_bytes << " bytes, eager "
-              << stats.eager_peak_bytes_estimate << " estimated, " << measured << " measured\n";
+    std::cout << "[spirv views] " << GetParam() << ", " << call << ": peak "
+              << stats.peak_device_bytes << " bytes (arena " << stats.planned_bytes
+              << "), eager " << stats.eager_peak_bytes_estimate << " estimated, " << measured
+              << " measured\n";
     EXPECT_GE(measured, stats.eager_peak_bytes_estimate);
-    EXPECT_EQ(stats.planned_bytes > 0, planned);
+    EXPECT_GT(stats.planned_bytes, 0u) << call << ": not from a planned arena";
     EXPECT_GT(stats.peak_device_bytes, 0u);
     EXPECT_LE(static_cast<std::int64_t>(stats.peak_device_bytes), stats.eager_peak_bytes_estimate)
         << compiled->last_traces().back().to_string();
+    if (first_peak) {
+      EXPECT_EQ(stats.peak_device_bytes, *first_peak) << "the first call was planned as well";
+    }
+    first_peak = stats.peak_device_bytes;
   }
 }
 
 // With its weights kept on the device (Options::resident_weights, the default on discrete
 // GPUs), a model's second call copies only the user inputs: the transposed weights too are
-// views of the device copies. The outputs are the same, and the second call's buffers come
-// from its planned arena. The peak is printed, not bounded by eager's estimate: held for the
-// whole call, the weights no longer make room for intermediates as they die, and some copies
-// the fused trace makes (heads laid out for a matmul) are views in the estimate, which does
-// not see the copies eager's own kernels make inside (at::matmul of a transposed batch).
+// views of the device copies. The outputs are the same, and both calls take their buffers
+// from the arena planned before the first, so their peaks are equal. The peak is printed,
+// not bounded by eager's estimate: held for the whole call, the weights no longer make room
+// for intermediates as they die, and the decomposed sdpa holds what eager's fused one does
+// not (attention: the [B, H, L, S] weights; bert: the scaled query beside the query; llama:
+// its mask as an f32 additive mask where eager keeps the bool), so llama, bert and
+// attention end 0.4% to 5% over the estimate (issue #6: a fused attention would remove it).
 TEST_P(SpirvViewsModels, KeepTheirWeightsOnTheDeviceBetweenCalls) {
   THUNDER_SPIRV_MODEL_OR_SKIP(path, GetParam());
   thunder::Options options;
@@ -243,7 +257,7 @@ TEST_P(SpirvViewsModels, KeepTheirWeightsOnTheDeviceBetweenCalls) {
             << stats.peak_device_bytes << " (planned), eager " << stats.eager_peak_bytes_estimate
             << " estimated, " << compiled->measure_eager_peak_bytes(inputs) << " measured\n";
   EXPECT_GT(stats.planned_bytes, 0u);
-  EXPECT_LE(stats.peak_device_bytes, first_peak);
+  EXPECT_EQ(stats.peak_device_bytes, first_peak) << "the first call was planned as well";
   EXPECT_LE(stats.uploaded_bytes, user_bytes) << compiled->last_traces().back().to_string();
   EXPECT_GT(stats.resident_bytes, 0u);
   EXPECT_EQ(first_upload, stats.uploaded_bytes + stats.resident_bytes);

@@ -106,12 +106,22 @@ namespace {
 // Runs one trace. Regions are recorded into a pending batch that is submitted (flushed)
 // before the next torch call and at the end; only values something outside the batch reads
 // are downloaded.
+//
+// A dry runner (`dry`) goes through the same steps without touching the device: it compiles
+// what the run would, asks for the same buffers in the same order and releases them at the
+// same points, but its buffers are placeholders and nothing is uploaded, dispatched or
+// downloaded. What it leaves is the record of those requests, as a plan (PlannedMemory):
+// so the first run of a trace takes its buffers from an arena laid out for it, not from a
+// pool that grows one buffer at a time. Where the trace needs a value computed on the host
+// (a call on torch), a dry run cannot go on, and throws Undecided.
 class Runner {
 public:
+  struct Undecided {};
+
   Runner(const SpirvExecutor& spirv, const Trace& trace, ExecutionReport& report, bool strict,
-         ResidentTensors* resident, PlannedMemory* planned)
+         ResidentTensors* resident, PlannedMemory* planned, bool dry = false)
       : spirv_(spirv), trace_(trace), report_(report), strict_(strict), resident_(resident),
-        planned_(planned) {
+        planned_(planned), dry_(dry) {
     for (std::size_t i = 0; i < trace.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace.bound_symbols[i];
       if (bsym.symbol == &python_del()) continue;
@@ -131,9 +141,9 @@ public:
     }
     c10::NoGradGuard no_grad;
     VulkanRuntime& rt = spirv_.runtime();
-    const std::uint64_t held_before = rt.memory_stats().in_use;
-    rt.reset_peak_memory();
-    const std::uint64_t arena_before = open_arena();
+    const std::uint64_t held_before = dry_ ? 0 : rt.memory_stats().in_use;
+    if (!dry_) rt.reset_peak_memory();
+    const std::uint64_t arena_before = dry_ ? 0 : open_arena();
     for (std::size_t i = 0; i < trace_.bound_symbols.size(); ++i) {
       const BoundSymbol& bsym = trace_.bound_symbols[i];
       if (bsym.symbol == &python_del()) {
@@ -156,6 +166,10 @@ public:
       }
     }
     flush();
+    if (dry_) {
+      save_plan();
+      return {};
+    }
     // Runs are serialized (run_spirv_trace), so the runtime's peak since the reset is this
     // run's; what others freed meanwhile could only lower it.
     const std::uint64_t peak = rt.memory_stats().peak;
@@ -235,6 +249,7 @@ private:
   }
 
   void run_on_torch(const BoundSymbol& bsym, const std::string& executor) {
+    if (dry_) throw Undecided{};
     flush();
     torch_.run_bound_symbol(bsym, env_, TorchExecutionLevel::Prims);
     report_.prims[executor] += codegen::prim_count(bsym);
@@ -271,6 +286,7 @@ private:
         return;
       }
       if (strict_) throw;
+      if (dry_) throw Undecided{};
       report_.fallbacks.push_back({region.symbol->qualified_name(), e.what()});
       // The rest of this region may read what its earlier parts left on the device.
       flush(/*download_all=*/true);
@@ -310,14 +326,14 @@ private:
     }
     // A kernel that indexes by values it reads (index_select) reports an index out of range
     // in its status words, read back when the batch is done (flush).
-    if (!kernel.checks.empty()) {
+    if (!kernel.checks.empty() && !dry_) {
       auto status = std::make_unique<Buffer>(rt.create_buffer(codegen::kStatusWords * 4));
       const std::array<std::uint32_t, codegen::kStatusWords> zeros{};
       rt.upload(*status, std::as_bytes(std::span(zeros)));
       bindings.push_back(status.get());
       statuses_.emplace_back(std::move(status), &kernel);
     }
-    if (kernel.num_invocations > 0) {
+    if (kernel.num_invocations > 0 && !dry_) {
       if (!batch_) batch_.emplace(rt.batch());
       const auto numel = static_cast<std::uint32_t>(kernel.num_invocations);
       // Two-dimensional grids past the 65535 groups every device allows in x (the shader
@@ -528,7 +544,9 @@ private:
     bytes = std::max<std::size_t>(bytes, 4);
     const std::uint64_t now = ++clock_;
     std::unique_ptr<Buffer> buffer = planned_part(bytes, host_written);
-    if (!buffer && host_written) {
+    if (dry_) {
+      buffer = std::make_unique<Buffer>(spirv_.runtime().placeholder(bytes));
+    } else if (!buffer && host_written) {
       buffer = take(free_, bytes);
       if (!buffer) buffer = new_buffer(bytes);
     } else if (!buffer) {
@@ -587,6 +605,7 @@ private:
       arena_offset_.erase(it);
       return;
     }
+    if (dry_) return; // a placeholder
     pool.emplace(buffer->size(), std::move(buffer));
   }
 
@@ -657,6 +676,12 @@ private:
   // was modified in place since, or outgrew the copy. The copy is never pooled: it outlives
   // the run.
   const Buffer* resident_upload(const std::string& name, const at::Tensor& t) {
+    if (dry_) { // its own buffer in a real run, never a request
+      std::unique_ptr<Buffer>& copy = dry_resident_[name];
+      copy = std::make_unique<Buffer>(spirv_.runtime().placeholder(span_bytes(t)));
+      resident_used_[name] = copy.get();
+      return copy.get();
+    }
     ResidentTensors::Entry& e = ResidentAccess::entry(*resident_, name);
     const std::size_t bytes = span_bytes(t);
     const std::size_t size = std::max<std::size_t>(bytes, 4);
@@ -700,7 +725,7 @@ private:
     report_.uploaded_bytes += span_bytes(t);
     const std::size_t bytes = span_bytes(t);
     std::unique_ptr<Buffer> buffer = request(bytes, /*host_written=*/true);
-    if (bytes > 0) {
+    if (bytes > 0 && !dry_) {
       spirv_.runtime().upload(*buffer,
                               std::span(static_cast<const std::byte*>(t.const_data_ptr()), bytes));
     }
@@ -786,6 +811,7 @@ private:
       pipeline = &spirv_.builtin_kernels().pipeline(rt, matmul_module(dtype), matmul_layout(dtype));
     } catch (const UnsupportedError& e) {
       if (strict_) throw;
+      if (dry_) throw Undecided{};
       report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
       if (epilogue) {
         run_epilogue_on_torch(bsym, *epilogue);
@@ -803,6 +829,7 @@ private:
     const Buffer* bias_buffer = problem.bias ? uploaded(op_bias) : a_buffer;
     const std::array<const Buffer*, 4> bindings{a_buffer, b_buffer, bias_buffer, value.buffer.get()};
     for (const MatmulDispatch& d : dispatches) {
+      if (dry_) break;
       if (!batch_) batch_.emplace(rt.batch());
       batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&d.push, 1)), d.groups_x,
                        d.groups_y, d.groups_z, /*read_only=*/3);
@@ -815,6 +842,7 @@ private:
   // An epilogue call of the matmul_epilogues pass on torch (an operand the kernel cannot
   // take): as the calls it replaced compute it, f16/bf16 in f32 rounded once.
   void run_epilogue_on_torch(const BoundSymbol& bsym, const MatmulEpilogue& epilogue) {
+    if (dry_) throw Undecided{};
     flush(); // Operands made in the pending batch come back to the host.
     const auto tensor = [&](const Value& v) { return host_tensor(v.as_tensor()->name()); };
     const at::Tensor bias = epilogue.bias ? tensor(bsym.args.at(2)) : at::Tensor();
@@ -918,7 +946,7 @@ private:
     }
     statuses_.clear();
     for (auto& [name, value] : device_values_) {
-      if (!download_all && !read_outside_batch(name)) continue;
+      if (dry_ || (!download_all && !read_outside_batch(name))) continue;
       at::Tensor t = at::empty(std::vector<std::int64_t>(value.shape.begin(), value.shape.end()),
                                at::TensorOptions().dtype(to_scalar_type(value.dtype)));
       const std::size_t bytes = t.numel() * t.element_size();
@@ -930,7 +958,7 @@ private:
     // A view something after the batch reads: its base brought back, viewed with its strides.
     for (const auto& [name, view] : views_) {
       // A view of a resident input is on the host already (run_view made it there too).
-      if (view.resident != nullptr || (!download_all && !read_outside_batch(name))) continue;
+      if (dry_ || view.resident != nullptr || (!download_all && !read_outside_batch(name))) continue;
       const DeviceValue& base = view_base(view);
       at::Tensor t = at::empty(std::vector<std::int64_t>(base.shape.begin(), base.shape.end()),
                                at::TensorOptions().dtype(to_scalar_type(base.dtype)));
@@ -969,6 +997,8 @@ private:
   bool strict_;
   ResidentTensors* resident_;
   PlannedMemory* planned_;
+  bool dry_;
+  std::map<std::string, std::unique_ptr<Buffer>> dry_resident_; // A dry run's stand-ins.
   std::map<std::string, const Buffer*> resident_used_; // Resident inputs read in this run.
   std::uint64_t resident_before_ = 0; // Bytes of device copies this run found made.
   TorchExecutor torch_;
@@ -1019,6 +1049,16 @@ std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace&
   // A Vulkan queue needs external synchronization: one trace at a time submits to it.
   static std::mutex device_mutex;
   const std::lock_guard lock(device_mutex);
+  // No plan yet (the trace's first run, or the plan was cleared): a dry run records one, so
+  // this run too takes its buffers from an arena.
+  if (planned != nullptr && !planned->planned()) {
+    ExecutionReport scratch;
+    try {
+      Runner(spirv, trace, scratch, strict, resident, planned, /*dry=*/true).run(inputs);
+    } catch (const Runner::Undecided&) {
+      // A value from the host decides the rest: this run takes the pool and records the plan.
+    }
+  }
   ExecutionReport local;
   Runner runner(spirv, trace, report != nullptr ? *report : local, strict, resident, planned);
   return runner.run(inputs);

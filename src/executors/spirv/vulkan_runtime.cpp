@@ -724,6 +724,7 @@ void memory_barrier(VulkanRuntime::Context& ctx, VkCommandBuffer cmd,
 }
 
 void check_range(const Buffer::Impl& b, std::size_t offset, std::size_t bytes, const char* what) {
+  THUNDER_INTERNAL_ASSERT(b.buffer != VK_NULL_HANDLE) << "spirv: " << what << " with a placeholder buffer";
   if (offset > b.size || bytes > b.size - offset) {
     throw ArgumentError(str("spirv: ", what, " of ", bytes, " bytes at offset ", offset,
                             " does not fit a buffer of ", b.size, " bytes"));
@@ -1260,6 +1261,12 @@ Buffer VulkanRuntime::create_buffer(std::size_t bytes) {
     throw;
   }
   impl->counted = counted;
+  return Buffer(std::move(impl));
+}
+
+Buffer VulkanRuntime::placeholder(std::size_t bytes) {
+  auto impl = std::make_unique<Buffer::Impl>();
+  impl->size = bytes; // no ctx: nothing to free, and no memory counted
   return Buffer(std::move(impl));
 }
 

@@ -222,6 +222,10 @@ public:
 
   /// A storage buffer of `bytes` bytes; BackendError if it exceeds maxStorageBufferRange.
   Buffer create_buffer(std::size_t bytes);
+  /// A buffer of `bytes` bytes with no memory: what a run that only records the buffers it
+  /// would ask for (spirv::run_spirv_trace's dry pass) holds. Uploading to it, downloading
+  /// from it, taking a part of it or binding it is an error.
+  Buffer placeholder(std::size_t bytes);
   /// `bytes` at `offset` of the memory `of` is part of (Buffer::memory_id), bound and
   /// copied like a buffer of its own; the memory lives while any part of it does. `offset`
   /// must be a multiple of storage_offset_alignment(). Dispatches that bind overlapping
