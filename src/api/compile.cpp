@@ -124,7 +124,8 @@ struct Specialization {
   mutable cuda::RegionCache cuda_regions; ///< The last trace's kernels, compiled on its first run.
 #endif
 #ifdef THUNDER_HAVE_SPIRV
-  /// spirv: the last trace's device memory, planned from its previous run.
+  /// spirv: the last trace's device memory, planned by a dry run before its first run (or
+  /// from its first run, where a dry run cannot decide).
   mutable std::unique_ptr<spirv::PlannedMemory> spirv_memory =
       std::make_unique<spirv::PlannedMemory>();
 #endif

@@ -15,6 +15,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -124,6 +125,34 @@ TEST(SpirvIndexOps, IndexOutOfRangeRaisesInsteadOfAWrongAnswer) {
                     "out of range in self); kernel spirv_fusion0");
     }
   }
+}
+
+// A first call planned by a dry run makes its arena before it runs; when the call fails (an
+// index out of range), the arena goes again: nothing stays held, and the plan stays for the
+// next call, which runs from a new arena.
+TEST(SpirvIndexOps, AFailedPlannedFirstCallHoldsNoMemoryAfter) {
+  THUNDER_SPIRV_OR_SKIP();
+  TorchFallbackExecutor torch;
+  const Trace prepared =
+      thunder::spirv::prepare_spirv_trace(gather_trace(DType::Int32), spirv(), torch);
+  const at::Tensor table = at::randn({5, 3}, at::kFloat);
+  const std::uint64_t held = spirv().runtime().memory_stats().in_use;
+  thunder::spirv::PlannedMemory plan;
+  const auto call = [&](const at::Tensor& ids, ExecutionReport* report) {
+    return thunder::spirv::run_spirv_trace(spirv(), prepared, {table, ids}, report,
+                                           /*strict=*/true, nullptr, &plan);
+  };
+  EXPECT_THROW(call(at::tensor({0, 7, 1, 2}, at::kInt), nullptr), thunder::ArgumentError);
+  EXPECT_TRUE(plan.planned()) << "the dry run planned the call";
+  EXPECT_EQ(spirv().runtime().memory_stats().in_use, held) << "the arena went with the failed call";
+  ExecutionReport report;
+  const at::Tensor ids = at::tensor({4, 0, 4, 2}, at::kInt);
+  const std::vector<at::Tensor> out = call(ids, &report);
+  EXPECT_EQ(report.planned_bytes, plan.arena_bytes());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(at::equal(out[0], at::index_select(table, 0, ids) * 2.0));
+  plan.clear();
+  EXPECT_EQ(spirv().runtime().memory_stats().in_use, held);
 }
 
 TEST(SpirvIndexOps, GatherMatchesTorch) {

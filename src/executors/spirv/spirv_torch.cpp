@@ -74,6 +74,7 @@ public:
   static std::vector<std::unique_ptr<Buffer>>& arenas(PlannedMemory& p) { return p.arenas_; }
   static std::size_t arena_limit(const PlannedMemory& p) { return p.arena_limit_; }
   static std::size_t max_arena_bytes(const PlannedMemory& p) { return p.max_arena_bytes_; }
+  static bool& unplannable(PlannedMemory& p) { return p.unplannable_; }
   static void set(PlannedMemory& p, std::vector<PlannedMemory::Request> requests,
                   const MemoryLayout& layout, std::uint64_t live_bytes, std::size_t arena_limit) {
     p.clear();
@@ -93,6 +94,7 @@ void PlannedMemory::release_arena() {
 }
 
 void PlannedMemory::clear() {
+  unplannable_ = false;
   requests_.clear();
   offsets_.clear();
   arena_bytes_ = 0;
@@ -543,10 +545,9 @@ private:
   std::unique_ptr<Buffer> request(std::size_t bytes, bool host_written) {
     bytes = std::max<std::size_t>(bytes, 4);
     const std::uint64_t now = ++clock_;
-    std::unique_ptr<Buffer> buffer = planned_part(bytes, host_written);
-    if (dry_) {
-      buffer = std::make_unique<Buffer>(spirv_.runtime().placeholder(bytes));
-    } else if (!buffer && host_written) {
+    std::unique_ptr<Buffer> buffer = dry_ ? std::make_unique<Buffer>(spirv_.runtime().placeholder(bytes))
+                                          : planned_part(bytes, host_written);
+    if (!buffer && host_written) {
       buffer = take(free_, bytes);
       if (!buffer) buffer = new_buffer(bytes);
     } else if (!buffer) {
@@ -615,7 +616,10 @@ private:
     if (planned_ == nullptr) return;
     // The same requests as planned (followed, or with no room for the arena this time):
     // the plan stands.
-    if (requests_.empty() || requests_ == PlanAccess::requests(*planned_)) return;
+    if (requests_.empty() || requests_ == PlanAccess::requests(*planned_)) {
+      if (!planned_->planned()) PlanAccess::unplannable(*planned_) = true; // nothing to plan
+      return;
+    }
     for (BufferLifetime& l : lifetimes_) {
       if (l.last == kOpen) l.last = clock_;
     }
@@ -631,6 +635,7 @@ private:
     });
     if (!fits) {
       planned_->clear(); // A request no arena holds: the pool serves every run.
+      PlanAccess::unplannable(*planned_) = true;
       return;
     }
     PlanAccess::set(*planned_, std::move(requests_), plan_memory(lifetimes_, align, limit),
@@ -1051,7 +1056,7 @@ std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace&
   const std::lock_guard lock(device_mutex);
   // No plan yet (the trace's first run, or the plan was cleared): a dry run records one, so
   // this run too takes its buffers from an arena.
-  if (planned != nullptr && !planned->planned()) {
+  if (planned != nullptr && !planned->planned() && !PlanAccess::unplannable(*planned)) {
     ExecutionReport scratch;
     try {
       Runner(spirv, trace, scratch, strict, resident, planned, /*dry=*/true).run(inputs);
@@ -1059,9 +1064,16 @@ std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace&
       // A value from the host decides the rest: this run takes the pool and records the plan.
     }
   }
+  // An arena this run makes is freed again if it fails: a failed call holds nothing after.
+  const bool arena_before = planned != nullptr && !PlanAccess::arenas(*planned).empty();
   ExecutionReport local;
   Runner runner(spirv, trace, report != nullptr ? *report : local, strict, resident, planned);
-  return runner.run(inputs);
+  try {
+    return runner.run(inputs);
+  } catch (...) {
+    if (planned != nullptr && !arena_before) planned->release_arena();
+    throw;
+  }
 }
 
 } // namespace thunder::spirv

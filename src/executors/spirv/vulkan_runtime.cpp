@@ -910,6 +910,8 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
                                "; the kernel must loop over the excess"));
   }
   for (const Buffer* buf : buffers) {
+    THUNDER_INTERNAL_ASSERT(!buf || !buf->impl_ || buf->impl_->ctx)
+        << "spirv: kernel '" << p.layout.name << "' binds a placeholder buffer";
     if (!buf || !buf->impl_ || buf->impl_->ctx != b.ctx) {
       throw ArgumentError(str("spirv: kernel '", p.layout.name,
                               "': a bound buffer is empty, moved-from or from another runtime"));
@@ -1271,6 +1273,8 @@ Buffer VulkanRuntime::placeholder(std::size_t bytes) {
 }
 
 Buffer VulkanRuntime::part(const Buffer& of, std::size_t offset, std::size_t bytes) {
+  THUNDER_INTERNAL_ASSERT(!of.impl_ || of.impl_->ctx)
+      << "spirv: part of a placeholder buffer";
   THUNDER_INTERNAL_ASSERT(of.impl_ && of.impl_->ctx == ctx_) << "spirv: part of an empty buffer";
   const std::shared_ptr<const Buffer::Impl> whole =
       of.impl_->whole ? of.impl_->whole : std::shared_ptr<const Buffer::Impl>(of.impl_);

@@ -75,14 +75,18 @@ private:
   std::map<std::string, Entry> entries_;
 };
 
-/// Device memory for the buffers of one trace's runs, planned ahead. A run with no plan
-/// takes buffers from the runner's pool as they come, and records each request: its size,
-/// whether the host writes it, and from when to when it is needed. The next run takes every
-/// request's place in one arena laid out from that record (plan_memory), and the arena stays
-/// for the runs after it: one allocation instead of one per request, and no more memory than
-/// the plan's, where the pool's buffers, made one per request, cannot be joined. A run whose
-/// requests differ from the record (another path through the trace) takes the pool from the
-/// first difference on, and its own record replaces the plan. One per trace; not
+/// Device memory for the buffers of one trace's runs, planned ahead. Each request a run makes
+/// is recorded: its size, whether the host writes it, and from when to when it is needed.
+/// Before the first run, a dry run of it (run_spirv_trace) makes that record without touching
+/// the device; where it cannot (a value computed on the host decides what follows), the
+/// first run takes buffers from the runner's pool as they come and records them itself. A
+/// run with a plan takes every request's place in one arena laid out from the record
+/// (plan_memory), and the arena stays for the runs after it: one allocation instead of one
+/// per request, and no more memory than the plan's, where the pool's buffers, made one per
+/// request, cannot be joined. A run whose requests differ from the record (another path
+/// through the trace) takes the pool from the first difference on, and its own record
+/// replaces the plan. A record no arena can hold (a request past the arena limit) or with no
+/// request leaves no plan, and no dry run is tried again until clear(). One per trace; not
 /// thread-safe (run_spirv_trace serializes runs).
 class PlannedMemory {
 public:
@@ -100,7 +104,7 @@ public:
   /// layout goes under it): the plan's cost of fragmentation is the difference.
   std::uint64_t arena_bytes() const { return arena_bytes_; }
   std::uint64_t live_bytes() const { return live_bytes_; }
-  /// Drops the plan and frees the arena.
+  /// Drops the plan and frees the arena; the next run is planned by a dry run again.
   void clear();
   /// Frees the arena and keeps the plan: the next run that uses it makes it again.
   void release_arena();
@@ -120,6 +124,7 @@ private:
   std::uint64_t live_bytes_ = 0;
   std::size_t max_arena_bytes_ = 0;
   std::size_t arena_limit_ = 0; // The plan's: no request straddles a multiple of it.
+  bool unplannable_ = false;    // The last record could not be planned: no dry run again.
   // The arena, as buffers of arena_limit_ bytes (the last may be smaller); made by the first
   // run that uses the plan.
   std::vector<std::unique_ptr<Buffer>> arenas_;
@@ -145,7 +150,9 @@ Trace prepare_spirv_trace(const Trace& trace, const SpirvExecutor& spirv,
 /// instead. BackendError/ShaderError from Vulkan or the compiler propagate. Runs from
 /// several threads take turns (the device queue is not thread-safe). Inputs `resident`
 /// wants are read from, or uploaded into, its device copies. With `planned` (this trace's
-/// own), buffers come from its arena where it has a plan, and the run records one otherwise.
+/// own), buffers come from its arena; where it has no plan yet, a dry run makes one first
+/// (PlannedMemory), or the run records one. A run that throws after making the arena frees
+/// it again.
 std::vector<at::Tensor> run_spirv_trace(const SpirvExecutor& spirv, const Trace& trace,
                                         const std::vector<c10::IValue>& inputs,
                                         ExecutionReport* report = nullptr, bool strict = false,
