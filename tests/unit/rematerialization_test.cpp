@@ -364,6 +364,36 @@ TEST_F(MatmulViews, QkvSlicedFromOneProductAreViewsTheAttentionReads) {
   }
 }
 
+// As above, with the first `scaled` of q, k and v multiplied by a constant in a region
+// before the attention, as the decomposed sdpa scales q. The views the attention reads then
+// cover the rest of the product: kept alive for them where they cover at least half of it
+// (one scaled: k and v are views), copied where they cover less (two scaled: v is copied,
+// and the product dies with the region).
+Trace qkv_scaled_trace(int scaled) {
+  TraceScope scope;
+  auto x = scope.input_tensor("x", {16, 32}, DType::Float32);
+  auto w = scope.input_tensor("w", {32, 96}, DType::Float32);
+  auto r = ltorch::reshape(prims::matmul(x, w), {2, 8, 96});
+  std::vector<TensorProxyPtr> heads;
+  for (const TensorProxyPtr& t : ltorch::split(r, 32, 2)) {
+    auto head = ltorch::transpose(ltorch::reshape(t, {2, 8, 2, 16}), 1, 2);
+    if (static_cast<int>(heads.size()) < scaled) head = prims::mul(head, 0.5);
+    heads.push_back(head);
+  }
+  return scope.finish(ltorch::scaled_dot_product_attention(heads[0], heads[1], heads[2]));
+}
+
+TEST_F(MatmulViews, ViewsThatCoverHalfOfAProductKeepItAliveAndLessAreCopied) {
+  for (const int scaled : {1, 2}) {
+    const Trace after = rematerialize(fused(qkv_scaled_trace(scaled)), executors_);
+    expect_well_formed(after);
+    std::size_t top_level_slices = 0;
+    for (const BoundSymbol& bsym : after.bound_symbols)
+      top_level_slices += bsym.symbol == &prims::symbol(prims::PrimId::slice) ? 1 : 0;
+    EXPECT_EQ(top_level_slices, scaled == 1 ? 2u : 0u) << scaled << "\n" << after.to_string();
+  }
+}
+
 TEST(ViewLayout, StridesOfTransposeBroadcastSqueezeSliceAndReshape) {
   TraceScope scope;
   auto x = scope.input_tensor("x", {2, 3, 4}, DType::Float32);
