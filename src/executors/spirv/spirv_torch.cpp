@@ -414,7 +414,8 @@ private:
     if (const Buffer* uploaded = uploaded_already(op.upload_key)) {
       op.buffer = uploaded;
     } else {
-      op.upload = as_is ? t : t.contiguous();
+      // A dry run needs only the copy's size: an uninitialized tensor of it, nothing copied.
+      op.upload = as_is ? t : dry_ ? at::empty(t.sizes(), t.options()) : t.contiguous();
     }
     return op;
   }
