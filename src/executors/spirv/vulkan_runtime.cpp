@@ -723,8 +723,13 @@ void memory_barrier(VulkanRuntime::Context& ctx, VkCommandBuffer cmd,
   ctx.vk.vkCmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 1, &barrier, 0, nullptr, 0, nullptr);
 }
 
+// A buffer VulkanRuntime::placeholder made: no runtime, no memory.
+bool is_placeholder(const Buffer::Impl& b) {
+  return !b.ctx;
+}
+
 void check_range(const Buffer::Impl& b, std::size_t offset, std::size_t bytes, const char* what) {
-  THUNDER_INTERNAL_ASSERT(b.buffer != VK_NULL_HANDLE) << "spirv: " << what << " with a placeholder buffer";
+  THUNDER_INTERNAL_ASSERT(!is_placeholder(b)) << "spirv: " << what << " with a placeholder buffer";
   if (offset > b.size || bytes > b.size - offset) {
     throw ArgumentError(str("spirv: ", what, " of ", bytes, " bytes at offset ", offset,
                             " does not fit a buffer of ", b.size, " bytes"));
@@ -910,7 +915,7 @@ void Batch::dispatch(const Pipeline& pipeline, std::span<const Buffer* const> bu
                                "; the kernel must loop over the excess"));
   }
   for (const Buffer* buf : buffers) {
-    THUNDER_INTERNAL_ASSERT(!buf || !buf->impl_ || buf->impl_->ctx)
+    THUNDER_INTERNAL_ASSERT(!buf || !buf->impl_ || !is_placeholder(*buf->impl_))
         << "spirv: kernel '" << p.layout.name << "' binds a placeholder buffer";
     if (!buf || !buf->impl_ || buf->impl_->ctx != b.ctx) {
       throw ArgumentError(str("spirv: kernel '", p.layout.name,
@@ -1273,8 +1278,7 @@ Buffer VulkanRuntime::placeholder(std::size_t bytes) {
 }
 
 Buffer VulkanRuntime::part(const Buffer& of, std::size_t offset, std::size_t bytes) {
-  THUNDER_INTERNAL_ASSERT(!of.impl_ || of.impl_->ctx)
-      << "spirv: part of a placeholder buffer";
+  THUNDER_INTERNAL_ASSERT(!of.impl_ || !is_placeholder(*of.impl_)) << "spirv: part of a placeholder buffer";
   THUNDER_INTERNAL_ASSERT(of.impl_ && of.impl_->ctx == ctx_) << "spirv: part of an empty buffer";
   const std::shared_ptr<const Buffer::Impl> whole =
       of.impl_->whole ? of.impl_->whole : std::shared_ptr<const Buffer::Impl>(of.impl_);
