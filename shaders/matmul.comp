@@ -14,57 +14,14 @@
 //
 // Variants (cmake/EmbedSpirv.cmake compiles one SPIR-V module for each line below):
 // variant f32
-// variant f16 -DTHUNDER_MATMUL_F16
-// variant bf16 -DTHUNDER_MATMUL_BF16
-// f16 and bf16: uint16_t buffers holding the bits, converted by integer operations (exact
-// loads; stores round to nearest even, as the generated kernels do, whatever the driver's
-// float16 conversions would). Both need the device's 16-bit storage feature; shared memory
-// and accumulation are f32 in every variant.
+// variant f16 -DTHUNDER_STORAGE_F16
+// variant bf16 -DTHUNDER_STORAGE_BF16
+// f16 and bf16 are stored as storage.glsl says (uint16_t bits, converted by integer
+// operations); shared memory and accumulation are f32 in every variant.
 #version 450
 
-#if defined(THUNDER_MATMUL_F16)
-#extension GL_EXT_shader_16bit_storage : require
-#define STORAGE_T uint16_t
-#define LOAD(v) f16_value(uint(v))
-#define STORE(x) uint16_t(f16_bits(x))
-// float16 bits -> f32, exactly (subnormals, infinities, NaN).
-float f16_value(uint h) {
-  const uint sign = (h & 0x8000u) << 16;
-  const uint e = (h >> 10) & 0x1Fu;
-  const uint m = h & 0x3FFu;
-  if (e == 0u) return uintBitsToFloat(floatBitsToUint(ldexp(float(m), -24)) | sign);
-  if (e == 31u) return uintBitsToFloat(sign | 0x7F800000u | (m << 13));
-  return uintBitsToFloat(sign | ((e + 112u) << 23) | (m << 13));
-}
-// f32 -> float16 bits, round to nearest even; past 65519 infinity; NaN a quiet NaN.
-uint f16_bits(float x) {
-  const uint u = floatBitsToUint(x);
-  const uint sign = (u >> 16) & 0x8000u;
-  const uint a = u & 0x7FFFFFFFu;
-  if (a > 0x7F800000u) return sign | 0x7E00u;
-  if (a >= 0x477FF000u) return sign | 0x7C00u;
-  if (a >= 0x38800000u) {
-    const uint r = a - 0x38000000u;
-    return sign | ((r + 0xFFFu + ((r >> 13) & 1u)) >> 13);
-  }
-  return sign | uint(roundEven(uintBitsToFloat(a) * 16777216.0));
-}
-#elif defined(THUNDER_MATMUL_BF16)
-#extension GL_EXT_shader_16bit_storage : require
-#define STORAGE_T uint16_t
-#define LOAD(v) uintBitsToFloat(uint(v) << 16)
-#define STORE(x) uint16_t(bf16_bits(x))
-// f32 -> bfloat16 bits, round to nearest even; NaN stays a (quiet) NaN.
-uint bf16_bits(float x) {
-  const uint u = floatBitsToUint(x);
-  if (isnan(x)) return (u >> 16) | 0x40u;
-  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-}
-#else
-#define STORAGE_T float
-#define LOAD(v) (v)
-#define STORE(x) (x)
-#endif
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 
 // The host side (src/executors/spirv/builtin_kernels.h) must agree on these three.
 #define TILE_M 64

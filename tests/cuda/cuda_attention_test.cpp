@@ -15,6 +15,8 @@
 #include "thunder/opdb/opdb.h"
 #include "thunder/ops/ltorch.h"
 
+#include "../common/attention_cases.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -63,15 +65,9 @@ const CudaExecutor* gpu() {
     }                                                                                              \
   } while (0)
 
-// One sdpa call: its operands and arguments as torch takes them.
-struct Case {
-  at::Tensor q, k, v;
-  std::optional<at::Tensor> mask;
-  bool causal = false;
-  std::optional<double> scale;
-  bool gqa = false;
-  double dropout = 0.0;
-};
+using Case = thunder::testing::AttentionCase;
+using thunder::testing::dtype_of;
+using thunder::testing::expect_attention_matches;
 
 struct Ran {
   at::Tensor out;
@@ -79,41 +75,15 @@ struct Ran {
   ExecutionReport report;
 };
 
-DType dtype_of(const at::Tensor& t) {
-  return from_scalar_type(t.scalar_type());
-}
-
-Trace trace_of(const Case& c) {
-  TraceScope scope("attention");
-  const auto input = [&](const char* name, const at::Tensor& t) {
-    return scope.input_tensor(name, Shape(t.sizes().begin(), t.sizes().end()), dtype_of(t));
-  };
-  const Value q = input("q", c.q), k = input("k", c.k), v = input("v", c.v);
-  const Value mask = c.mask ? Value(input("mask", *c.mask)) : Value();
-  const Value scale = c.scale ? Value(*c.scale) : Value();
-  return scope.finish(
-      Value(lt::scaled_dot_product_attention(q, k, v, mask, c.dropout, c.causal, scale, c.gqa)));
-}
-
 Ran run(const CudaExecutor& cuda, const Case& c) {
   Ran r;
-  const Trace trace = trace_of(c);
-  r.prepared = prepare_cuda_trace(trace, cuda, TorchFallbackExecutor());
-  std::vector<c10::IValue> inputs{c.q, c.k, c.v};
-  if (c.mask) inputs.emplace_back(*c.mask);
-  r.out = run_cuda_trace(cuda, r.prepared, inputs, &r.report, /*strict=*/true).at(0);
+  r.prepared = prepare_cuda_trace(thunder::testing::attention_trace(c), cuda, TorchFallbackExecutor());
+  r.out = run_cuda_trace(cuda, r.prepared, c.inputs(), &r.report, /*strict=*/true).at(0);
   return r;
 }
 
 at::Tensor reference(const Case& c, bool float64) {
-  const auto cvt = [&](const at::Tensor& t) {
-    return float64 && at::isFloatingType(t.scalar_type()) ? t.to(at::kDouble) : t;
-  };
-  std::optional<at::Tensor> mask;
-  if (c.mask) mask = cvt(*c.mask);
-  // A dropout_p <= 0 is no dropout (torch's CPU flash kernel refuses a negative one).
-  return at::scaled_dot_product_attention(cvt(c.q), cvt(c.k), cvt(c.v), mask,
-                                          std::max(c.dropout, 0.0), c.causal, c.scale, c.gqa);
+  return thunder::testing::attention_reference(c, float64);
 }
 
 // The call stayed whole and ran on cuda as the fused kernel: one bound symbol, nothing on
@@ -132,19 +102,12 @@ void expect_fused(const Ran& r) {
   EXPECT_TRUE(r.report.fallbacks.empty()) << r.report.to_string();
 }
 
-// Against the float64 reference by the op database's rule for sdpa at the case's dtype.
 void expect_matches(const Case& c, const at::Tensor& out, const std::string& what) {
-  const opdb::OpInfo* op = opdb::find_op("ltorch.scaled_dot_product_attention");
-  ASSERT_NE(op, nullptr);
-  const at::Tensor torch_result = reference(c, false);
-  const at::Tensor ref = reference(c, true);
-  const opdb::Comparison cmp = opdb::compare(out, torch_result, ref, op->tolerance(dtype_of(c.q)));
-  EXPECT_TRUE(cmp.pass) << what << ": " << cmp.rule << " (max abs error " << cmp.max_abs
-                        << ", max rel " << cmp.max_rel << ")";
+  expect_attention_matches(c, out, what);
 }
 
 at::Tensor randn(at::IntArrayRef shape, at::ScalarType dtype) {
-  return at::randn(shape, at::TensorOptions().dtype(at::kFloat)).to(dtype);
+  return thunder::testing::randn_of(shape, dtype);
 }
 
 void check(const Case& c, const std::string& what) {
@@ -352,7 +315,7 @@ TEST_F(FusedAttention, OtherCallsAreDecomposed) {
 // The reasons plan_fused_attention gives for what it does not take.
 TEST(FusedAttentionPlan, SaysWhyNot) {
   const auto why_not = [](const Case& c) {
-    const Trace trace = trace_of(c);
+    const Trace trace = thunder::testing::attention_trace(c);
     std::string reason;
     EXPECT_FALSE(plan_fused_attention(trace.bound_symbols.at(0), &reason).has_value());
     return reason;
@@ -370,10 +333,10 @@ TEST(FusedAttentionPlan, SaysWhyNot) {
                 .find("dims (2 to 6 taken)"),
             std::string::npos);
   // dropout_p > 0 stops the trace itself (UnsupportedError), before any executor sees it.
-  EXPECT_THROW(trace_of({at::zeros({4, 8}, f16), at::zeros({5, 8}, f16), at::zeros({5, 8}, f16),
+  EXPECT_THROW(thunder::testing::attention_trace({at::zeros({4, 8}, f16), at::zeros({5, 8}, f16), at::zeros({5, 8}, f16),
                          std::nullopt, false, std::nullopt, false, 0.5}),
                UnsupportedError);
-  const Trace ok = trace_of(
+  const Trace ok = thunder::testing::attention_trace(
       {at::zeros({2, 3, 4, 8}, f16), at::zeros({2, 3, 5, 8}, f16), at::zeros({2, 3, 5, 6}, f16)});
   const std::optional<AttentionPlan> plan = plan_fused_attention(ok.bound_symbols.at(0));
   ASSERT_TRUE(plan.has_value());
@@ -412,7 +375,7 @@ TEST(FusedAttentionCompile, EveryVariantCompilesForSm80AndSm90) {
     }
   }
   for (const Case& c : cases) {
-    const Trace trace = trace_of(c);
+    const Trace trace = thunder::testing::attention_trace(c);
     const BoundSymbol& call = trace.bound_symbols.at(0);
     ASSERT_TRUE(cuda.claims(call)) << call.call_string();
     for (const GpuArch arch : {GpuArch{8, 0}, GpuArch{9, 0}}) {

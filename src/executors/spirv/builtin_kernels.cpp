@@ -132,18 +132,27 @@ std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& p) {
   return dispatches;
 }
 
-std::string matmul_module(DType dtype) {
+namespace {
+
+// "<kernel>_f32", "_f16" or "_bf16": the module of a kernel's variant for `dtype`.
+std::string module_of(const char* kernel, DType dtype) {
   switch (dtype) {
   case DType::Float32:
-    return "matmul_f32";
+    return str(kernel, "_f32");
   case DType::Float16:
-    return "matmul_f16";
+    return str(kernel, "_f16");
   case DType::BFloat16:
-    return "matmul_bf16";
+    return str(kernel, "_bf16");
   default:
     throw UnsupportedError(
-        str("spirv: the matmul kernel takes f32, f16 or bf16, not ", torch_name(dtype)));
+        str("spirv: the ", kernel, " kernel takes f32, f16 or bf16, not ", torch_name(dtype)));
   }
+}
+
+} // namespace
+
+std::string matmul_module(DType dtype) {
+  return module_of("matmul", dtype);
 }
 
 PipelineLayout matmul_layout(DType dtype) {
@@ -151,6 +160,103 @@ PipelineLayout matmul_layout(DType dtype) {
   layout.buffers = 4;
   layout.push_constant_bytes = sizeof(MatmulPushConstants);
   layout.name = matmul_module(dtype);
+  return layout;
+}
+
+
+std::optional<AttentionDispatch> plan_attention_dispatch(const codegen::AttentionCall& call,
+                                                         const codegen::AttentionStrides& strides,
+                                                         const AttentionOffsets& offsets) {
+  const std::size_t rank = kAttentionLimits.max_batch_dims + 2;
+  THUNDER_INTERNAL_ASSERT(call.batch.size() <= kAttentionLimits.max_batch_dims &&
+                          strides.q.size() == rank && strides.k.size() == rank &&
+                          strides.v.size() == rank && strides.mask.size() == rank)
+      << "attention of " << call.batch.size() << " batch dims, strides over " << strides.q.size();
+  const int64_t outer = call.batch.size() == 2 ? call.batch[0] : 1;
+  const int64_t heads = call.batch.empty() ? 1 : call.batch.back();
+  const auto describe = [&] {
+    return str("ltorch.scaled_dot_product_attention of ", outer, " x ", heads, " heads, L=",
+               call.l, ", S=", call.s, ", E=", call.e, ", Ev=", call.ev);
+  };
+  if (outer == 0 || heads == 0 || call.l == 0 || call.ev == 0) return std::nullopt;
+  constexpr int64_t kU32 = std::numeric_limits<uint32_t>::max();
+  const auto u32 = [&](int64_t v, const char* what) {
+    if (v < 0 || v > kU32) {
+      throw UnsupportedError(str("spirv: ", describe(), ": ", what, " = ", v,
+                                 " does not fit the attention kernel's 32-bit indices"));
+    }
+    return static_cast<uint32_t>(v);
+  };
+  // Every index the shader forms is at most an operand's last element offset (products of
+  // 32-bit values in 64 bits: no overflow here).
+  const auto operand = [&](const std::vector<int64_t>& st, int64_t offset, int64_t group,
+                           int64_t rows, int64_t cols, const char* name) {
+    AttentionOperandPush o{};
+    const int64_t last = offset + (outer - 1) * st[0] + ((heads - 1) / group) * st[1] +
+                         (rows - 1) * st[2] + (cols - 1) * st[3];
+    u32(last, str("the last element offset of ", name).c_str());
+    o.offset = u32(offset, "an operand's offset");
+    o.outer = u32(st[0], "an operand's outer batch stride");
+    o.inner = u32(st[1], "an operand's head stride");
+    o.row = u32(st[2], "an operand's row stride");
+    o.col = u32(st[3], "an operand's column stride");
+    return o;
+  };
+  AttentionDispatch d{};
+  AttentionPushConstants& p = d.push;
+  p.l = u32(call.l, "L");
+  p.s = u32(call.s, "S");
+  p.e = u32(call.e, "E");
+  p.ev = u32(call.ev, "Ev");
+  u32(outer * heads * call.l * call.ev, "the output's element count");
+  if (call.s > 0) {
+    p.q = operand(strides.q, offsets.q, 1, call.l, call.e, "the query");
+    p.k = operand(strides.k, offsets.k, call.k_group, call.s, call.e, "the key");
+    p.v = operand(strides.v, offsets.v, call.v_group, call.s, call.ev, "the value");
+    if (call.mask != codegen::AttentionMask::None) {
+      p.m = operand(strides.mask, offsets.mask, 1, call.l, call.s, "the mask");
+    }
+  }
+  p.k_group = u32(call.k_group, "the key's head group");
+  p.v_group = u32(call.v_group, "the value's head group");
+  switch (call.mask) {
+  case codegen::AttentionMask::None:
+    break;
+  case codegen::AttentionMask::Bool:
+    p.flags = kAttentionMaskBool;
+    break;
+  case codegen::AttentionMask::AdditiveFloat32:
+    p.flags = kAttentionMaskF32;
+    break;
+  case codegen::AttentionMask::AdditiveDtype:
+    p.flags = call.dtype == DType::Float16    ? kAttentionMaskF16
+              : call.dtype == DType::BFloat16 ? kAttentionMaskBf16
+                                              : kAttentionMaskF32;
+    break;
+  }
+  if (call.causal) p.flags |= kAttentionCausal;
+  p.scale = static_cast<float>(call.scale);
+  const int64_t groups_x = (call.l + kAttentionRows - 1) / kAttentionRows;
+  if (groups_x > kMaxWorkgroups || heads > kMaxWorkgroups || outer > kMaxWorkgroups) {
+    throw UnsupportedError(str("spirv: ", describe(), " needs ", groups_x, " x ", heads, " x ",
+                               outer, " workgroups; the attention kernel dispatches at most ",
+                               kMaxWorkgroups, " in each dimension"));
+  }
+  d.groups_x = static_cast<uint32_t>(groups_x);
+  d.groups_y = static_cast<uint32_t>(heads);
+  d.groups_z = static_cast<uint32_t>(outer);
+  return d;
+}
+
+std::string attention_module(DType dtype) {
+  return module_of("attention", dtype);
+}
+
+PipelineLayout attention_layout(DType dtype) {
+  PipelineLayout layout;
+  layout.buffers = 5;
+  layout.push_constant_bytes = sizeof(AttentionPushConstants);
+  layout.name = attention_module(dtype);
   return layout;
 }
 

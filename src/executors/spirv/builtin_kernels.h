@@ -6,6 +6,7 @@
 #pragma once
 
 #include "thunder/core/dtype.h"
+#include "thunder/executors/codegen/attention.h"
 #include "thunder/executors/spirv/vulkan_runtime.h"
 
 #include <array>
@@ -108,5 +109,54 @@ std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& problem);
 std::string matmul_module(DType dtype);
 /// The layout of the matmul pipelines: A, B, the bias, C and the push constants.
 PipelineLayout matmul_layout(DType dtype);
+
+// ---- attention (shaders/attention.comp): ltorch.scaled_dot_product_attention, fused ----
+
+/// Must match ROWS and MAX_HEAD in shaders/attention.comp: query rows per workgroup, and the
+/// most E and Ev. The output has at most two batch dims (workgroups' y and z).
+inline constexpr int64_t kAttentionRows = 64;
+inline constexpr codegen::AttentionLimits kAttentionLimits{.max_batch_dims = 2,
+                                                           .max_head_dim = 128};
+
+/// An operand's place in its buffer as the shader reads it: element [outer, head, row, col]
+/// at offset + outer * outer_stride + head * inner + row * r + col * c.
+struct AttentionOperandPush {
+  uint32_t offset, outer, inner, row, col;
+};
+/// The shader's push constants, in its order.
+struct AttentionPushConstants {
+  uint32_t l, s, e, ev;
+  AttentionOperandPush q, k, v, m;
+  uint32_t k_group, v_group;
+  uint32_t flags; ///< the mask's kind (kAttentionMask*), | kAttentionCausal
+  float scale;
+};
+static_assert(sizeof(AttentionPushConstants) == 112);
+inline constexpr uint32_t kAttentionMaskBool = 1, kAttentionMaskF32 = 2, kAttentionMaskF16 = 3,
+                          kAttentionMaskBf16 = 4, kAttentionCausal = 8;
+
+/// One attention dispatch: push constants and workgroups.
+struct AttentionDispatch {
+  AttentionPushConstants push;
+  uint32_t groups_x, groups_y, groups_z;
+};
+
+/// Where query, key, value and mask start in their buffers, in elements.
+struct AttentionOffsets {
+  int64_t q = 0, k = 0, v = 0, mask = 0;
+};
+
+/// The dispatch of an attention call whose operands have these strides
+/// (codegen::attention_strides over 4 dims) and offsets; nullopt where the output is empty.
+/// UnsupportedError where an index does not fit the shader's 32 bits or the workgroups
+/// exceed the grid's limits.
+std::optional<AttentionDispatch> plan_attention_dispatch(const codegen::AttentionCall& call,
+                                                         const codegen::AttentionStrides& strides,
+                                                         const AttentionOffsets& offsets);
+
+/// "attention_f32", "attention_f16" or "attention_bf16"; UnsupportedError for other dtypes.
+std::string attention_module(DType dtype);
+/// The layout of the attention pipelines: query, key, value, mask, output, push constants.
+PipelineLayout attention_layout(DType dtype);
 
 } // namespace thunder::spirv

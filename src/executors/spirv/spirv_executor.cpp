@@ -3,6 +3,7 @@
 #include "builtin_kernels.h"
 
 #include "thunder/core/error.h"
+#include "thunder/executors/codegen/attention.h"
 #include "thunder/executors/codegen/glsl_emitter.h"
 #include "thunder/ops/prims.h"
 #include "thunder/passes/matmul_epilogues.h"
@@ -113,12 +114,31 @@ bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
   return true;
 }
 
+// An sdpa call for the attention kernel: within its limits, CPU operands (the torch edge
+// uploads them) of a dtype the device stores, each buffer within maxStorageBufferRange.
+bool attention_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
+  const std::optional<codegen::AttentionCall> call = codegen::plan_attention(bsym, kAttentionLimits);
+  if (!call) return false;
+  const DeviceFeatures& features = rt.features();
+  for (const Proxy* p : bsym.input_proxies()) {
+    if (p->kind() != ProxyKind::Tensor) continue;
+    const auto& t = static_cast<const TensorProxy&>(*p);
+    // The mask is read as 32-bit words: it needs no storage feature of its own.
+    if (t.device() != Device::cpu() || t.numel() * item_size(t.dtype()) >
+                                           static_cast<std::int64_t>(rt.max_storage_buffer_range()))
+      return false;
+  }
+  return storage_feature(call->dtype, features) == nullptr;
+}
+
 } // namespace
 
 SpirvExecutor::SpirvExecutor(RuntimeOptions options)
     : Executor("spirv", kPriority), options_(std::move(options)),
       matmul_epilogues_(
           switch_option(options_.matmul_epilogues, "THUNDER_VK_MATMUL_EPILOGUES").value_or(true)),
+      fused_attention_(
+          switch_option(options_.fused_attention, "THUNDER_VK_FUSED_ATTENTION").value_or(true)),
       compiler_(std::make_unique<ShadercCompiler>()),
       builtin_kernels_(std::make_unique<BuiltinKernels>()) {}
 
@@ -138,9 +158,11 @@ Availability SpirvExecutor::availability() const {
 }
 
 bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
-  if (is_matmul(bsym)) {
+  if (is_matmul(bsym) || codegen::is_attention(bsym)) {
+    if (!is_matmul(bsym) && !fused_attention_) return false;
     try {
-      return matmul_claimable(bsym, runtime());
+      return is_matmul(bsym) ? matmul_claimable(bsym, runtime())
+                             : attention_claimable(bsym, runtime());
     } catch (const BackendError&) {
       return false; // No device: availability() says why.
     }
@@ -162,17 +184,19 @@ bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
 }
 
 bool SpirvExecutor::fusible(const BoundSymbol& bsym) const {
-  // A matmul is a kernel of its own (shaders/matmul.comp), dispatched between regions.
-  return !is_matmul(bsym) && claims(bsym);
+  // A matmul and attention are kernels of their own (shaders/), dispatched between regions.
+  return !is_matmul(bsym) && !codegen::is_attention(bsym) && claims(bsym);
 }
 
 bool SpirvExecutor::reads_views_in_place(const BoundSymbol& bsym) const {
-  // The matmul kernel reads A, B and the bias through strides; the runner (spirv_torch.cpp)
-  // computes the view prims given to it as strides over the viewed buffer.
-  return runs_as_matmul(bsym);
+  // The matmul kernel reads A, B and the bias through strides, the attention kernel its
+  // operands; the runner (spirv_torch.cpp) computes the view prims given to spirv as strides
+  // over the viewed buffer.
+  return runs_as_matmul(bsym) || (codegen::is_attention(bsym) && bsym.executor == name());
 }
 
 bool SpirvExecutor::reads_any_view_layout(const BoundSymbol& reader) const {
+  if (codegen::is_attention(reader)) return reader.executor == name(); // two batch dims at most
   if (!runs_as_matmul(reader) || reader.executor != name()) return false;
   // Batch dims (all but the last two) are at most two: two groups of one stride each.
   return std::all_of(reader.args.begin(), reader.args.end(), [](const Value& arg) {

@@ -157,6 +157,8 @@ public:
                  (bsym.symbol == &prims::symbol(prims::PrimId::matmul) ||
                   matmul_epilogue_of(bsym))) {
         run_matmul(i, bsym);
+      } else if (bsym.executor == spirv_.name() && codegen::is_attention(bsym)) {
+        run_attention(i, bsym);
       } else if (bsym.executor == spirv_.name() && is_view_prim(bsym)) {
         run_view(i, bsym);
       } else if (bsym.executor == spirv_.name()) {
@@ -353,64 +355,43 @@ private:
     report_.prims[spirv_.name()] += codegen::flatten_to_prims(region.subsymbols).size();
   }
 
-  // A matmul operand (or an epilogue's bias): its buffer and its layout in elements, or,
-  // before upload, the host tensor to upload.
-  struct MatmulOperand {
-    MatmulLayout layout;
+  // An operand of a hand-written kernel (shaders/): its buffer and how it lies there, in
+  // elements, or, before upload, the host tensor to upload.
+  struct KernelOperand {
+    StridedLayout layout;
     const Buffer* buffer = nullptr;
     std::optional<at::Tensor> upload; // Set where the buffer is still to be made.
     std::string upload_key;
   };
 
-  // The layout of a matmul operand of these sizes and strides; a bias (rank 1) as a row.
-  static std::optional<MatmulLayout> operand_layout(std::vector<std::int64_t> sizes,
-                                                    std::vector<std::int64_t> strides,
-                                                    std::int64_t offset) {
-    if (sizes.size() == 1) {
-      sizes.insert(sizes.begin(), 1);
-      strides.insert(strides.begin(), 0);
-    }
-    if (std::find(sizes.begin(), sizes.end(), 0) != sizes.end()) return MatmulLayout{};
-    return matmul_layout_of(sizes, strides, offset);
-  }
-
-  MatmulOperand matmul_operand(const std::string& name, std::size_t max_bytes) {
-    MatmulOperand op;
-    // Contiguous: always one batch group.
-    const auto contiguous = [](const Shape& shape) {
-      return *operand_layout(shape, contiguous_layout(shape).strides, 0);
-    };
+  // The operand `name` of a kernel that reads layouts `readable` accepts: a device value of
+  // the batch (contiguous), a view (its strides and offset over the viewed buffer, which the
+  // kernel's executor asked for: reads_any_view_layout), or a host tensor, uploaded as it
+  // lies (transposed, expanded, sliced: no copy) where the kernel reads that layout and its
+  // span fits a buffer, else as a contiguous copy.
+  template <typename Readable>
+  KernelOperand kernel_operand(const std::string& name, std::size_t max_bytes,
+                               const Readable& readable) {
+    KernelOperand op;
     if (const auto it = device_values_.find(name); it != device_values_.end()) {
-      op.layout = contiguous(it->second.shape);
+      op.layout = contiguous_layout(it->second.shape);
       op.buffer = it->second.buffer.get();
       return op;
     }
     if (const auto it = views_.find(name); it != views_.end()) {
-      // Any strides and offset over the viewed buffer, batch dims in at most two groups
-      // (SpirvExecutor::reads_any_view_layout asks for at most two batch dims).
-      const StridedLayout& layout = it->second.layout;
-      const std::optional<MatmulLayout> read =
-          operand_layout(layout.shape, layout.strides, layout.offset);
-      THUNDER_INTERNAL_ASSERT(read.has_value())
-          << "view " << name << " of " << it->second.base << " is not one the matmul reads";
-      op.layout = *read;
+      op.layout = it->second.layout;
+      THUNDER_INTERNAL_ASSERT(readable(op.layout))
+          << "view " << name << " of " << it->second.base << " is not one the kernel reads";
       op.buffer = it->second.resident != nullptr ? it->second.resident
                                                  : view_base(it->second).buffer.get();
       return op;
     }
     const at::Tensor& t = host_tensor(name);
-    // Read as it is (transposed, expanded, sliced: no copy) where its batch dims fall in two
-    // strided groups and its span fits a buffer; otherwise a contiguous copy. The upload
-    // starts at the tensor's first element.
-    const std::optional<MatmulLayout> read = operand_layout(t.sizes().vec(), t.strides().vec(), 0);
-    const bool as_is = read && span_bytes(t) <= max_bytes;
-    if (as_is) {
-      op.layout = *read;
-      op.upload_key = name;
-    } else {
-      op.layout = contiguous(t.sizes().vec());
-      op.upload_key = name + "#contiguous";
-    }
+    const StridedLayout as_lies{t.sizes().vec(), t.strides().vec(), 0};
+    // The upload starts at the tensor's first element.
+    const bool as_is = readable(as_lies) && span_bytes(t) <= max_bytes;
+    op.layout = as_is ? as_lies : contiguous_layout(t.sizes().vec());
+    op.upload_key = as_is ? name : name + "#contiguous";
     if (const Buffer* uploaded = uploaded_already(op.upload_key)) {
       op.buffer = uploaded;
     } else {
@@ -420,7 +401,26 @@ private:
     return op;
   }
 
-  const Buffer* uploaded(MatmulOperand& op) {
+  // The layout of a matmul operand; a bias (rank 1) as a row.
+  static std::optional<MatmulLayout> operand_layout(const StridedLayout& layout) {
+    std::vector<std::int64_t> sizes = layout.shape, strides = layout.strides;
+    if (sizes.size() == 1) {
+      sizes.insert(sizes.begin(), 1);
+      strides.insert(strides.begin(), 0);
+    }
+    if (std::find(sizes.begin(), sizes.end(), 0) != sizes.end()) return MatmulLayout{};
+    return matmul_layout_of(sizes, strides, layout.offset);
+  }
+
+  // A matmul operand (or an epilogue's bias): read where its batch dims fall in two strided
+  // groups.
+  KernelOperand matmul_operand(const std::string& name, std::size_t max_bytes) {
+    return kernel_operand(name, max_bytes, [](const StridedLayout& l) {
+      return operand_layout(l).has_value();
+    });
+  }
+
+  const Buffer* uploaded(KernelOperand& op) {
     if (op.buffer != nullptr) return op.buffer;
     // The other operand may be the same tensor (x @ x), uploaded a moment ago.
     if (const Buffer* uploaded = uploaded_already(op.upload_key)) {
@@ -544,7 +544,7 @@ private:
   // host writes before the pending batch runs): its planned place in the arena, or from the
   // pool. Recorded either way.
   std::unique_ptr<Buffer> request(std::size_t bytes, bool host_written) {
-    bytes = std::max<std::size_t>(bytes, 4);
+    bytes = word_bytes(bytes);
     const std::uint64_t now = ++clock_;
     std::unique_ptr<Buffer> buffer = dry_ ? std::make_unique<Buffer>(spirv_.runtime().placeholder(bytes))
                                           : planned_part(bytes, host_written);
@@ -563,6 +563,12 @@ private:
   }
 
   static constexpr std::uint64_t kOpen = ~std::uint64_t{0};
+
+  // Buffers hold whole 32-bit words, at least one: the attention kernel reads its mask (bool,
+  // f16 or bf16) as words, so the last word of a buffer must be in it.
+  static std::size_t word_bytes(std::size_t bytes) {
+    return (std::max<std::size_t>(bytes, 4) + 3) / 4 * 4;
+  }
 
   // The next request's place in the arena, where the plan has it: the same size and kind
   // as recorded, and no range held (or, for an upload, touched in this batch) overlaps it.
@@ -690,7 +696,7 @@ private:
     }
     ResidentTensors::Entry& e = ResidentAccess::entry(*resident_, name);
     const std::size_t bytes = span_bytes(t);
-    const std::size_t size = std::max<std::size_t>(bytes, 4);
+    const std::size_t size = word_bytes(bytes);
     const bool same = e.buffer && e.host.is_same(t) && e.version == t._version() &&
                       e.data == t.const_data_ptr() && e.sizes == t.sizes().vec() &&
                       e.strides == t.strides().vec() && e.buffer->size() >= size;
@@ -797,20 +803,21 @@ private:
       problem.batch *= a.shape()[d];
     const Pipeline* pipeline = nullptr;
     std::vector<MatmulDispatch> dispatches;
-    MatmulOperand op_a, op_b, op_bias;
+    KernelOperand op_a, op_b, op_bias;
     try {
       const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
       op_a = matmul_operand(a.name(), max_bytes);
       op_b = matmul_operand(b.name(), max_bytes);
-      problem.a = op_a.layout;
-      problem.b = op_b.layout;
+      problem.a = *operand_layout(op_a.layout);
+      problem.b = *operand_layout(op_b.layout);
       if (epilogue) {
         problem.relu = epilogue->activation == MatmulActivation::Relu;
         problem.bias = epilogue->bias;
         if (epilogue->bias) {
           op_bias = matmul_operand(bsym.args.at(2).as_tensor()->name(), max_bytes);
-          problem.bias_offset = op_bias.layout.offset;
-          problem.bias_stride = op_bias.layout.col;
+          const MatmulLayout bias = *operand_layout(op_bias.layout);
+          problem.bias_offset = bias.offset;
+          problem.bias_stride = bias.col;
         }
       }
       dispatches = plan_matmul(problem);
@@ -843,6 +850,66 @@ private:
     device_values_[c.name()] = std::move(value);
     members_.insert(index);
     report_.prims[spirv_.name()] += epilogue ? bsym.subsymbols.size() : 1;
+  }
+
+  // ltorch.scaled_dot_product_attention as the fused attention kernel (shaders/attention.comp),
+  // recorded into the pending batch like a matmul: query, key, value and mask are read
+  // through their strides (device values, views or uploads), the result stays on the device.
+  // A call whose indices outgrow the kernel's 32 bits runs on torch, reported as a fallback.
+  void run_attention(std::size_t index, const BoundSymbol& bsym) {
+    std::string why_not;
+    const std::optional<codegen::AttentionCall> call =
+        codegen::plan_attention(bsym, kAttentionLimits, &why_not);
+    THUNDER_INTERNAL_ASSERT(call) << bsym.call_string() << " is assigned to spirv, but the fused "
+                                  << "attention does not take it: " << why_not;
+    const std::vector<std::string> names = codegen::attention_operands(bsym);
+    const bool masked = call->mask != codegen::AttentionMask::None;
+    THUNDER_INTERNAL_ASSERT(names.size() == (masked ? 4u : 3u))
+        << bsym.call_string() << ": query, key, value and the mask are not tensors";
+    VulkanRuntime& rt = spirv_.runtime();
+    const TensorProxy& out = *bsym.output.as_tensor();
+    std::vector<KernelOperand> ops;
+    std::optional<AttentionDispatch> dispatch;
+    const Pipeline* pipeline = nullptr;
+    try {
+      const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
+      for (const std::string& name : names)
+        ops.push_back(kernel_operand(name, max_bytes, [](const StridedLayout&) { return true; }));
+      std::vector<codegen::TensorLayout> layouts;
+      for (const KernelOperand& op : ops)
+        layouts.push_back({op.layout.shape, op.layout.strides});
+      const codegen::AttentionStrides strides =
+          codegen::attention_strides(*call, kAttentionLimits.max_batch_dims + 2, layouts[0],
+                                     layouts[1], layouts[2], masked ? &layouts[3] : nullptr);
+      AttentionOffsets offsets{ops[0].layout.offset, ops[1].layout.offset, ops[2].layout.offset};
+      if (masked) offsets.mask = ops[3].layout.offset;
+      dispatch = plan_attention_dispatch(*call, strides, offsets);
+      pipeline = &spirv_.builtin_kernels().pipeline(rt, attention_module(call->dtype),
+                                                    attention_layout(call->dtype));
+    } catch (const UnsupportedError& e) {
+      if (strict_) throw;
+      if (dry_) throw Undecided{};
+      report_.fallbacks.push_back({bsym.symbol->qualified_name(), e.what()});
+      run_on_torch(bsym, std::string(kFallbackExecutor));
+      return;
+    }
+    const std::size_t bytes =
+        static_cast<std::size_t>(out.numel()) * c10::elementSize(to_scalar_type(out.dtype()));
+    DeviceValue value{request(bytes, /*host_written=*/false), out.shape(), out.dtype()};
+    std::array<const Buffer*, 5> bindings{};
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      bindings[i] = uploaded(ops[i]);
+    if (!masked) bindings[3] = bindings[0]; // bound, never read
+    bindings[4] = value.buffer.get();
+    if (dispatch && !dry_) {
+      if (!batch_) batch_.emplace(rt.batch());
+      batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&dispatch->push, 1)),
+                       dispatch->groups_x, dispatch->groups_y, dispatch->groups_z,
+                       /*read_only=*/4);
+    }
+    device_values_[out.name()] = std::move(value);
+    members_.insert(index);
+    report_.prims[spirv_.name()] += codegen::prim_count(bsym);
   }
 
   // An epilogue call of the matmul_epilogues pass on torch (an operand the kernel cannot

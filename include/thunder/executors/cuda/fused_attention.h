@@ -1,15 +1,15 @@
 // The cuda executor's fused attention: ltorch.scaled_dot_product_attention as one kernel of
 // thunder's own (src/executors/cuda/kernels/attention.cu, FlashAttention-2 style: online
 // softmax in f32, the [L, S] weights never stored) instead of its decomposition (two
-// matmuls and a softmax). Here: which calls it takes (plan_fused_attention, decided from
-// the trace's shapes, dtypes and constants alone), the kernel's CUDA source for one
-// configuration, and its launch parameters for the operands' layouts at run time (any
-// strides, broadcast dims as stride 0). A call it does not take is decomposed as before.
+// matmuls and a softmax). Which calls it takes is codegen/attention.h's plan (shared with
+// the spirv executor) within this kernel's limits; here are the kernel's CUDA source for one
+// configuration and its launch parameters for the operands' layouts at run time.
 // Torch-free; the runner (cuda_torch.cpp) launches it.
 #pragma once
 
 #include "thunder/core/dtype.h"
 #include "thunder/core/proxy.h"
+#include "thunder/executors/codegen/attention.h"
 
 #include <compare>
 #include <cstdint>
@@ -31,7 +31,10 @@ inline constexpr unsigned kAttentionThreads = 128;
 inline constexpr const char* kAttentionKernelName = "thunder_attention";
 
 /// How the attention weights are masked (the kernel's THUNDER_ATTN_MASK).
-enum class AttentionMask : int { None = 0, Bool = 1, AdditiveFloat32 = 2, AdditiveDtype = 3 };
+using codegen::AttentionMask;
+using codegen::attention_operands;
+using codegen::is_attention;
+using codegen::TensorLayout;
 
 /// One variant of the kernel: one source, one NVRTC compile.
 struct AttentionConfig {
@@ -43,40 +46,20 @@ struct AttentionConfig {
   auto operator<=>(const AttentionConfig&) const = default;
 };
 
-/// A call the kernel computes: its variant and sizes, from the bound symbol.
-struct AttentionPlan {
+/// A call the kernel computes: its variant (the compile key), sizes and constants.
+struct AttentionPlan : codegen::AttentionCall {
   AttentionConfig config;
-  std::int64_t l = 0, s = 0, e = 0, ev = 0; ///< queries, keys, head dims of q/k and of v
-  double scale = 1.0;
-  Shape batch; ///< The output's batch dims: it is batch + [l, ev].
-  /// Grouped query attention (enable_gqa): key/value head = output head / group.
-  std::int64_t k_group = 1, v_group = 1;
 };
 
-/// Whether the bound symbol is a call of ltorch.scaled_dot_product_attention.
-bool is_attention(const BoundSymbol& bsym);
-
-/// The names of an sdpa call's query, key, value and (where it is a tensor) mask, given by
-/// position or by keyword.
-std::vector<std::string> attention_operands(const BoundSymbol& bsym);
-
-/// The plan for an sdpa call the kernel computes: query, key and value of one dtype (f32,
-/// f16, bf16) with 2 to 6 dims, E and Ev in [1, 128], no dropout (dropout_p <= 0, a
-/// constant), a mask of none, bool, f32 or the query's dtype, is_causal, a constant scale
-/// or none (1/sqrt(E)), enable_gqa. nullopt otherwise (and for anything that is not an sdpa
-/// call), with the reason in `why_not` when given.
+/// The plan for an sdpa call the kernel computes: codegen::plan_attention's, with at most
+/// kMaxAttentionBatchDims batch dims and head dims of at most kMaxAttentionHeadDim, and
+/// indices within 32 bits. nullopt otherwise, with the reason in `why_not` when given.
 std::optional<AttentionPlan> plan_fused_attention(const BoundSymbol& bsym,
                                                   std::string* why_not = nullptr);
 
 /// The kernel's CUDA C++ for one variant: its configuration as #defines, then the embedded
 /// attention.cu. Deterministic (the kernel caches key on it).
 std::string attention_source(const AttentionConfig& config);
-
-/// An operand as it lies in memory: sizes and strides in elements.
-struct TensorLayout {
-  std::vector<std::int64_t> shape;
-  std::vector<std::int64_t> strides;
-};
 
 /// The kernel's last parameter, field for field its ThunderAttentionParams.
 struct AttentionParams {

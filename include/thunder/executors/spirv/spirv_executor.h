@@ -58,15 +58,19 @@ public:
   /// shaderFloat64 for f64); the others go to torch. Opens the device.
   /// Composites are not claimed: assign_executors offers their prims instead.
   /// prims.matmul on CPU f32 tensors (f16, bf16 where the device enables 16-bit storage) whose
-  /// buffers fit maxStorageBufferRange is claimed for the matmul kernel.
+  /// buffers fit maxStorageBufferRange is claimed for the matmul kernel, and
+  /// ltorch.scaled_dot_product_attention so (at most two batch dims, E and Ev at most 128:
+  /// codegen::plan_attention within kAttentionLimits) for the fused attention kernel, unless
+  /// RuntimeOptions::fused_attention = 0 or THUNDER_VK_FUSED_ATTENTION=0.
   bool claims(const BoundSymbol& bsym) const override;
-  /// Every claimed prim may be fused but prims.matmul, which runs as its own kernel.
+  /// Every claimed prim may be fused but prims.matmul and attention, kernels of their own.
   bool fusible(const BoundSymbol& bsym) const override;
-  /// prims.matmul and spirv.matmul_epilogue: the kernel reads operands through strides, and
+  /// prims.matmul, spirv.matmul_epilogue and a claimed attention call: the kernels read
+  /// operands through strides, and
   /// run_spirv_trace computes unfused view prims of spirv as strides over the viewed
   /// buffer, with no dispatch.
   bool reads_views_in_place(const BoundSymbol& bsym) const override;
-  /// Those calls on operands of rank 4 at most: the kernel takes any offset, row and column
+  /// Those calls on operands of rank 4 at most: the kernels take any offset, row and column
   /// strides, and two batch strides (q, k and v as views of one projection).
   bool reads_any_view_layout(const BoundSymbol& reader) const override;
   /// A bias, a relu or both on f32 products, and on f16/bf16 ones where the device stores
@@ -101,6 +105,7 @@ public:
 private:
   RuntimeOptions options_;
   bool matmul_epilogues_;
+  bool fused_attention_;
   std::unique_ptr<ShadercCompiler> compiler_;
   mutable std::mutex mutex_;
   OpenOnce<VulkanRuntime> runtime_;

@@ -81,6 +81,10 @@ struct RuntimeOptions {
   /// (SpirvExecutor::runs_matmul_epilogue): 1 on, 0 off, -1 reads
   /// THUNDER_VK_MATMUL_EPILOGUES (0 or 1); unset, on.
   int matmul_epilogues = -1;
+  /// The executor's: ltorch.scaled_dot_product_attention as one fused kernel
+  /// (shaders/attention.comp) where it takes the call: 1 on, 0 off (decomposed into matrix
+  /// products and a softmax), -1 reads THUNDER_VK_FUSED_ATTENTION (0 or 1); unset, on.
+  int fused_attention = -1;
 };
 
 /// A RuntimeOptions switch (1 on, 0 off, -1 unset) or, where it is unset, the environment

@@ -1,0 +1,328 @@
+// ltorch.scaled_dot_product_attention on the spirv executor's fused kernel
+// (shaders/attention.comp) on the machine's Vulkan device (lavapipe in CI), with the cases
+// the cuda kernel is tested on (tests/common/attention_cases.h): f32, f16 and bf16 against
+// torch's float64 result by the op database's rule; causal with L == S and L != S; bool and
+// additive masks (broadcast, transposed, fully masked rows, a bool mask of an odd number of
+// bytes, which the kernel reads as words); q, k and v read through strides (transposed,
+// expanded); grouped query attention; no keys; a NaN among the keys that is_causal masks,
+// which reaches its row as in torch. The call stays one bound symbol on spirv, with no
+// region and nothing on torch; what the kernel does not take (three batch dims, E > 128,
+// float64, the option or THUNDER_VK_FUSED_ATTENTION off) is decomposed and still right. The
+// host side's 32-bit and grid limits are errors, and a run over them falls back to torch,
+// reported. With THUNDER_VK_VALIDATION=1 (ctest sets it) the validation layer must report
+// nothing. Without a Vulkan device the tests skip with the runtime's reason.
+#include "thunder/core/error.h"
+#include "thunder/executors/codegen/attention.h"
+#include "thunder/executors/spirv/spirv_torch.h"
+
+#include "spirv_torch_test_util.h"
+#include "../common/attention_cases.h"
+#include "../common/scoped_env.h"
+#include "../../src/executors/spirv/builtin_kernels.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace {
+
+using thunder::BoundSymbol;
+using thunder::Trace;
+using thunder::codegen::is_attention;
+using thunder::spirv::ExecutionReport;
+using thunder::spirv::SpirvExecutor;
+using thunder::spirv::TorchFallbackExecutor;
+using thunder::spirv::testing::spirv;
+using Case = thunder::testing::AttentionCase;
+using thunder::testing::expect_attention_matches;
+
+at::Tensor randn(at::IntArrayRef shape, at::ScalarType dtype) {
+  return thunder::testing::randn_of(shape, dtype);
+}
+
+struct Ran {
+  at::Tensor out;
+  Trace prepared;
+  ExecutionReport report;
+};
+
+// The case prepared and run on `executor`; strict unless a fallback is what the test wants.
+Ran run(const SpirvExecutor& executor, const Case& c, bool strict = true) {
+  Ran r;
+  TorchFallbackExecutor torch;
+  r.prepared =
+      thunder::spirv::prepare_spirv_trace(thunder::testing::attention_trace(c), executor, torch);
+  executor.runtime().clear_validation_messages();
+  r.out = thunder::spirv::run_spirv_trace(executor, r.prepared, c.inputs(), &r.report, strict).at(0);
+  if (executor.runtime().validation_enabled()) {
+    EXPECT_EQ(executor.runtime().validation_messages(), std::vector<std::string>{});
+  }
+  return r;
+}
+
+// The call stayed whole and ran on spirv as the fused kernel: one bound symbol, nothing on
+// torch, no generated region.
+void expect_fused(const Ran& r) {
+  std::size_t calls = 0;
+  for (const BoundSymbol& b : r.prepared.bound_symbols) {
+    if (b.symbol == &thunder::python_del()) continue;
+    EXPECT_TRUE(is_attention(b) && b.executor == "spirv") << r.prepared.to_string();
+    ++calls;
+  }
+  EXPECT_EQ(calls, 1u) << r.prepared.to_string();
+  EXPECT_EQ(r.report.regions, 0u) << r.report.to_string();
+  EXPECT_EQ(r.report.prims.count("torch"), 0u) << r.report.to_string();
+  EXPECT_GT(r.report.prims.count("spirv"), 0u) << r.report.to_string();
+  EXPECT_TRUE(r.report.fallbacks.empty()) << r.report.to_string();
+}
+
+void check(const Case& c, const std::string& what) {
+  SCOPED_TRACE(what);
+  Ran r;
+  try {
+    r = run(spirv(), c);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the run threw: " << e.what();
+    return;
+  }
+  expect_fused(r);
+  expect_attention_matches(c, r.out, what);
+}
+
+// The dtypes the device stores: f32, and f16 and bf16 where it has 16-bit storage.
+std::vector<at::ScalarType> dtypes() {
+  std::vector<at::ScalarType> out{at::kFloat};
+  if (spirv().runtime().features().storage_buffer_16bit) {
+    out.push_back(at::kHalf);
+    out.push_back(at::kBFloat16);
+  } else {
+    std::cout << "[spirv attention] f16 and bf16 not run: no 16-bit storage on "
+              << spirv().runtime().device().name << "\n";
+  }
+  return out;
+}
+
+class SpirvAttention : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (const thunder::Availability a = spirv().availability(); !a.available)
+      GTEST_SKIP() << "spirv executor not available here: " << a.reason;
+    at::manual_seed(7);
+  }
+};
+
+TEST_F(SpirvAttention, PlainScaledAndOddSizesMatchTheReference) {
+  for (const at::ScalarType dt : dtypes()) {
+    const std::string name = std::string(c10::toString(dt));
+    check({randn({2, 3, 7, 64}, dt), randn({2, 3, 70, 64}, dt), randn({2, 3, 70, 64}, dt)},
+          name + " L=7 S=70 E=64");
+    Case scaled{randn({3, 33, 32}, dt), randn({3, 40, 32}, dt), randn({3, 40, 32}, dt)};
+    scaled.scale = 0.3;
+    check(scaled, name + " rank 3, scale 0.3");
+    check({randn({1, 2, 65, 128}, dt), randn({1, 2, 17, 128}, dt), randn({1, 2, 17, 128}, dt)},
+          name + " L=65 (two workgroups) S=17 E=128");
+    check({randn({2, 2, 1, 8}, dt), randn({2, 2, 1, 8}, dt), randn({2, 2, 1, 6}, dt)},
+          name + " L=S=1, E=8, Ev=6");
+    check({randn({5, 16}, dt), randn({9, 16}, dt), randn({9, 100}, dt)}, name + " 2-D, Ev=100");
+    Case no_dropout{randn({1, 1, 4, 8}, dt), randn({1, 1, 5, 8}, dt), randn({1, 1, 5, 8}, dt)};
+    no_dropout.dropout = -0.5;
+    check(no_dropout, name + " negative dropout_p (no dropout)");
+  }
+}
+
+TEST_F(SpirvAttention, Causal) {
+  for (const at::ScalarType dt : dtypes()) {
+    const std::string name = std::string(c10::toString(dt));
+    for (const auto& [l, s] : {std::pair<std::int64_t, std::int64_t>{40, 40}, {7, 40}, {40, 7}}) {
+      Case c{randn({2, 2, l, 32}, dt), randn({2, 2, s, 32}, dt), randn({2, 2, s, 32}, dt)};
+      c.causal = true;
+      check(c, name + " causal L=" + std::to_string(l) + " S=" + std::to_string(s));
+    }
+  }
+}
+
+TEST_F(SpirvAttention, Masks) {
+  const std::int64_t b = 2, h = 3, l = 21, s = 37, e = 16;
+  for (const at::ScalarType dt : dtypes()) {
+    const std::string name = std::string(c10::toString(dt));
+    const at::Tensor q = randn({b, h, l, e}, dt), k = randn({b, h, s, e}, dt),
+                     v = randn({b, h, s, e}, dt);
+    // A bool mask [L, S] (777 bytes: not whole words) with a fully masked row (5) and a row
+    // keeping only its last key.
+    at::Tensor keep = at::rand({l, s}) > 0.3;
+    keep[5].fill_(false);
+    keep[6].fill_(false);
+    keep[6][s - 1] = true;
+    check({q, k, v, keep}, name + " bool [L, S]");
+    // Additive f32 [1, 1, L, S] with a row of -inf.
+    at::Tensor add = at::randn({1, 1, l, s});
+    add[0][0][3].fill_(-std::numeric_limits<float>::infinity());
+    check({q, k, v, add}, name + " additive f32 [1, 1, L, S]");
+    // Additive of the query's dtype [B, 1, 1, S] (padding keys per batch element).
+    at::Tensor pad = at::zeros({b, 1, 1, s});
+    pad[1][0][0].slice(0, 20).fill_(-std::numeric_limits<float>::infinity());
+    check({q, k, v, pad.to(dt)}, name + " additive dtype [B, 1, 1, S]");
+    // A bool mask [B, H, L, S], not contiguous (transposed in its last two dims).
+    check({q, k, v, (at::rand({b, h, s, l}) > 0.5).transpose(-1, -2)},
+          name + " bool [B, H, L, S] transposed");
+  }
+}
+
+TEST_F(SpirvAttention, FullyMaskedRowsGiveZerosAsTorch) {
+  for (const at::ScalarType dt : dtypes()) {
+    SCOPED_TRACE(c10::toString(dt));
+    at::Tensor keep = at::ones({4, 40}, at::kBool);
+    keep[2].fill_(false);
+    const Case c{randn({2, 4, 32}, dt), randn({2, 40, 32}, dt), randn({2, 40, 32}, dt), keep};
+    const Ran r = run(spirv(), c);
+    expect_fused(r);
+    const at::Tensor ref = thunder::testing::attention_reference(c, /*float64=*/true);
+    ASSERT_TRUE(at::equal(ref.select(1, 2), at::zeros_like(ref.select(1, 2)))) << ref;
+    EXPECT_TRUE(at::equal(r.out.select(1, 2), at::zeros_like(r.out.select(1, 2))))
+        << r.out.select(1, 2);
+    expect_attention_matches(c, r.out, "fully masked row");
+  }
+}
+
+TEST_F(SpirvAttention, NanStaysNanAlsoWhereCausalMasksIt) {
+  Case c{randn({1, 5, 16}, at::kFloat), randn({1, 9, 16}, at::kFloat),
+         randn({1, 9, 16}, at::kFloat)};
+  c.q[0][1][4] = std::numeric_limits<float>::quiet_NaN();
+  Ran r = run(spirv(), c);
+  expect_fused(r);
+  at::Tensor ref = thunder::testing::attention_reference(c, true);
+  EXPECT_TRUE(at::equal(r.out.isnan(), ref.isnan())) << r.out << "\n" << ref;
+  // A NaN in key 3, which is_causal masks for queries 0 to 2: torch adds -inf to it, and
+  // NaN + -inf is NaN, so every row is NaN; a kernel that skipped masked keys would not be.
+  Case causal{randn({1, 5, 16}, at::kFloat), randn({1, 5, 16}, at::kFloat),
+              randn({1, 5, 16}, at::kFloat)};
+  causal.causal = true;
+  causal.k[0][3][0] = std::numeric_limits<float>::quiet_NaN();
+  r = run(spirv(), causal);
+  expect_fused(r);
+  ref = thunder::testing::attention_reference(causal, true);
+  EXPECT_TRUE(at::equal(r.out.isnan(), ref.isnan())) << r.out << "\n" << ref;
+}
+
+TEST_F(SpirvAttention, StridedOperandsAreReadInPlace) {
+  for (const at::ScalarType dt : dtypes()) {
+    const std::string name = std::string(c10::toString(dt));
+    // [B, L, H, E] transposed to [B, H, L, E], as a model's projections give them.
+    const at::Tensor q = randn({2, 19, 3, 16}, dt).transpose(1, 2);
+    const at::Tensor k = randn({2, 23, 3, 16}, dt).transpose(1, 2);
+    const at::Tensor v = randn({2, 23, 3, 16}, dt).transpose(1, 2);
+    Ran r = run(spirv(), {q, k, v});
+    expect_fused(r);
+    expect_attention_matches({q, k, v}, r.out, name + " transposed q, k, v");
+    // Uploaded as they lie: no contiguous copies, so what was uploaded is the three spans.
+    std::int64_t spans = 0;
+    for (const at::Tensor& t : {q, k, v})
+      spans += t.numel() * t.element_size();
+    EXPECT_EQ(r.report.uploaded_bytes, static_cast<std::uint64_t>(spans)) << r.report.to_string();
+    Case causal{q, k, v};
+    causal.causal = true;
+    check(causal, name + " transposed, causal");
+    // Keys stored transposed ([E, S]), values expanded from one head.
+    check({q, randn({2, 3, 16, 23}, dt).transpose(-1, -2),
+           randn({2, 1, 23, 16}, dt).expand({2, 3, 23, 16})},
+          name + " key transposed, value expanded");
+  }
+}
+
+TEST_F(SpirvAttention, GroupedQueryAttention) {
+  for (const at::ScalarType dt : dtypes()) {
+    Case c{randn({2, 6, 20, 16}, dt), randn({2, 2, 33, 16}, dt), randn({2, 3, 33, 16}, dt)};
+    c.gqa = true;
+    check(c, std::string(c10::toString(dt)) + " gqa 6/2/3 heads");
+    c.causal = true;
+    check(c, std::string(c10::toString(dt)) + " gqa, causal");
+  }
+}
+
+TEST_F(SpirvAttention, NoKeysGiveZeros) {
+  const Case c{randn({2, 5, 16}, at::kFloat), randn({2, 0, 16}, at::kFloat),
+               randn({2, 0, 16}, at::kFloat)};
+  const Ran r = run(spirv(), c);
+  expect_fused(r);
+  EXPECT_TRUE(at::equal(r.out, at::zeros({2, 5, 16}))) << r.out;
+}
+
+// What the kernel does not take is decomposed as before (and still right); what the option
+// or the variable turns off too.
+TEST_F(SpirvAttention, OtherCallsAreDecomposed) {
+  const auto expect_decomposed = [](const SpirvExecutor& executor, const Case& c,
+                                    const std::string& what) {
+    SCOPED_TRACE(what);
+    const Ran r = run(executor, c);
+    for (const BoundSymbol& b : r.prepared.bound_symbols)
+      EXPECT_FALSE(is_attention(b)) << r.prepared.to_string();
+    EXPECT_GT(r.report.regions, 0u) << r.report.to_string();
+    expect_attention_matches(c, r.out, what);
+  };
+  const auto small = [](at::ScalarType dt) {
+    return Case{randn({1, 4, 8}, dt), randn({1, 5, 8}, dt), randn({1, 5, 8}, dt)};
+  };
+  expect_decomposed(spirv(),
+                    {randn({2, 2, 2, 4, 8}, at::kFloat), randn({2, 2, 2, 5, 8}, at::kFloat),
+                     randn({2, 2, 2, 5, 8}, at::kFloat)},
+                    "three batch dims");
+  expect_decomposed(spirv(),
+                    {randn({1, 4, 160}, at::kFloat), randn({1, 5, 160}, at::kFloat),
+                     randn({1, 5, 160}, at::kFloat)},
+                    "E=160 > 128");
+  if (spirv().runtime().features().shader_float64) {
+    expect_decomposed(spirv(), small(at::kDouble), "float64");
+  }
+  const SpirvExecutor off(thunder::spirv::RuntimeOptions{.fused_attention = 0});
+  expect_decomposed(off, small(at::kFloat), "fused_attention = 0");
+  const thunder::testing::ScopedEnv env("THUNDER_VK_FUSED_ATTENTION", "0");
+  const SpirvExecutor env_off;
+  expect_decomposed(env_off, small(at::kFloat), "THUNDER_VK_FUSED_ATTENTION=0");
+}
+
+TEST(SpirvAttentionDispatch, IndicesPast32BitsAndTooManyWorkgroupsAreUnsupported) {
+  thunder::codegen::AttentionCall call;
+  call.l = 10;
+  call.s = 12;
+  call.e = 8;
+  call.ev = 8;
+  call.batch = {2, 3};
+  const auto contiguous = [](std::int64_t rows, std::int64_t cols) {
+    return std::vector<std::int64_t>{3 * rows * cols, rows * cols, cols, 1};
+  };
+  thunder::codegen::AttentionStrides st;
+  st.q = contiguous(10, 8);
+  st.k = contiguous(12, 8);
+  st.v = contiguous(12, 8);
+  st.mask.assign(4, 0);
+  const auto d = thunder::spirv::plan_attention_dispatch(call, st, {});
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->groups_x, 1u);
+  EXPECT_EQ(d->groups_y, 3u);
+  EXPECT_EQ(d->groups_z, 2u);
+  EXPECT_EQ(d->push.k.inner, 96u);
+  EXPECT_FLOAT_EQ(d->push.scale, 1.0f);
+
+  thunder::codegen::AttentionStrides wide = st;
+  wide.k[0] = std::int64_t{1} << 32; // the second batch element's keys past 2^32
+  try {
+    thunder::spirv::plan_attention_dispatch(call, wide, {});
+    ADD_FAILURE() << "no error for a key offset past 32 bits";
+  } catch (const thunder::UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("the last element offset of the key"), std::string::npos)
+        << e.what();
+  }
+  thunder::codegen::AttentionCall many = call;
+  many.batch = {70000, 1};
+  EXPECT_THROW(thunder::spirv::plan_attention_dispatch(many, st, {}), thunder::UnsupportedError);
+  many.batch = {2, 3};
+  many.l = 0;
+  EXPECT_FALSE(thunder::spirv::plan_attention_dispatch(many, st, {}).has_value());
+}
+
+} // namespace
