@@ -293,6 +293,7 @@ int run_model(const RunArgs& a) {
       j["uploaded_bytes"] = stats.uploaded_bytes;
       j["resident_bytes"] = stats.resident_bytes;
       j["planned_bytes"] = stats.planned_bytes;
+      j["check_bytes"] = stats.check_bytes;
     }
     if (!stats.cuda_graph.empty()) j["cuda_graph"] = stats.cuda_graph;
     std::cout << j.dump() << std::endl;
@@ -342,6 +343,10 @@ int run_model(const RunArgs& a) {
     if (stats.planned_bytes > 0) {
       std::printf("  of which %.1f KiB is one arena, planned from a record of the trace's buffers\n",
                   static_cast<double>(stats.planned_bytes) / 1024);
+    }
+    if (stats.check_bytes > 0) {
+      std::printf("  and %llu bytes are index-check status words (eager checks on the host)\n",
+                  static_cast<unsigned long long>(stats.check_bytes));
     }
     if (first_call_peak != stats.peak_device_bytes) {
       std::printf("  the first call's peak: %.1f KiB\n", static_cast<double>(first_call_peak) / 1024);

@@ -89,6 +89,8 @@ struct CompileStats {
   /// before (spirv::PlannedMemory); 0 where they came from the pool as requested (a first
   /// call records the plan).
   std::uint64_t planned_bytes = 0;
+  /// spirv, the last call: bytes of index-check status words held (ExecutionReport's).
+  std::uint64_t check_bytes = 0;
   /// cuda with CUDA graphs on (Options::cuda_graphs), the last call: "warm-up ...",
   /// "captured", "replayed" or "not used: <why>" (ExecutionReport::cuda_graph).
   std::string cuda_graph;

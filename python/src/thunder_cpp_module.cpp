@@ -175,6 +175,7 @@ py::dict stats_dict(const CompileStats& s) {
   d["uploaded_bytes"] = s.uploaded_bytes;
   d["resident_bytes"] = s.resident_bytes;
   d["planned_bytes"] = s.planned_bytes;
+  d["check_bytes"] = s.check_bytes;
   d["cuda_graph"] = s.cuda_graph;
   return d;
 }

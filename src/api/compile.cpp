@@ -468,6 +468,7 @@ private:
     stats_.uploaded_bytes = report.uploaded_bytes;
     stats_.resident_bytes = report.resident_bytes;
     stats_.planned_bytes = report.planned_bytes;
+    stats_.check_bytes = report.check_bytes;
     stats_.cuda_graph = report.cuda_graph;
     stats_.eager_peak_bytes_estimate = last_->eager_peak_bytes;
     for (const Fallback& f : report.fallbacks) {

@@ -127,6 +127,10 @@ struct ExecutionReport {
   /// spirv: bytes of the arena the run's buffers were planned in (spirv::PlannedMemory),
   /// counted in the peak; 0 where they came from the pool as requested.
   std::uint64_t planned_bytes = 0;
+  /// spirv: bytes of index-check status words (the words a kernel that indexes by values
+  /// it reads reports an index out of range in), counted in the peak, outside the arena.
+  /// Eager PyTorch checks indices on the host: this is device memory it does not hold.
+  std::uint64_t check_bytes = 0;
   /// cuda with CUDA graphs on (Options::cuda_graphs): "warm-up ..." (a layout's first
   /// call, kernel by kernel), "captured" (this call was captured, then replayed),
   /// "replayed", or "not used: <why>"; empty when they are off.

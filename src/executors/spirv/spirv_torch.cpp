@@ -332,6 +332,7 @@ private:
     // in its status words, read back when the batch is done (flush).
     if (!kernel.checks.empty() && !dry_) {
       auto status = std::make_unique<Buffer>(rt.create_buffer(codegen::kStatusWords * 4));
+      report_.check_bytes += status->size();
       const std::array<std::uint32_t, codegen::kStatusWords> zeros{};
       rt.upload(*status, std::as_bytes(std::span(zeros)));
       bindings.push_back(status.get());
