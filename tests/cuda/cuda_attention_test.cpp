@@ -183,28 +183,9 @@ TEST_F(FusedAttention, Causal) {
 
 TEST_F(FusedAttention, Masks) {
   THUNDER_EMULATOR_OR_SKIP();
-  const std::int64_t b = 2, h = 3, l = 37, s = 70, e = 64;
   for (const at::ScalarType dt : {at::kHalf, at::kBFloat16, at::kFloat}) {
-    const std::string name = std::string(c10::toString(dt));
-    const at::Tensor q = randn({b, h, l, e}, dt), k = randn({b, h, s, e}, dt),
-                     v = randn({b, h, s, e}, dt);
-    // A bool mask [L, S] with a fully masked row (5) and rows keeping one key.
-    at::Tensor keep = at::rand({l, s}) > 0.3;
-    keep[5].fill_(false);
-    keep[6].fill_(false);
-    keep[6][69] = true;
-    check({q, k, v, keep}, name + " bool [L, S]");
-    // Additive f32 [1, 1, L, S] with a row of -inf.
-    at::Tensor add = at::randn({1, 1, l, s});
-    add[0][0][3].fill_(-std::numeric_limits<float>::infinity());
-    check({q, k, v, add}, name + " additive f32 [1, 1, L, S]");
-    // Additive of the query's dtype [B, 1, 1, S] (padding keys per batch element).
-    at::Tensor pad = at::zeros({b, 1, 1, s});
-    pad[1][0][0].slice(0, 50).fill_(-std::numeric_limits<float>::infinity());
-    check({q, k, v, pad.to(dt)}, name + " additive dtype [B, 1, 1, S]");
-    // A bool mask [B, H, L, S], not contiguous (transposed in its last two dims).
-    check({q, k, v, (at::rand({b, h, s, l}) > 0.5).transpose(-1, -2)},
-          name + " bool [B, H, L, S] transposed");
+    for (const auto& [name, c] : thunder::testing::attention_mask_cases(dt, 2, 3, 37, 70, 64))
+      check(c, name);
   }
 }
 
@@ -212,17 +193,10 @@ TEST_F(FusedAttention, FullyMaskedRowsGiveZerosAsTorch) {
   THUNDER_EMULATOR_OR_SKIP();
   for (const at::ScalarType dt : {at::kHalf, at::kBFloat16, at::kFloat}) {
     SCOPED_TRACE(c10::toString(dt));
-    at::Tensor keep = at::ones({4, 40}, at::kBool);
-    keep[2].fill_(false);
-    const Case c{randn({2, 4, 32}, dt), randn({2, 40, 32}, dt), randn({2, 40, 32}, dt), keep};
+    const Case c = thunder::testing::attention_fully_masked_case(dt);
     const Ran r = run(emulator(), c);
     expect_fused(r);
-    const at::Tensor ref = reference(c, /*float64=*/true);
-    // torch (the math backend's safe softmax) gives exact zeros there: so must we.
-    ASSERT_TRUE(at::equal(ref.select(1, 2), at::zeros_like(ref.select(1, 2)))) << ref;
-    EXPECT_TRUE(at::equal(r.out.select(1, 2), at::zeros_like(r.out.select(1, 2))))
-        << r.out.select(1, 2);
-    expect_matches(c, r.out, "fully masked row");
+    thunder::testing::expect_fully_masked_row_zeros(c, r.out);
   }
 }
 
@@ -240,30 +214,16 @@ TEST_F(FusedAttention, NanStaysNan) {
 TEST_F(FusedAttention, StridedOperands) {
   THUNDER_EMULATOR_OR_SKIP();
   for (const at::ScalarType dt : kHalfTypes) {
-    const std::string name = std::string(c10::toString(dt));
-    // [B, L, H, E] transposed to [B, H, L, E], as a model's projections give them.
-    const at::Tensor q = randn({2, 45, 3, 64}, dt).transpose(1, 2);
-    const at::Tensor k = randn({2, 50, 3, 64}, dt).transpose(1, 2);
-    const at::Tensor v = randn({2, 50, 3, 64}, dt).transpose(1, 2);
-    check({q, k, v}, name + " transposed q, k, v");
-    Case causal{q, k, v};
-    causal.causal = true;
-    check(causal, name + " transposed, causal");
-    // Keys stored transposed ([E, S]), values expanded from one head.
-    check({q, randn({2, 3, 64, 50}, dt).transpose(-1, -2),
-           randn({2, 1, 50, 64}, dt).expand({2, 3, 50, 64})},
-          name + " key transposed, value expanded");
+    for (const auto& [name, c] : thunder::testing::attention_strided_cases(dt, 45, 50, 64))
+      check(c, name);
   }
 }
 
 TEST_F(FusedAttention, GroupedQueryAttention) {
   THUNDER_EMULATOR_OR_SKIP();
   for (const at::ScalarType dt : kHalfTypes) {
-    Case c{randn({2, 6, 20, 64}, dt), randn({2, 2, 33, 64}, dt), randn({2, 3, 33, 64}, dt)};
-    c.gqa = true;
-    check(c, std::string(c10::toString(dt)) + " gqa 6/2/3 heads");
-    c.causal = true;
-    check(c, std::string(c10::toString(dt)) + " gqa, causal");
+    for (const auto& [name, c] : thunder::testing::attention_gqa_cases(dt, 64))
+      check(c, name);
   }
 }
 

@@ -147,45 +147,20 @@ TEST_F(SpirvAttention, Causal) {
 }
 
 TEST_F(SpirvAttention, Masks) {
-  const std::int64_t b = 2, h = 3, l = 21, s = 37, e = 16;
+  // [L, S] = [21, 37]: the bool mask is 777 bytes, not whole words.
   for (const at::ScalarType dt : dtypes()) {
-    const std::string name = std::string(c10::toString(dt));
-    const at::Tensor q = randn({b, h, l, e}, dt), k = randn({b, h, s, e}, dt),
-                     v = randn({b, h, s, e}, dt);
-    // A bool mask [L, S] (777 bytes: not whole words) with a fully masked row (5) and a row
-    // keeping only its last key.
-    at::Tensor keep = at::rand({l, s}) > 0.3;
-    keep[5].fill_(false);
-    keep[6].fill_(false);
-    keep[6][s - 1] = true;
-    check({q, k, v, keep}, name + " bool [L, S]");
-    // Additive f32 [1, 1, L, S] with a row of -inf.
-    at::Tensor add = at::randn({1, 1, l, s});
-    add[0][0][3].fill_(-std::numeric_limits<float>::infinity());
-    check({q, k, v, add}, name + " additive f32 [1, 1, L, S]");
-    // Additive of the query's dtype [B, 1, 1, S] (padding keys per batch element).
-    at::Tensor pad = at::zeros({b, 1, 1, s});
-    pad[1][0][0].slice(0, 20).fill_(-std::numeric_limits<float>::infinity());
-    check({q, k, v, pad.to(dt)}, name + " additive dtype [B, 1, 1, S]");
-    // A bool mask [B, H, L, S], not contiguous (transposed in its last two dims).
-    check({q, k, v, (at::rand({b, h, s, l}) > 0.5).transpose(-1, -2)},
-          name + " bool [B, H, L, S] transposed");
+    for (const auto& [name, c] : thunder::testing::attention_mask_cases(dt, 2, 3, 21, 37, 16))
+      check(c, name);
   }
 }
 
 TEST_F(SpirvAttention, FullyMaskedRowsGiveZerosAsTorch) {
   for (const at::ScalarType dt : dtypes()) {
     SCOPED_TRACE(c10::toString(dt));
-    at::Tensor keep = at::ones({4, 40}, at::kBool);
-    keep[2].fill_(false);
-    const Case c{randn({2, 4, 32}, dt), randn({2, 40, 32}, dt), randn({2, 40, 32}, dt), keep};
+    const Case c = thunder::testing::attention_fully_masked_case(dt);
     const Ran r = run(spirv(), c);
     expect_fused(r);
-    const at::Tensor ref = thunder::testing::attention_reference(c, /*float64=*/true);
-    ASSERT_TRUE(at::equal(ref.select(1, 2), at::zeros_like(ref.select(1, 2)))) << ref;
-    EXPECT_TRUE(at::equal(r.out.select(1, 2), at::zeros_like(r.out.select(1, 2))))
-        << r.out.select(1, 2);
-    expect_attention_matches(c, r.out, "fully masked row");
+    thunder::testing::expect_fully_masked_row_zeros(c, r.out);
   }
 }
 
@@ -211,36 +186,25 @@ TEST_F(SpirvAttention, NanStaysNanAlsoWhereCausalMasksIt) {
 
 TEST_F(SpirvAttention, StridedOperandsAreReadInPlace) {
   for (const at::ScalarType dt : dtypes()) {
-    const std::string name = std::string(c10::toString(dt));
-    // [B, L, H, E] transposed to [B, H, L, E], as a model's projections give them.
-    const at::Tensor q = randn({2, 19, 3, 16}, dt).transpose(1, 2);
-    const at::Tensor k = randn({2, 23, 3, 16}, dt).transpose(1, 2);
-    const at::Tensor v = randn({2, 23, 3, 16}, dt).transpose(1, 2);
-    Ran r = run(spirv(), {q, k, v});
-    expect_fused(r);
-    expect_attention_matches({q, k, v}, r.out, name + " transposed q, k, v");
-    // Uploaded as they lie: no contiguous copies, so what was uploaded is the three spans.
-    std::int64_t spans = 0;
-    for (const at::Tensor& t : {q, k, v})
-      spans += t.numel() * t.element_size();
-    EXPECT_EQ(r.report.uploaded_bytes, static_cast<std::uint64_t>(spans)) << r.report.to_string();
-    Case causal{q, k, v};
-    causal.causal = true;
-    check(causal, name + " transposed, causal");
-    // Keys stored transposed ([E, S]), values expanded from one head.
-    check({q, randn({2, 3, 16, 23}, dt).transpose(-1, -2),
-           randn({2, 1, 23, 16}, dt).expand({2, 3, 23, 16})},
-          name + " key transposed, value expanded");
+    for (const auto& [name, c] : thunder::testing::attention_strided_cases(dt, 19, 23, 16)) {
+      check(c, name);
+      if (name.find("transposed q, k, v") == std::string::npos) continue;
+      // q, k and v as transposes of [B, L, H, E]: uploaded as they lie, no contiguous copies,
+      // so what was uploaded is the three spans.
+      const Ran r = run(spirv(), c);
+      std::int64_t spans = 0;
+      for (const at::Tensor& t : {c.q, c.k, c.v})
+        spans += t.numel() * t.element_size();
+      EXPECT_EQ(r.report.uploaded_bytes, static_cast<std::uint64_t>(spans))
+          << name << ": " << r.report.to_string();
+    }
   }
 }
 
 TEST_F(SpirvAttention, GroupedQueryAttention) {
   for (const at::ScalarType dt : dtypes()) {
-    Case c{randn({2, 6, 20, 16}, dt), randn({2, 2, 33, 16}, dt), randn({2, 3, 33, 16}, dt)};
-    c.gqa = true;
-    check(c, std::string(c10::toString(dt)) + " gqa 6/2/3 heads");
-    c.causal = true;
-    check(c, std::string(c10::toString(dt)) + " gqa, causal");
+    for (const auto& [name, c] : thunder::testing::attention_gqa_cases(dt, 16))
+      check(c, name);
   }
 }
 

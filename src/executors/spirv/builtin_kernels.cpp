@@ -156,11 +156,8 @@ std::string matmul_module(DType dtype) {
 }
 
 PipelineLayout matmul_layout(DType dtype) {
-  PipelineLayout layout;
-  layout.buffers = 4;
-  layout.push_constant_bytes = sizeof(MatmulPushConstants);
-  layout.name = matmul_module(dtype);
-  return layout;
+  return {.buffers = 4, .push_constant_bytes = sizeof(MatmulPushConstants),
+          .name = matmul_module(dtype)};
 }
 
 
@@ -253,11 +250,8 @@ std::string attention_module(DType dtype) {
 }
 
 PipelineLayout attention_layout(DType dtype) {
-  PipelineLayout layout;
-  layout.buffers = 5;
-  layout.push_constant_bytes = sizeof(AttentionPushConstants);
-  layout.name = attention_module(dtype);
-  return layout;
+  return {.buffers = 5, .push_constant_bytes = sizeof(AttentionPushConstants),
+          .name = attention_module(dtype)};
 }
 
 } // namespace thunder::spirv
