@@ -37,7 +37,8 @@ configure_gpu_build -DTHUNDER_BUILD_BENCH=ON
 [ -n "$spirv" ] || { status=1; echo "no spirv steps: the Vulkan stack was not found"; }
 step "build (the spirv executor's torch tests afterwards, beside the first tests)"
 cmake --build build/gpu -j"$jobs" --target thunder_cuda_tests thunder-run thunder-conformance \
-  thunder-bench-cuda-kernels ${spirv:+thunder_spirv_tests thunder-bench-spirv-kernels} >> "$out/build.log" 2>&1 \
+  thunder-bench-cuda-kernels ${spirv:+thunder_spirv_tests thunder-bench-spirv-kernels \
+  thunder-bench-spirv-attention} >> "$out/build.log" 2>&1 \
   || { grep -E "error|FAILED" "$out/build.log" | head -30; exit 1; }
 step built
 build2_pid=
@@ -107,6 +108,10 @@ reserve=60 within 40 ./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "
   --backend spirv --strict --repeat 20 > "$work/run.tmp" 2>&1 || status=1
 grep -E "device|executors|time per call|error|thunder-run:" "$work/run.tmp"; cat "$work/run.tmp" >> "$out/runs.log"
 reserve=40 within 40 ./build/gpu/bench/thunder-bench-spirv-kernels 2>&1 | tee -a "$out/runs.log"
+# The fused attention against its decomposition: GPT-2 small's heads, f32 and bf16.
+for args in "--shape 8,12,512,64" "--shape 8,12,512,64 --dtype bf16"; do
+  reserve=30 within 30 ./build/gpu/bench/thunder-bench-spirv-attention $args 2>&1 | tee -a "$out/runs.log"
+done
 }
 
 step "compute-sanitizer memcheck (models on cuda)"
