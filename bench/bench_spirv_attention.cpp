@@ -96,10 +96,11 @@ Way measure(const spirv::SpirvExecutor& executor, const Trace& trace,
   const Trace prepared =
       spirv::prepare_spirv_trace(trace, executor, spirv::TorchFallbackExecutor());
   Way w;
-  ExecutionReport report;
+  ExecutionReport report; // of the last call: a run adds to the report it is given
   at::Tensor out = spirv::run_spirv_trace(executor, prepared, inputs, &report, true).at(0);
   std::vector<double> times;
   for (int i = 0; i < iters; ++i) {
+    report = ExecutionReport();
     const auto start = Clock::now();
     out = spirv::run_spirv_trace(executor, prepared, inputs, &report, true).at(0);
     times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());

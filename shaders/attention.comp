@@ -27,7 +27,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 
-// The host side (src/executors/spirv/builtin_kernels.h) must agree on these two.
+// The host side (src/executors/spirv/builtin_kernels.h) must agree on these three.
 #define ROWS 64
 #define MAX_HEAD 128
 #define CHUNK 16

@@ -4,8 +4,9 @@
 // torch's float64 result by the op database's rule; causal with L == S and L != S; bool and
 // additive masks (broadcast, transposed, fully masked rows, a bool mask of an odd number of
 // bytes, which the kernel reads as words); q, k and v read through strides (transposed,
-// expanded); grouped query attention; no keys; a NaN among the keys that is_causal masks,
-// which reaches its row as in torch. The call stays one bound symbol on spirv, with no
+// expanded); a bool mask read through a view at an odd byte offset of a device value;
+// grouped query attention; no keys; a NaN among the keys that is_causal masks, which
+// reaches its row as in torch. The call stays one bound symbol on spirv, with no
 // region and nothing on torch; what the kernel does not take (three batch dims, E > 128,
 // float64, the option or THUNDER_VK_FUSED_ATTENTION off) is decomposed and still right. The
 // host side's 32-bit and grid limits are errors, and a run over them falls back to torch,
@@ -14,6 +15,8 @@
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/attention.h"
 #include "thunder/executors/spirv/spirv_torch.h"
+#include "thunder/ops/ltorch.h"
+#include "thunder/ops/prims.h"
 
 #include "spirv_torch_test_util.h"
 #include "../common/attention_cases.h"
@@ -247,6 +250,57 @@ TEST_F(SpirvAttention, OtherCallsAreDecomposed) {
   const thunder::testing::ScopedEnv env("THUNDER_VK_FUSED_ATTENTION", "0");
   const SpirvExecutor env_off;
   expect_decomposed(env_off, small(at::kFloat), "THUNDER_VK_FUSED_ATTENTION=0");
+}
+
+// A bool mask the device computed, read through a view at an odd byte offset (a slice of a
+// comparison's result, which rematerialize gives the attention as strides over the
+// comparison's buffer): the kernel reads it out of 32-bit words.
+TEST_F(SpirvAttention, AMaskViewAtAnOddByteOffsetOfADeviceValue) {
+  const std::int64_t l = 5, s = 9, e = 8;
+  thunder::TraceScope scope("masked_view");
+  const auto q = scope.input_tensor("q", {2, l, e}, thunder::DType::Float32);
+  const auto k = scope.input_tensor("k", {2, s, e}, thunder::DType::Float32);
+  const auto v = scope.input_tensor("v", {2, s, e}, thunder::DType::Float32);
+  const auto a = scope.input_tensor("a", {l, s + 1}, thunder::DType::Float32);
+  const auto b = scope.input_tensor("b", {l, s + 1}, thunder::DType::Float32);
+  const auto keep = thunder::prims::slice(thunder::prims::gt(a, b), {0, 1}, {l, s + 1}, {1, 1});
+  const Trace trace = scope.finish(thunder::Value(thunder::ltorch::scaled_dot_product_attention(
+      q, k, v, keep, 0.0, false, thunder::Value(), false)));
+  const at::Tensor tq = randn({2, l, e}, at::kFloat), tk = randn({2, s, e}, at::kFloat),
+                   tv = randn({2, s, e}, at::kFloat), ta = randn({l, s + 1}, at::kFloat),
+                   tb = randn({l, s + 1}, at::kFloat);
+  TorchFallbackExecutor torch;
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, spirv(), torch);
+  // The slice stays a view prim of spirv's, read in place, not a copy in a region.
+  bool view = false;
+  for (const BoundSymbol& bsym : prepared.bound_symbols) {
+    view = view || (bsym.symbol == &thunder::prims::symbol(thunder::prims::PrimId::slice) &&
+                    bsym.executor == "spirv");
+  }
+  EXPECT_TRUE(view) << prepared.to_string();
+  ExecutionReport report;
+  const at::Tensor out = thunder::spirv::run_spirv_trace(spirv(), prepared, {tq, tk, tv, ta, tb},
+                                                         &report, /*strict=*/true)
+                             .at(0);
+  EXPECT_EQ(report.prims.count("torch"), 0u) << report.to_string();
+  const Case c{tq, tk, tv, (ta > tb).slice(1, 1)};
+  expect_attention_matches(c, out, "a bool mask sliced at byte 1 of a device value");
+}
+
+// A call the kernel cannot dispatch (here 70000 batch elements, past the 65535 workgroups
+// every device allows in z) runs on torch, reported as a fallback, and is right; with
+// strict it is the error.
+TEST_F(SpirvAttention, ACallPastTheGridLimitsFallsBackToTorchReported) {
+  const Case c{randn({70000, 1, 1, 8}, at::kFloat), randn({70000, 1, 3, 8}, at::kFloat),
+               randn({70000, 1, 3, 8}, at::kFloat)};
+  const Ran r = run(spirv(), c, /*strict=*/false);
+  ASSERT_EQ(r.report.fallbacks.size(), 1u) << r.report.to_string();
+  EXPECT_EQ(r.report.fallbacks[0].op, "ltorch.scaled_dot_product_attention");
+  EXPECT_NE(r.report.fallbacks[0].reason.find("workgroups"), std::string::npos)
+      << r.report.fallbacks[0].reason;
+  EXPECT_GT(r.report.prims.count("torch"), 0u) << r.report.to_string();
+  expect_attention_matches(c, r.out, "on torch");
+  EXPECT_THROW(run(spirv(), c, /*strict=*/true), thunder::UnsupportedError);
 }
 
 TEST(SpirvAttentionDispatch, IndicesPast32BitsAndTooManyWorkgroupsAreUnsupported) {

@@ -112,6 +112,8 @@ TEST(SpirvMemory, TheFirstRunTakesItsBuffersFromAnArenaADryRunPlanned) {
   const std::vector<at::Tensor> from_pool =
       run_spirv_trace(*spirv, prepared, inputs, &pooled, /*strict=*/true);
   EXPECT_EQ(pooled.planned_bytes, 0u);
+  EXPECT_GT(pooled.buffer_requests, 0u);
+  EXPECT_EQ(pooled.planned_requests, 0u) << pooled.to_string();
 
   thunder::spirv::PlannedMemory plan;
   const std::vector<at::Tensor> a =
@@ -119,6 +121,8 @@ TEST(SpirvMemory, TheFirstRunTakesItsBuffersFromAnArenaADryRunPlanned) {
   ASSERT_TRUE(plan.planned());
   EXPECT_EQ(first.planned_bytes, plan.arena_bytes());
   EXPECT_EQ(first.peak_device_bytes, plan.arena_bytes()) << "every buffer came from the arena";
+  EXPECT_EQ(first.buffer_requests, pooled.buffer_requests);
+  EXPECT_EQ(first.planned_requests, first.buffer_requests) << first.to_string();
   EXPECT_LE(first.peak_device_bytes, pooled.peak_device_bytes);
   // x and the weights are uploaded and alive throughout; two intermediates at a time.
   EXPECT_GE(plan.live_bytes(), (kLayers + 1 + 2) * kTensorBytes);
@@ -132,6 +136,7 @@ TEST(SpirvMemory, TheFirstRunTakesItsBuffersFromAnArenaADryRunPlanned) {
       run_spirv_trace(*spirv, prepared, inputs, &second, /*strict=*/true, nullptr, &plan);
   EXPECT_EQ(second.planned_bytes, plan.arena_bytes());
   EXPECT_EQ(second.peak_device_bytes, plan.arena_bytes());
+  EXPECT_EQ(second.planned_requests, second.buffer_requests) << second.to_string();
   EXPECT_TRUE(at::equal(a[0], b[0]));
 
   // Other values through the same arena: nothing stale, nothing aliased.
@@ -166,11 +171,14 @@ TEST(SpirvMemory, ARunThatNeedsAHostValueIsPlannedFromItsOwnRecord) {
   const std::vector<at::Tensor> a =
       run_spirv_trace(*spirv, prepared, inputs, &first, /*strict=*/true, nullptr, &plan);
   EXPECT_EQ(first.planned_bytes, 0u);
+  EXPECT_EQ(first.planned_requests, 0u) << first.to_string();
   EXPECT_GT(first.prims["torch"], 0u) << first.to_string();
   ASSERT_TRUE(plan.planned());
   const std::vector<at::Tensor> b =
       run_spirv_trace(*spirv, prepared, inputs, &second, /*strict=*/true, nullptr, &plan);
   EXPECT_EQ(second.planned_bytes, plan.arena_bytes());
+  EXPECT_GT(second.buffer_requests, 0u);
+  EXPECT_EQ(second.planned_requests, second.buffer_requests) << second.to_string();
   ASSERT_EQ(a.size(), 1u);
   EXPECT_TRUE(at::equal(a[0], b[0]));
   EXPECT_TRUE(at::allclose(a[0].to(at::kDouble), layers_reference(tensors), 1e-4, 1e-5));

@@ -127,6 +127,11 @@ struct ExecutionReport {
   /// spirv: bytes of the arena the run's buffers were planned in (spirv::PlannedMemory),
   /// counted in the peak; 0 where they came from the pool as requested.
   std::uint64_t planned_bytes = 0;
+  /// spirv: buffers the run asked for (intermediates, outputs, uploads), and how many of
+  /// them it took at their planned place in the arena: all of them where the run followed
+  /// its plan; fewer where it left the recorded path and the pool served the rest.
+  std::size_t buffer_requests = 0;
+  std::size_t planned_requests = 0;
   /// spirv: bytes of index-check status words (the words a kernel that indexes by values
   /// it reads reports an index out of range in), counted in the peak, outside the arena.
   /// Eager PyTorch checks indices on the host: this is device memory it does not hold.

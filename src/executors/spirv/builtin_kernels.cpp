@@ -202,7 +202,13 @@ std::optional<AttentionDispatch> plan_attention_dispatch(const codegen::Attentio
   AttentionDispatch d{};
   AttentionPushConstants& p = d.push;
   p.l = u32(call.l, "L");
+  // The shader steps through the keys kAttentionKeyChunk at a time in 32 bits: the step
+  // after the last must not wrap.
   p.s = u32(call.s, "S");
+  if (call.s > kU32 - kAttentionKeyChunk) {
+    throw UnsupportedError(str("spirv: ", describe(), ": S = ", call.s, " keys; the attention "
+                               "kernel takes at most ", kU32 - kAttentionKeyChunk));
+  }
   p.e = u32(call.e, "E");
   p.ev = u32(call.ev, "Ev");
   u32(outer * heads * call.l * call.ev, "the output's element count");

@@ -113,8 +113,10 @@ PipelineLayout matmul_layout(DType dtype);
 // ---- attention (shaders/attention.comp): ltorch.scaled_dot_product_attention, fused ----
 
 /// Must match ROWS and MAX_HEAD in shaders/attention.comp: query rows per workgroup, and the
-/// most E and Ev. The output has at most two batch dims (workgroups' y and z).
+/// most E and Ev (kAttentionLimits). The output has at most two batch dims (workgroups' y and z).
 inline constexpr int64_t kAttentionRows = 64;
+/// Must match CHUNK in shaders/attention.comp: keys per step of a row's loop.
+inline constexpr int64_t kAttentionKeyChunk = 16;
 inline constexpr codegen::AttentionLimits kAttentionLimits{.max_batch_dims = 2,
                                                            .max_head_dim = 128};
 

@@ -45,6 +45,13 @@ const char* compute_feature(DType dtype, const DeviceFeatures& f) {
   if (dtype == DType::Float64 && !f.shader_float64) return "shaderFloat64";
   return nullptr;
 }
+// Bytes of a buffer holding `t`: the runner (spirv_torch.cpp) rounds every buffer up to whole
+// 32-bit words.
+std::uint64_t buffer_bytes(const TensorProxy& t) {
+  const auto bytes = static_cast<std::uint64_t>(t.numel()) * static_cast<std::uint64_t>(item_size(t.dtype()));
+  return (std::max<std::uint64_t>(bytes, 4) + 3) / 4 * 4;
+}
+
 // A prim is claimed only when every tensor it reads or writes is storable: a claimed
 // comparison whose bool result left its region would make the whole region fall back.
 
@@ -108,8 +115,7 @@ bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
   if (dtype != DType::Float32 && !(half && rt.features().storage_buffer_16bit)) return false;
   for (const TensorProxy* t : {a, b, c}) {
     if (t->device() != Device::cpu() || t->dtype() != dtype) return false;
-    const auto bytes = static_cast<uint64_t>(t->numel()) * (half ? 2u : 4u);
-    if (bytes > rt.max_storage_buffer_range()) return false;
+    if (buffer_bytes(*t) > rt.max_storage_buffer_range()) return false;
   }
   return true;
 }
@@ -119,16 +125,18 @@ bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
 bool attention_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
   const std::optional<codegen::AttentionCall> call = codegen::plan_attention(bsym, kAttentionLimits);
   if (!call) return false;
-  const DeviceFeatures& features = rt.features();
+  // Operands and the output (which may be larger than any operand: broadcast batch dims, Ev
+  // > E) each in one buffer; the mask is read as 32-bit words, so it needs no storage feature
+  // of its own.
+  std::vector<const TensorProxy*> tensors{bsym.output.as_tensor().get()};
   for (const Proxy* p : bsym.input_proxies()) {
-    if (p->kind() != ProxyKind::Tensor) continue;
-    const auto& t = static_cast<const TensorProxy&>(*p);
-    // The mask is read as 32-bit words: it needs no storage feature of its own.
-    if (t.device() != Device::cpu() || t.numel() * item_size(t.dtype()) >
-                                           static_cast<std::int64_t>(rt.max_storage_buffer_range()))
+    if (p->kind() == ProxyKind::Tensor) tensors.push_back(static_cast<const TensorProxy*>(p));
+  }
+  for (const TensorProxy* t : tensors) {
+    if (t->device() != Device::cpu() || buffer_bytes(*t) > rt.max_storage_buffer_range())
       return false;
   }
-  return storage_feature(call->dtype, features) == nullptr;
+  return storage_feature(call->dtype, rt.features()) == nullptr;
 }
 
 } // namespace

@@ -549,12 +549,15 @@ private:
     const std::uint64_t now = ++clock_;
     std::unique_ptr<Buffer> buffer = dry_ ? std::make_unique<Buffer>(spirv_.runtime().placeholder(bytes))
                                           : planned_part(bytes, host_written);
+    const bool as_planned = !dry_ && buffer != nullptr;
     if (!buffer && host_written) {
       buffer = take(free_, bytes);
       if (!buffer) buffer = new_buffer(bytes);
     } else if (!buffer) {
       buffer = output_buffer(bytes);
     }
+    ++report_.buffer_requests;
+    if (as_planned) ++report_.planned_requests;
     requests_.push_back({bytes, host_written});
     // An upload lands before any dispatch of the pending batch runs: its memory must be
     // free of everything the batch touches, as if it were requested when the batch began.

@@ -625,6 +625,9 @@ std::string ExecutionReport::to_string() const {
   }
   if (out.empty()) out = "nothing ran";
   if (!cuda_graph.empty()) out += str("; CUDA graph: ", cuda_graph);
+  if (buffer_requests > 0) {
+    out += str("; buffers: ", planned_requests, " of ", buffer_requests, " as planned");
+  }
   out += "; fallbacks: ";
   if (fallbacks.empty()) out += "none";
   for (std::size_t i = 0; i < fallbacks.size(); ++i) {
