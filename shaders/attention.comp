@@ -132,7 +132,8 @@ void main() {
     row_sum = row_sum * alpha + chunk_sum;
     for (uint d = 0u; d < p.ev; ++d) {
       float a = acc[d] * alpha;
-      for (uint j = 0u; j < n; ++j) a = fma(w[j], LOAD(v[v_base + (k0 + j) * p.v.row + d * p.v.col]), a);
+      const uint at = v_base + k0 * p.v.row + d * p.v.col;
+      for (uint j = 0u; j < n; ++j) a = fma(w[j], LOAD(v[at + j * p.v.row]), a);
       acc[d] = a;
     }
   }

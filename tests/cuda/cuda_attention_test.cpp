@@ -77,7 +77,8 @@ struct Ran {
 
 Ran run(const CudaExecutor& cuda, const Case& c) {
   Ran r;
-  r.prepared = prepare_cuda_trace(thunder::testing::attention_trace(c), cuda, TorchFallbackExecutor());
+  r.prepared =
+      prepare_cuda_trace(thunder::testing::attention_trace(c), cuda, TorchFallbackExecutor());
   r.out = run_cuda_trace(cuda, r.prepared, c.inputs(), &r.report, /*strict=*/true).at(0);
   return r;
 }

@@ -61,7 +61,8 @@ Ran run(const SpirvExecutor& executor, const Case& c, bool strict = true) {
   r.prepared =
       thunder::spirv::prepare_spirv_trace(thunder::testing::attention_trace(c), executor, torch);
   executor.runtime().clear_validation_messages();
-  r.out = thunder::spirv::run_spirv_trace(executor, r.prepared, c.inputs(), &r.report, strict).at(0);
+  r.out =
+      thunder::spirv::run_spirv_trace(executor, r.prepared, c.inputs(), &r.report, strict).at(0);
   if (executor.runtime().validation_enabled()) {
     EXPECT_EQ(executor.runtime().validation_messages(), std::vector<std::string>{});
   }

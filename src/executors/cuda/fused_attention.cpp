@@ -63,9 +63,10 @@ std::string attention_source(const AttentionConfig& config) {
                           config.head_dim <= kMaxAttentionHeadDim && config.block_m % 16 == 0 &&
                           config.block_m > 0)
       << "attention config head_dim " << config.head_dim << ", block_m " << config.block_m;
-  std::string out = str("// thunder fused attention: ", torch_name(config.dtype), ", mask ",
-                        codegen::attention_mask_name(config.mask), config.causal ? ", causal" : "", ", head dim ",
-                        config.head_dim, "\n");
+  std::string out =
+      str("// thunder fused attention: ", torch_name(config.dtype), ", mask ",
+          codegen::attention_mask_name(config.mask), config.causal ? ", causal" : "",
+          ", head dim ", config.head_dim, "\n");
   out += str("#define THUNDER_ATTN_DTYPE ", dtype_code(config.dtype), "\n");
   out += str("#define THUNDER_ATTN_MASK ", static_cast<int>(config.mask), "\n");
   out += str("#define THUNDER_ATTN_CAUSAL ", config.causal ? 1 : 0, "\n");

@@ -45,10 +45,12 @@ const char* compute_feature(DType dtype, const DeviceFeatures& f) {
   if (dtype == DType::Float64 && !f.shader_float64) return "shaderFloat64";
   return nullptr;
 }
+
 // Bytes of a buffer holding `t`: the runner (spirv_torch.cpp) rounds every buffer up to whole
 // 32-bit words.
 std::uint64_t buffer_bytes(const TensorProxy& t) {
-  const auto bytes = static_cast<std::uint64_t>(t.numel()) * static_cast<std::uint64_t>(item_size(t.dtype()));
+  const auto bytes =
+      static_cast<std::uint64_t>(t.numel()) * static_cast<std::uint64_t>(item_size(t.dtype()));
   return (std::max<std::uint64_t>(bytes, 4) + 3) / 4 * 4;
 }
 
@@ -123,7 +125,8 @@ bool matmul_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
 // An sdpa call for the attention kernel: within its limits, CPU operands (the torch edge
 // uploads them) of a dtype the device stores, each buffer within maxStorageBufferRange.
 bool attention_claimable(const BoundSymbol& bsym, VulkanRuntime& rt) {
-  const std::optional<codegen::AttentionCall> call = codegen::plan_attention(bsym, kAttentionLimits);
+  const std::optional<codegen::AttentionCall> call =
+      codegen::plan_attention(bsym, kAttentionLimits);
   if (!call) return false;
   // Operands and the output (which may be larger than any operand: broadcast batch dims, Ev
   // > E) each in one buffer; the mask is read as 32-bit words, so it needs no storage feature
@@ -167,10 +170,9 @@ Availability SpirvExecutor::availability() const {
 
 bool SpirvExecutor::claims(const BoundSymbol& bsym) const {
   if (is_matmul(bsym) || codegen::is_attention(bsym)) {
-    if (!is_matmul(bsym) && !fused_attention_) return false;
     try {
-      return is_matmul(bsym) ? matmul_claimable(bsym, runtime())
-                             : attention_claimable(bsym, runtime());
+      if (is_matmul(bsym)) return matmul_claimable(bsym, runtime());
+      return fused_attention_ && attention_claimable(bsym, runtime());
     } catch (const BackendError&) {
       return false; // No device: availability() says why.
     }
