@@ -9,6 +9,7 @@
 #include "thunder/executors/codegen/attention.h"
 #include "thunder/executors/spirv/vulkan_runtime.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -47,6 +48,13 @@ private:
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<const Pipeline>, std::less<>> pipelines_;
 };
+
+/// The size of the buffer the torch edge makes for `bytes`: whole 32-bit words, at least one
+/// (the attention kernel reads its mask, bool, f16 or bf16, as words, so a buffer's last word
+/// must be in it). Claims check this size against maxStorageBufferRange.
+inline std::size_t buffer_word_bytes(std::size_t bytes) {
+  return (std::max<std::size_t>(bytes, 4) + 3) / 4 * 4;
+}
 
 // ---- matmul (shaders/matmul.comp): C[b] = A[b] @ B[b] (+ bias, relu), C contiguous ----
 

@@ -46,12 +46,10 @@ const char* compute_feature(DType dtype, const DeviceFeatures& f) {
   return nullptr;
 }
 
-// Bytes of a buffer holding `t`: the runner (spirv_torch.cpp) rounds every buffer up to whole
-// 32-bit words.
+// Bytes of the buffer the torch edge makes for `t`.
 std::uint64_t buffer_bytes(const TensorProxy& t) {
-  const auto bytes =
-      static_cast<std::uint64_t>(t.numel()) * static_cast<std::uint64_t>(item_size(t.dtype()));
-  return (std::max<std::uint64_t>(bytes, 4) + 3) / 4 * 4;
+  return buffer_word_bytes(static_cast<std::size_t>(t.numel()) *
+                           static_cast<std::size_t>(item_size(t.dtype())));
 }
 
 // A prim is claimed only when every tensor it reads or writes is storable: a claimed

@@ -545,7 +545,7 @@ private:
   // host writes before the pending batch runs): its planned place in the arena, or from the
   // pool. Recorded either way.
   std::unique_ptr<Buffer> request(std::size_t bytes, bool host_written) {
-    bytes = word_bytes(bytes);
+    bytes = buffer_word_bytes(bytes);
     const std::uint64_t now = ++clock_;
     std::unique_ptr<Buffer> buffer = dry_ ? std::make_unique<Buffer>(spirv_.runtime().placeholder(bytes))
                                           : planned_part(bytes, host_written);
@@ -568,11 +568,6 @@ private:
 
   static constexpr std::uint64_t kOpen = ~std::uint64_t{0};
 
-  // Buffers hold whole 32-bit words, at least one: the attention kernel reads its mask (bool,
-  // f16 or bf16) as words, so the last word of a buffer must be in it.
-  static std::size_t word_bytes(std::size_t bytes) {
-    return (std::max<std::size_t>(bytes, 4) + 3) / 4 * 4;
-  }
 
   // The next request's place in the arena, where the plan has it: the same size and kind
   // as recorded, and no range held (or, for an upload, touched in this batch) overlaps it.
@@ -700,7 +695,7 @@ private:
     }
     ResidentTensors::Entry& e = ResidentAccess::entry(*resident_, name);
     const std::size_t bytes = span_bytes(t);
-    const std::size_t size = word_bytes(bytes);
+    const std::size_t size = buffer_word_bytes(bytes);
     const bool same = e.buffer && e.host.is_same(t) && e.version == t._version() &&
                       e.data == t.const_data_ptr() && e.sizes == t.sizes().vec() &&
                       e.strides == t.strides().vec() && e.buffer->size() >= size;
