@@ -9,6 +9,7 @@
 // written once), so a case split into several kernels pays for its intermediates. On a CPU
 // implementation (lavapipe) it runs, and says that its figures are not GPU figures.
 #include "kernel_cases.h"
+#include "spirv_timing.h"
 
 #include "thunder/core/error.h"
 #include "thunder/executors/codegen/kernel_ir.h"
@@ -18,7 +19,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -32,41 +32,19 @@ namespace {
 
 using namespace thunder;
 using namespace thunder::spirv;
-using Clock = std::chrono::steady_clock;
 
-// One dispatch of a batch: a pipeline, its buffers in binding order, and its grid.
-struct Dispatch {
-  const Pipeline* pipeline = nullptr;
-  std::vector<const Buffer*> buffers;
-  std::uint32_t numel = 0;
-  std::uint32_t groups_x = 1, groups_y = 1;
-};
+using bench::TimedDispatch;
 
-Dispatch grid(const Pipeline& pipeline, std::vector<const Buffer*> buffers, std::int64_t numel,
-              std::int64_t groups) {
-  Dispatch d{&pipeline, std::move(buffers), static_cast<std::uint32_t>(numel)};
+TimedDispatch grid(const Pipeline& pipeline, std::vector<const Buffer*> buffers,
+                   std::int64_t numel, std::int64_t groups) {
+  TimedDispatch d{&pipeline, std::move(buffers)};
+  const auto n = static_cast<std::uint32_t>(numel);
+  const auto* bytes = reinterpret_cast<const std::byte*>(&n);
+  d.push.assign(bytes, bytes + sizeof(n));
   // Two-dimensional past the 65535 groups every device allows in x, as the runner does.
   d.groups_x = static_cast<std::uint32_t>(std::min<std::int64_t>(groups, 65535));
   d.groups_y = static_cast<std::uint32_t>((groups + d.groups_x - 1) / d.groups_x);
   return d;
-}
-
-// Milliseconds per iteration of `dispatches`, recorded `iters` times into one batch.
-double time_batches(VulkanRuntime& rt, const std::vector<Dispatch>& dispatches, int iters) {
-  const auto run = [&](int times) {
-    Batch batch = rt.batch();
-    for (int i = 0; i < times; ++i) {
-      for (const Dispatch& d : dispatches) {
-        batch.dispatch(*d.pipeline, d.buffers, std::as_bytes(std::span(&d.numel, 1)), d.groups_x,
-                       d.groups_y);
-      }
-    }
-    batch.submit();
-  };
-  run(1);
-  const auto start = Clock::now();
-  run(iters);
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count() / iters;
 }
 
 const char* kCopyShader = R"(#version 450
@@ -95,12 +73,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     VulkanRuntime& rt = spirv.runtime();
-    const DeviceInfo& device = rt.device();
-    std::cout << "device: " << device.name << " (" << device.type << "; " << device.driver
-              << ")\n";
-    if (device.type == "CPU") {
-      std::cout << "note: a CPU implementation of Vulkan; these are not GPU figures\n";
-    }
+    bench::print_device(rt);
     // Every buffer must fit one binding.
     const auto max_elements = static_cast<std::int64_t>(rt.max_storage_buffer_range() / 4);
     if (elements > max_elements) {
@@ -114,8 +87,8 @@ int main(int argc, char** argv) {
     Buffer dst = rt.create_buffer(f32_bytes);
     const auto words = spirv.compiler().compile(kCopyShader);
     const Pipeline copy = rt.create_pipeline(*words, PipelineLayout{2, 4, "copy_f32"});
-    const double copy_ms =
-        time_batches(rt, {grid(copy, {&src, &dst}, elements, (elements + 255) / 256)}, iters);
+    const double copy_ms = bench::time_batches(
+        rt, {grid(copy, {&src, &dst}, elements, (elements + 255) / 256)}, iters);
     const double copy_gbs = 2.0 * static_cast<double>(f32_bytes) / copy_ms / 1e6;
     std::printf("%-24s %8s %10s %12s %10s %8s\n", "case", "kernels", "ms", "MB (ideal)", "GB/s",
                 "of copy");
@@ -134,7 +107,7 @@ int main(int argc, char** argv) {
         return &it->second;
       };
       std::vector<std::shared_ptr<const Pipeline>> pipelines;
-      std::vector<Dispatch> dispatches;
+      std::vector<TimedDispatch> dispatches;
       for (const BoundSymbol& region : c.fused.bound_symbols) {
         if (region.symbol->ns != SymbolNamespace::Fusion) {
           throw UnsupportedError(str(c.name, ": ", region.symbol->qualified_name(),
@@ -152,7 +125,7 @@ int main(int argc, char** argv) {
       }
       // Buffers hold whatever the driver gave: no kernel here branches on values but for
       // NaN tests, so the timing does not depend on them.
-      const double ms = time_batches(rt, dispatches, iters);
+      const double ms = bench::time_batches(rt, dispatches, iters);
       const auto moved = static_cast<double>(bench::ideal_bytes(c.trace));
       const double gbs = moved / ms / 1e6;
       std::printf("%-24s %8zu %10.4f %12.1f %10.1f %7.1f%%\n", c.name.c_str(), dispatches.size(),

@@ -17,7 +17,8 @@
 #     the validation layer on;
 #  2. timings, alone on the machine: GPT-2 small in bf16 at 8 x 512 on thunder's cuda backend
 #     against torch eager and torch.compile (bench/gpt2_bf16_gpu.py), the generated kernels'
-#     bandwidth against a hand-written copy (cuda and spirv), the small test models;
+#     bandwidth against a hand-written copy (cuda and spirv), spirv's matmul kernels (tiled
+#     and cooperative-matrix) and fused attention, the small test models;
 #  3. compute-sanitizer memcheck over the models on cuda, with what time is left.
 # Files under the results folder (the device tool brings back at most eight): summary.txt
 # (this script's output), gpu.txt, build.log, cuda_tests.log, spirv_tests.log,
@@ -38,7 +39,7 @@ configure_gpu_build -DTHUNDER_BUILD_BENCH=ON
 step "build (the spirv executor's torch tests afterwards, beside the first tests)"
 cmake --build build/gpu -j"$jobs" --target thunder_cuda_tests thunder-run thunder-conformance \
   thunder-bench-cuda-kernels ${spirv:+thunder_spirv_tests thunder-bench-spirv-kernels \
-  thunder-bench-spirv-attention} >> "$out/build.log" 2>&1 \
+  thunder-bench-spirv-attention thunder-bench-spirv-matmul} >> "$out/build.log" 2>&1 \
   || { grep -E "error|FAILED" "$out/build.log" | head -30; exit 1; }
 step built
 build2_pid=
@@ -76,6 +77,9 @@ if [ -n "$build2_pid" ] && wait "$build2_pid"; then
   (cd build/gpu && reserve=170 within 200 ctest -j8 -L '^spirv_torch$' -FA '.*' --timeout 150 \
      --output-on-failure >> "$out/spirv_tests.log" 2>&1) || status=1
   grep -E "tests passed|tests failed|Total Test time|\((Failed|Timeout|SEGFAULT)\)" "$out/spirv_tests.log" | tail -20
+  # The cooperative-matrix matmul (VK_NV_cooperative_matrix): run, or skipped with the reason.
+  grep -E "CooperativeMatrix.*(Passed|Failed|Skipped|\*\*\*)|cooperative-matrix matmul is off" \
+    "$out/spirv_tests.log" | head -6
 else
   echo "thunder_spirv_torch_tests not built:"; grep -E "error|FAILED" "$work/build2.log" 2>/dev/null | head -5
 fi
@@ -108,6 +112,10 @@ reserve=60 within 40 ./build/gpu/tools/thunder-run "$models/gpt2.pt2" --inputs "
   --backend spirv --strict --repeat 20 > "$work/run.tmp" 2>&1 || status=1
 grep -E "device|executors|time per call|error|thunder-run:" "$work/run.tmp"; cat "$work/run.tmp" >> "$out/runs.log"
 reserve=40 within 40 ./build/gpu/bench/thunder-bench-spirv-kernels 2>&1 | tee -a "$out/runs.log"
+# The matmul kernels: tiled against cooperative-matrix (f16, tensor cores), and tiled in f32.
+for args in "--shape 4096,4096,4096" "--shape 2048,2048,2048 --dtype f32"; do
+  reserve=30 within 30 ./build/gpu/bench/thunder-bench-spirv-matmul $args 2>&1 | tee -a "$out/runs.log"
+done
 # The fused attention against its decomposition: GPT-2 small's heads, f32 and bf16.
 for args in "--shape 8,12,512,64" "--shape 8,12,512,64 --dtype bf16"; do
   reserve=30 within 30 ./build/gpu/bench/thunder-bench-spirv-attention $args 2>&1 | tee -a "$out/runs.log"

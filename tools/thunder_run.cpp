@@ -295,6 +295,7 @@ int run_model(const RunArgs& a) {
       j["planned_bytes"] = stats.planned_bytes;
       j["check_bytes"] = stats.check_bytes;
     }
+    if (!stats.kernels.empty()) j["kernels"] = stats.kernels;
     if (!stats.cuda_graph.empty()) j["cuda_graph"] = stats.cuda_graph;
     std::cout << j.dump() << std::endl;
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;

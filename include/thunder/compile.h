@@ -20,6 +20,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,9 @@ struct CompileStats {
   std::uint64_t planned_bytes = 0;
   /// spirv, the last call: bytes of index-check status words held (ExecutionReport's).
   std::uint64_t check_bytes = 0;
+  /// spirv, the last call: calls of hand-written kernels by module, e.g. {"matmul_f32": 24}
+  /// (ExecutionReport::kernels).
+  std::map<std::string, std::size_t> kernels;
   /// cuda with CUDA graphs on (Options::cuda_graphs), the last call: "warm-up ...",
   /// "captured", "replayed" or "not used: <why>" (ExecutionReport::cuda_graph).
   std::string cuda_graph;

@@ -176,6 +176,10 @@ py::dict stats_dict(const CompileStats& s) {
   d["resident_bytes"] = s.resident_bytes;
   d["planned_bytes"] = s.planned_bytes;
   d["check_bytes"] = s.check_bytes;
+  py::dict kernels;
+  for (const auto& [module, calls] : s.kernels)
+    kernels[py::str(module)] = calls;
+  d["kernels"] = kernels;
   d["cuda_graph"] = s.cuda_graph;
   return d;
 }

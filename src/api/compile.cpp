@@ -469,6 +469,7 @@ private:
     stats_.resident_bytes = report.resident_bytes;
     stats_.planned_bytes = report.planned_bytes;
     stats_.check_bytes = report.check_bytes;
+    stats_.kernels = report.kernels;
     stats_.cuda_graph = report.cuda_graph;
     stats_.eager_peak_bytes_estimate = last_->eager_peak_bytes;
     for (const Fallback& f : report.fallbacks) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <vector>
 
@@ -471,6 +472,76 @@ TEST(VulkanRuntime, MinimalFeaturesEnablesNone) {
   // What runs without features still runs.
   ShadercCompiler compiler;
   EXPECT_EQ(run_add(*rt, compiler, 1000), 0u);
+}
+
+// The cooperative-matrix matmul (RuntimeOptions::cooperative_matrix,
+// THUNDER_VK_COOPERATIVE_MATRIX): unset, on exactly where the device has what it needs; asked
+// for where it has not, an error naming the device and what is missing; "emulated" wherever
+// 16-bit storage and arithmetic are; any other value an error listing the valid ones.
+TEST(VulkanRuntime, CooperativeMatrixIsOnWhereTheDeviceHasItAndAnErrorWhereAskedWithout) {
+  ScopedEnv unset("THUNDER_VK_COOPERATIVE_MATRIX", std::nullopt);
+  ScopedEnv full("THUNDER_VK_MINIMAL_FEATURES", std::nullopt);
+  THUNDER_OPEN_RUNTIME_OR_SKIP(rt);
+  const bool offered = rt->device().features.cooperative_matrix;
+  std::cout << "[vulkan] " << rt->device().name << ": VK_NV_cooperative_matrix for the matmul "
+            << (offered ? "offered" : "not offered") << "\n";
+  EXPECT_EQ(rt->cooperative_matrix(), offered ? CooperativeMatrix::On : CooperativeMatrix::Off);
+  EXPECT_EQ(rt->features().cooperative_matrix, offered);
+  if (rt->device().name.find("llvmpipe") != std::string::npos) {
+    EXPECT_FALSE(offered) << "lavapipe has no VK_NV_cooperative_matrix";
+  }
+
+  VulkanRuntime off(RuntimeOptions{.cooperative_matrix = 0});
+  EXPECT_EQ(off.cooperative_matrix(), CooperativeMatrix::Off);
+  EXPECT_FALSE(off.features().cooperative_matrix) << "the extension is not enabled when off";
+  VulkanRuntime emulated(RuntimeOptions{.cooperative_matrix = RuntimeOptions::kEmulated});
+  EXPECT_EQ(emulated.cooperative_matrix(), CooperativeMatrix::Emulated);
+  EXPECT_FALSE(emulated.features().cooperative_matrix);
+  {
+    ScopedEnv from_env("THUNDER_VK_COOPERATIVE_MATRIX", "emulated");
+    EXPECT_EQ(VulkanRuntime().cooperative_matrix(), CooperativeMatrix::Emulated);
+  }
+  if (offered) {
+    ScopedEnv on("THUNDER_VK_COOPERATIVE_MATRIX", "1");
+    EXPECT_EQ(VulkanRuntime().cooperative_matrix(), CooperativeMatrix::On);
+  } else {
+    ScopedEnv on("THUNDER_VK_COOPERATIVE_MATRIX", "1");
+    try {
+      VulkanRuntime wrong;
+      ADD_FAILURE() << "THUNDER_VK_COOPERATIVE_MATRIX=1 accepted on " << rt->device().name;
+    } catch (const BackendError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("THUNDER_VK_COOPERATIVE_MATRIX asks for the cooperative-matrix "
+                          "matmul, but device "),
+                std::string::npos)
+          << what;
+      EXPECT_NE(what.find(rt->device().name), std::string::npos) << what;
+      EXPECT_NE(what.find("VK_NV_cooperative_matrix with a subgroup-scope 16x16x16"),
+                std::string::npos)
+          << what;
+    }
+  }
+  // Without 16-bit features not even the emulation runs, and says why.
+  try {
+    VulkanRuntime minimal(
+        RuntimeOptions{.minimal_features = 1, .cooperative_matrix = RuntimeOptions::kEmulated});
+    ADD_FAILURE() << "the emulated kernel was accepted without 16-bit features";
+  } catch (const BackendError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs storageBuffer16BitAccess, shaderFloat16 and "
+                                         "shaderInt16"),
+              std::string::npos)
+        << e.what();
+  }
+  ScopedEnv bad("THUNDER_VK_COOPERATIVE_MATRIX", "auto");
+  try {
+    VulkanRuntime wrong;
+    ADD_FAILURE() << "THUNDER_VK_COOPERATIVE_MATRIX=auto was accepted";
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "THUNDER_VK_COOPERATIVE_MATRIX must be 0, 1 or emulated, got 'auto'"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // One shader that reads and writes f16, u8, i64 and f64 buffers and computes in f16, i8,

@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -478,6 +479,87 @@ TEST(SpirvMatmul, HalfAndBfloat16VariantsWhereTheDeviceHasSixteenBitStorage) {
   check_matmul(randn({3, 7, 5}, at::kBFloat16).transpose(1, 2), randn({3, 7, 4}, at::kBFloat16),
                "bf16 batched, A transposed");
   check_matmul(randn({64, 512}, at::kBFloat16), randn({512, 96}, at::kBFloat16), "bf16 64x512x96");
+}
+
+// f16 products on the cooperative-matrix kernel (shaders/matmul_coop.comp) wherever the
+// runtime uses it: a device with VK_NV_cooperative_matrix (an NVIDIA GPU), or its emulation
+// (THUNDER_VK_COOPERATIVE_MATRIX=emulated: the CoopEmulated. run of these tests, on
+// lavapipe in CI). Every f16 product, and only those, runs on it, as the report's kernel
+// counts say, and matches float64 by the op database's rule: edges in M, N and K (K not a
+// multiple of its 32-deep steps), one whole tile, batches of transposed and expanded
+// operands, K = 0, a linear's bias and relu; subnormal f16 inputs that must not be flushed,
+// and products whose f16 sum would overflow where the f32 accumulator cancels them.
+TEST(SpirvMatmul, CooperativeMatrixKernelTakesEveryHalfProduct) {
+  THUNDER_SPIRV_OR_SKIP();
+  using thunder::spirv::CooperativeMatrix;
+  const thunder::spirv::VulkanRuntime& rt = spirv().runtime();
+  if (rt.cooperative_matrix() == CooperativeMatrix::Off) {
+    GTEST_SKIP() << rt.device().name << ": the cooperative-matrix matmul is off ("
+                 << (rt.device().features.cooperative_matrix
+                         ? "THUNDER_VK_COOPERATIVE_MATRIX=0"
+                         : "the device lacks VK_NV_cooperative_matrix with a 16x16x16 f16 shape")
+                 << "); the CoopEmulated. run of this test checks the kernel's emulation";
+  }
+  const std::string module = rt.cooperative_matrix() == CooperativeMatrix::On
+                                 ? "matmul_coop_f16"
+                                 : "matmul_coop_emulated_f16";
+  const std::map<std::string, std::size_t> one{{module, 1}};
+  at::manual_seed(31);
+  const auto half = [](const Shape& shape) { return randn(shape, at::kHalf); };
+  const auto check = [&](const at::Tensor& a, const at::Tensor& b, const std::string& what) {
+    const MatmulRun r = check_matmul(a, b, what);
+    EXPECT_EQ(r.report.kernels, one) << what << ": " << r.report.to_string();
+  };
+  check(half({1, 1}), half({1, 1}), "1x1x1");
+  check(half({33, 17}), half({17, 65}), "odd sizes");
+  check(half({64, 32}), half({32, 64}), "one whole tile");
+  check(half({65, 33}), half({33, 129}), "one past the tile in M, N and K");
+  check(half({128, 256}), half({256, 64}), "128x256x64");
+  check(half({3, 40, 7}).transpose(1, 2), half({3, 40, 70}), "batched, A transposed");
+  check(half({1, 20, 48}).expand({4, 20, 48}), half({4, 48, 30}).transpose(1, 2).contiguous()
+                                                    .transpose(1, 2),
+        "A expanded over the batch, B column-major");
+  check(half({5, 0}), half({0, 6}), "K = 0");
+  // 3e-6 is subnormal in f16 (the smallest normal is 6.1e-5): flushed, the row would be 0.
+  check(at::full({16, 48}, 3e-6, at::kHalf), at::full({48, 16}, 1000.0, at::kHalf),
+        "subnormal inputs");
+  // 300 * 300 = 90000 is past f16's 65504: only an f32 accumulator cancels the pairs to 0.
+  at::Tensor big = at::full({16, 64}, 300.0, at::kHalf);
+  at::Tensor signs = at::full({64, 16}, 300.0, at::kHalf);
+  signs.slice(0, 1, 64, 2).fill_(-300.0);
+  const MatmulRun cancel = check_matmul(big, signs, "cancelling products past f16's range");
+  EXPECT_EQ(cancel.result.abs().max().item<double>(), 0.0);
+
+  // A linear's bias and relu in the kernel's epilogue, and an f32 product beside it on the
+  // tiled kernel.
+  thunder::TraceScope scope("linear_relu_half");
+  auto px = scope.input_tensor("x", {3, 37, 70}, DType::Float16);
+  auto pw = scope.input_tensor("w", {66, 70}, DType::Float16);
+  auto pb = scope.input_tensor("b", {66}, DType::Float16);
+  auto pf = scope.input_tensor("f", {9, 11}, DType::Float32);
+  const Trace trace = scope.finish(thunder::Value(std::vector<thunder::Value>{
+      thunder::Value(lt::relu(lt::linear(px, pw, pb))),
+      thunder::Value(thunder::prims::matmul(pf, thunder::prims::transpose(pf, {1, 0})))}));
+  const at::Tensor x = half({3, 37, 70}), w = half({66, 70}), b = half({66}), f = randn({9, 11});
+  TorchFallbackExecutor torch;
+  const Trace prepared = thunder::spirv::prepare_spirv_trace(trace, spirv(), torch);
+  ExecutionReport report;
+  const std::vector<at::Tensor> out = thunder::spirv::run_spirv_trace(
+      spirv(), prepared, {x, w, b, f}, &report, /*strict=*/true);
+  expect_no_validation_messages();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(report.kernels, (std::map<std::string, std::size_t>{{module, 1}, {"matmul_f32", 1}}))
+      << report.to_string();
+  EXPECT_NE(report.to_string().find("kernels: matmul_"), std::string::npos) << report.to_string();
+  const at::Tensor reference =
+      at::relu(at::linear(x.to(at::kDouble), w.to(at::kDouble), b.to(at::kDouble)));
+  const at::Tensor want = at::relu(at::linear(x.to(at::kFloat), w.to(at::kFloat),
+                                              b.to(at::kFloat))).to(at::kHalf);
+  const thunder::opdb::Comparison c = thunder::opdb::compare(
+      out[0], want, reference, thunder::opdb::model_tolerance(DType::Float16));
+  EXPECT_TRUE(c.pass) << "f16 linear + relu: " << c.rule << ", max abs " << c.max_abs;
+  EXPECT_GT((out[0] == 0).sum().item<std::int64_t>(), 0) << "relu zeroed nothing";
+  EXPECT_TRUE(at::allclose(out[1], at::matmul(f, f.t()), 1e-4, 1e-4));
 }
 
 // The exported models: every matmul in the last (fusion) trace is assigned to spirv, none

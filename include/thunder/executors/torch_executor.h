@@ -113,6 +113,10 @@ struct ExecutionReport {
   std::size_t regions = 0;  ///< Fusion regions run as generated kernels.
   std::size_t batches = 0;  ///< spirv: batches submitted.
   std::size_t barriers = 0; ///< spirv: barriers recorded between dependent dispatches.
+  /// spirv: calls of hand-written kernels, by module (builtin_kernels.h: "matmul_f32",
+  /// "matmul_coop_f16", "attention_bf16", ...), so a run shows which kernel took its
+  /// products; generated kernels are counted in `regions`.
+  std::map<std::string, std::size_t> kernels;
   /// Regions that ran on torch instead (the kernel could not be made), and why.
   std::vector<Fallback> fallbacks;
   /// The most bytes of device memory the run held at once (its inputs, outputs and

@@ -151,13 +151,19 @@ std::string module_of(const char* kernel, DType dtype) {
 
 } // namespace
 
-std::string matmul_module(DType dtype) {
+std::string matmul_module(DType dtype, CooperativeMatrix cooperative_matrix) {
+  if (dtype == DType::Float16 && cooperative_matrix == CooperativeMatrix::On) {
+    return "matmul_coop_f16";
+  }
+  if (dtype == DType::Float16 && cooperative_matrix == CooperativeMatrix::Emulated) {
+    return "matmul_coop_emulated_f16";
+  }
   return module_of("matmul", dtype);
 }
 
-PipelineLayout matmul_layout(DType dtype) {
+PipelineLayout matmul_layout(DType dtype, CooperativeMatrix cooperative_matrix) {
   return {.buffers = 4, .push_constant_bytes = sizeof(MatmulPushConstants),
-          .name = matmul_module(dtype)};
+          .name = matmul_module(dtype, cooperative_matrix)};
 }
 
 

@@ -58,7 +58,7 @@ inline std::size_t buffer_word_bytes(std::size_t bytes) {
 
 // ---- matmul (shaders/matmul.comp): C[b] = A[b] @ B[b] (+ bias, relu), C contiguous ----
 
-/// Must match TILE_M / TILE_N in shaders/matmul.comp.
+/// Must match TILE_M / TILE_N in shaders/matmul.comp and shaders/matmul_coop.comp.
 inline constexpr int64_t kMatmulTileM = 64;
 inline constexpr int64_t kMatmulTileN = 64;
 /// Vulkan guarantees at least this many workgroups in each dimension of a dispatch.
@@ -113,10 +113,14 @@ struct MatmulDispatch {
 /// or the grid's limits.
 std::vector<MatmulDispatch> plan_matmul(const MatmulProblem& problem);
 
-/// "matmul_f32", "matmul_f16" or "matmul_bf16"; UnsupportedError for other dtypes.
-std::string matmul_module(DType dtype);
+/// "matmul_f32", "matmul_f16" or "matmul_bf16"; UnsupportedError for other dtypes. f16 with
+/// a cooperative-matrix runtime: "matmul_coop_f16" (shaders/matmul_coop.comp, the same
+/// problem, push constants and grid), or "matmul_coop_emulated_f16".
+std::string matmul_module(DType dtype,
+                          CooperativeMatrix cooperative_matrix = CooperativeMatrix::Off);
 /// The layout of the matmul pipelines: A, B, the bias, C and the push constants.
-PipelineLayout matmul_layout(DType dtype);
+PipelineLayout matmul_layout(DType dtype,
+                             CooperativeMatrix cooperative_matrix = CooperativeMatrix::Off);
 
 // ---- attention (shaders/attention.comp): ltorch.scaled_dot_product_attention, fused ----
 

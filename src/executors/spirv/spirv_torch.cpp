@@ -803,6 +803,7 @@ private:
     const Pipeline* pipeline = nullptr;
     std::vector<MatmulDispatch> dispatches;
     KernelOperand op_a, op_b, op_bias;
+    const std::string module = matmul_module(dtype, rt.cooperative_matrix());
     try {
       const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
       op_a = matmul_operand(a.name(), max_bytes);
@@ -820,7 +821,8 @@ private:
         }
       }
       dispatches = plan_matmul(problem);
-      pipeline = &spirv_.builtin_kernels().pipeline(rt, matmul_module(dtype), matmul_layout(dtype));
+      pipeline = &spirv_.builtin_kernels().pipeline(rt, module,
+                                                    matmul_layout(dtype, rt.cooperative_matrix()));
     } catch (const UnsupportedError& e) {
       if (strict_) throw;
       if (dry_) throw Undecided{};
@@ -846,6 +848,7 @@ private:
       batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&d.push, 1)), d.groups_x,
                        d.groups_y, d.groups_z, /*read_only=*/3);
     }
+    if (!dry_ && !dispatches.empty()) report_.kernels[module] += 1;
     device_values_[c.name()] = std::move(value);
     members_.insert(index);
     report_.prims[spirv_.name()] += epilogue ? bsym.subsymbols.size() : 1;
@@ -905,6 +908,7 @@ private:
       batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&dispatch->push, 1)),
                        dispatch->groups_x, dispatch->groups_y, dispatch->groups_z,
                        /*read_only=*/4);
+      report_.kernels[attention_module(call->dtype)] += 1;
     }
     device_values_[out.name()] = std::move(value);
     members_.insert(index);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace thunder::spirv {
 namespace {
@@ -224,11 +225,17 @@ struct FeatureChain {
   VkPhysicalDeviceVulkan12Features v12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   VkPhysicalDevice16BitStorageFeatures storage16{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  // Chained only where the device has VK_NV_cooperative_matrix (and Vulkan 1.2).
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  bool has_coop = false;
 
-  explicit FeatureChain(uint32_t api_version) {
+  FeatureChain(uint32_t api_version, bool cooperative_matrix_extension) {
     if (api_version >= VK_API_VERSION_1_2) {
       features2.pNext = &v11;
       v11.pNext = &v12;
+      has_coop = cooperative_matrix_extension;
+      if (has_coop) v12.pNext = &coop;
     } else {
       features2.pNext = &storage16;
     }
@@ -246,6 +253,10 @@ struct FeatureChain {
       f.storage_buffer_8bit = v12.storageBuffer8BitAccess == VK_TRUE;
       f.shader_float16 = v12.shaderFloat16 == VK_TRUE;
       f.shader_int8 = v12.shaderInt8 == VK_TRUE;
+      // The rest of what the cooperative-matrix kernel needs is checked by query_features.
+      f.cooperative_matrix = has_coop && coop.cooperativeMatrix == VK_TRUE &&
+                             v12.vulkanMemoryModel == VK_TRUE && f.shader_float16 &&
+                             f.shader_int16 && f.storage_buffer_16bit;
     } else {
       f.storage_buffer_16bit = storage16.storageBuffer16BitAccess == VK_TRUE;
     }
@@ -261,6 +272,10 @@ struct FeatureChain {
       v12.storageBuffer8BitAccess = b(f.storage_buffer_8bit);
       v12.shaderFloat16 = b(f.shader_float16);
       v12.shaderInt8 = b(f.shader_int8);
+      // The kernel's SPIR-V declares the VulkanMemoryModel capability (glslang's for
+      // cooperative matrices' scopes).
+      v12.vulkanMemoryModel = b(f.cooperative_matrix);
+      coop.cooperativeMatrix = b(f.cooperative_matrix);
     } else {
       storage16.storageBuffer16BitAccess = b(f.storage_buffer_16bit);
     }
@@ -273,10 +288,62 @@ uint32_t usable_api_version(uint32_t instance_version, uint32_t device_version) 
   return std::min(instance_version, device_version);
 }
 
+bool has_device_extension(VkPhysicalDevice pd, const char* name) {
+  uint32_t count = 0;
+  if (vkEnumerateDeviceExtensionProperties(pd, nullptr, &count, nullptr) != VK_SUCCESS) {
+    return false;
+  }
+  std::vector<VkExtensionProperties> extensions(count);
+  if (vkEnumerateDeviceExtensionProperties(pd, nullptr, &count, extensions.data()) !=
+      VK_SUCCESS) {
+    return false;
+  }
+  return std::any_of(extensions.begin(), extensions.end(), [&](const VkExtensionProperties& e) {
+    return std::string_view(e.extensionName) == name;
+  });
+}
+
+// Whether the device runs shaders/matmul_coop.comp as written: a subgroup-scope 16x16x16
+// product of f16 A and B into f32 C and D, in compute shaders whose subgroups have 32
+// invocations (a workgroup of 128 is the kernel's four subgroups, each a 32 x 32 quarter of
+// the tile).
+bool runs_matmul_coop(VkPhysicalDevice pd) {
+  VkPhysicalDeviceCooperativeMatrixPropertiesNV coop{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  subgroup.pNext = &coop;
+  VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  props.pNext = &subgroup;
+  vkGetPhysicalDeviceProperties2(pd, &props);
+  if (subgroup.subgroupSize != 32 || !(subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
+      !(subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) ||
+      !(coop.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
+      vkGetPhysicalDeviceCooperativeMatrixPropertiesNV == nullptr) {
+    return false;
+  }
+  uint32_t count = 0;
+  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &count, nullptr) != VK_SUCCESS) {
+    return false;
+  }
+  std::vector<VkCooperativeMatrixPropertiesNV> shapes(
+      count, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &count, shapes.data()) != VK_SUCCESS) {
+    return false;
+  }
+  return std::any_of(shapes.begin(), shapes.end(), [](const VkCooperativeMatrixPropertiesNV& s) {
+    return s.MSize == 16 && s.NSize == 16 && s.KSize == 16 &&
+           s.AType == VK_COMPONENT_TYPE_FLOAT16_NV && s.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+           s.CType == VK_COMPONENT_TYPE_FLOAT32_NV && s.DType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+           s.scope == VK_SCOPE_SUBGROUP_NV;
+  });
+}
+
 DeviceFeatures query_features(VkPhysicalDevice pd, uint32_t api_version) {
-  FeatureChain chain(api_version);
+  FeatureChain chain(api_version,
+                     has_device_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME));
   vkGetPhysicalDeviceFeatures2(pd, &chain.features2);
   DeviceFeatures features = chain.read(api_version);
+  features.cooperative_matrix = features.cooperative_matrix && runs_matmul_coop(pd);
   // Float controls are core properties from Vulkan 1.2 (a 1.1 device would need the
   // VK_KHR_shader_float_controls extension, not used).
   if (api_version >= VK_API_VERSION_1_2) {
@@ -373,6 +440,7 @@ struct VulkanRuntime::Context {
   bool unified = false;
   bool force_staging = false;
   bool cooperative = false;
+  CooperativeMatrix cooperative_matrix = CooperativeMatrix::Off;
   bool resident_weights = false;
   uint32_t instance_version = VK_API_VERSION_1_1;
   // This instance's own functions for its teardown: volk's globals belong to whichever
@@ -1019,6 +1087,7 @@ std::string DeviceFeatures::to_string() const {
   add(shader_float64, "shaderFloat64");
   add(preserve_inf_nan_float32, "shaderSignedZeroInfNanPreserveFloat32");
   add(preserve_inf_nan_float64, "shaderSignedZeroInfNanPreserveFloat64");
+  add(cooperative_matrix, "VK_NV_cooperative_matrix(16x16x16 f16->f32)");
   return out.empty() ? std::string("none") : out;
 }
 
@@ -1040,6 +1109,51 @@ std::vector<DeviceInfo> VulkanRuntime::list_devices() {
   }
   return out;
 }
+
+namespace {
+
+// RuntimeOptions::cooperative_matrix (or THUNDER_VK_COOPERATIVE_MATRIX) for the device
+// `where`, with the features it will enable (none with minimal features).
+CooperativeMatrix cooperative_matrix_option(int option, const DeviceFeatures& features,
+                                            const std::string& where) {
+  constexpr const char* kVariable = "THUNDER_VK_COOPERATIVE_MATRIX";
+  std::string value;
+  if (option == RuntimeOptions::kEmulated) {
+    value = "emulated";
+  } else if (option >= 0) {
+    value = option != 0 ? "1" : "0";
+  } else {
+    value = env_or_empty(kVariable);
+  }
+  const char* source = option >= 0 ? "RuntimeOptions::cooperative_matrix" : kVariable;
+  if (value.empty()) {
+    return features.cooperative_matrix ? CooperativeMatrix::On : CooperativeMatrix::Off;
+  }
+  if (value == "0") return CooperativeMatrix::Off;
+  if (value == "1") {
+    if (!features.cooperative_matrix) {
+      throw BackendError(str(
+          "spirv: ", source, " asks for the cooperative-matrix matmul, but ", where,
+          " lacks what it needs: VK_NV_cooperative_matrix with a subgroup-scope 16x16x16 "
+          "f16 x f16 -> f32 shape, subgroups of 32, shaderFloat16, shaderInt16, "
+          "storageBuffer16BitAccess and vulkanMemoryModel (features enabled here: ", features.to_string(),
+          "). Leave ", kVariable, " unset to use it only where the device has it."));
+    }
+    return CooperativeMatrix::On;
+  }
+  if (value == "emulated") {
+    if (!features.storage_buffer_16bit || !features.shader_float16 || !features.shader_int16) {
+      throw BackendError(str("spirv: ", source, " asks for the emulated cooperative-matrix "
+                             "matmul, which needs storageBuffer16BitAccess, shaderFloat16 and "
+                             "shaderInt16; ",
+                             where, " has enabled: ", features.to_string()));
+    }
+    return CooperativeMatrix::Emulated;
+  }
+  throw ArgumentError(str(kVariable, " must be 0, 1 or emulated, got '", value, "'"));
+}
+
+} // namespace
 
 VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_shared<Context>()) {
   load_vulkan();
@@ -1137,17 +1251,27 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   if (!minimal) ctx.features = ctx.info.features;
   ctx.cooperative = switch_option(options.cooperative, "THUNDER_VK_COOPERATIVE")
                         .value_or(ctx.info.type != "CPU");
+  ctx.cooperative_matrix =
+      cooperative_matrix_option(options.cooperative_matrix, ctx.features, ctx.where());
+  // The extension and its features are enabled only where the kernel will use them.
+  ctx.features.cooperative_matrix = ctx.cooperative_matrix == CooperativeMatrix::On;
   const std::optional<bool> resident =
       switch_option(options.resident_weights, "THUNDER_VK_RESIDENT_WEIGHTS");
   // Set from `unified` once the memory types are known (below).
   ctx.resident_weights = resident.value_or(true);
   const bool resident_by_default = !resident.has_value();
-  FeatureChain enabled(feature_version);
+  FeatureChain enabled(feature_version, ctx.features.cooperative_matrix);
   enabled.set(ctx.features, feature_version);
+  std::vector<const char*> device_extensions;
+  if (ctx.features.cooperative_matrix) {
+    device_extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  }
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   device_info.pNext = &enabled.features2; // pEnabledFeatures stays null, as Vulkan requires
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
+  device_info.enabledExtensionCount = static_cast<uint32_t>(device_extensions.size());
+  device_info.ppEnabledExtensionNames = device_extensions.data();
   THUNDER_VK_CHECK(vkCreateDevice(ctx.physical, &device_info, nullptr, &ctx.device), ctx.where());
   volkLoadDeviceTable(&ctx.vk, ctx.device);
   volk_lock.unlock();
@@ -1208,6 +1332,10 @@ bool VulkanRuntime::unified_memory() const {
 }
 bool VulkanRuntime::cooperative_kernels() const {
   return ctx_->cooperative;
+}
+
+CooperativeMatrix VulkanRuntime::cooperative_matrix() const {
+  return ctx_->cooperative_matrix;
 }
 bool VulkanRuntime::resident_weights() const {
   return ctx_->resident_weights;

@@ -624,6 +624,9 @@ std::string ExecutionReport::to_string() const {
     }
   }
   if (out.empty()) out = "nothing ran";
+  for (auto it = kernels.begin(); it != kernels.end(); ++it) {
+    out += str(it == kernels.begin() ? "; kernels: " : ", ", it->first, " x", it->second);
+  }
   if (!cuda_graph.empty()) out += str("; CUDA graph: ", cuda_graph);
   if (buffer_requests > 0) {
     out += str("; buffers: ", planned_requests, " of ", buffer_requests, " as planned");

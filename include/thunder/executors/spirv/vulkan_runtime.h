@@ -32,6 +32,12 @@ struct DeviceFeatures {
   /// driver keeps NaN, infinities and -0 when a shader asks (generated shaders then do).
   bool preserve_inf_nan_float32 = false;
   bool preserve_inf_nan_float64 = false;
+  /// VK_NV_cooperative_matrix with all that shaders/matmul_coop.comp needs: its
+  /// cooperativeMatrix feature for compute shaders, a subgroup-scope 16x16x16 shape with f16
+  /// A and B and f32 C, subgroups of 32 invocations, shaderFloat16, shaderInt16,
+  /// storageBuffer16BitAccess and vulkanMemoryModel (NVIDIA's drivers have it; lavapipe
+  /// does not). Enabling it enables the extension and vulkanMemoryModel.
+  bool cooperative_matrix = false;
   /// The features present, by their Vulkan names, space-separated; "none" if none.
   std::string to_string() const;
   bool operator==(const DeviceFeatures&) const = default;
@@ -85,7 +91,18 @@ struct RuntimeOptions {
   /// (shaders/attention.comp) where it takes the call: 1 on, 0 off (decomposed into matrix
   /// products and a softmax), -1 reads THUNDER_VK_FUSED_ATTENTION (0 or 1); unset, on.
   int fused_attention = -1;
+  /// f16 matrix products on the cooperative-matrix kernel (shaders/matmul_coop.comp):
+  /// -1 reads THUNDER_VK_COOPERATIVE_MATRIX ("0", "1" or "emulated"); unset, on where the
+  /// device has DeviceFeatures::cooperative_matrix. On where the device lacks it is a
+  /// BackendError saying what is missing. Emulated: the same kernel with its 16x16 tile
+  /// products done by plain loops in shared memory, so its tiling, staging and epilogue run
+  /// and are tested on any device (lavapipe in CI); slower than the tiled kernel.
+  int cooperative_matrix = -1;
+  static constexpr int kEmulated = 2; ///< cooperative_matrix's value for "emulated"
 };
+
+/// Which kernel a runtime's f16 matrix products run on (RuntimeOptions::cooperative_matrix).
+enum class CooperativeMatrix : std::uint8_t { Off, On, Emulated };
 
 /// A RuntimeOptions switch (1 on, 0 off, -1 unset) or, where it is unset, the environment
 /// variable `variable` ("0" or "1"); nullopt where neither is set (the caller's default).
@@ -208,6 +225,9 @@ public:
   bool unified_memory() const;
   /// Whether generated kernels may be cooperative here (RuntimeOptions::cooperative).
   bool cooperative_kernels() const;
+  /// Whether f16 matrix products use the cooperative-matrix kernel, or its emulation
+  /// (RuntimeOptions::cooperative_matrix).
+  CooperativeMatrix cooperative_matrix() const;
   /// Whether compiled models keep their weights on this device (RuntimeOptions::resident_weights).
   bool resident_weights() const;
   /// VkPhysicalDeviceLimits::maxStorageBufferRange.
