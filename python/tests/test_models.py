@@ -72,6 +72,10 @@ def test_model_matches_eager_without_split(make, backend):
     if backend == "spirv":
         # The second call's buffers came from the arena planned from the first's.
         assert 0 < stats["planned_bytes"] <= stats["peak_device_bytes"], stats
+        # The linears' products ran on the hand-written f32 matmul kernel.
+        assert stats["kernels"].get("matmul_f32", 0) > 0, stats
+    else:
+        assert stats["kernels"] == {}, stats  # hand-written kernels are spirv's
     traces = region.last_traces()
     assert traces[0].startswith("# Constructed by Interpreting graph0 region 0"), traces[0][:200]
     # What runs: ltorch calls on torch; fusion regions the spirv executor claimed on spirv.
