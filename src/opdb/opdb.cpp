@@ -329,7 +329,14 @@ Comparison compare(const at::Tensor& result, const at::Tensor& torch_result,
   };
   const at::Tensor err = error(result);
   c.max_abs = err.max().item<double>();
-  c.max_rel = (err / ref.abs().clamp_min(1e-300)).masked_fill(err.eq(0), 0).max().item<double>();
+  // Relative to |reference|, floored at the tolerance's atol: where the reference is
+  // within atol of zero only the absolute error means anything (the rule below lets it
+  // through by atol), and a quotient by a value near zero would report 1e+298.
+  const double floor = tolerance.atol > 0 ? tolerance.atol : 1e-300;
+  c.max_rel = (err / ref.abs().nan_to_num(0, 0, 0).clamp_min(floor))
+                  .masked_fill(err.eq(0), 0)
+                  .max()
+                  .item<double>();
   const bool within = (err <= tolerance.atol + tolerance.rtol * ref.abs().nan_to_num(0, 0, 0))
                           .all()
                           .item<bool>();
