@@ -419,6 +419,11 @@ int main(int argc, char** argv) {
         std::cout << d.index << ": " << d.name << " (" << d.type << ", " << d.driver
                   << ", Vulkan " << d.api_version << ")\n   features: " << d.features.to_string()
                   << "\n";
+        for (std::size_t i = 0; i < d.cooperative_matrix_shapes.size(); ++i) {
+          std::cout << (i == 0 ? "   VK_NV_cooperative_matrix shapes: " : ", ")
+                    << d.cooperative_matrix_shapes[i]
+                    << (i + 1 == d.cooperative_matrix_shapes.size() ? "\n" : "");
+        }
       }
       return EXIT_SUCCESS;
 #else

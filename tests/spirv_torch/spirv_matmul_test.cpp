@@ -497,7 +497,7 @@ TEST(SpirvMatmul, CooperativeMatrixKernelTakesEveryHalfProduct) {
     GTEST_SKIP() << rt.device().name << ": the cooperative-matrix matmul is off ("
                  << (rt.device().features.cooperative_matrix
                          ? "THUNDER_VK_COOPERATIVE_MATRIX=0"
-                         : "the device lacks VK_NV_cooperative_matrix with a 16x16x16 f16 shape")
+                         : "the device lacks VK_NV_cooperative_matrix with a 16x8x16 f16 shape")
                  << "); the CoopEmulated. run of this test checks the kernel's emulation";
   }
   const std::string module = rt.cooperative_matrix() == CooperativeMatrix::On

@@ -803,8 +803,9 @@ private:
     const Pipeline* pipeline = nullptr;
     std::vector<MatmulDispatch> dispatches;
     KernelOperand op_a, op_b, op_bias;
-    const std::string module = matmul_module(dtype, rt.cooperative_matrix());
+    std::string module;
     try {
+      module = matmul_module(dtype, rt.cooperative_matrix());
       const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
       op_a = matmul_operand(a.name(), max_bytes);
       op_b = matmul_operand(b.name(), max_bytes);

@@ -303,11 +303,56 @@ bool has_device_extension(VkPhysicalDevice pd, const char* name) {
   });
 }
 
-// Whether the device runs shaders/matmul_coop.comp as written: a subgroup-scope 16x16x16
-// product of f16 A and B into f32 C and D, in compute shaders whose subgroups have 32
-// invocations (a workgroup of 128 is the kernel's four subgroups, each a 32 x 32 quarter of
-// the tile).
-bool runs_matmul_coop(VkPhysicalDevice pd) {
+const char* component_name(VkComponentTypeNV type) {
+  switch (type) {
+  case VK_COMPONENT_TYPE_FLOAT16_NV:
+    return "f16";
+  case VK_COMPONENT_TYPE_FLOAT32_NV:
+    return "f32";
+  case VK_COMPONENT_TYPE_FLOAT64_NV:
+    return "f64";
+  case VK_COMPONENT_TYPE_SINT8_NV:
+    return "i8";
+  case VK_COMPONENT_TYPE_SINT32_NV:
+    return "i32";
+  case VK_COMPONENT_TYPE_UINT8_NV:
+    return "u8";
+  case VK_COMPONENT_TYPE_UINT32_NV:
+    return "u32";
+  default:
+    return "other";
+  }
+}
+
+// VK_NV_cooperative_matrix's shapes on the device, as "MxNxK A*B+C->D scope"; empty
+// without the extension.
+std::vector<VkCooperativeMatrixPropertiesNV> cooperative_matrix_shapes(VkPhysicalDevice pd) {
+  uint32_t count = 0;
+  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV == nullptr ||
+      vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &count, nullptr) != VK_SUCCESS) {
+    return {};
+  }
+  std::vector<VkCooperativeMatrixPropertiesNV> shapes(
+      count, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &count, shapes.data()) != VK_SUCCESS) {
+    return {};
+  }
+  shapes.resize(count);
+  return shapes;
+}
+
+std::string shape_name(const VkCooperativeMatrixPropertiesNV& s) {
+  return str(s.MSize, "x", s.NSize, "x", s.KSize, " ", component_name(s.AType), "*",
+             component_name(s.BType), "+", component_name(s.CType), "->",
+             component_name(s.DType), s.scope == VK_SCOPE_SUBGROUP_NV ? "" : " (not subgroup)");
+}
+
+// Whether the device runs shaders/matmul_coop.comp as written: a subgroup-scope
+// M=16, N=8, K=16 product of f16 A and B into f32 C and D (the shape NVIDIA's drivers list),
+// in compute shaders whose subgroups have 32 invocations (a workgroup of 128 is the
+// kernel's four subgroups, each a 32 x 32 quarter of the tile).
+bool runs_matmul_coop(VkPhysicalDevice pd,
+                      const std::vector<VkCooperativeMatrixPropertiesNV>& shapes) {
   VkPhysicalDeviceCooperativeMatrixPropertiesNV coop{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
   VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
@@ -317,33 +362,31 @@ bool runs_matmul_coop(VkPhysicalDevice pd) {
   vkGetPhysicalDeviceProperties2(pd, &props);
   if (subgroup.subgroupSize != 32 || !(subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
       !(subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) ||
-      !(coop.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
-      vkGetPhysicalDeviceCooperativeMatrixPropertiesNV == nullptr) {
-    return false;
-  }
-  uint32_t count = 0;
-  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &count, nullptr) != VK_SUCCESS) {
-    return false;
-  }
-  std::vector<VkCooperativeMatrixPropertiesNV> shapes(
-      count, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
-  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &count, shapes.data()) != VK_SUCCESS) {
+      !(coop.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT)) {
     return false;
   }
   return std::any_of(shapes.begin(), shapes.end(), [](const VkCooperativeMatrixPropertiesNV& s) {
-    return s.MSize == 16 && s.NSize == 16 && s.KSize == 16 &&
+    return s.MSize == 16 && s.NSize == 8 && s.KSize == 16 &&
            s.AType == VK_COMPONENT_TYPE_FLOAT16_NV && s.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
            s.CType == VK_COMPONENT_TYPE_FLOAT32_NV && s.DType == VK_COMPONENT_TYPE_FLOAT32_NV &&
            s.scope == VK_SCOPE_SUBGROUP_NV;
   });
 }
 
-DeviceFeatures query_features(VkPhysicalDevice pd, uint32_t api_version) {
-  FeatureChain chain(api_version,
-                     has_device_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME));
+// The device's features; `shapes` gets its cooperative-matrix shapes where it has the
+// extension.
+DeviceFeatures query_features(VkPhysicalDevice pd, uint32_t api_version,
+                              std::vector<std::string>& shapes) {
+  const bool coop = has_device_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  FeatureChain chain(api_version, coop);
   vkGetPhysicalDeviceFeatures2(pd, &chain.features2);
   DeviceFeatures features = chain.read(api_version);
-  features.cooperative_matrix = features.cooperative_matrix && runs_matmul_coop(pd);
+  if (coop) {
+    const std::vector<VkCooperativeMatrixPropertiesNV> listed = cooperative_matrix_shapes(pd);
+    for (const VkCooperativeMatrixPropertiesNV& s : listed)
+      shapes.push_back(shape_name(s));
+    features.cooperative_matrix = features.cooperative_matrix && runs_matmul_coop(pd, listed);
+  }
   // Float controls are core properties from Vulkan 1.2 (a 1.1 device would need the
   // VK_KHR_shader_float_controls extension, not used).
   if (api_version >= VK_API_VERSION_1_2) {
@@ -377,7 +420,8 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index, uint32_t instance_versi
     info.driver = str(driver.driverName, " ", driver.driverInfo);
   }
   if (props.apiVersion >= VK_API_VERSION_1_1) {
-    info.features = query_features(pd, usable_api_version(instance_version, props.apiVersion));
+    info.features = query_features(pd, usable_api_version(instance_version, props.apiVersion),
+                                   info.cooperative_matrix_shapes);
   }
   return info;
 }
@@ -1087,7 +1131,7 @@ std::string DeviceFeatures::to_string() const {
   add(shader_float64, "shaderFloat64");
   add(preserve_inf_nan_float32, "shaderSignedZeroInfNanPreserveFloat32");
   add(preserve_inf_nan_float64, "shaderSignedZeroInfNanPreserveFloat64");
-  add(cooperative_matrix, "VK_NV_cooperative_matrix(16x16x16 f16->f32)");
+  add(cooperative_matrix, "VK_NV_cooperative_matrix(16x8x16 f16->f32)");
   return out.empty() ? std::string("none") : out;
 }
 
@@ -1113,8 +1157,17 @@ std::vector<DeviceInfo> VulkanRuntime::list_devices() {
 namespace {
 
 // RuntimeOptions::cooperative_matrix (or THUNDER_VK_COOPERATIVE_MATRIX) for the device
-// `where`, with the features it will enable (none with minimal features).
+// `where`, with the features it will enable (none with minimal features) and the
+// cooperative-matrix shapes it lists.
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items)
+    out += out.empty() ? item : str(", ", item);
+  return out;
+}
+
 CooperativeMatrix cooperative_matrix_option(int option, const DeviceFeatures& features,
+                                            const std::vector<std::string>& shapes,
                                             const std::string& where) {
   constexpr const char* kVariable = "THUNDER_VK_COOPERATIVE_MATRIX";
   std::string value;
@@ -1134,10 +1187,12 @@ CooperativeMatrix cooperative_matrix_option(int option, const DeviceFeatures& fe
     if (!features.cooperative_matrix) {
       throw BackendError(str(
           "spirv: ", source, " asks for the cooperative-matrix matmul, but ", where,
-          " lacks what it needs: VK_NV_cooperative_matrix with a subgroup-scope 16x16x16 "
-          "f16 x f16 -> f32 shape, subgroups of 32, shaderFloat16, shaderInt16, "
-          "storageBuffer16BitAccess and vulkanMemoryModel (features enabled here: ", features.to_string(),
-          "). Leave ", kVariable, " unset to use it only where the device has it."));
+          " lacks what it needs: VK_NV_cooperative_matrix with a subgroup-scope 16x8x16 "
+          "f16*f16+f32 shape, subgroups of 32, shaderFloat16, shaderInt16, "
+          "storageBuffer16BitAccess and vulkanMemoryModel (features enabled here: ",
+          features.to_string(), "; cooperative-matrix shapes: ",
+          shapes.empty() ? std::string("none") : joined(shapes), "). Leave ", kVariable,
+          " unset to use it only where the device has it."));
     }
     return CooperativeMatrix::On;
   }
@@ -1252,7 +1307,8 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
   ctx.cooperative = switch_option(options.cooperative, "THUNDER_VK_COOPERATIVE")
                         .value_or(ctx.info.type != "CPU");
   ctx.cooperative_matrix =
-      cooperative_matrix_option(options.cooperative_matrix, ctx.features, ctx.where());
+      cooperative_matrix_option(options.cooperative_matrix, ctx.features,
+                                ctx.info.cooperative_matrix_shapes, ctx.where());
   // The extension and its features are enabled only where the kernel will use them.
   ctx.features.cooperative_matrix = ctx.cooperative_matrix == CooperativeMatrix::On;
   const std::optional<bool> resident =

@@ -33,7 +33,7 @@ struct DeviceFeatures {
   bool preserve_inf_nan_float32 = false;
   bool preserve_inf_nan_float64 = false;
   /// VK_NV_cooperative_matrix with all that shaders/matmul_coop.comp needs: its
-  /// cooperativeMatrix feature for compute shaders, a subgroup-scope 16x16x16 shape with f16
+  /// cooperativeMatrix feature for compute shaders, a subgroup-scope 16x8x16 shape with f16
   /// A and B and f32 C, subgroups of 32 invocations, shaderFloat16, shaderInt16,
   /// storageBuffer16BitAccess and vulkanMemoryModel (NVIDIA's drivers have it; lavapipe
   /// does not). Enabling it enables the extension and vulkanMemoryModel.
@@ -53,6 +53,8 @@ struct DeviceInfo {
   uint32_t vendor_id = 0;
   uint32_t device_id = 0;
   DeviceFeatures features; ///< the optional features the device offers
+  /// VK_NV_cooperative_matrix's shapes, as "16x8x16 f16*f16+f32->f32"; empty without it.
+  std::vector<std::string> cooperative_matrix_shapes;
 };
 
 /// How a VulkanRuntime is set up; empty/unset fields fall back to the environment.
