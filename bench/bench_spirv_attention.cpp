@@ -14,6 +14,8 @@
 // Default: GPT-2 small's heads at length 256, [1, 12, 256, 64], f32, causal, 5 calls. The
 // device is whichever THUNDER_VK_DEVICE picks; on a CPU implementation (lavapipe) the figures
 // are not GPU figures, and it says so.
+#include "spirv_timing.h"
+
 #include "thunder/core/error.h"
 #include "thunder/core/tracing.h"
 #include "thunder/executors/spirv/spirv_torch.h"
@@ -122,15 +124,7 @@ int main(int argc, char** argv) {
   if (!args) return 1;
   try {
     const spirv::SpirvExecutor fused;
-    if (const Availability a = fused.availability(); !a.available) {
-      std::cout << "no Vulkan device: " << a.reason << "\n";
-      return 2;
-    }
-    const spirv::DeviceInfo& device = fused.runtime().device();
-    std::cout << "device: " << device.name << " (" << device.type << "; " << device.driver << ")\n";
-    if (device.type == "CPU") {
-      std::cout << "note: a CPU implementation of Vulkan; these are not GPU figures\n";
-    }
+    if (!bench::print_device(fused)) return 2;
     const spirv::SpirvExecutor decomposed(spirv::RuntimeOptions{.fused_attention = 0});
 
     const Shape shape(args->shape.begin(), args->shape.end());

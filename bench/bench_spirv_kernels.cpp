@@ -68,12 +68,8 @@ int main(int argc, char** argv) {
   const int iters = args->iters;
   try {
     SpirvExecutor spirv;
-    if (const Availability a = spirv.availability(); !a.available) {
-      std::cout << "no Vulkan device: " << a.reason << "\n";
-      return 2;
-    }
+    if (!bench::print_device(spirv)) return 2;
     VulkanRuntime& rt = spirv.runtime();
-    bench::print_device(rt);
     // Every buffer must fit one binding.
     const auto max_elements = static_cast<std::int64_t>(rt.max_storage_buffer_range() / 4);
     if (elements > max_elements) {

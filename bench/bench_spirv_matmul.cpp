@@ -132,12 +132,8 @@ int main(int argc, char** argv) {
   if (!args) return 1;
   try {
     SpirvExecutor spirv;
-    if (const Availability a = spirv.availability(); !a.available) {
-      std::cout << "no Vulkan device: " << a.reason << "\n";
-      return 2;
-    }
+    if (!bench::print_device(spirv)) return 2;
     VulkanRuntime& rt = spirv.runtime();
-    bench::print_device(rt);
     const Args& a = *args;
     const DType dtype = a.dtype;
     const std::size_t size = dtype == DType::Float32 ? 4 : 2;

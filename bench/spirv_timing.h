@@ -1,7 +1,9 @@
-// Timing hand-recorded dispatches on a VulkanRuntime, for the spirv benchmarks that time
-// kernels rather than calls (thunder-bench-spirv-kernels, thunder-bench-spirv-matmul).
+// What the spirv benchmarks share: the device banner (every one), and timing hand-recorded
+// dispatches for those that time kernels rather than calls (thunder-bench-spirv-kernels,
+// thunder-bench-spirv-matmul).
 #pragma once
 
+#include "thunder/executors/spirv/spirv_executor.h"
 #include "thunder/executors/spirv/vulkan_runtime.h"
 
 #include <chrono>
@@ -46,13 +48,19 @@ inline double time_batches(spirv::VulkanRuntime& rt, const std::vector<TimedDisp
          iters;
 }
 
-/// Prints the device, and that a CPU implementation's figures are not GPU figures.
-inline void print_device(const spirv::VulkanRuntime& rt) {
-  const spirv::DeviceInfo& device = rt.device();
+/// Prints the executor's device, and that a CPU implementation's figures are not GPU
+/// figures; or, where it has none, why, returning false.
+inline bool print_device(const spirv::SpirvExecutor& spirv) {
+  if (const Availability a = spirv.availability(); !a.available) {
+    std::cout << "no Vulkan device: " << a.reason << "\n";
+    return false;
+  }
+  const spirv::DeviceInfo& device = spirv.runtime().device();
   std::cout << "device: " << device.name << " (" << device.type << "; " << device.driver << ")\n";
   if (device.type == "CPU") {
     std::cout << "note: a CPU implementation of Vulkan; these are not GPU figures\n";
   }
+  return true;
 }
 
 } // namespace thunder::bench
