@@ -18,14 +18,36 @@
 // index within 32 bits, which the host side (src/executors/spirv/builtin_kernels.cpp)
 // checks before a dispatch.
 //
+// Every loop over the head dim is innermost, and the _e64 variants have E = Ev = 64 as a
+// constant and unroll them: a GPU compiler then keeps qs and acc in registers, where arrays
+// indexed by a loop of unknown bound go to local memory. (Unrolling the loops over a chunk's
+// keys too made lavapipe's LLVM take over a minute per pipeline.) The host picks _e64 for
+// E = Ev = 64 (GPT-2, BERT and most models' heads), the general variant for other head dims.
+//
 // Variants (cmake/EmbedSpirv.cmake compiles one SPIR-V module for each line below):
 // variant f32
 // variant f16 -DTHUNDER_STORAGE_F16
 // variant bf16 -DTHUNDER_STORAGE_BF16
+// variant f32_e64 -DHEAD_DIM=64
+// variant f16_e64 -DTHUNDER_STORAGE_F16 -DHEAD_DIM=64
+// variant bf16_e64 -DTHUNDER_STORAGE_BF16 -DHEAD_DIM=64
 #version 450
 
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "storage.glsl"
+
+#if defined(HEAD_DIM)
+#define E_COUNT HEAD_DIM // p.e and p.ev are HEAD_DIM (the host checks)
+#define EV_COUNT HEAD_DIM
+#define HEAD_SIZE HEAD_DIM
+#define UNROLL [[unroll]]
+#else
+#define E_COUNT p.e
+#define EV_COUNT p.ev
+#define HEAD_SIZE MAX_HEAD
+#define UNROLL
+#endif
 
 // The host side (src/executors/spirv/builtin_kernels.h) must agree on these three.
 #define ROWS 64
@@ -100,10 +122,10 @@ void main() {
   const uint kind = p.flags & MASK_KIND;
   const bool causal = (p.flags & FLAG_CAUSAL) != 0u;
 
-  float qs[MAX_HEAD];
-  float acc[MAX_HEAD];
-  for (uint d = 0u; d < p.e; ++d) qs[d] = LOAD(q[q_base + d * p.q.col]) * p.scale;
-  for (uint d = 0u; d < p.ev; ++d) acc[d] = 0.0;
+  float qs[HEAD_SIZE];
+  float acc[HEAD_SIZE];
+  UNROLL for (uint d = 0u; d < E_COUNT; ++d) qs[d] = LOAD(q[q_base + d * p.q.col]) * p.scale;
+  UNROLL for (uint d = 0u; d < EV_COUNT; ++d) acc[d] = 0.0;
   float row_max = NEG_INF;
   float row_sum = 0.0;
 
@@ -115,7 +137,7 @@ void main() {
       const uint key = k0 + j;
       const uint at = k_base + key * p.k.row;
       float x = 0.0;
-      for (uint d = 0u; d < p.e; ++d) x = fma(qs[d], LOAD(k[at + d * p.k.col]), x);
+      UNROLL for (uint d = 0u; d < E_COUNT; ++d) x = fma(qs[d], LOAD(k[at + d * p.k.col]), x);
       if (causal && key > row) x += NEG_INF;
       if (kind != MASK_NONE) x += mask_value(kind, m_base + key * p.m.col);
       w[j] = x;
@@ -130,16 +152,20 @@ void main() {
     }
     row_max = chunk_max;
     row_sum = row_sum * alpha + chunk_sum;
-    for (uint d = 0u; d < p.ev; ++d) {
-      float a = acc[d] * alpha;
-      const uint at = v_base + k0 * p.v.row + d * p.v.col;
-      for (uint j = 0u; j < n; ++j) a = fma(w[j], LOAD(v[at + j * p.v.row]), a);
-      acc[d] = a;
+    // acc * alpha, then each key's w * v in key order: per element, the order of the loop
+    // over keys inside one over the head dim.
+    UNROLL for (uint d = 0u; d < EV_COUNT; ++d) acc[d] *= alpha;
+    for (uint j = 0u; j < n; ++j) {
+      const float wj = w[j];
+      const uint at = v_base + (k0 + j) * p.v.row;
+      UNROLL for (uint d = 0u; d < EV_COUNT; ++d) {
+        acc[d] = fma(wj, LOAD(v[at + d * p.v.col]), acc[d]);
+      }
     }
   }
 
   // A sum of 0 (every key masked, or no key at all) divides by 1, as the decomposition.
   const float divisor = row_sum == 0.0 ? 1.0 : row_sum;
   const uint o_base = ((outer * gl_NumWorkGroups.y + head) * p.l + row) * p.ev;
-  for (uint d = 0u; d < p.ev; ++d) o[o_base + d] = STORE(acc[d] / divisor);
+  UNROLL for (uint d = 0u; d < EV_COUNT; ++d) o[o_base + d] = STORE(acc[d] / divisor);
 }

@@ -29,6 +29,7 @@
 #include <cmath>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ using thunder::spirv::TorchFallbackExecutor;
 using thunder::spirv::testing::spirv;
 using Case = thunder::testing::AttentionCase;
 using thunder::testing::expect_attention_matches;
+using thunder::testing::NamedAttentionCases;
 
 at::Tensor randn(at::IntArrayRef shape, at::ScalarType dtype) {
   return thunder::testing::randn_of(shape, dtype);
@@ -85,17 +87,20 @@ void expect_fused(const Ran& r) {
   EXPECT_TRUE(r.report.fallbacks.empty()) << r.report.to_string();
 }
 
-void check(const Case& c, const std::string& what) {
+// Runs the case on spirv, expects it fused and matching the reference; returns the run's
+// report (empty where the run threw).
+ExecutionReport check(const Case& c, const std::string& what) {
   SCOPED_TRACE(what);
   Ran r;
   try {
     r = run(spirv(), c);
   } catch (const std::exception& e) {
     ADD_FAILURE() << "the run threw: " << e.what();
-    return;
+    return {};
   }
   expect_fused(r);
   expect_attention_matches(c, r.out, what);
+  return r.report;
 }
 
 // The dtypes the device stores: f32, and f16 and bf16 where it has 16-bit storage.
@@ -136,6 +141,44 @@ TEST_F(SpirvAttention, PlainScaledAndOddSizesMatchTheReference) {
     Case no_dropout{randn({1, 1, 4, 8}, dt), randn({1, 1, 5, 8}, dt), randn({1, 1, 5, 8}, dt)};
     no_dropout.dropout = -0.5;
     check(no_dropout, name + " negative dropout_p (no dropout)");
+  }
+}
+
+// E = Ev = 64 runs the variant whose loops over the head dim are unrolled (attention_*_e64),
+// any other head dims the general one; the report names the module. Masks, causal, keys
+// read through strides, GQA, and S not a multiple of the kernel's 16-key chunks.
+TEST_F(SpirvAttention, HeadDim64RunsTheUnrolledVariant) {
+  for (const at::ScalarType dt : dtypes()) {
+    const std::string name = std::string(c10::toString(dt));
+    const std::string e64 = thunder::spirv::attention_module({.dtype = thunder::from_scalar_type(dt), .e = 64,
+                                                             .ev = 64});
+    const auto expect_module = [&](const ExecutionReport& report, const std::string& module,
+                                   const std::string& what) {
+      EXPECT_EQ(report.kernels, (std::map<std::string, std::size_t>{{module, 1}}))
+          << what << ": " << report.to_string();
+    };
+    NamedAttentionCases cases = thunder::testing::attention_mask_cases(dt, 2, 3, 21, 37, 64);
+    for (auto& named : thunder::testing::attention_strided_cases(dt, 19, 23, 64))
+      cases.push_back(std::move(named));
+    for (auto& named : thunder::testing::attention_gqa_cases(dt, 64))
+      cases.push_back(std::move(named));
+    Case causal{randn({1, 2, 40, 64}, dt), randn({1, 2, 33, 64}, dt), randn({1, 2, 33, 64}, dt)};
+    causal.causal = true;
+    cases.push_back({name + " causal L=40 S=33", causal});
+    for (const auto& [what, c] : cases)
+      expect_module(check(c, what + " E=64"), e64, what);
+    // E = 64 with Ev = 32, and E = 32 with Ev = 64: the general variant.
+    const std::string general = thunder::spirv::attention_module({.dtype = thunder::from_scalar_type(dt), .e = 64,
+                                                                 .ev = 32});
+    EXPECT_EQ(general + "_e64", e64);
+    expect_module(check({randn({1, 2, 9, 64}, dt), randn({1, 2, 17, 64}, dt),
+                         randn({1, 2, 17, 32}, dt)},
+                        name + " E=64 Ev=32"),
+                  general, "E=64 Ev=32");
+    expect_module(check({randn({1, 2, 9, 32}, dt), randn({1, 2, 17, 32}, dt),
+                         randn({1, 2, 17, 64}, dt)},
+                        name + " E=32 Ev=64"),
+                  general, "E=32 Ev=64");
   }
 }
 

@@ -257,13 +257,14 @@ std::optional<AttentionDispatch> plan_attention_dispatch(const codegen::Attentio
   return d;
 }
 
-std::string attention_module(DType dtype) {
-  return module_of("attention", dtype);
+std::string attention_module(const codegen::AttentionCall& call) {
+  const bool e64 = call.e == kAttentionUnrolledHead && call.ev == kAttentionUnrolledHead;
+  return module_of("attention", call.dtype) + (e64 ? "_e64" : "");
 }
 
-PipelineLayout attention_layout(DType dtype) {
+PipelineLayout attention_layout(const codegen::AttentionCall& call) {
   return {.buffers = 5, .push_constant_bytes = sizeof(AttentionPushConstants),
-          .name = attention_module(dtype)};
+          .name = attention_module(call)};
 }
 
 } // namespace thunder::spirv

@@ -168,9 +168,13 @@ std::optional<AttentionDispatch> plan_attention_dispatch(const codegen::Attentio
                                                          const codegen::AttentionStrides& strides,
                                                          const AttentionOffsets& offsets);
 
-/// "attention_f32", "attention_f16" or "attention_bf16"; UnsupportedError for other dtypes.
-std::string attention_module(DType dtype);
+/// The head dim of the attention variants whose loops over it are unrolled (HEAD_DIM in
+/// shaders/attention.comp's _e64 variants).
+inline constexpr int64_t kAttentionUnrolledHead = 64;
+/// "attention_f32", "attention_f16" or "attention_bf16", with "_e64" where E = Ev = 64;
+/// UnsupportedError for other dtypes.
+std::string attention_module(const codegen::AttentionCall& call);
 /// The layout of the attention pipelines: query, key, value, mask, output, push constants.
-PipelineLayout attention_layout(DType dtype);
+PipelineLayout attention_layout(const codegen::AttentionCall& call);
 
 } // namespace thunder::spirv

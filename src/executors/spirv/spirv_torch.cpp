@@ -887,8 +887,8 @@ private:
       AttentionOffsets offsets{ops[0].layout.offset, ops[1].layout.offset, ops[2].layout.offset};
       if (masked) offsets.mask = ops[3].layout.offset;
       dispatch = plan_attention_dispatch(*call, strides, offsets);
-      pipeline = &spirv_.builtin_kernels().pipeline(rt, attention_module(call->dtype),
-                                                    attention_layout(call->dtype));
+      pipeline = &spirv_.builtin_kernels().pipeline(rt, attention_module(*call),
+                                                    attention_layout(*call));
     } catch (const UnsupportedError& e) {
       if (strict_) throw;
       if (dry_) throw Undecided{};
@@ -909,7 +909,7 @@ private:
       batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&dispatch->push, 1)),
                        dispatch->groups_x, dispatch->groups_y, dispatch->groups_z,
                        /*read_only=*/4);
-      report_.kernels[attention_module(call->dtype)] += 1;
+      report_.kernels[attention_module(*call)] += 1;
     }
     device_values_[out.name()] = std::move(value);
     members_.insert(index);
