@@ -314,6 +314,11 @@ int run_model(const RunArgs& a) {
             << "\nexecutors (bound symbols run; a fusion region counts its prims):";
   for (const auto& [name, count] : executors)
     std::cout << " " << name << " x" << count;
+  if (!stats.kernels.empty()) {
+    std::cout << "\nhand-written kernels, last call:";
+    for (const auto& [kernel, calls] : stats.kernels)
+      std::cout << " " << kernel << " x" << calls;
+  }
   std::cout << "\nfallback ops: " << stats.fallbacks.size() << "\n";
   for (const std::string& f : stats.fallbacks)
     std::cout << "  " << f << "\n";
