@@ -77,9 +77,12 @@ if [ -n "$build2_pid" ] && wait "$build2_pid"; then
   (cd build/gpu && reserve=170 within 200 ctest -j8 -L '^spirv_torch$' -FA '.*' --timeout 150 \
      --output-on-failure >> "$out/spirv_tests.log" 2>&1) || status=1
   grep -E "tests passed|tests failed|Total Test time|\((Failed|Timeout|SEGFAULT)\)" "$out/spirv_tests.log" | tail -20
-  # The cooperative-matrix matmul (VK_NV_cooperative_matrix): run, or skipped with the reason.
-  grep -E "CooperativeMatrix.*(Passed|Failed|Skipped|\*\*\*)|cooperative-matrix matmul is off" \
-    "$out/spirv_tests.log" | head -6
+  # The cooperative-matrix matmul (VK_NV_cooperative_matrix): run, or skipped, with the
+  # device's shapes and the reason (ctest -V prints a passed or skipped test's output).
+  (cd build/gpu && reserve=60 within 60 ctest -V -R 'CooperativeMatrix' --timeout 50 \
+     >> "$out/spirv_tests.log" 2>&1) || status=1
+  grep -E "CooperativeMatrix.*(Passed|Failed|Skipped)|the cooperative-matrix matmul is|\[vulkan\].*cooperative" \
+    "$out/spirv_tests.log" | sed 's/^[0-9]*: //' | sort -u | head -12
 else
   echo "thunder_spirv_torch_tests not built:"; grep -E "error|FAILED" "$work/build2.log" 2>/dev/null | head -5
 fi
@@ -115,6 +118,7 @@ reserve=40 within 40 ./build/gpu/bench/thunder-bench-spirv-kernels 2>&1 | tee -a
 # The matmul kernels: tiled against cooperative-matrix (f16, tensor cores), and tiled in f32.
 for args in "--shape 4096,4096,4096" "--shape 2048,2048,2048 --dtype f32"; do
   reserve=30 within 30 ./build/gpu/bench/thunder-bench-spirv-matmul $args 2>&1 | tee -a "$out/runs.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
 done
 # The fused attention against its decomposition: GPT-2 small's heads, f32 and bf16.
 for args in "--shape 8,12,512,64" "--shape 8,12,512,64 --dtype bf16"; do

@@ -502,15 +502,25 @@ TEST(VulkanRuntime, CooperativeMatrixIsOnWhereTheDeviceHasItAndAnErrorWhereAsked
     EXPECT_FALSE(offered) << "lavapipe has no VK_NV_cooperative_matrix";
   }
 
+  EXPECT_EQ(rt->cooperative_matrix_reason().rfind(offered ? "on: " : "off: ", 0), 0u)
+      << rt->cooperative_matrix_reason();
   VulkanRuntime off(RuntimeOptions{.cooperative_matrix = 0});
   EXPECT_EQ(off.cooperative_matrix(), CooperativeMatrix::Off);
+  EXPECT_EQ(off.cooperative_matrix_reason(), "off: RuntimeOptions::cooperative_matrix = 0");
   EXPECT_FALSE(off.features().cooperative_matrix) << "the extension is not enabled when off";
-  VulkanRuntime emulated(RuntimeOptions{.cooperative_matrix = RuntimeOptions::kEmulated});
-  EXPECT_EQ(emulated.cooperative_matrix(), CooperativeMatrix::Emulated);
-  EXPECT_FALSE(emulated.features().cooperative_matrix);
-  {
+  const DeviceFeatures& f = rt->features();
+  if (f.storage_buffer_16bit && f.shader_float16 && f.shader_int16) {
+    VulkanRuntime emulated(RuntimeOptions{.cooperative_matrix = RuntimeOptions::kEmulated});
+    EXPECT_EQ(emulated.cooperative_matrix(), CooperativeMatrix::Emulated);
+    EXPECT_FALSE(emulated.features().cooperative_matrix);
     ScopedEnv from_env("THUNDER_VK_COOPERATIVE_MATRIX", "emulated");
-    EXPECT_EQ(VulkanRuntime().cooperative_matrix(), CooperativeMatrix::Emulated);
+    const VulkanRuntime emulated_by_env;
+    EXPECT_EQ(emulated_by_env.cooperative_matrix(), CooperativeMatrix::Emulated);
+    EXPECT_EQ(emulated_by_env.cooperative_matrix_reason(),
+              "emulated: THUNDER_VK_COOPERATIVE_MATRIX=emulated");
+  } else {
+    std::cout << "[vulkan] the emulated kernel not checked: " << rt->device().name
+              << " lacks 16-bit features: " << f.to_string() << "\n";
   }
   if (offered) {
     ScopedEnv on("THUNDER_VK_COOPERATIVE_MATRIX", "1");
@@ -522,14 +532,25 @@ TEST(VulkanRuntime, CooperativeMatrixIsOnWhereTheDeviceHasItAndAnErrorWhereAsked
       ADD_FAILURE() << "THUNDER_VK_COOPERATIVE_MATRIX=1 accepted on " << rt->device().name;
     } catch (const BackendError& e) {
       const std::string what = e.what();
-      EXPECT_NE(what.find("THUNDER_VK_COOPERATIVE_MATRIX asks for the cooperative-matrix "
+      EXPECT_NE(what.find("THUNDER_VK_COOPERATIVE_MATRIX=1 asks for the cooperative-matrix "
                           "matmul, but device "),
                 std::string::npos)
+          << what;
+      EXPECT_NE(what.find("Leave THUNDER_VK_COOPERATIVE_MATRIX unset"), std::string::npos)
           << what;
       EXPECT_NE(what.find(rt->device().name), std::string::npos) << what;
       EXPECT_NE(what.find("VK_NV_cooperative_matrix with a subgroup-scope 16x8x16"),
                 std::string::npos)
           << what;
+    }
+    try {
+      VulkanRuntime wrong(RuntimeOptions{.cooperative_matrix = 1});
+      ADD_FAILURE() << "RuntimeOptions::cooperative_matrix = 1 accepted on " << rt->device().name;
+    } catch (const BackendError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("RuntimeOptions::cooperative_matrix = 1 asks"), std::string::npos)
+          << what;
+      EXPECT_NE(what.find("Leave the option at -1"), std::string::npos) << what;
     }
   }
   // Without 16-bit features not even the emulation runs, and says why.

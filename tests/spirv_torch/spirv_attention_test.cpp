@@ -150,8 +150,8 @@ TEST_F(SpirvAttention, PlainScaledAndOddSizesMatchTheReference) {
 TEST_F(SpirvAttention, HeadDim64RunsTheUnrolledVariant) {
   for (const at::ScalarType dt : dtypes()) {
     const std::string name = std::string(c10::toString(dt));
-    const std::string e64 = thunder::spirv::attention_module({.dtype = thunder::from_scalar_type(dt), .e = 64,
-                                                             .ev = 64});
+    const thunder::DType dtype = thunder::from_scalar_type(dt);
+    const std::string e64 = thunder::spirv::attention_module({.dtype = dtype, .e = 64, .ev = 64});
     const auto expect_module = [&](const ExecutionReport& report, const std::string& module,
                                    const std::string& what) {
       EXPECT_EQ(report.kernels, (std::map<std::string, std::size_t>{{module, 1}}))
@@ -168,8 +168,8 @@ TEST_F(SpirvAttention, HeadDim64RunsTheUnrolledVariant) {
     for (const auto& [what, c] : cases)
       expect_module(check(c, what + " E=64"), e64, what);
     // E = 64 with Ev = 32, and E = 32 with Ev = 64: the general variant.
-    const std::string general = thunder::spirv::attention_module({.dtype = thunder::from_scalar_type(dt), .e = 64,
-                                                                 .ev = 32});
+    const std::string general =
+        thunder::spirv::attention_module({.dtype = dtype, .e = 64, .ev = 32});
     EXPECT_EQ(general + "_e64", e64);
     expect_module(check({randn({1, 2, 9, 64}, dt), randn({1, 2, 17, 64}, dt),
                          randn({1, 2, 17, 32}, dt)},

@@ -494,11 +494,8 @@ TEST(SpirvMatmul, CooperativeMatrixKernelTakesEveryHalfProduct) {
   using thunder::spirv::CooperativeMatrix;
   const thunder::spirv::VulkanRuntime& rt = spirv().runtime();
   if (rt.cooperative_matrix() == CooperativeMatrix::Off) {
-    GTEST_SKIP() << rt.device().name << ": the cooperative-matrix matmul is off ("
-                 << (rt.device().features.cooperative_matrix
-                         ? "THUNDER_VK_COOPERATIVE_MATRIX=0"
-                         : "the device lacks VK_NV_cooperative_matrix with a 16x8x16 f16 shape")
-                 << "); the CoopEmulated. run of this test checks the kernel's emulation";
+    GTEST_SKIP() << "the cooperative-matrix matmul is " << rt.cooperative_matrix_reason()
+                 << "; the CoopEmulated. run of this test checks the kernel's emulation";
   }
   const std::string module = rt.cooperative_matrix() == CooperativeMatrix::On
                                  ? "matmul_coop_f16"

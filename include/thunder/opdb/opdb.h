@@ -180,7 +180,7 @@ struct Comparison {
   bool pass = false;
   double max_abs = 0; ///< Against the float64 reference.
   /// The error over |reference|, floored at the tolerance's atol (near zero only the
-  /// absolute error counts); 0 where the error is.
+  /// absolute error counts); 0 where the error is 0.
   double max_rel = 0;
   std::string rule;   ///< Which rule passed it (or what failed).
 };

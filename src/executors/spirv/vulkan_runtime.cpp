@@ -324,8 +324,8 @@ const char* component_name(VkComponentTypeNV type) {
   }
 }
 
-// VK_NV_cooperative_matrix's shapes on the device, as "MxNxK A*B+C->D scope"; empty
-// without the extension.
+// VK_NV_cooperative_matrix's shapes on the device (shape_name prints one); empty without
+// the extension's properties function or where the query fails.
 std::vector<VkCooperativeMatrixPropertiesNV> cooperative_matrix_shapes(VkPhysicalDevice pd) {
   uint32_t count = 0;
   if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV == nullptr ||
@@ -355,7 +355,8 @@ bool runs_matmul_coop(VkPhysicalDevice pd,
                       const std::vector<VkCooperativeMatrixPropertiesNV>& shapes) {
   VkPhysicalDeviceCooperativeMatrixPropertiesNV coop{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
-  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceSubgroupProperties subgroup{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   subgroup.pNext = &coop;
   VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   props.pNext = &subgroup;
@@ -485,6 +486,7 @@ struct VulkanRuntime::Context {
   bool force_staging = false;
   bool cooperative = false;
   CooperativeMatrix cooperative_matrix = CooperativeMatrix::Off;
+  std::string cooperative_matrix_why; // VulkanRuntime::cooperative_matrix_reason()
   bool resident_weights = false;
   uint32_t instance_version = VK_API_VERSION_1_1;
   // This instance's own functions for its teardown: volk's globals belong to whichever
@@ -1156,9 +1158,6 @@ std::vector<DeviceInfo> VulkanRuntime::list_devices() {
 
 namespace {
 
-// RuntimeOptions::cooperative_matrix (or THUNDER_VK_COOPERATIVE_MATRIX) for the device
-// `where`, with the features it will enable (none with minimal features) and the
-// cooperative-matrix shapes it lists.
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items)
@@ -1166,10 +1165,20 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+// What shaders/matmul_coop.comp needs of a device, for messages.
+constexpr const char* kCooperativeMatrixNeeds =
+    "VK_NV_cooperative_matrix with a subgroup-scope 16x8x16 f16*f16+f32 shape, subgroups of "
+    "32, shaderFloat16, shaderInt16, storageBuffer16BitAccess and vulkanMemoryModel";
+
+// RuntimeOptions::cooperative_matrix (or THUNDER_VK_COOPERATIVE_MATRIX) for the device
+// `where`, with the features it will enable (none with minimal features) and the
+// cooperative-matrix shapes it lists; `why` gets what decided it, in words.
 CooperativeMatrix cooperative_matrix_option(int option, const DeviceFeatures& features,
                                             const std::vector<std::string>& shapes,
-                                            const std::string& where) {
+                                            const std::string& where, std::string& why) {
   constexpr const char* kVariable = "THUNDER_VK_COOPERATIVE_MATRIX";
+  THUNDER_INTERNAL_ASSERT(option >= -1 && option <= RuntimeOptions::kEmulated)
+      << "RuntimeOptions::cooperative_matrix is -1, 0, 1 or kEmulated, not " << option;
   std::string value;
   if (option == RuntimeOptions::kEmulated) {
     value = "emulated";
@@ -1178,22 +1187,31 @@ CooperativeMatrix cooperative_matrix_option(int option, const DeviceFeatures& fe
   } else {
     value = env_or_empty(kVariable);
   }
-  const char* source = option >= 0 ? "RuntimeOptions::cooperative_matrix" : kVariable;
+  const bool from_option = option >= 0;
+  const std::string source = from_option ? str("RuntimeOptions::cooperative_matrix = ", option)
+                                         : str(kVariable, "=", value);
+  const std::string lacks =
+      str(where, " lacks what it needs: ", kCooperativeMatrixNeeds, " (features: ",
+          features.to_string(), "; cooperative-matrix shapes: ",
+          shapes.empty() ? std::string("none") : joined(shapes), ")");
   if (value.empty()) {
+    why = features.cooperative_matrix ? str("on: ", where, " has ", kCooperativeMatrixNeeds)
+                                      : str("off: ", lacks);
     return features.cooperative_matrix ? CooperativeMatrix::On : CooperativeMatrix::Off;
   }
-  if (value == "0") return CooperativeMatrix::Off;
+  if (value == "0") {
+    why = str("off: ", source);
+    return CooperativeMatrix::Off;
+  }
   if (value == "1") {
     if (!features.cooperative_matrix) {
-      throw BackendError(str(
-          "spirv: ", source, " asks for the cooperative-matrix matmul, but ", where,
-          " lacks what it needs: VK_NV_cooperative_matrix with a subgroup-scope 16x8x16 "
-          "f16*f16+f32 shape, subgroups of 32, shaderFloat16, shaderInt16, "
-          "storageBuffer16BitAccess and vulkanMemoryModel (features enabled here: ",
-          features.to_string(), "; cooperative-matrix shapes: ",
-          shapes.empty() ? std::string("none") : joined(shapes), "). Leave ", kVariable,
-          " unset to use it only where the device has it."));
+      throw BackendError(str("spirv: ", source, " asks for the cooperative-matrix matmul, but ",
+                             lacks, ". ",
+                             from_option ? "Leave the option at -1" : str("Leave ", kVariable,
+                                                                          " unset"),
+                             " to use it only where the device has it."));
     }
+    why = str("on: ", source);
     return CooperativeMatrix::On;
   }
   if (value == "emulated") {
@@ -1203,6 +1221,7 @@ CooperativeMatrix cooperative_matrix_option(int option, const DeviceFeatures& fe
                              "shaderInt16; ",
                              where, " has enabled: ", features.to_string()));
     }
+    why = str("emulated: ", source);
     return CooperativeMatrix::Emulated;
   }
   throw ArgumentError(str(kVariable, " must be 0, 1 or emulated, got '", value, "'"));
@@ -1308,7 +1327,8 @@ VulkanRuntime::VulkanRuntime(const RuntimeOptions& options) : ctx_(std::make_sha
                         .value_or(ctx.info.type != "CPU");
   ctx.cooperative_matrix =
       cooperative_matrix_option(options.cooperative_matrix, ctx.features,
-                                ctx.info.cooperative_matrix_shapes, ctx.where());
+                                ctx.info.cooperative_matrix_shapes, ctx.where(),
+                                ctx.cooperative_matrix_why);
   // The extension and its features are enabled only where the kernel will use them.
   ctx.features.cooperative_matrix = ctx.cooperative_matrix == CooperativeMatrix::On;
   const std::optional<bool> resident =
@@ -1392,6 +1412,10 @@ bool VulkanRuntime::cooperative_kernels() const {
 
 CooperativeMatrix VulkanRuntime::cooperative_matrix() const {
   return ctx_->cooperative_matrix;
+}
+
+const std::string& VulkanRuntime::cooperative_matrix_reason() const {
+  return ctx_->cooperative_matrix_why;
 }
 bool VulkanRuntime::resident_weights() const {
   return ctx_->resident_weights;

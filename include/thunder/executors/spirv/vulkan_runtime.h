@@ -230,6 +230,9 @@ public:
   /// Whether f16 matrix products use the cooperative-matrix kernel, or its emulation
   /// (RuntimeOptions::cooperative_matrix).
   CooperativeMatrix cooperative_matrix() const;
+  /// Why it is what it is, in words: "on: ...", "off: <device> lacks what it needs: ...",
+  /// "off: THUNDER_VK_COOPERATIVE_MATRIX=0", "emulated: ...".
+  const std::string& cooperative_matrix_reason() const;
   /// Whether compiled models keep their weights on this device (RuntimeOptions::resident_weights).
   bool resident_weights() const;
   /// VkPhysicalDeviceLimits::maxStorageBufferRange.
