@@ -17,6 +17,7 @@
 #include "thunder/passes/fusion.h"
 
 #include "spirv_torch_test_util.h"
+#include "../../src/executors/spirv/builtin_kernels.h"
 #include "../common/scoped_env.h"
 
 #include <ATen/ATen.h>
@@ -497,6 +498,9 @@ TEST(SpirvMatmul, CooperativeMatrixKernelTakesEveryHalfProduct) {
     GTEST_SKIP() << "the cooperative-matrix matmul is " << rt.cooperative_matrix_reason()
                  << "; the CoopEmulated. run of this test checks the kernel's emulation";
   }
+  // The kernel passed its check against the tiled one when the runtime opened.
+  ASSERT_EQ(spirv().cooperative_matmul_failure(), "") << rt.device().name;
+  ASSERT_EQ(spirv().matmul_cooperative_matrix(), rt.cooperative_matrix());
   const std::string module = rt.cooperative_matrix() == CooperativeMatrix::On
                                  ? "matmul_coop_f16"
                                  : "matmul_coop_emulated_f16";
@@ -557,6 +561,32 @@ TEST(SpirvMatmul, CooperativeMatrixKernelTakesEveryHalfProduct) {
   EXPECT_TRUE(c.pass) << "f16 linear + relu: " << c.rule << ", max abs " << c.max_abs;
   EXPECT_GT((out[0] == 0).sum().item<std::int64_t>(), 0) << "relu zeroed nothing";
   EXPECT_TRUE(at::allclose(out[1], at::matmul(f, f.t()), 1e-4, 1e-4));
+}
+
+// The check a cooperative-matrix kernel passes before it takes any product
+// (check_f16_matmul): the tiled kernel and the emulation pass it; a kernel that reads the
+// f16 bits as bf16 fails it, naming the first element that differs; a module that does not
+// exist is reported, not thrown.
+TEST(SpirvMatmul, TheCooperativeKernelsCheckPassesTheRightKernelAndNamesAWrongOne) {
+  THUNDER_SPIRV_OR_SKIP();
+  thunder::spirv::VulkanRuntime& rt = spirv().runtime();
+  const thunder::spirv::DeviceFeatures& f = rt.features();
+  if (!(f.storage_buffer_16bit && f.shader_float16 && f.shader_int16)) {
+    GTEST_SKIP() << rt.device().name << " lacks 16-bit features: " << f.to_string();
+  }
+  thunder::spirv::BuiltinKernels& kernels = spirv().builtin_kernels();
+  const std::uint64_t held = rt.memory_stats().in_use;
+  EXPECT_EQ(thunder::spirv::check_f16_matmul(rt, kernels, "matmul_f16"), "");
+  EXPECT_EQ(thunder::spirv::check_f16_matmul(rt, kernels, "matmul_coop_emulated_f16"), "");
+  const std::string wrong = thunder::spirv::check_f16_matmul(rt, kernels, "matmul_bf16");
+  EXPECT_EQ(wrong.rfind("matmul_bf16 differs from matmul_f16 on [2, 70, 40] x [2, 40, 72] at "
+                        "element ",
+                        0),
+            0u)
+      << wrong;
+  const std::string missing = thunder::spirv::check_f16_matmul(rt, kernels, "matmul_nothing");
+  EXPECT_EQ(missing.rfind("matmul_nothing could not be run: ", 0), 0u) << missing;
+  EXPECT_EQ(rt.memory_stats().in_use, held) << "the check holds no memory after it returns";
 }
 
 // The exported models: every matmul in the last (fusion) trace is assigned to spirv, none

@@ -3,6 +3,8 @@
 #include "thunder/core/error.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 namespace thunder::spirv {
@@ -166,6 +168,78 @@ PipelineLayout matmul_layout(DType dtype, CooperativeMatrix cooperative_matrix) 
           .name = matmul_module(dtype, cooperative_matrix)};
 }
 
+
+std::string check_f16_matmul(VulkanRuntime& runtime, BuiltinKernels& kernels,
+                             const std::string& module) {
+  constexpr int64_t kBatch = 2, kM = 70, kN = 72, kK = 40;
+  try {
+    // Multiples of 1/64 in [-2, 2] from a fixed linear congruential sequence: every product
+    // is exact in f32, and so is every partial sum (at most 40 * 4 in steps of 2^-12).
+    uint32_t state = 12345;
+    const auto values = [&](int64_t count) {
+      std::vector<uint16_t> out(static_cast<std::size_t>(count));
+      for (uint16_t& v : out) {
+        state = state * 1664525u + 1013904223u;
+        v = exact_f16_bits(static_cast<float>(static_cast<int>(state >> 24) % 129 * 2 - 128) /
+                           64.0f);
+      }
+      return out;
+    };
+    const std::vector<uint16_t> a = values(kBatch * kM * kK), b = values(kBatch * kK * kN);
+    const auto bytes = [](const std::vector<uint16_t>& v) {
+      return std::as_bytes(std::span(v));
+    };
+    Buffer a_buffer = runtime.create_buffer(buffer_word_bytes(a.size() * 2));
+    Buffer b_buffer = runtime.create_buffer(buffer_word_bytes(b.size() * 2));
+    const std::size_t c_bytes = static_cast<std::size_t>(kBatch * kM * kN) * 2;
+    Buffer tiled_c = runtime.create_buffer(buffer_word_bytes(c_bytes));
+    Buffer checked_c = runtime.create_buffer(buffer_word_bytes(c_bytes));
+    runtime.upload(a_buffer, bytes(a));
+    runtime.upload(b_buffer, bytes(b));
+    MatmulProblem problem{.batch = kBatch, .m = kM, .n = kN, .k = kK};
+    problem.a = {.offset = 0, .inner_count = 1, .outer = kM * kK, .row = kK, .col = 1};
+    problem.b = {.offset = 0, .inner_count = 1, .outer = kK * kN, .row = kN, .col = 1};
+    const PipelineLayout layout = matmul_layout(DType::Float16);
+    const Pipeline& tiled = kernels.pipeline(runtime, matmul_module(DType::Float16), layout);
+    PipelineLayout checked_layout = layout;
+    checked_layout.name = module;
+    const Pipeline& checked = kernels.pipeline(runtime, module, checked_layout);
+    Batch batch = runtime.batch();
+    for (const MatmulDispatch& d : plan_matmul(problem)) {
+      const auto push = std::as_bytes(std::span(&d.push, 1));
+      const std::array<const Buffer*, 4> to_tiled{&a_buffer, &b_buffer, &a_buffer, &tiled_c};
+      const std::array<const Buffer*, 4> to_checked{&a_buffer, &b_buffer, &a_buffer, &checked_c};
+      batch.dispatch(tiled, to_tiled, push, d.groups_x, d.groups_y, d.groups_z, 3);
+      batch.dispatch(checked, to_checked, push, d.groups_x, d.groups_y, d.groups_z, 3);
+    }
+    batch.submit();
+    std::vector<uint16_t> want(c_bytes / 2), got(c_bytes / 2);
+    runtime.download(tiled_c, std::as_writable_bytes(std::span(want)));
+    runtime.download(checked_c, std::as_writable_bytes(std::span(got)));
+    const auto hex = [](uint16_t bits) {
+      char text[8];
+      std::snprintf(text, sizeof(text), "0x%04x", static_cast<unsigned>(bits));
+      return std::string(text);
+    };
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      // Both round one exact sum to f16: one f16 step apart at most (the bits of two finite
+      // values of one sign differ by the number of steps between them; +0 and -0 agree).
+      const int magnitude_steps =
+          std::abs(static_cast<int>(want[i] & 0x7FFFu) - static_cast<int>(got[i] & 0x7FFFu));
+      const bool same_sign =
+          ((want[i] ^ got[i]) & 0x8000u) == 0 || ((want[i] | got[i]) & 0x7FFFu) == 0;
+      if (!same_sign || magnitude_steps > 1) {
+        return str(module, " differs from ", matmul_module(DType::Float16), " on [", kBatch,
+                   ", ", kM, ", ", kK, "] x [", kBatch, ", ", kK, ", ", kN, "] at element ", i,
+                   " (batch ", i / (kM * kN), ", row ", i / kN % kM, ", column ", i % kN,
+                   "): f16 bits ", hex(got[i]), " against ", hex(want[i]));
+      }
+    }
+    return "";
+  } catch (const std::exception& e) {
+    return str(module, " could not be run: ", e.what());
+  }
+}
 
 std::optional<AttentionDispatch> plan_attention_dispatch(const codegen::AttentionCall& call,
                                                          const codegen::AttentionStrides& strides,

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -121,6 +122,24 @@ std::string matmul_module(DType dtype,
 /// The layout of the matmul pipelines: A, B, the bias, C and the push constants.
 PipelineLayout matmul_layout(DType dtype,
                              CooperativeMatrix cooperative_matrix = CooperativeMatrix::Off);
+
+/// The bits of `x` as float16, for values float16 holds exactly (0 and normal values, such
+/// as multiples of 1/64 in [-2, 2]).
+inline uint16_t exact_f16_bits(float x) {
+  uint32_t u = 0;
+  std::memcpy(&u, &x, sizeof(u));
+  if ((u & 0x7FFFFFFFu) == 0) return static_cast<uint16_t>(u >> 16);
+  return static_cast<uint16_t>(((u >> 16) & 0x8000u) | ((((u >> 23) & 0xFFu) - 112u) << 10) |
+                               ((u >> 13) & 0x3FFu));
+}
+
+/// Runs `module` (a matmul module taking f16: "matmul_coop_f16", "matmul_coop_emulated_f16")
+/// against the tiled kernel on the device, on [2, 70, 40] x [2, 40, 72]: edges in M, N and K,
+/// two batches, and values (multiples of 1/64) whose sums both compute exactly in f32, so
+/// the results must agree to within one f16 rounding. Empty where they do; else what differs
+/// (or the error that made or ran the kernel). Holds no memory after it returns.
+std::string check_f16_matmul(VulkanRuntime& runtime, BuiltinKernels& kernels,
+                             const std::string& module);
 
 // ---- attention (shaders/attention.comp): ltorch.scaled_dot_product_attention, fused ----
 

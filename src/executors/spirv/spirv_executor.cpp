@@ -9,6 +9,7 @@
 #include "thunder/passes/matmul_epilogues.h"
 
 #include <algorithm>
+#include <iostream>
 #include <vector>
 
 namespace thunder::spirv {
@@ -154,7 +155,34 @@ SpirvExecutor::SpirvExecutor(RuntimeOptions options)
 SpirvExecutor::~SpirvExecutor() = default;
 
 VulkanRuntime& SpirvExecutor::runtime() const {
-  return runtime_.get([&] { return std::make_unique<VulkanRuntime>(options_); });
+  return runtime_.get([&] {
+    auto rt = std::make_unique<VulkanRuntime>(options_);
+    if (rt->cooperative_matrix() != CooperativeMatrix::Off) {
+      // The kernel has one layout for every device: a device whose driver reads its
+      // fragments otherwise must not get wrong products, so it is checked here, before any
+      // product runs on it, and the tiled kernel takes them where it fails.
+      cooperative_matmul_failure_ = check_f16_matmul(
+          *rt, *builtin_kernels_, matmul_module(DType::Float16, rt->cooperative_matrix()));
+      rt->reset_peak_memory(); // the check's buffers are no model's
+      if (!cooperative_matmul_failure_.empty()) {
+        std::cerr << "thunder: warning: spirv: the cooperative-matrix matmul failed its check "
+                     "on "
+                  << rt->device().name << ", so f16 products run on the tiled kernel: "
+                  << cooperative_matmul_failure_ << "\n";
+      }
+    }
+    return rt;
+  });
+}
+
+CooperativeMatrix SpirvExecutor::matmul_cooperative_matrix() const {
+  const CooperativeMatrix mode = runtime().cooperative_matrix();
+  return cooperative_matmul_failure_.empty() ? mode : CooperativeMatrix::Off;
+}
+
+const std::string& SpirvExecutor::cooperative_matmul_failure() const {
+  runtime();
+  return cooperative_matmul_failure_;
 }
 
 Availability SpirvExecutor::availability() const {

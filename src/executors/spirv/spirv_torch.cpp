@@ -805,7 +805,7 @@ private:
     KernelOperand op_a, op_b, op_bias;
     std::string module;
     try {
-      module = matmul_module(dtype, rt.cooperative_matrix());
+      module = matmul_module(dtype, spirv_.matmul_cooperative_matrix());
       const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
       op_a = matmul_operand(a.name(), max_bytes);
       op_b = matmul_operand(b.name(), max_bytes);
@@ -822,8 +822,8 @@ private:
         }
       }
       dispatches = plan_matmul(problem);
-      pipeline = &spirv_.builtin_kernels().pipeline(rt, module,
-                                                    matmul_layout(dtype, rt.cooperative_matrix()));
+      pipeline = &spirv_.builtin_kernels().pipeline(
+          rt, module, matmul_layout(dtype, spirv_.matmul_cooperative_matrix()));
     } catch (const UnsupportedError& e) {
       if (strict_) throw;
       if (dry_) throw Undecided{};

@@ -79,8 +79,15 @@ public:
   bool runs_matmul_epilogue(const MatmulEpilogue& epilogue) const override;
   bool reduces_cooperatively(const BoundSymbol& region) const override;
 
-  /// The runtime; BackendError with the availability reason where there is none.
+  /// The runtime; BackendError with the availability reason where there is none. Where it
+  /// uses the cooperative-matrix matmul (or its emulation), the kernel is checked against
+  /// the tiled one on the device when the runtime opens (check_f16_matmul).
   VulkanRuntime& runtime() const;
+  /// What f16 products run on: the runtime's cooperative_matrix(), or Off where the
+  /// cooperative-matrix kernel failed its check (cooperative_matmul_failure says why).
+  CooperativeMatrix matmul_cooperative_matrix() const;
+  /// Empty where the kernel passed its check or is not used; else what the check found.
+  const std::string& cooperative_matmul_failure() const;
   ShadercCompiler& compiler() const { return *compiler_; }
 
   /// The kernel and pipeline of a fusion region (a "spirv.fusionN" bound symbol), with the
@@ -112,6 +119,7 @@ private:
   mutable std::map<std::string, std::shared_ptr<const Pipeline>> pipelines_; ///< By source hash.
   mutable std::size_t pipeline_hits_ = 0;
   std::unique_ptr<BuiltinKernels> builtin_kernels_;
+  mutable std::string cooperative_matmul_failure_; ///< Set once, when the runtime opens.
 };
 
 } // namespace thunder::spirv
