@@ -89,8 +89,7 @@ std::uint32_t bits_of(float x, DType dtype) {
   const auto u = std::bit_cast<std::uint32_t>(x);
   if (dtype == DType::Float32) return u;
   if (dtype == DType::BFloat16) return u >> 16;
-  if (x == 0.0f) return (u >> 16) & 0x8000u;
-  return ((u >> 16) & 0x8000u) | ((((u >> 23) & 0xFFu) - 112u) << 10) | ((u >> 13) & 0x3FFu);
+  return exact_f16_bits(x);
 }
 
 double value_of(std::uint32_t bits, DType dtype) {

@@ -803,9 +803,10 @@ private:
     const Pipeline* pipeline = nullptr;
     std::vector<MatmulDispatch> dispatches;
     KernelOperand op_a, op_b, op_bias;
+    const CooperativeMatrix kernel = spirv_.matmul_cooperative_matrix();
     std::string module;
     try {
-      module = matmul_module(dtype, spirv_.matmul_cooperative_matrix());
+      module = matmul_module(dtype, kernel);
       const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
       op_a = matmul_operand(a.name(), max_bytes);
       op_b = matmul_operand(b.name(), max_bytes);
@@ -822,8 +823,7 @@ private:
         }
       }
       dispatches = plan_matmul(problem);
-      pipeline = &spirv_.builtin_kernels().pipeline(
-          rt, module, matmul_layout(dtype, spirv_.matmul_cooperative_matrix()));
+      pipeline = &spirv_.builtin_kernels().pipeline(rt, module, matmul_layout(dtype, kernel));
     } catch (const UnsupportedError& e) {
       if (strict_) throw;
       if (dry_) throw Undecided{};
@@ -874,6 +874,7 @@ private:
     std::vector<KernelOperand> ops;
     std::optional<AttentionDispatch> dispatch;
     const Pipeline* pipeline = nullptr;
+    std::string module;
     try {
       const auto max_bytes = static_cast<std::size_t>(rt.max_storage_buffer_range());
       for (const std::string& name : names)
@@ -887,8 +888,8 @@ private:
       AttentionOffsets offsets{ops[0].layout.offset, ops[1].layout.offset, ops[2].layout.offset};
       if (masked) offsets.mask = ops[3].layout.offset;
       dispatch = plan_attention_dispatch(*call, strides, offsets);
-      pipeline = &spirv_.builtin_kernels().pipeline(rt, attention_module(*call),
-                                                    attention_layout(*call));
+      module = attention_module(*call);
+      pipeline = &spirv_.builtin_kernels().pipeline(rt, module, attention_layout(*call));
     } catch (const UnsupportedError& e) {
       if (strict_) throw;
       if (dry_) throw Undecided{};
@@ -909,7 +910,7 @@ private:
       batch_->dispatch(*pipeline, bindings, std::as_bytes(std::span(&dispatch->push, 1)),
                        dispatch->groups_x, dispatch->groups_y, dispatch->groups_z,
                        /*read_only=*/4);
-      report_.kernels[attention_module(*call)] += 1;
+      report_.kernels[module] += 1;
     }
     device_values_[out.name()] = std::move(value);
     members_.insert(index);
