@@ -21,7 +21,8 @@
 // Every loop over the head dim is innermost, and the _e64 variants have E = Ev = 64 as a
 // constant and unroll them: a GPU compiler then keeps qs and acc in registers, where arrays
 // indexed by a loop of unknown bound go to local memory. (Unrolling the loops over a chunk's
-// keys too made lavapipe's LLVM take over a minute per pipeline.) The host picks _e64 for
+// keys too, in a version not kept, made lavapipe's pipelines too slow to build for the
+// tests.) The host picks _e64 for
 // E = Ev = 64 (GPT-2, BERT and most models' heads), the general variant for other head dims.
 //
 // Variants (cmake/EmbedSpirv.cmake compiles one SPIR-V module for each line below):
